@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**', 'scripts/**', 'test/**', 'bench/**', 'simulator/main.ts', 'prisma.config.ts', 'vitest.config.ts'],
+    files: ['src/config/**', 'scripts/**', 'test/**', 'bench/**', 'simulator/main.ts', 'simulator/config.ts', 'prisma.config.ts', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );
