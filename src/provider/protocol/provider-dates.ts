@@ -1,0 +1,44 @@
+/**
+ * Dyplsapi writes dates as `YYYY-MM-DD hh:mm:ss` without a zone: Alibaba's Chinese region services
+ * mean Beijing time (UTC+8, no daylight saving). Converting here, in one place, keeps the rest of
+ * the service on Date instants. Shared by client and simulator: no framework imports.
+ */
+
+const BEIJING_OFFSET_MS = 8 * 60 * 60 * 1000;
+const PATTERN = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** Formats an instant as Beijing wall-clock time; milliseconds are dropped (truncated). */
+export function formatProviderDate(date: Date): string {
+  const ms = date.getTime();
+  if (!Number.isFinite(ms)) throw new RangeError('formatProviderDate: invalid Date');
+  const b = new Date(ms + BEIJING_OFFSET_MS);
+  return (
+    `${pad(b.getUTCFullYear(), 4)}-${pad(b.getUTCMonth() + 1)}-${pad(b.getUTCDate())} ` +
+    `${pad(b.getUTCHours())}:${pad(b.getUTCMinutes())}:${pad(b.getUTCSeconds())}`
+  );
+}
+
+/**
+ * Parses Beijing wall-clock time into an instant. Returns undefined for anything that is not
+ * exactly that format or names a day that does not exist (2026-02-30), so callers can say which
+ * field was bad.
+ */
+export function parseProviderDate(text: string): Date | undefined {
+  const m = PATTERN.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
+  const utcWall = Date.UTC(y, mo - 1, d, h, mi, s);
+  // Date.UTC rolls 02-30 over into March; a round trip exposes days that do not exist.
+  if (new Date(utcWall).getUTCDate() !== d) return undefined;
+  return new Date(utcWall - BEIJING_OFFSET_MS);
+}

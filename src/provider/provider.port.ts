@@ -1,0 +1,136 @@
+/**
+ * What the feature modules need from the privacy number provider, in our own naming. The Dyplsapi
+ * client implements it; feature modules depend on this interface and the PROVIDER token only.
+ *
+ * Every method rejects with a ProviderError subclass (src/provider/errors) on failure.
+ */
+
+/** Per-call options. */
+export interface ProviderCallOptions {
+  /** Timeout of one HTTP attempt in ms; defaults to the configured provider timeout. */
+  timeoutMs?: number;
+  /**
+   * Cancels the whole call, retries and backoff included. Pass `AbortSignal.timeout(ms)` for a
+   * total time budget: routing uses that to stay within its own deadline.
+   */
+  signal?: AbortSignal;
+  /** Our correlation id, logged with the provider's RequestId. */
+  requestId?: string;
+  /** Read-only actions only: overrides the configured number of retries (0 = single attempt). */
+  retries?: number;
+}
+
+/** Number spec: 1 = 170/171 virtual operator, 2 = carrier number, 3 = 95 number. */
+export type SecretNoSpec = 1 | 2 | 3;
+
+export interface BindAxbInput {
+  poolKey: string;
+  phoneA: string;
+  phoneB: string;
+  expiresAt: Date;
+  /** Ask for this X; otherwise the provider picks one from the pool. */
+  phoneX?: string;
+  expectCity?: string;
+  record?: boolean;
+  /** Our order id, echoed in call records. */
+  outId?: string;
+}
+
+export interface BindAxbResult {
+  subsId: string;
+  phoneX: string;
+  extension?: string;
+}
+
+export interface SubscriptionRef {
+  poolKey: string;
+  subsId: string;
+  phoneX: string;
+}
+
+export type SubscriptionChange =
+  | { kind: 'phoneA'; phoneA: string }
+  | { kind: 'phoneB'; phoneB: string }
+  | { kind: 'expiry'; expiresAt: Date };
+
+export interface UpdateSubscriptionInput extends SubscriptionRef {
+  change: SubscriptionChange;
+}
+
+export interface SubscriptionDetail {
+  subsId: string;
+  phoneA: string;
+  phoneB: string;
+  phoneX: string;
+  createdAt: Date;
+  expiresAt: Date;
+  record: boolean;
+  /** Provider Status 1 (in effect); false for 0 (expired). */
+  active: boolean;
+}
+
+export interface QueryCallStatusInput {
+  poolKey: string;
+  subsId: string;
+  callerNo: string;
+}
+
+/**
+ * 1: X is normal, dial X. 2: X abnormal, dial the temporary `calledNo`. 3: X abnormal and no
+ * temporary number (`calledNo` null): fall back to the real number. 4: the binding has expired.
+ */
+export type CallStatus = 1 | 2 | 3 | 4;
+
+export interface CallStatusResult {
+  status: CallStatus;
+  calledNo: string | null;
+}
+
+export interface BuySecretNoInput {
+  poolKey: string;
+  spec: SecretNoSpec;
+  /** For spec 3 (95 numbers) the provider expects "全国通用". */
+  city: string;
+  /** Number prefix the bought X must start with. */
+  prefix?: string;
+}
+
+export interface ReleaseSecretNoInput {
+  poolKey: string;
+  phoneX: string;
+}
+
+export interface SecretNoRemainInput {
+  spec: SecretNoSpec;
+  city: string;
+  prefix?: string;
+}
+
+export interface SecretNoRemain {
+  city: string;
+  amount: number;
+  byCity: { city: string; amount: number }[];
+}
+
+export interface ProviderPort {
+  bindAxb(input: BindAxbInput, options?: ProviderCallOptions): Promise<BindAxbResult>;
+  unbindSubscription(input: SubscriptionRef, options?: ProviderCallOptions): Promise<void>;
+  updateSubscription(input: UpdateSubscriptionInput, options?: ProviderCallOptions): Promise<void>;
+  querySubscriptionDetail(
+    input: SubscriptionRef,
+    options?: ProviderCallOptions,
+  ): Promise<SubscriptionDetail>;
+  queryCallStatus(
+    input: QueryCallStatusInput,
+    options?: ProviderCallOptions,
+  ): Promise<CallStatusResult>;
+  buySecretNo(input: BuySecretNoInput, options?: ProviderCallOptions): Promise<{ phoneX: string }>;
+  releaseSecretNo(input: ReleaseSecretNoInput, options?: ProviderCallOptions): Promise<void>;
+  querySecretNoRemain(
+    input: SecretNoRemainInput,
+    options?: ProviderCallOptions,
+  ): Promise<SecretNoRemain>;
+}
+
+/** Injection token for ProviderPort. */
+export const PROVIDER = Symbol('PROVIDER');

@@ -1,0 +1,73 @@
+import { Logger } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { MIGRATIONS_DIR } from '../common/project-root.js';
+import { ensureDatabase, startEmbeddedPostgres } from '../prisma/embedded-postgres.js';
+import { runMigrations } from '../prisma/migrations/migration-runner.js';
+import type { StopFn } from './runtime-resources.js';
+
+const EMBEDDED_DATABASE = 'axb';
+
+/**
+ * Resolves what the configuration left open before the app is built: with no DATABASE_URL an
+ * embedded Postgres, with no PROVIDER_ENDPOINT the built-in simulator; then pending migrations.
+ * Returns the configuration with both filled in and how to stop what was started.
+ */
+export async function prepareRuntime(
+  config: AppConfig,
+): Promise<{ config: AppConfig; stops: StopFn[] }> {
+  const logger = new Logger('Runtime');
+  const stops: StopFn[] = [];
+  try {
+    let url = config.database.url;
+    if (!url) {
+      const { dir, port } = config.database.embedded;
+      const server = await startEmbeddedPostgres({ dir, port, log: (l) => logger.warn(l) });
+      stops.push(async () => {
+        await server.stop();
+        logger.log('Embedded Postgres stopped');
+      });
+      url = await ensureDatabase(server.serverUrl, EMBEDDED_DATABASE);
+      logger.warn(
+        `DATABASE_URL is not set: started an embedded Postgres on 127.0.0.1:${port} ` +
+          `(data in ${dir}). Set DATABASE_URL to use your own server.`,
+      );
+    }
+    if (config.database.migrateOnStart) {
+      const result = await runMigrations({ connectionString: url, migrationsDir: MIGRATIONS_DIR });
+      logger.log(
+        result.applied.length
+          ? `Applied ${result.applied.length} migration(s): ${result.applied.join(', ')}`
+          : `Database schema up to date (${result.alreadyApplied.length} migrations)`,
+      );
+    }
+
+    let endpoint = config.provider.endpoint;
+    if (!endpoint) {
+      // Imported lazily: the simulator is a separate program, loaded only in this embedded mode.
+      const { startSimulator } = await import('../../simulator/server.js');
+      const simulator = await startSimulator({
+        port: config.provider.embeddedSimulatorPort,
+        accessKeyId: config.provider.accessKeyId,
+        accessKeySecret: config.provider.accessKeySecret,
+        poolKeys: [config.pools.defaultPoolKey],
+      });
+      stops.push(() => simulator.close());
+      endpoint = simulator.url;
+      logger.warn(
+        `PROVIDER_ENDPOINT is not set: started the built-in Dyplsapi simulator at ${endpoint} ` +
+          `(control API ${simulator.controlUrl}). Set PROVIDER_ENDPOINT and keys for Alibaba Cloud.`,
+      );
+    }
+    return {
+      config: {
+        ...config,
+        database: { ...config.database, url },
+        provider: { ...config.provider, endpoint },
+      },
+      stops,
+    };
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Prisma } from '../../src/generated/prisma/client.js';
+import type { PrismaService } from '../../src/prisma/prisma.service.js';
+import { openPrisma, unique } from '../support/prisma.js';
+
+let prisma: PrismaService;
+let poolKey: string;
+const inAnHour = () => new Date(Date.now() + 3_600_000);
+
+beforeAll(async () => {
+  prisma = await openPrisma();
+  poolKey = unique('FC');
+  await prisma.pool.create({ data: { key: poolKey } });
+});
+afterAll(async () => {
+  await prisma.onModuleDestroy();
+});
+
+function uniqueViolation(error: unknown): string | undefined {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    return JSON.stringify(error.meta);
+  }
+  return undefined;
+}
+
+async function expectUniqueViolation(promise: Promise<unknown>, index: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(uniqueViolation(error), `expected P2002 on ${index}, got ${String(error)}`).toBeDefined();
+}
+
+describe('schema.prisma and the migrated database agree', () => {
+  it('writes and reads back every model with every field', async () => {
+    const pool = await prisma.pool.create({ data: { key: unique('FC'), cityStrict: true } });
+    expect(await prisma.pool.findUniqueOrThrow({ where: { key: pool.key } })).toEqual(pool);
+
+    const number = await prisma.secretNumber.create({
+      data: {
+        poolKey: pool.key,
+        number: unique('171'),
+        spec: 1,
+        city: '杭州',
+        health: 'abnormal',
+        healthAt: new Date(),
+      },
+    });
+    const released = await prisma.secretNumber.update({
+      where: { id: number.id },
+      data: { state: 'released', releasedAt: new Date() },
+    });
+    expect(await prisma.secretNumber.findUniqueOrThrow({ where: { id: number.id } })).toEqual(released);
+
+    const binding = await prisma.binding.create({
+      data: {
+        poolKey: pool.key,
+        outId: unique('order-'),
+        phoneA: '13800000001',
+        phoneB: '057188880000',
+        phoneX: '17100000001',
+        subsId: unique('subs'),
+        city: '杭州',
+        cityStrict: true,
+        record: true,
+        state: 'active',
+        expiresAt: inAnHour(),
+        endedAt: null,
+      },
+    });
+    const event = await prisma.bindingEvent.create({
+      data: { bindingId: binding.id, kind: 'created', actor: 'test', details: { nested: { a: [1, 2] } } },
+    });
+    const read = await prisma.binding.findUniqueOrThrow({
+      where: { id: binding.id },
+      include: { events: true },
+    });
+    expect(read).toEqual({ ...binding, events: [event] });
+    expect(read.events[0]!.details).toEqual({ nested: { a: [1, 2] } });
+  });
+});
+
+describe('invariants enforced by the database', () => {
+  const live = (over: Partial<Prisma.BindingUncheckedCreateInput>): Prisma.BindingUncheckedCreateInput => ({
+    poolKey,
+    outId: unique('order-'),
+    phoneA: '13900000001',
+    phoneB: '13900000002',
+    phoneX: unique('170'),
+    state: 'pending',
+    expiresAt: inAnHour(),
+    ...over,
+  });
+
+  it('rejects a second live binding for the same (pool, outId), allows it once the first ended', async () => {
+    const outId = unique('order-');
+    const first = await prisma.binding.create({ data: live({ outId }) });
+    await expectUniqueViolation(
+      prisma.binding.create({ data: live({ outId, phoneA: '13900000003' }) }),
+      'bindings_live_out_id_key',
+    );
+    await prisma.binding.update({ where: { id: first.id }, data: { state: 'unbound' } });
+    await expect(prisma.binding.create({ data: live({ outId }) })).resolves.toMatchObject({ outId });
+  });
+
+  it('rejects two live bindings on one X sharing A, or sharing B', async () => {
+    const phoneX = unique('170');
+    await prisma.binding.create({ data: live({ phoneX, phoneA: '13700000001', phoneB: '13700000002' }) });
+    await expectUniqueViolation(
+      prisma.binding.create({ data: live({ phoneX, phoneA: '13700000001', phoneB: '13700000003' }) }),
+      'bindings_live_x_a_key',
+    );
+    await expectUniqueViolation(
+      prisma.binding.create({ data: live({ phoneX, phoneA: '13700000004', phoneB: '13700000002' }) }),
+      'bindings_live_x_b_key',
+    );
+    // Different parties on the same X are fine (one X serves many pairs).
+    await expect(
+      prisma.binding.create({ data: live({ phoneX, phoneA: '13700000005', phoneB: '13700000006' }) }),
+    ).resolves.toBeDefined();
+  });
+
+  it('frees the (X, A) and (X, B) pairs once a binding is no longer live', async () => {
+    const phoneX = unique('170');
+    const first = await prisma.binding.create({ data: live({ phoneX }) });
+    await prisma.binding.update({ where: { id: first.id }, data: { state: 'expired' } });
+    await expect(prisma.binding.create({ data: live({ phoneX }) })).resolves.toBeDefined();
+  });
+
+  it('rejects A equal to B, and an active binding without SubsId', async () => {
+    await expect(
+      prisma.binding.create({ data: live({ phoneA: '13600000001', phoneB: '13600000001' }) }),
+    ).rejects.toThrow(/bindings_parties_check/);
+    await expect(prisma.binding.create({ data: live({ state: 'active' }) })).rejects.toThrow(
+      /bindings_active_check/,
+    );
+  });
+
+  it('holds one number in at most one pool at a time', async () => {
+    const number = unique('171');
+    await prisma.secretNumber.create({ data: { poolKey, number, spec: 1, city: '北京' } });
+    await expectUniqueViolation(
+      prisma.secretNumber.create({ data: { poolKey, number, spec: 1, city: '北京' } }),
+      'secret_numbers_held_number_key',
+    );
+  });
+});
