@@ -8,16 +8,32 @@ export default tseslint.config(
   {
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       // Configuration is read once, in src/config; everything else receives it by injection.
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read settings through AppConfig (src/config).' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read settings through AppConfig (src/config).',
+        },
       ],
     },
   },
   {
-    files: ['src/config/**', 'scripts/**', 'test/**', 'bench/**', 'simulator/main.ts', 'simulator/config.ts', 'prisma.config.ts', 'vitest.config.ts'],
+    files: [
+      'src/config/**',
+      'scripts/**',
+      'test/**',
+      'bench/**',
+      'simulator/main.ts',
+      'simulator/config.ts',
+      'prisma.config.ts',
+      'vitest.config.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -15,7 +15,9 @@ async function main(): Promise<void> {
     const server = await startEmbeddedPostgres(config.database.embedded);
     stop = () => server.stop();
     url = await ensureDatabase(server.serverUrl, 'axb');
-    console.log(`DATABASE_URL is not set: migrating the embedded Postgres in ${config.database.embedded.dir}`);
+    console.log(
+      `DATABASE_URL is not set: migrating the embedded Postgres in ${config.database.embedded.dir}`,
+    );
   }
   try {
     const result = await runMigrations({

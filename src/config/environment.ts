@@ -56,7 +56,9 @@ export class Environment {
   @toInt() @IsInt() @Min(1) @Max(65535) EMBEDDED_PG_PORT: number = 54329;
 
   /** Unset: the built-in Dyplsapi simulator is started in-process and used over HTTP. */
-  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false }) PROVIDER_ENDPOINT?: string;
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  PROVIDER_ENDPOINT?: string;
   @IsString() @MinLength(1) PROVIDER_ACCESS_KEY_ID: string = 'sim-access-key-id';
   @IsString() @MinLength(1) PROVIDER_ACCESS_KEY_SECRET: string = 'sim-access-key-secret';
   @IsString() @MinLength(1) PROVIDER_REGION_ID: string = 'cn-hangzhou';

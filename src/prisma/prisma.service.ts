@@ -27,7 +27,9 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
     super({ adapter: new PrismaPg(pool) });
     this.pgPool = pool;
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
-    pool.on('error', (error) => this.logger.warn(`Idle database connection failed: ${error.message}`));
+    pool.on('error', (error) =>
+      this.logger.warn(`Idle database connection failed: ${error.message}`),
+    );
   }
 
   async onModuleInit(): Promise<void> {

@@ -36,7 +36,10 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
 }
 
 const folders = async (dir: string) =>
-  (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 
 describe('migration runner', () => {
   it('applies every migration once, records it as Prisma does, and is a no-op when up to date', async () => {
@@ -50,7 +53,12 @@ describe('migration runner', () => {
     expect(second.applied).toEqual([]);
     expect(second.alreadyApplied).toEqual(expected);
 
-    const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(
+    const rows = await query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      applied_steps_count: number;
+    }>(
       url,
       'SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
     );
@@ -79,7 +87,9 @@ describe('migration runner', () => {
   it('applies each migration exactly once when several runners start at once', async () => {
     const url = await scratch();
     const results = await Promise.all(
-      Array.from({ length: 4 }, () => runMigrations({ connectionString: url, migrationsDir: MIGRATIONS_DIR })),
+      Array.from({ length: 4 }, () =>
+        runMigrations({ connectionString: url, migrationsDir: MIGRATIONS_DIR }),
+      ),
     );
     const expected = await folders(MIGRATIONS_DIR);
     expect(results.flatMap((r) => r.applied).sort()).toEqual(expected);
@@ -92,14 +102,23 @@ describe('migration runner', () => {
     const dir = await copyOfMigrations();
     const bad = join(dir, '99990101000000_broken');
     await mkdir(bad);
-    await writeFile(join(bad, 'migration.sql'), 'CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n');
+    await writeFile(
+      join(bad, 'migration.sql'),
+      'CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;\n',
+    );
 
     await expect(runMigrations({ connectionString: url, migrationsDir: dir })).rejects.toThrow(
       /99990101000000_broken failed and was rolled back/,
     );
-    const names = await query<{ migration_name: string }>(url, 'SELECT migration_name FROM "_prisma_migrations"');
+    const names = await query<{ migration_name: string }>(
+      url,
+      'SELECT migration_name FROM "_prisma_migrations"',
+    );
     expect(names.map((r) => r.migration_name)).not.toContain('99990101000000_broken');
-    const tables = await query<{ t: string | null }>(url, "SELECT to_regclass('half_done')::text AS t");
+    const tables = await query<{ t: string | null }>(
+      url,
+      "SELECT to_regclass('half_done')::text AS t",
+    );
     expect(tables[0]!.t).toBeNull();
   });
 });

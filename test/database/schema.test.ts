@@ -50,7 +50,9 @@ describe('schema.prisma and the migrated database agree', () => {
       where: { id: number.id },
       data: { state: 'released', releasedAt: new Date() },
     });
-    expect(await prisma.secretNumber.findUniqueOrThrow({ where: { id: number.id } })).toEqual(released);
+    expect(await prisma.secretNumber.findUniqueOrThrow({ where: { id: number.id } })).toEqual(
+      released,
+    );
 
     const binding = await prisma.binding.create({
       data: {
@@ -69,7 +71,12 @@ describe('schema.prisma and the migrated database agree', () => {
       },
     });
     const event = await prisma.bindingEvent.create({
-      data: { bindingId: binding.id, kind: 'created', actor: 'test', details: { nested: { a: [1, 2] } } },
+      data: {
+        bindingId: binding.id,
+        kind: 'created',
+        actor: 'test',
+        details: { nested: { a: [1, 2] } },
+      },
     });
     const read = await prisma.binding.findUniqueOrThrow({
       where: { id: binding.id },
@@ -81,7 +88,9 @@ describe('schema.prisma and the migrated database agree', () => {
 });
 
 describe('invariants enforced by the database', () => {
-  const live = (over: Partial<Prisma.BindingUncheckedCreateInput>): Prisma.BindingUncheckedCreateInput => ({
+  const live = (
+    over: Partial<Prisma.BindingUncheckedCreateInput>,
+  ): Prisma.BindingUncheckedCreateInput => ({
     poolKey,
     outId: unique('order-'),
     phoneA: '13900000001',
@@ -100,23 +109,33 @@ describe('invariants enforced by the database', () => {
       'bindings_live_out_id_key',
     );
     await prisma.binding.update({ where: { id: first.id }, data: { state: 'unbound' } });
-    await expect(prisma.binding.create({ data: live({ outId }) })).resolves.toMatchObject({ outId });
+    await expect(prisma.binding.create({ data: live({ outId }) })).resolves.toMatchObject({
+      outId,
+    });
   });
 
   it('rejects two live bindings on one X sharing A, or sharing B', async () => {
     const phoneX = unique('170');
-    await prisma.binding.create({ data: live({ phoneX, phoneA: '13700000001', phoneB: '13700000002' }) });
+    await prisma.binding.create({
+      data: live({ phoneX, phoneA: '13700000001', phoneB: '13700000002' }),
+    });
     await expectUniqueViolation(
-      prisma.binding.create({ data: live({ phoneX, phoneA: '13700000001', phoneB: '13700000003' }) }),
+      prisma.binding.create({
+        data: live({ phoneX, phoneA: '13700000001', phoneB: '13700000003' }),
+      }),
       'bindings_live_x_a_key',
     );
     await expectUniqueViolation(
-      prisma.binding.create({ data: live({ phoneX, phoneA: '13700000004', phoneB: '13700000002' }) }),
+      prisma.binding.create({
+        data: live({ phoneX, phoneA: '13700000004', phoneB: '13700000002' }),
+      }),
       'bindings_live_x_b_key',
     );
     // Different parties on the same X are fine (one X serves many pairs).
     await expect(
-      prisma.binding.create({ data: live({ phoneX, phoneA: '13700000005', phoneB: '13700000006' }) }),
+      prisma.binding.create({
+        data: live({ phoneX, phoneA: '13700000005', phoneB: '13700000006' }),
+      }),
     ).resolves.toBeDefined();
   });
 

@@ -23,7 +23,9 @@ describe('health', () => {
   });
 
   it('returns the caller-supplied request id, and makes one up otherwise', async () => {
-    const given = await http('GET', `${t.url}/health/live`, undefined, { 'x-request-id': 'abc-123' });
+    const given = await http('GET', `${t.url}/health/live`, undefined, {
+      'x-request-id': 'abc-123',
+    });
     expect(given.headers.get('x-request-id')).toBe('abc-123');
     const made = await http('GET', `${t.url}/health/live`);
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);

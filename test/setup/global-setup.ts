@@ -47,7 +47,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
         `SELECT datname FROM pg_database WHERE datname LIKE $1`,
         [`${name}_%`],
       );
-      for (const row of rows) await client.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
+      for (const row of rows)
+        await client.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
     } finally {
       await client.end();
     }

@@ -43,8 +43,11 @@ export class ErrorFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const body = this.toBody(exception, String(request.id));
     if (body.statusCode >= 500) {
-      const detail = exception instanceof Error ? (exception.stack ?? exception.message) : exception;
-      this.logger.error(`${request.method} ${request.routeOptions?.url ?? ''} failed [${body.requestId}]: ${String(detail)}`);
+      const detail =
+        exception instanceof Error ? (exception.stack ?? exception.message) : exception;
+      this.logger.error(
+        `${request.method} ${request.routeOptions?.url ?? ''} failed [${body.requestId}]: ${String(detail)}`,
+      );
     }
     void reply.status(body.statusCode).send(body);
   }
@@ -62,12 +65,16 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
-      const fromObject = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+      const fromObject =
+        typeof response === 'object' && response !== null
+          ? (response as Record<string, unknown>)
+          : {};
       const message = typeof response === 'string' ? response : fromObject.message;
       return {
         ...fromObject,
         statusCode: status,
-        code: typeof fromObject.code === 'string' ? fromObject.code : (STATUS_CODES[status] ?? 'ERROR'),
+        code:
+          typeof fromObject.code === 'string' ? fromObject.code : (STATUS_CODES[status] ?? 'ERROR'),
         message: Array.isArray(message) ? message.join('; ') : String(message ?? exception.message),
         requestId,
         error: undefined,
