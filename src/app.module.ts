@@ -1,17 +1,37 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { BindingsModule } from './bindings/bindings.module.js';
+import type { Clock } from './common/clock/clock.js';
+import { ClockModule } from './common/clock/clock.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { InventoryModule } from './inventory/inventory.module.js';
 import { PrismaModule } from './prisma/prisma.module.js';
+import { ProviderModule } from './provider/provider.module.js';
 import { RuntimeResources, type StopFn } from './runtime/runtime-resources.js';
+
+export interface AppModuleOptions {
+  /** Stopped after the app: what main.ts started outside Nest. */
+  stops?: StopFn[];
+  /** Replaces the system clock (tests). */
+  clock?: Clock;
+}
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, stops: StopFn[] = []): DynamicModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), PrismaModule, HealthModule],
-      providers: [{ provide: RuntimeResources, useValue: new RuntimeResources(stops) }],
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule.forRoot(options.clock),
+        PrismaModule,
+        ProviderModule,
+        HealthModule,
+        InventoryModule,
+        BindingsModule,
+      ],
+      providers: [{ provide: RuntimeResources, useValue: new RuntimeResources(options.stops ?? []) }],
     };
   }
 }

@@ -5,6 +5,7 @@ import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
+import type { Clock } from './common/clock/clock.js';
 import type { AppConfig } from './config/app-config.js';
 import { ErrorFilter } from './common/filters/error.filter.js';
 import { createValidationPipe } from './common/validation/validation-pipe.js';
@@ -22,6 +23,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface BootstrapOptions {
   /** Called after the app has shut down: stops what main.ts started (embedded Postgres, simulator). */
   stops?: StopFn[];
+  /** Replaces the system clock (tests). */
+  clock?: Clock;
   /** Tests pass false to keep their output quiet; defaults to the configured log level. */
   logger?: false | LogLevel[];
 }
@@ -48,7 +51,7 @@ export async function bootstrap(
 
   const levels = options.logger ?? logLevels(config.logLevel);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, options.stops),
+    AppModule.forRoot(config, { stops: options.stops, clock: options.clock }),
     adapter,
     {
       logger:

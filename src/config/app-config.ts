@@ -24,7 +24,8 @@ export interface AppConfig {
     readRetries: number;
     embeddedSimulatorPort: number;
   };
-  pools: { defaultPoolKey: string; defaultCity: string };
+  pools: { defaultPoolKey: string; defaultCity: string; maxPairsPerX: number };
+  bindings: { maxTtlSeconds: number; maxBindAttempts: number };
 }
 
 /** Injection token for AppConfig. */

@@ -69,4 +69,11 @@ export class Environment {
 
   @IsString() @Matches(/^[A-Za-z0-9_-]{1,64}$/) DEFAULT_POOL_KEY: string = 'FC100000000000001';
   @IsString() @MaxLength(32) DEFAULT_CITY: string = '杭州';
+
+  /** Longest binding a caller may ask for (expiresAt / ttlSeconds), in seconds. */
+  @toInt() @IsInt() @Min(120) BINDING_MAX_TTL_SECONDS: number = 7 * 24 * 3600;
+  /** Provider BindAxb attempts per bind when the provider reports a conflict on the chosen X. */
+  @toInt() @IsInt() @Min(1) @Max(10) BIND_MAX_ATTEMPTS: number = 3;
+  /** Live AXB pairs one X may carry at once (Dyplsapi's limit is 200). */
+  @toInt() @IsInt() @Min(1) @Max(200) X_MAX_PAIRS: number = 200;
 }

@@ -58,6 +58,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       readRetries: env.PROVIDER_READ_RETRIES,
       embeddedSimulatorPort: env.EMBEDDED_SIMULATOR_PORT,
     },
-    pools: { defaultPoolKey: env.DEFAULT_POOL_KEY, defaultCity: env.DEFAULT_CITY },
+    pools: {
+      defaultPoolKey: env.DEFAULT_POOL_KEY,
+      defaultCity: env.DEFAULT_CITY,
+      maxPairsPerX: env.X_MAX_PAIRS,
+    },
+    bindings: {
+      maxTtlSeconds: env.BINDING_MAX_TTL_SECONDS,
+      maxBindAttempts: env.BIND_MAX_ATTEMPTS,
+    },
   };
 }

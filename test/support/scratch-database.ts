@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { MIGRATIONS_DIR } from '../../src/common/project-root.js';
+import { runMigrations } from '../../src/prisma/migrations/migration-runner.js';
 
 /**
  * An empty database beside the run's own, for tests that must start from nothing (migrations).
@@ -25,4 +27,11 @@ export async function createScratchDatabase(): Promise<{ url: string; drop: () =
       await client.end();
     },
   };
+}
+
+/** A scratch database with the real migrations applied: one per test file keeps files apart. */
+export async function createMigratedDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const db = await createScratchDatabase();
+  await runMigrations({ connectionString: db.url, migrationsDir: MIGRATIONS_DIR });
+  return db;
 }

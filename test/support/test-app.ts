@@ -1,8 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { inject } from 'vitest';
 import { bootstrap } from '../../src/bootstrap.js';
+import type { Clock } from '../../src/common/clock/clock.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { createMigratedDatabase } from './scratch-database.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -11,21 +12,36 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real bootstrap() pipeline on the run's database, listening on a random loopback port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * The real bootstrap() pipeline listening on a random loopback port, on a freshly migrated
+ * database of its own (dropped on close) unless one is given (several instances, one database).
+ */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { clock?: Clock; databaseUrl?: string } = {},
+): Promise<TestApp> {
+  const own = options.databaseUrl ? undefined : await createMigratedDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: options.databaseUrl ?? own!.url,
     DATABASE_POOL_SIZE: '5',
     MIGRATE_ON_START: 'false',
     PROVIDER_ENDPOINT: 'http://127.0.0.1:9/',
     ...env,
   });
-  const app = await bootstrap(config, { logger: ['error'] });
+  const app = await bootstrap(config, { logger: ['error'], clock: options.clock });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  return { app, config, url, close: () => app.close() };
+  return {
+    app,
+    config,
+    url,
+    close: async () => {
+      await app.close();
+      await own?.drop();
+    },
+  };
 }
 
 /** JSON over real HTTP. */

@@ -1,0 +1,181 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock/clock.js';
+import { ConflictError, NotFoundError } from '../common/errors/domain-error.js';
+import { providerFailure } from '../common/errors/provider-failure.js';
+import { maskPhone } from '../common/privacy/mask-phone.js';
+import type { Binding } from '../generated/prisma/client.js';
+import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
+import { PROVIDER, type ProviderPort, type SubscriptionChange } from '../provider/provider.port.js';
+import type { CallContext } from './bind.service.js';
+import { EventKind } from './binding-states.js';
+import { BindingsRepository } from './bindings.repository.js';
+
+export interface BindingChange {
+  phoneA?: string;
+  phoneB?: string;
+  expiresAt?: Date;
+}
+
+/** Changing a party or the expiry of a live binding, and unbinding it at trip end. */
+@Injectable()
+export class BindingChangesService {
+  private readonly logger = new Logger(BindingChangesService.name);
+
+  constructor(
+    @Inject(PROVIDER) private readonly provider: ProviderPort,
+    private readonly clock: Clock,
+    private readonly bindings: BindingsRepository,
+  ) {}
+
+  /**
+   * Applies each change through UpdateSubscription (one OperateType per call), then records the
+   * new values and one `updated` event. Refused with 409 once the binding is no longer live.
+   */
+  async update(id: string, change: BindingChange, context: CallContext): Promise<Binding> {
+    const binding = await this.requireActive(id);
+    const changes = this.providerChanges(binding, change);
+    if (changes.length === 0) return binding;
+    await this.checkPartiesFree(binding, change);
+
+    const applied: SubscriptionChange[] = [];
+    for (const c of changes) {
+      try {
+        await this.provider.updateSubscription(
+          { poolKey: binding.poolKey, subsId: binding.subsId!, phoneX: binding.phoneX!, change: c },
+          { requestId: context.requestId },
+        );
+        applied.push(c);
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        await this.recordPartial(binding, applied, c, error, context);
+        throw providerFailure(error, { bindingId: binding.id });
+      }
+    }
+    return this.recordApplied(binding, applied, context, EventKind.updated);
+  }
+
+  /** Ends the binding at the provider and here. Idempotent: an ended binding is returned as is. */
+  async unbind(id: string, context: CallContext): Promise<Binding> {
+    const binding = await this.bindings.findById(id);
+    if (!binding) throw new NotFoundError('Binding', { id });
+    if (['unbound', 'expired', 'failed'].includes(binding.state)) return binding;
+    if (binding.state !== 'active') {
+      throw new ConflictError('BINDING_NOT_SETTLED', `Binding is ${binding.state}; its bind outcome is still being settled`, { state: binding.state });
+    }
+    try {
+      await this.provider.unbindSubscription(
+        { poolKey: binding.poolKey, subsId: binding.subsId!, phoneX: binding.phoneX! },
+        { requestId: context.requestId },
+      );
+    } catch (error) {
+      // Gone at the provider already (expired there, or unbound by an earlier attempt): done.
+      const gone = error instanceof ProviderCodeError && error.kind === 'not-found';
+      if (!gone) {
+        if (error instanceof ProviderError) throw providerFailure(error, { bindingId: binding.id });
+        throw error;
+      }
+    }
+    const now = this.clock.now();
+    return this.bindings.withLockedBinding(id, async (tx, current) => {
+      if (!current || current.state !== 'active') return current ?? binding;
+      return this.bindings.transition(
+        id,
+        { state: 'unbound', endedAt: now },
+        { kind: EventKind.unbound, actor: context.actor, details: { requestId: context.requestId ?? null } },
+        now,
+        tx,
+      );
+    });
+  }
+
+  private async requireActive(id: string): Promise<Binding> {
+    const binding = await this.bindings.findById(id);
+    if (!binding) throw new NotFoundError('Binding', { id });
+    const now = this.clock.now();
+    if (binding.state === 'active' && binding.expiresAt <= now) {
+      await this.bindings.expireIfOverdue(id, 'update', now);
+      throw new ConflictError('BINDING_NOT_LIVE', 'Binding has expired', { state: 'expired' });
+    }
+    if (binding.state !== 'active') {
+      const code = ['pending', 'unknown'].includes(binding.state) ? 'BINDING_NOT_SETTLED' : 'BINDING_NOT_LIVE';
+      throw new ConflictError(code, `Binding is ${binding.state}`, { state: binding.state });
+    }
+    return binding;
+  }
+
+  private providerChanges(binding: Binding, change: BindingChange): SubscriptionChange[] {
+    const out: SubscriptionChange[] = [];
+    if (change.phoneA && change.phoneA !== binding.phoneA) out.push({ kind: 'phoneA', phoneA: change.phoneA });
+    if (change.phoneB && change.phoneB !== binding.phoneB) out.push({ kind: 'phoneB', phoneB: change.phoneB });
+    if (change.expiresAt && change.expiresAt.getTime() !== binding.expiresAt.getTime()) {
+      out.push({ kind: 'expiry', expiresAt: change.expiresAt });
+    }
+    return out;
+  }
+
+  /** A new party must not already be on this X in another live binding (checked before asking). */
+  private async checkPartiesFree(binding: Binding, change: BindingChange): Promise<void> {
+    const phoneA = change.phoneA ?? binding.phoneA;
+    const phoneB = change.phoneB ?? binding.phoneB;
+    if (phoneA === phoneB) {
+      throw new ConflictError('SAME_PARTIES', 'phoneA and phoneB would be the same number', { field: change.phoneB ? 'phoneB' : 'phoneA' });
+    }
+    const newcomers = [change.phoneA, change.phoneB].filter((p): p is string => !!p);
+    const taken = await this.bindings.partyOnX(binding.phoneX!, newcomers, binding.id, this.clock.now());
+    if (taken) {
+      throw new ConflictError('X_CONFLICT', `${maskPhone(taken)} already has a live binding on this X`, {
+        field: taken === change.phoneA ? 'phoneA' : 'phoneB',
+      });
+    }
+  }
+
+  private recordApplied(binding: Binding, applied: SubscriptionChange[], context: CallContext, kind: EventKind): Promise<Binding> {
+    const data: { phoneA?: string; phoneB?: string; expiresAt?: Date } = {};
+    const changed: Record<string, { from: string; to: string }> = {};
+    for (const c of applied) {
+      if (c.kind === 'phoneA') {
+        data.phoneA = c.phoneA;
+        changed.phoneA = { from: maskPhone(binding.phoneA), to: maskPhone(c.phoneA) };
+      } else if (c.kind === 'phoneB') {
+        data.phoneB = c.phoneB;
+        changed.phoneB = { from: maskPhone(binding.phoneB), to: maskPhone(c.phoneB) };
+      } else {
+        data.expiresAt = c.expiresAt;
+        changed.expiresAt = { from: binding.expiresAt.toISOString(), to: c.expiresAt.toISOString() };
+      }
+    }
+    return this.bindings.transition(binding.id, data, { kind, actor: context.actor, details: { changed, requestId: context.requestId ?? null } }, this.clock.now());
+  }
+
+  /**
+   * A change failed midway: what the provider confirmed is recorded; the failed step is an
+   * event. An unknown outcome (timeout) leaves the binding active for the reconciler to compare.
+   */
+  private async recordPartial(
+    binding: Binding,
+    applied: SubscriptionChange[],
+    failed: SubscriptionChange,
+    error: ProviderError,
+    context: CallContext,
+  ): Promise<void> {
+    if (applied.length > 0) await this.recordApplied(binding, applied, context, EventKind.updated);
+    const now = this.clock.now();
+    const expired = error instanceof ProviderCodeError && error.kind === 'forbidden-state';
+    await this.bindings.transition(
+      binding.id,
+      expired ? { state: 'expired', endedAt: now } : {},
+      {
+        kind: EventKind.updateFailed,
+        actor: context.actor,
+        details: {
+          change: failed.kind,
+          outcome: error.outcome,
+          providerCode: error instanceof ProviderCodeError ? error.code : null,
+          error: error.name,
+        },
+      },
+      now,
+    );
+    this.logger.warn(`Update of binding ${binding.id} (${failed.kind}) failed: ${error.message}`);
+  }
+}

@@ -1,0 +1,9 @@
+import { IsBoolean, IsOptional } from 'class-validator';
+
+/** PUT /v1/pools/{poolKey}: register a provider pool (or change its city mode). */
+export class RegisterPoolDto {
+  /** ExpectCity never falls back to another city in this pool. */
+  @IsOptional()
+  @IsBoolean()
+  cityStrict?: boolean;
+}

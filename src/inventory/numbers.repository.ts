@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client.js';
+import type { SecretNumber } from '../generated/prisma/client.js';
+import { liveAt } from '../bindings/binding-states.js';
+import { PrismaService } from '../prisma/prisma.service.js';
+import type { Tx } from '../bindings/bindings.repository.js';
+
+export interface NumberWithLoad {
+  number: string;
+  spec: number;
+  city: string;
+  state: string;
+  health: string;
+  boughtAt: Date;
+  releasedAt: Date | null;
+  liveBindings: number;
+}
+
+export interface StockRow {
+  city: string;
+  spec: number;
+  numbers: number;
+  healthy: number;
+  livePairs: number;
+  freePairs: number;
+}
+
+/** Middle numbers held by pools. */
+@Injectable()
+export class NumbersRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  insertBought(poolKey: string, number: string, spec: number, city: string, now: Date): Promise<SecretNumber> {
+    return this.prisma.secretNumber.create({ data: { poolKey, number, spec, city, boughtAt: now } });
+  }
+
+  /** Records an X the provider chose itself, unless the pool already holds it. */
+  async recordProviderChosen(tx: Tx, poolKey: string, number: string, city: string, now: Date): Promise<void> {
+    await tx.$executeRaw(Prisma.sql`
+      INSERT INTO secret_numbers (pool_key, number, spec, city, bought_at)
+      VALUES (${poolKey}, ${number}, ${specOf(number)}, ${city}, ${now})
+      ON CONFLICT (number) WHERE state <> 'released' DO NOTHING`);
+  }
+
+  list(poolKey: string, now: Date): Promise<NumberWithLoad[]> {
+    return this.prisma.$queryRaw<NumberWithLoad[]>(Prisma.sql`
+      SELECT n.number, n.spec, n.city, n.state::text AS state, n.health::text AS health,
+             n.bought_at AS "boughtAt", n.released_at AS "releasedAt",
+             (SELECT count(*)::int FROM bindings b
+               WHERE b.phone_x = n.number AND ${liveAt('b', now)}) AS "liveBindings"
+        FROM secret_numbers n
+       WHERE n.pool_key = ${poolKey}
+       ORDER BY n.state, n.city, n.spec, n.number`);
+  }
+
+  stock(poolKey: string, maxPairs: number, now: Date): Promise<StockRow[]> {
+    return this.prisma.$queryRaw<StockRow[]>(Prisma.sql`
+      WITH held AS (
+        SELECT n.number, n.city, n.spec, n.health,
+               (SELECT count(*)::int FROM bindings b
+                 WHERE b.phone_x = n.number AND ${liveAt('b', now)}) AS live
+          FROM secret_numbers n
+         WHERE n.pool_key = ${poolKey} AND n.state = 'active')
+      SELECT city, spec::int AS spec,
+             count(*)::int AS numbers,
+             count(*) FILTER (WHERE health = 'normal')::int AS healthy,
+             coalesce(sum(live), 0)::int AS "livePairs",
+             coalesce(sum(greatest(${maxPairs} - live, 0)) FILTER (WHERE health = 'normal'), 0)::int
+               AS "freePairs"
+        FROM held GROUP BY city, spec ORDER BY city, spec`);
+  }
+
+  /**
+   * Takes a held number out of use before the provider is asked to release it: under the row
+   * lock no bind can be placing a pair on it. Returns the number of live bindings on it when
+   * it is still in use (and leaves it held), 0 when it was taken out, or null if not held.
+   */
+  async withdraw(poolKey: string, number: string, now: Date): Promise<number | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const held = await tx.$queryRaw<Array<{ id: bigint }>>(Prisma.sql`
+        SELECT id FROM secret_numbers
+         WHERE pool_key = ${poolKey} AND number = ${number} AND state = 'active' FOR UPDATE`);
+      if (held.length === 0) return null;
+      const [row] = await tx.$queryRaw<Array<{ live: number }>>(Prisma.sql`
+        SELECT count(*)::int AS live FROM bindings b
+         WHERE b.phone_x = ${number} AND ${liveAt('b', now)}`);
+      if ((row?.live ?? 0) > 0) return row!.live;
+      await tx.secretNumber.update({
+        where: { id: held[0]!.id },
+        data: { state: 'released', releasedAt: now },
+      });
+      return 0;
+    });
+  }
+
+  /** Undoes withdraw() when the provider refused the release. */
+  async restore(poolKey: string, number: string): Promise<void> {
+    await this.prisma.$executeRaw(Prisma.sql`
+      UPDATE secret_numbers SET state = 'active', released_at = NULL
+       WHERE id = (SELECT id FROM secret_numbers WHERE pool_key = ${poolKey} AND number = ${number}
+                    AND state = 'released' ORDER BY released_at DESC LIMIT 1)`);
+  }
+}
+
+/** The spec of a number by its prefix: 170/171 virtual operator, 95 numbers, else carrier. */
+export function specOf(number: string): 1 | 2 | 3 {
+  if (/^17[01]/.test(number)) return 1;
+  if (/^95/.test(number)) return 3;
+  return 2;
+}
