@@ -31,7 +31,9 @@ export class AppModule {
         InventoryModule,
         BindingsModule,
       ],
-      providers: [{ provide: RuntimeResources, useValue: new RuntimeResources(options.stops ?? []) }],
+      providers: [
+        { provide: RuntimeResources, useValue: new RuntimeResources(options.stops ?? []) },
+      ],
     };
   }
 }

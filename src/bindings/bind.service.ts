@@ -72,7 +72,8 @@ export class BindService {
       city: command.city ?? this.config.pools.defaultCity,
     };
     const tried: string[] = [];
-    let placed = await this.place(request, tried, context, null);
+    const placed = await this.place(request, tried, context, null);
+    if (!placed) throw new Error('a first placement always places or throws');
     if (placed.kind === 'duplicate-out-id') {
       return this.asReplay(await this.awaitSettled(await this.liveForOrder(command)), command);
     }
@@ -97,12 +98,13 @@ export class BindService {
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;
         const conflict = error instanceof ProviderCodeError && error.kind === 'conflict';
-        const canMove = conflict && !request.phoneX && attempt < this.config.bindings.maxBindAttempts;
+        const canMove =
+          conflict && !request.phoneX && attempt < this.config.bindings.maxBindAttempts;
         if (canMove && binding.phoneX) {
           tried.push(binding.phoneX);
-          placed = await this.place(request, tried, context, binding, error.code);
-          if (placed.kind === 'placed') {
-            binding = placed.binding;
+          const moved = await this.place(request, tried, context, binding, error.code);
+          if (moved?.kind === 'placed') {
+            binding = moved.binding;
             continue;
           }
         }
@@ -121,31 +123,71 @@ export class BindService {
     context: CallContext,
     moving: Binding | null,
     conflictCode?: string,
-  ): Promise<PlaceResult & { kind: 'placed' | 'duplicate-out-id' }> {
+  ): Promise<(PlaceResult & { kind: 'placed' | 'duplicate-out-id' }) | null> {
     const now = this.clock.now();
     const maxPairs = this.config.pools.maxPairsPerX;
     const ranked = request.phoneX
       ? [request.phoneX]
-      : rankCandidates(
-          await this.candidates.find({ ...request, now, exclude: tried }),
-          { city: request.city, strict: request.cityStrict, maxPairs },
-        ).map((c) => c.number);
+      : rankCandidates(await this.candidates.find({ ...request, now, exclude: tried }), {
+          city: request.city,
+          strict: request.cityStrict,
+          maxPairs,
+        }).map((c) => c.number);
     const event = moving
-      ? { kind: EventKind.attemptFailed, actor: context.actor, details: { providerCode: conflictCode ?? null, phoneX: moving.phoneX } }
-      : { kind: EventKind.created, actor: context.actor, details: { requestId: context.requestId ?? null } };
-    const write = (x: string | null) =>
-      moving ? this.bindings.movePending(moving, x, maxPairs, event, now) : this.bindings.placePending(request, x, maxPairs, event, now);
+      ? {
+          kind: EventKind.attemptFailed,
+          actor: context.actor,
+          details: { providerCode: conflictCode ?? null, phoneX: moving.phoneX },
+        }
+      : {
+          kind: EventKind.created,
+          actor: context.actor,
+          details: { requestId: context.requestId ?? null },
+        };
+    const write = (x: string | null, wait: boolean) =>
+      moving
+        ? this.bindings.movePending(moving, x, maxPairs, event, now, wait)
+        : this.bindings.placePending(request, x, maxPairs, event, now, wait);
 
+    // First pass skips numbers another bind is placing a pair on right now, so concurrent binds
+    // spread over the least-loaded numbers instead of queueing on the first; the second pass waits.
+    const busy: string[] = [];
     for (const x of ranked) {
-      const result = await write(x);
+      const result = await write(x, false);
+      if (result.kind !== 'skip') return result;
+      if (result.reason === 'busy') busy.push(x);
+    }
+    for (const x of busy) {
+      const result = await write(x, true);
       if (result.kind !== 'skip') return result;
     }
     if (request.phoneX) {
-      throw new ConflictError('X_UNAVAILABLE', 'The pinned phoneX is not usable for this pair now', {
-        field: 'phoneX',
-      });
+      throw new ConflictError(
+        'X_UNAVAILABLE',
+        'The pinned phoneX is not usable for this pair now',
+        {
+          field: 'phoneX',
+        },
+      );
     }
-    const result = await write(null);
+    // After a provider conflict only our own numbers are tried; the caller settles the failure.
+    if (moving) return null;
+    // The pool holds numbers here but none can take this pair: asking the provider to pick
+    // would only find the same numbers (or bind a party twice on one X), so answer now.
+    const city = request.cityStrict ? request.city : undefined;
+    if (await this.candidates.holdsAny(request.poolKey, city)) {
+      throw new DomainError(
+        'NUMBERS_EXHAUSTED',
+        'No middle number of the pool can take this pair now',
+        503,
+        {
+          poolKey: request.poolKey,
+          reason: 'every usable number carries a party of this pair or is full',
+        },
+      );
+    }
+    // Nothing held here (inventory not managed through us yet): let the provider choose X.
+    const result = await write(null, true);
     if (result.kind === 'skip') throw new Error('placing without X cannot be skipped');
     return result;
   }
@@ -159,17 +201,32 @@ export class BindService {
     return this.bindings.transition(
       binding.id,
       { state: 'active', subsId: result.subsId, phoneX: result.phoneX },
-      { kind: EventKind.bound, actor: context.actor, details: { subsId: result.subsId, phoneX: result.phoneX } },
+      {
+        kind: EventKind.bound,
+        actor: context.actor,
+        details: { subsId: result.subsId, phoneX: result.phoneX },
+      },
       now,
       undefined,
       binding.phoneX === null
-        ? (tx) => this.numbers.recordProviderChosen(tx, binding.poolKey, result.phoneX, binding.city ?? 'unknown', now)
+        ? (tx) =>
+            this.numbers.recordProviderChosen(
+              tx,
+              binding.poolKey,
+              result.phoneX,
+              binding.city ?? 'unknown',
+              now,
+            )
         : undefined,
     );
   }
 
   /** Records the failure (failed, or unknown when the provider may have bound) and maps it. */
-  private async settleFailure(binding: Binding, error: ProviderError, context: CallContext): Promise<DomainError> {
+  private async settleFailure(
+    binding: Binding,
+    error: ProviderError,
+    context: CallContext,
+  ): Promise<DomainError> {
     const unknown = error.mutating && error.outcome === 'unknown';
     const details = {
       error: error.name,
@@ -180,7 +237,11 @@ export class BindService {
     await this.bindings.transition(
       binding.id,
       unknown ? { state: 'unknown' } : { state: 'failed', endedAt: now },
-      { kind: unknown ? EventKind.outcomeUnknown : EventKind.failed, actor: context.actor, details },
+      {
+        kind: unknown ? EventKind.outcomeUnknown : EventKind.failed,
+        actor: context.actor,
+        details,
+      },
       now,
     );
     this.logger.warn(
@@ -202,7 +263,8 @@ export class BindService {
 
   /** Waits (bounded) for another instance's bind of the same order to leave `pending`. */
   private async awaitSettled(binding: Binding | null): Promise<Binding> {
-    if (!binding) throw new ConflictError('BIND_IN_PROGRESS', 'A bind for this order is in progress; retry');
+    if (!binding)
+      throw new ConflictError('BIND_IN_PROGRESS', 'A bind for this order is in progress; retry');
     const deadline = Date.now() + this.config.provider.timeoutMs + 1000;
     let current = binding;
     while (current.state === 'pending' && Date.now() < deadline) {

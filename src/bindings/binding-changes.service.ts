@@ -60,7 +60,11 @@ export class BindingChangesService {
     if (!binding) throw new NotFoundError('Binding', { id });
     if (['unbound', 'expired', 'failed'].includes(binding.state)) return binding;
     if (binding.state !== 'active') {
-      throw new ConflictError('BINDING_NOT_SETTLED', `Binding is ${binding.state}; its bind outcome is still being settled`, { state: binding.state });
+      throw new ConflictError(
+        'BINDING_NOT_SETTLED',
+        `Binding is ${binding.state}; its bind outcome is still being settled`,
+        { state: binding.state },
+      );
     }
     try {
       await this.provider.unbindSubscription(
@@ -81,7 +85,11 @@ export class BindingChangesService {
       return this.bindings.transition(
         id,
         { state: 'unbound', endedAt: now },
-        { kind: EventKind.unbound, actor: context.actor, details: { requestId: context.requestId ?? null } },
+        {
+          kind: EventKind.unbound,
+          actor: context.actor,
+          details: { requestId: context.requestId ?? null },
+        },
         now,
         tx,
       );
@@ -97,7 +105,9 @@ export class BindingChangesService {
       throw new ConflictError('BINDING_NOT_LIVE', 'Binding has expired', { state: 'expired' });
     }
     if (binding.state !== 'active') {
-      const code = ['pending', 'unknown'].includes(binding.state) ? 'BINDING_NOT_SETTLED' : 'BINDING_NOT_LIVE';
+      const code = ['pending', 'unknown'].includes(binding.state)
+        ? 'BINDING_NOT_SETTLED'
+        : 'BINDING_NOT_LIVE';
       throw new ConflictError(code, `Binding is ${binding.state}`, { state: binding.state });
     }
     return binding;
@@ -105,8 +115,10 @@ export class BindingChangesService {
 
   private providerChanges(binding: Binding, change: BindingChange): SubscriptionChange[] {
     const out: SubscriptionChange[] = [];
-    if (change.phoneA && change.phoneA !== binding.phoneA) out.push({ kind: 'phoneA', phoneA: change.phoneA });
-    if (change.phoneB && change.phoneB !== binding.phoneB) out.push({ kind: 'phoneB', phoneB: change.phoneB });
+    if (change.phoneA && change.phoneA !== binding.phoneA)
+      out.push({ kind: 'phoneA', phoneA: change.phoneA });
+    if (change.phoneB && change.phoneB !== binding.phoneB)
+      out.push({ kind: 'phoneB', phoneB: change.phoneB });
     if (change.expiresAt && change.expiresAt.getTime() !== binding.expiresAt.getTime()) {
       out.push({ kind: 'expiry', expiresAt: change.expiresAt });
     }
@@ -118,18 +130,34 @@ export class BindingChangesService {
     const phoneA = change.phoneA ?? binding.phoneA;
     const phoneB = change.phoneB ?? binding.phoneB;
     if (phoneA === phoneB) {
-      throw new ConflictError('SAME_PARTIES', 'phoneA and phoneB would be the same number', { field: change.phoneB ? 'phoneB' : 'phoneA' });
+      throw new ConflictError('SAME_PARTIES', 'phoneA and phoneB would be the same number', {
+        field: change.phoneB ? 'phoneB' : 'phoneA',
+      });
     }
     const newcomers = [change.phoneA, change.phoneB].filter((p): p is string => !!p);
-    const taken = await this.bindings.partyOnX(binding.phoneX!, newcomers, binding.id, this.clock.now());
+    const taken = await this.bindings.partyOnX(
+      binding.phoneX!,
+      newcomers,
+      binding.id,
+      this.clock.now(),
+    );
     if (taken) {
-      throw new ConflictError('X_CONFLICT', `${maskPhone(taken)} already has a live binding on this X`, {
-        field: taken === change.phoneA ? 'phoneA' : 'phoneB',
-      });
+      throw new ConflictError(
+        'X_CONFLICT',
+        `${maskPhone(taken)} already has a live binding on this X`,
+        {
+          field: taken === change.phoneA ? 'phoneA' : 'phoneB',
+        },
+      );
     }
   }
 
-  private recordApplied(binding: Binding, applied: SubscriptionChange[], context: CallContext, kind: EventKind): Promise<Binding> {
+  private recordApplied(
+    binding: Binding,
+    applied: SubscriptionChange[],
+    context: CallContext,
+    kind: EventKind,
+  ): Promise<Binding> {
     const data: { phoneA?: string; phoneB?: string; expiresAt?: Date } = {};
     const changed: Record<string, { from: string; to: string }> = {};
     for (const c of applied) {
@@ -141,10 +169,18 @@ export class BindingChangesService {
         changed.phoneB = { from: maskPhone(binding.phoneB), to: maskPhone(c.phoneB) };
       } else {
         data.expiresAt = c.expiresAt;
-        changed.expiresAt = { from: binding.expiresAt.toISOString(), to: c.expiresAt.toISOString() };
+        changed.expiresAt = {
+          from: binding.expiresAt.toISOString(),
+          to: c.expiresAt.toISOString(),
+        };
       }
     }
-    return this.bindings.transition(binding.id, data, { kind, actor: context.actor, details: { changed, requestId: context.requestId ?? null } }, this.clock.now());
+    return this.bindings.transition(
+      binding.id,
+      data,
+      { kind, actor: context.actor, details: { changed, requestId: context.requestId ?? null } },
+      this.clock.now(),
+    );
   }
 
   /**

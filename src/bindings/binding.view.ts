@@ -29,7 +29,9 @@ export interface BindingEventView {
 }
 
 export function effectiveState(binding: Binding, now: Date): string {
-  return LIVE_STATES.includes(binding.state) && binding.expiresAt <= now ? 'expired' : binding.state;
+  return LIVE_STATES.includes(binding.state) && binding.expiresAt <= now
+    ? 'expired'
+    : binding.state;
 }
 
 export function toBindingView(binding: Binding, now: Date): BindingView {
@@ -53,5 +55,10 @@ export function toBindingView(binding: Binding, now: Date): BindingView {
 }
 
 export function toEventView(event: BindingEvent): BindingEventView {
-  return { kind: event.kind, actor: event.actor, at: event.at.toISOString(), details: event.details };
+  return {
+    kind: event.kind,
+    actor: event.actor,
+    at: event.at.toISOString(),
+    details: event.details,
+  };
 }

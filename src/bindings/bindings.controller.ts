@@ -21,7 +21,12 @@ import { NotFoundError } from '../common/errors/domain-error.js';
 import { BindService } from './bind.service.js';
 import { BindingChangesService } from './binding-changes.service.js';
 import { BindingSearchRepository } from './binding-search.repository.js';
-import { toBindingView, toEventView, type BindingEventView, type BindingView } from './binding.view.js';
+import {
+  toBindingView,
+  toEventView,
+  type BindingEventView,
+  type BindingView,
+} from './binding.view.js';
 import { BindingsRepository } from './bindings.repository.js';
 import { CreateBindingDto } from './dto/create-binding.dto.js';
 import { SearchBindingsQuery } from './dto/search-bindings.query.js';
@@ -31,7 +36,11 @@ import { decodeCursor, encodeCursor } from './page-cursor.js';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () =>
-    new BadRequestException({ code: 'VALIDATION_FAILED', message: 'Invalid id: must be a UUID', fields: [{ field: 'id', problems: ['must be a UUID'] }] }),
+    new BadRequestException({
+      code: 'VALIDATION_FAILED',
+      message: 'Invalid id: must be a UUID',
+      fields: [{ field: 'id', problems: ['must be a UUID'] }],
+    }),
 });
 
 @Controller('v1/bindings')
@@ -85,7 +94,12 @@ export class BindingsController {
     @Body() dto: UpdateBindingDto,
     @CallContext() ctx: RequestContext,
   ): Promise<BindingView> {
-    const expiresAt = resolveExpiry(dto, this.clock.now(), this.config.bindings.maxTtlSeconds, false);
+    const expiresAt = resolveExpiry(
+      dto,
+      this.clock.now(),
+      this.config.bindings.maxTtlSeconds,
+      false,
+    );
     if (!dto.phoneA && !dto.phoneB && !expiresAt) {
       throw new BadRequestException({
         code: 'VALIDATION_FAILED',
@@ -93,12 +107,19 @@ export class BindingsController {
         fields: [{ field: 'body', problems: ['nothing to change'] }],
       });
     }
-    const binding = await this.changes.update(id, { phoneA: dto.phoneA, phoneB: dto.phoneB, expiresAt }, ctx);
+    const binding = await this.changes.update(
+      id,
+      { phoneA: dto.phoneA, phoneB: dto.phoneB, expiresAt },
+      ctx,
+    );
     return toBindingView(binding, this.clock.now());
   }
 
   @Delete(':id')
-  async unbind(@Param('id', uuid) id: string, @CallContext() ctx: RequestContext): Promise<BindingView> {
+  async unbind(
+    @Param('id', uuid) id: string,
+    @CallContext() ctx: RequestContext,
+  ): Promise<BindingView> {
     return toBindingView(await this.changes.unbind(id, ctx), this.clock.now());
   }
 
@@ -110,7 +131,9 @@ export class BindingsController {
   }
 
   @Get()
-  async list(@Query() query: SearchBindingsQuery): Promise<{ items: BindingView[]; nextCursor: string | null }> {
+  async list(
+    @Query() query: SearchBindingsQuery,
+  ): Promise<{ items: BindingView[]; nextCursor: string | null }> {
     const limit = query.limit ?? 20;
     const rows = await this.search.search(
       {

@@ -24,8 +24,11 @@ export interface EventInput {
   details?: Prisma.InputJsonObject;
 }
 
-/** Why a candidate X was passed over: released or unhealthy, a party already on it, no room. */
-export type SkipReason = 'gone' | 'conflict' | 'full';
+/**
+ * Why a candidate X was passed over: released or unhealthy, a party already on it, no room, or
+ * (when asked not to wait) another bind is placing a pair on it right now.
+ */
+export type SkipReason = 'gone' | 'conflict' | 'full' | 'busy';
 
 /** The outcome of writing a pending binding onto a candidate X. */
 export type PlaceResult =
@@ -74,11 +77,12 @@ export class BindingsRepository {
     maxPairs: number,
     event: EventInput,
     now: Date,
+    wait = true,
   ): Promise<PlaceResult> {
     try {
       return await this.prisma.$transaction(async (tx) => {
         if (phoneX !== null) {
-          const refused = await this.claimX(tx, input.poolKey, phoneX, input, maxPairs, now);
+          const refused = await this.claimX(tx, input.poolKey, phoneX, input, maxPairs, now, wait);
           if (refused) return { kind: 'skip', reason: refused } as const;
         }
         const binding = await tx.binding.create({
@@ -108,12 +112,21 @@ export class BindingsRepository {
     pair: { phoneA: string; phoneB: string },
     maxPairs: number,
     now: Date,
+    wait: boolean,
   ): Promise<SkipReason | undefined> {
+    const lock = wait ? Prisma.sql`FOR UPDATE` : Prisma.sql`FOR UPDATE SKIP LOCKED`;
     const held = await tx.$queryRaw<unknown[]>(Prisma.sql`
       SELECT 1 FROM secret_numbers
        WHERE number = ${phoneX} AND pool_key = ${poolKey} AND state = 'active' AND health = 'normal'
-         FOR UPDATE`);
-    if (held.length === 0) return 'gone';
+       ${lock}`);
+    if (held.length === 0) {
+      if (wait) return 'gone';
+      // Locked by a concurrent bind, or no longer usable: a second look without SKIP LOCKED tells.
+      const [row] = await tx.$queryRaw<unknown[]>(Prisma.sql`
+        SELECT 1 FROM secret_numbers
+         WHERE number = ${phoneX} AND pool_key = ${poolKey} AND state = 'active' AND health = 'normal'`);
+      return row ? 'busy' : 'gone';
+    }
     const parties = [pair.phoneA, pair.phoneB];
     await this.expireOverdueOnX(tx, phoneX, parties, now);
     const [stats] = await tx.$queryRaw<Array<{ load: number; clash: boolean }>>(Prisma.sql`
@@ -135,7 +148,12 @@ export class BindingsRepository {
          AND (phone_a = ANY(${phones}::text[]) OR phone_b = ANY(${phones}::text[]))
       RETURNING id`);
     for (const { id } of expired) {
-      await this.addEvent(tx, id, { kind: EventKind.expired, actor: 'bind', details: { reason: 'pair reused after expiry' } }, now);
+      await this.addEvent(
+        tx,
+        id,
+        { kind: EventKind.expired, actor: 'bind', details: { reason: 'pair reused after expiry' } },
+        now,
+      );
     }
   }
 
@@ -146,16 +164,31 @@ export class BindingsRepository {
     maxPairs: number,
     event: EventInput,
     now: Date,
+    wait = true,
   ): Promise<PlaceResult> {
     // Release the old placement and take the new one atomically, under the new X's lock.
     try {
       return await this.prisma.$transaction(async (tx) => {
-        await tx.binding.update({ where: { id: binding.id }, data: { phoneX: null, updatedAt: now } });
+        await tx.binding.update({
+          where: { id: binding.id },
+          data: { phoneX: null, updatedAt: now },
+        });
         if (phoneX !== null) {
-          const refused = await this.claimX(tx, binding.poolKey, phoneX, binding, maxPairs, now);
+          const refused = await this.claimX(
+            tx,
+            binding.poolKey,
+            phoneX,
+            binding,
+            maxPairs,
+            now,
+            wait,
+          );
           if (refused) throw new SkipPlacement(refused);
         }
-        const moved = await tx.binding.update({ where: { id: binding.id }, data: { phoneX, updatedAt: now } });
+        const moved = await tx.binding.update({
+          where: { id: binding.id },
+          data: { phoneX, updatedAt: now },
+        });
         await this.addEvent(tx, binding.id, event, now);
         return { kind: 'placed', binding: moved } as const;
       });
@@ -206,8 +239,15 @@ export class BindingsRepository {
   }
 
   /** One of `phones` that is a party of another live binding on X, if any. */
-  async partyOnX(phoneX: string, phones: string[], exceptId: string, now: Date): Promise<string | undefined> {
-    const [row] = await this.prisma.$queryRaw<Array<{ phone_a: string; phone_b: string }>>(Prisma.sql`
+  async partyOnX(
+    phoneX: string,
+    phones: string[],
+    exceptId: string,
+    now: Date,
+  ): Promise<string | undefined> {
+    const [row] = await this.prisma.$queryRaw<
+      Array<{ phone_a: string; phone_b: string }>
+    >(Prisma.sql`
       SELECT b.phone_a, b.phone_b FROM bindings b
        WHERE b.phone_x = ${phoneX} AND b.id <> ${exceptId}::uuid AND ${liveAt('b', now)}
          AND (b.phone_a = ANY(${phones}::text[]) OR b.phone_b = ANY(${phones}::text[]))
@@ -217,7 +257,10 @@ export class BindingsRepository {
   }
 
   /** Runs `work` with the binding's row locked, for changes that must not interleave. */
-  withLockedBinding<T>(id: string, work: (tx: Tx, binding: Binding | null) => Promise<T>): Promise<T> {
+  withLockedBinding<T>(
+    id: string,
+    work: (tx: Tx, binding: Binding | null) => Promise<T>,
+  ): Promise<T> {
     return this.prisma.$transaction(async (tx) => {
       const [row] = await tx.$queryRaw<Array<{ id: string }>>(
         Prisma.sql`SELECT id FROM bindings WHERE id = ${id}::uuid FOR UPDATE`,

@@ -1,6 +1,10 @@
 import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
 
-function patternPipe(field: string, pattern: RegExp, problem: string): new () => PipeTransform<string, string> {
+function patternPipe(
+  field: string,
+  pattern: RegExp,
+  problem: string,
+): new () => PipeTransform<string, string> {
   @Injectable()
   class PatternPipe implements PipeTransform<string, string> {
     transform(value: string): string {
@@ -18,5 +22,9 @@ function patternPipe(field: string, pattern: RegExp, problem: string): new () =>
 }
 
 /** Path parameters of the inventory routes, validated like body fields. */
-export const PoolKeyPipe = patternPipe('poolKey', /^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -');
+export const PoolKeyPipe = patternPipe(
+  'poolKey',
+  /^[A-Za-z0-9_-]{1,64}$/,
+  'must be 1-64 characters of A-Z a-z 0-9 _ -',
+);
 export const SecretNumberPipe = patternPipe('number', /^\d{5,20}$/, 'must be 5-20 digits');

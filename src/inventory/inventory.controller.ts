@@ -12,7 +12,11 @@ export class InventoryController {
   @Put(':poolKey')
   async register(@Param('poolKey', PoolKeyPipe) poolKey: string, @Body() dto: RegisterPoolDto) {
     const pool = await this.inventory.registerPool(poolKey, dto.cityStrict);
-    return { poolKey: pool.key, cityStrict: pool.cityStrict, createdAt: pool.createdAt.toISOString() };
+    return {
+      poolKey: pool.key,
+      cityStrict: pool.cityStrict,
+      createdAt: pool.createdAt.toISOString(),
+    };
   }
 
   @Post(':poolKey/numbers')
@@ -48,7 +52,10 @@ export class InventoryController {
   }
 
   @Get(':poolKey/stock')
-  stock(@Param('poolKey', PoolKeyPipe) poolKey: string, @CallContext() ctx: RequestContext): Promise<StockView> {
+  stock(
+    @Param('poolKey', PoolKeyPipe) poolKey: string,
+    @CallContext() ctx: RequestContext,
+  ): Promise<StockView> {
     return this.inventory.stock(poolKey, ctx.requestId);
   }
 }

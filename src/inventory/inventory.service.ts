@@ -53,12 +53,22 @@ export class InventoryService implements OnModuleInit {
   }
 
   /** One BuySecretNo per number; stops at the first failure and reports what was bought. */
-  async buy(poolKey: string, spec: SecretNoSpec, city: string, count: number, prefix: string | undefined, requestId?: string): Promise<BuyResult> {
+  async buy(
+    poolKey: string,
+    spec: SecretNoSpec,
+    city: string,
+    count: number,
+    prefix: string | undefined,
+    requestId?: string,
+  ): Promise<BuyResult> {
     await this.requirePool(poolKey);
     const bought: string[] = [];
     for (let i = 0; i < count; i += 1) {
       try {
-        const { phoneX } = await this.provider.buySecretNo({ poolKey, spec, city, prefix }, { requestId });
+        const { phoneX } = await this.provider.buySecretNo(
+          { poolKey, spec, city, prefix },
+          { requestId },
+        );
         await this.numbers.insertBought(poolKey, phoneX, spec, city, this.clock.now());
         bought.push(phoneX);
       } catch (error) {
@@ -66,7 +76,9 @@ export class InventoryService implements OnModuleInit {
         const mapped = providerFailure(error, { poolKey });
         // Nothing bought at all: the caller gets the provider failure as an error status.
         if (bought.length === 0) throw mapped;
-        this.logger.warn(`Buying for pool ${poolKey} stopped after ${bought.length}/${count}: ${error.message}`);
+        this.logger.warn(
+          `Buying for pool ${poolKey} stopped after ${bought.length}/${count}: ${error.message}`,
+        );
         return {
           requested: count,
           bought,
@@ -78,7 +90,9 @@ export class InventoryService implements OnModuleInit {
         };
       }
     }
-    this.logger.log(`Bought ${bought.length} number(s) for pool ${poolKey} (spec ${spec}, ${city})`);
+    this.logger.log(
+      `Bought ${bought.length} number(s) for pool ${poolKey} (spec ${spec}, ${city})`,
+    );
     return { requested: count, bought, failure: null };
   }
 
@@ -88,7 +102,9 @@ export class InventoryService implements OnModuleInit {
     const live = await this.numbers.withdraw(poolKey, number, this.clock.now());
     if (live === null) throw new NotFoundError('Number', { poolKey, number });
     if (live > 0) {
-      throw new ConflictError('NUMBER_IN_USE', `The number carries ${live} live binding(s)`, { liveBindings: live });
+      throw new ConflictError('NUMBER_IN_USE', `The number carries ${live} live binding(s)`, {
+        liveBindings: live,
+      });
     }
     try {
       await this.provider.releaseSecretNo({ poolKey, phoneX: number }, { requestId });
@@ -109,7 +125,11 @@ export class InventoryService implements OnModuleInit {
 
   async stock(poolKey: string, requestId?: string): Promise<StockView> {
     await this.requirePool(poolKey);
-    const rows = await this.numbers.stock(poolKey, this.config.pools.maxPairsPerX, this.clock.now());
+    const rows = await this.numbers.stock(
+      poolKey,
+      this.config.pools.maxPairsPerX,
+      this.clock.now(),
+    );
     const totals = { numbers: 0, healthy: 0, livePairs: 0, freePairs: 0 };
     for (const r of rows) {
       totals.numbers += r.numbers;
@@ -120,7 +140,10 @@ export class InventoryService implements OnModuleInit {
     const providerRemaining = await Promise.all(
       rows.map(async ({ spec, city }) => {
         try {
-          const remain = await this.provider.querySecretNoRemain({ spec: spec as SecretNoSpec, city }, { requestId });
+          const remain = await this.provider.querySecretNoRemain(
+            { spec: spec as SecretNoSpec, city },
+            { requestId },
+          );
           return { spec, city, amount: remain.amount };
         } catch (error) {
           if (!(error instanceof ProviderError)) throw error;

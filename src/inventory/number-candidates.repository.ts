@@ -39,4 +39,13 @@ export class NumberCandidatesRepository {
     );
     return rows;
   }
+
+  /** Whether the pool holds any number in use here (of `city`, when given). */
+  async holdsAny(poolKey: string, city?: string): Promise<boolean> {
+    const found = await this.prisma.secretNumber.findFirst({
+      where: { poolKey, state: 'active', ...(city ? { city } : {}) },
+      select: { id: true },
+    });
+    return found !== null;
+  }
 }

@@ -30,12 +30,26 @@ export interface StockRow {
 export class NumbersRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  insertBought(poolKey: string, number: string, spec: number, city: string, now: Date): Promise<SecretNumber> {
-    return this.prisma.secretNumber.create({ data: { poolKey, number, spec, city, boughtAt: now } });
+  insertBought(
+    poolKey: string,
+    number: string,
+    spec: number,
+    city: string,
+    now: Date,
+  ): Promise<SecretNumber> {
+    return this.prisma.secretNumber.create({
+      data: { poolKey, number, spec, city, boughtAt: now },
+    });
   }
 
   /** Records an X the provider chose itself, unless the pool already holds it. */
-  async recordProviderChosen(tx: Tx, poolKey: string, number: string, city: string, now: Date): Promise<void> {
+  async recordProviderChosen(
+    tx: Tx,
+    poolKey: string,
+    number: string,
+    city: string,
+    now: Date,
+  ): Promise<void> {
     await tx.$executeRaw(Prisma.sql`
       INSERT INTO secret_numbers (pool_key, number, spec, city, bought_at)
       VALUES (${poolKey}, ${number}, ${specOf(number)}, ${city}, ${now})

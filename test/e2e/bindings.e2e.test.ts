@@ -10,8 +10,17 @@ let t: TestApp;
 const clock = new TestClock();
 let hangzhou: string[];
 
-type Binding = BindingView & { events?: Array<{ kind: string; actor: string; details: Record<string, unknown> }> };
-type SimBinding = { subsId: string; phoneNoA: string; phoneNoB: string; secretNo: string; expireAt: string; live: boolean };
+type Binding = BindingView & {
+  events?: Array<{ kind: string; actor: string; details: Record<string, unknown> }>;
+};
+type SimBinding = {
+  subsId: string;
+  phoneNoA: string;
+  phoneNoB: string;
+  secretNo: string;
+  expireAt: string;
+  live: boolean;
+};
 
 beforeAll(async () => {
   sim = await startTestSimulator({ poolKeys: [POOL], ownedPerCity: 0 });
@@ -32,21 +41,41 @@ afterAll(async () => {
 
 let seq = 0;
 const order = () => `order-${Date.now()}-${++seq}`;
-const bind = (body: Record<string, unknown>) => http<Binding>('POST', `${t.url}/v1/bindings`, { ttlSeconds: 3600, ...body });
+const bind = (body: Record<string, unknown>) =>
+  http<Binding>('POST', `${t.url}/v1/bindings`, { ttlSeconds: 3600, ...body });
 const simBinding = async (subsId: string) =>
-  (await sim.control<SimBinding[]>('GET', `/bindings?poolKey=${POOL}`)).find((b) => b.subsId === subsId);
+  (await sim.control<SimBinding[]>('GET', `/bindings?poolKey=${POOL}`)).find(
+    (b) => b.subsId === subsId,
+  );
 
 describe('bind on trip start', () => {
   it('binds A and B on one of our numbers of the preferred city, and records the events', async () => {
     const before = await sim.calls('BindAxb');
-    const res = await bind({ outId: order(), phoneA: '13800000001', phoneB: '13900000001', city: '杭州', record: true });
+    const res = await bind({
+      outId: order(),
+      phoneA: '13800000001',
+      phoneB: '13900000001',
+      city: '杭州',
+      record: true,
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ state: 'active', phoneA: '13800000001', phoneB: '13900000001', record: true, poolKey: POOL });
+    expect(res.body).toMatchObject({
+      state: 'active',
+      phoneA: '13800000001',
+      phoneB: '13900000001',
+      record: true,
+      poolKey: POOL,
+    });
     expect(hangzhou).toContain(res.body.phoneX);
     expect(res.body.subsId).toBeTruthy();
     expect(await sim.calls('BindAxb')).toBe(before + 1);
     const remote = await simBinding(res.body.subsId!);
-    expect(remote).toMatchObject({ phoneNoA: '13800000001', phoneNoB: '13900000001', secretNo: res.body.phoneX, live: true });
+    expect(remote).toMatchObject({
+      phoneNoA: '13800000001',
+      phoneNoB: '13900000001',
+      secretNo: res.body.phoneX,
+      live: true,
+    });
 
     const detail = await http<Binding>('GET', `${t.url}/v1/bindings/${res.body.id}`);
     expect(detail.body.events!.map((e) => e.kind)).toEqual(['created', 'bound']);
@@ -72,14 +101,34 @@ describe('bind on trip start', () => {
   });
 
   it('prefers X in the requested city', async () => {
-    const res = await bind({ outId: order(), phoneA: '13800000004', phoneB: '13900000004', city: '北京' });
-    const numbers = await http<{ items: Array<{ number: string; city: string }> }>('GET', `${t.url}/v1/pools/${POOL}/numbers`);
+    const res = await bind({
+      outId: order(),
+      phoneA: '13800000004',
+      phoneB: '13900000004',
+      city: '北京',
+    });
+    const numbers = await http<{ items: Array<{ number: string; city: string }> }>(
+      'GET',
+      `${t.url}/v1/pools/${POOL}/numbers`,
+    );
     expect(numbers.body.items.find((n) => n.number === res.body.phoneX)?.city).toBe('北京');
   });
 
   it('never puts a party twice on one X: a second binding of the same passenger gets the other number', async () => {
-    const a = await bind({ outId: order(), phoneA: '13800000005', phoneB: '13900000005', city: '杭州', cityStrict: true });
-    const b = await bind({ outId: order(), phoneA: '13800000005', phoneB: '13900000006', city: '杭州', cityStrict: true });
+    const a = await bind({
+      outId: order(),
+      phoneA: '13800000005',
+      phoneB: '13900000005',
+      city: '杭州',
+      cityStrict: true,
+    });
+    const b = await bind({
+      outId: order(),
+      phoneA: '13800000005',
+      phoneB: '13900000006',
+      city: '杭州',
+      cityStrict: true,
+    });
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
     expect(b.body.phoneX).not.toBe(a.body.phoneX);
@@ -87,10 +136,20 @@ describe('bind on trip start', () => {
   });
 
   it('uses a pinned X, and refuses a pinned X it does not hold', async () => {
-    const pinned = await bind({ outId: order(), phoneA: '13800000007', phoneB: '13900000007', phoneX: hangzhou[1] });
+    const pinned = await bind({
+      outId: order(),
+      phoneA: '13800000007',
+      phoneB: '13900000007',
+      phoneX: hangzhou[1],
+    });
     expect(pinned.status).toBe(201);
     expect(pinned.body.phoneX).toBe(hangzhou[1]);
-    const foreign = await bind({ outId: order(), phoneA: '13800000008', phoneB: '13900000008', phoneX: '13012345678' });
+    const foreign = await bind({
+      outId: order(),
+      phoneA: '13800000008',
+      phoneB: '13900000008',
+      phoneX: '13012345678',
+    });
     expect(foreign.status).toBe(409);
     expect(foreign.body).toMatchObject({ code: 'X_UNAVAILABLE', details: { field: 'phoneX' } });
   });
@@ -99,22 +158,32 @@ describe('bind on trip start', () => {
 describe('change, extend, unbind', () => {
   it('changes the driver through UpdateSubscription', async () => {
     const created = await bind({ outId: order(), phoneA: '13800000010', phoneB: '13900000010' });
-    const res = await http<Binding>('PATCH', `${t.url}/v1/bindings/${created.body.id}`, { phoneB: '13900000011' });
+    const res = await http<Binding>('PATCH', `${t.url}/v1/bindings/${created.body.id}`, {
+      phoneB: '13900000011',
+    });
     expect(res.status).toBe(200);
     expect(res.body.phoneB).toBe('13900000011');
     expect((await simBinding(created.body.subsId!))?.phoneNoB).toBe('13900000011');
     const detail = await http<Binding>('GET', `${t.url}/v1/bindings/${created.body.id}`);
     const updated = detail.body.events!.find((e) => e.kind === 'updated');
-    expect(updated?.details).toMatchObject({ changed: { phoneB: { from: '139****0010', to: '139****0011' } } });
+    expect(updated?.details).toMatchObject({
+      changed: { phoneB: { from: '139****0010', to: '139****0011' } },
+    });
   });
 
   it('extends the expiry', async () => {
     const created = await bind({ outId: order(), phoneA: '13800000012', phoneB: '13900000012' });
-    const res = await http<Binding>('PATCH', `${t.url}/v1/bindings/${created.body.id}`, { ttlSeconds: 7200 });
+    const res = await http<Binding>('PATCH', `${t.url}/v1/bindings/${created.body.id}`, {
+      ttlSeconds: 7200,
+    });
     expect(res.status).toBe(200);
-    expect(new Date(res.body.expiresAt).getTime()).toBeGreaterThan(new Date(created.body.expiresAt).getTime());
+    expect(new Date(res.body.expiresAt).getTime()).toBeGreaterThan(
+      new Date(created.body.expiresAt).getTime(),
+    );
     const remote = await simBinding(created.body.subsId!);
-    expect(Math.abs(new Date(remote!.expireAt).getTime() - new Date(res.body.expiresAt).getTime())).toBeLessThan(1000);
+    expect(
+      Math.abs(new Date(remote!.expireAt).getTime() - new Date(res.body.expiresAt).getTime()),
+    ).toBeLessThan(1000);
   });
 
   it('unbinds once at the provider, and a second unbind is a no-op', async () => {
@@ -129,7 +198,9 @@ describe('change, extend, unbind', () => {
     expect(await sim.calls('UnbindSubscription')).toBe(calls + 1);
     expect((await simBinding(created.body.subsId!))?.live).toBe(false);
 
-    const patch = await http<{ code: string }>('PATCH', `${t.url}/v1/bindings/${created.body.id}`, { phoneB: '13900000014' });
+    const patch = await http<{ code: string }>('PATCH', `${t.url}/v1/bindings/${created.body.id}`, {
+      phoneB: '13900000014',
+    });
     expect(patch.status).toBe(409);
     expect(patch.body.code).toBe('BINDING_NOT_LIVE');
     const detail = await http<Binding>('GET', `${t.url}/v1/bindings/${created.body.id}`);
@@ -137,18 +208,39 @@ describe('change, extend, unbind', () => {
   });
 
   it('a new order of the same parties can bind again once the old one ended', async () => {
-    const first = await bind({ outId: order(), phoneA: '13800000015', phoneB: '13900000015', phoneX: hangzhou[0] });
+    const first = await bind({
+      outId: order(),
+      phoneA: '13800000015',
+      phoneB: '13900000015',
+      phoneX: hangzhou[0],
+    });
     await http('DELETE', `${t.url}/v1/bindings/${first.body.id}`);
-    const second = await bind({ outId: order(), phoneA: '13800000015', phoneB: '13900000015', phoneX: hangzhou[0] });
+    const second = await bind({
+      outId: order(),
+      phoneA: '13800000015',
+      phoneB: '13900000015',
+      phoneX: hangzhou[0],
+    });
     expect(second.status).toBe(201);
   });
 
   it('an expired binding frees its pairs at once, before any sweep', async () => {
-    const first = await bind({ outId: order(), phoneA: '13800000016', phoneB: '13900000016', phoneX: hangzhou[0], ttlSeconds: 70 });
+    const first = await bind({
+      outId: order(),
+      phoneA: '13800000016',
+      phoneB: '13900000016',
+      phoneX: hangzhou[0],
+      ttlSeconds: 70,
+    });
     expect(first.status).toBe(201);
     clock.advance(71_000);
     await sim.control('POST', '/clock/advance', { ms: 71_000 });
-    const second = await bind({ outId: order(), phoneA: '13800000016', phoneB: '13900000016', phoneX: hangzhou[0] });
+    const second = await bind({
+      outId: order(),
+      phoneA: '13800000016',
+      phoneB: '13900000016',
+      phoneX: hangzhou[0],
+    });
     expect(second.status).toBe(201);
     const old = await http<Binding>('GET', `${t.url}/v1/bindings/${first.body.id}`);
     expect(old.body.state).toBe('expired');
@@ -163,12 +255,21 @@ describe('provider-chosen X', () => {
     const app = await startTestApp(own.env);
     try {
       const res = await http<Binding>('POST', `${app.url}/v1/bindings`, {
-        outId: order(), phoneA: '13800000020', phoneB: '13900000020', ttlSeconds: 3600, poolKey: pool,
+        outId: order(),
+        phoneA: '13800000020',
+        phoneB: '13900000020',
+        ttlSeconds: 3600,
+        poolKey: pool,
       });
       expect(res.status).toBe(201);
       expect(res.body.phoneX).toMatch(/^\d+$/);
-      const numbers = await http<{ items: Array<{ number: string; liveBindings: number }> }>('GET', `${app.url}/v1/pools/${pool}/numbers`);
-      expect(numbers.body.items).toEqual([expect.objectContaining({ number: res.body.phoneX, liveBindings: 1 })]);
+      const numbers = await http<{ items: Array<{ number: string; liveBindings: number }> }>(
+        'GET',
+        `${app.url}/v1/pools/${pool}/numbers`,
+      );
+      expect(numbers.body.items).toEqual([
+        expect.objectContaining({ number: res.body.phoneX, liveBindings: 1 }),
+      ]);
     } finally {
       await app.close();
       await own.close();

@@ -30,7 +30,10 @@ export async function createScratchDatabase(): Promise<{ url: string; drop: () =
 }
 
 /** A scratch database with the real migrations applied: one per test file keeps files apart. */
-export async function createMigratedDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createMigratedDatabase(): Promise<{
+  url: string;
+  drop: () => Promise<void>;
+}> {
   const db = await createScratchDatabase();
   await runMigrations({ connectionString: db.url, migrationsDir: MIGRATIONS_DIR });
   return db;

@@ -1,4 +1,8 @@
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/server.js';
+import {
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '../../simulator/server.js';
 
 export const SIM_KEY_ID = 'test-key-id';
 export const SIM_KEY_SECRET = 'test-key-secret';
@@ -12,7 +16,9 @@ export interface TestSimulator extends RunningSimulator {
 }
 
 /** The simulator on a random loopback port, with helpers for its control API. */
-export async function startTestSimulator(options: Partial<SimulatorOptions> = {}): Promise<TestSimulator> {
+export async function startTestSimulator(
+  options: Partial<SimulatorOptions> = {},
+): Promise<TestSimulator> {
   const sim = await startSimulator({
     accessKeyId: SIM_KEY_ID,
     accessKeySecret: SIM_KEY_SECRET,

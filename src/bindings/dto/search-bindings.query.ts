@@ -1,8 +1,25 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { OUT_ID_PATTERN } from './create-binding.dto.js';
 
-export const BINDING_STATES = ['pending', 'active', 'unknown', 'unbound', 'expired', 'failed'] as const;
+export const BINDING_STATES = [
+  'pending',
+  'active',
+  'unknown',
+  'unbound',
+  'expired',
+  'failed',
+] as const;
 
 /** GET /v1/bindings: admin history search, newest first. */
 export class SearchBindingsQuery {

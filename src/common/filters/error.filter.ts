@@ -42,12 +42,15 @@ export class ErrorFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const body = this.toBody(exception, String(request.id));
-    if (body.statusCode >= 500) {
+    const where = `${request.method} ${request.routeOptions?.url ?? request.url.split('?')[0]}`;
+    if (exception instanceof DomainError || exception instanceof HttpException) {
+      // Expected failures (a provider outage, say): one line, no stack.
+      if (body.statusCode >= 500)
+        this.logger.warn(`${where} [${body.requestId}]: ${body.code} ${body.message}`);
+    } else if (body.statusCode >= 500) {
       const detail =
-        exception instanceof Error ? (exception.stack ?? exception.message) : exception;
-      this.logger.error(
-        `${request.method} ${request.routeOptions?.url ?? ''} failed [${body.requestId}]: ${String(detail)}`,
-      );
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+      this.logger.error(`${where} failed [${body.requestId}]: ${detail}`);
     }
     void reply.status(body.statusCode).send(body);
   }
