@@ -1,0 +1,21 @@
+import { bindAxb } from './bind-axb.js';
+import type { ActionHandler } from './context.js';
+import { buySecretNo, querySecretNoRemain, releaseSecretNo } from './secret-numbers.js';
+import {
+  queryCallStatus,
+  querySubscriptionDetail,
+  unbindSubscription,
+  updateSubscription,
+} from './subscriptions.js';
+
+/** The Dyplsapi actions the simulator implements, by Action name. */
+export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map([
+  ['BindAxb', bindAxb],
+  ['UnbindSubscription', unbindSubscription],
+  ['UpdateSubscription', updateSubscription],
+  ['QuerySubscriptionDetail', querySubscriptionDetail],
+  ['QueryCallStatus', queryCallStatus],
+  ['BuySecretNo', buySecretNo],
+  ['ReleaseSecretNo', releaseSecretNo],
+  ['QuerySecretNoRemain', querySecretNoRemain],
+]);

@@ -1,0 +1,80 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { registerCallbackRoutes } from './control/callback-routes.js';
+import { ControlError } from './control/body.js';
+import { registerFaultRoutes } from './control/fault-routes.js';
+import { registerInspectionRoutes } from './control/inspection-routes.js';
+import { registerDyplsapiRoute } from './http/dyplsapi-route.js';
+import { resolveOptions, type RunningSimulator, type SimulatorOptions } from './options.js';
+import { SimulatorState } from './state/simulator-state.js';
+
+export type { RunningSimulator, SimulatorOptions } from './options.js';
+
+/**
+ * Starts a Dyplsapi-compatible server: the Dyplsapi endpoint at the root path and the control API
+ * under /_sim on the same port.
+ */
+export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
+  const state = new SimulatorState(resolveOptions(options));
+  const closing = new AbortController();
+  // forceCloseConnections: close() must not wait for clients' idle keep-alive sockets.
+  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
+  registerBodyParsers(app);
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof ControlError) {
+      return reply.code(error.statusCode).send({ error: error.message });
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    return reply.code(status).send({ error: error instanceof Error ? error.message : 'error' });
+  });
+
+  registerDyplsapiRoute(app, state, closing.signal);
+  registerInspectionRoutes(app, state);
+  registerFaultRoutes(app, state);
+  registerCallbackRoutes(app, state);
+
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const base = `http://${urlHost(host)}:${port}`;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: `${base}/`,
+    controlUrl: `${base}/_sim`,
+    close: () => {
+      closed ??= (async () => {
+        closing.abort();
+        state.pusher.cancelAll();
+        await app.close();
+      })();
+      return closed;
+    },
+  };
+}
+
+/**
+ * Form bodies and any other POST body reach the Dyplsapi route as raw text (it parses them
+ * itself); JSON, for the control API, tolerates an empty body so `curl -X POST` works.
+ */
+function registerBodyParsers(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new ControlError(400, 'body is not valid JSON'), undefined);
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+}
+
+/** A wildcard listen address is reached through loopback; IPv6 literals need brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
