@@ -58,7 +58,10 @@ export const PROVIDER_CODES: Readonly<Record<string, ProviderCodeClass>> = {
   // Alibaba's documentation spells it UNAVALIABLE; accept the correct spelling too.
   'isp.VENDOR_UNAVALIABLE': RETRY.unavailable,
   'isp.VENDOR_UNAVAILABLE': RETRY.unavailable,
+  // A carrier-side failure to set up the binding: nothing was created, another try may work.
+  'isv.VENDOR_BIND_FAILED': RETRY.unavailable,
   'isp.SYSTEM_ERROR': RETRY.internal,
+  'isp.DAO_EXCEPTION': RETRY.internal,
   'isp.UNKNOWN_ERR_CODE': RETRY.internal,
   InternalError: RETRY.internal,
   UnknownError: RETRY.internal,
@@ -73,6 +76,7 @@ export const PROVIDER_CODES: Readonly<Record<string, ProviderCodeClass>> = {
   'InvalidAction.NotFound': final('invalid-argument'),
   'isv.BIND_CONFLICT': final('conflict'),
   'isv.UPDATE_CONFLICT': final('conflict'),
+  'isv.NO_USED_BY_OTHERS': final('conflict'),
   'isv.SUBS_NOT_EXIST': final('not-found'),
   'isv.NO_NOT_EXIST': final('not-found'),
   'isv.POOL_NOT_EXIST': final('not-found'),
@@ -91,12 +95,15 @@ export const PROVIDER_CODES: Readonly<Record<string, ProviderCodeClass>> = {
   'InvalidAccessKeyId.Inactive': final('auth'),
   'InvalidTimeStamp.Expired': final('auth'),
   'InvalidTimeStamp.Format': final('auth'),
+  InvalidSignatureMethod: final('auth'),
+  InvalidSignatureVersion: final('auth'),
   'isv.OUT_OF_SERVICE': final('account'),
   'isv.PRODUCT_UN_SUBSCRIPT': final('account'),
   'isv.PRODUCT_UNSUBSCRIBE': final('account'),
   'isv.ACCOUNT_NOT_EXISTS': final('account'),
   'isv.ACCOUNT_ABNORMAL': final('account'),
   'isv.PARTNER_NOT_EXIST': final('account'),
+  'isv.PARTNER_IS_CLOSED': final('account'),
 };
 
 /**
@@ -104,11 +111,15 @@ export const PROVIDER_CODES: Readonly<Record<string, ProviderCodeClass>> = {
  * (retryable, may have applied), `isv.*` is ours (final), gateway families by prefix.
  */
 export function classifyProviderCode(code: string): ProviderCodeClass {
-  const known = PROVIDER_CODES[code];
-  if (known) return known;
+  // hasOwn: a Code such as "constructor" must not find Object.prototype members.
+  if (Object.hasOwn(PROVIDER_CODES, code)) return PROVIDER_CODES[code] as ProviderCodeClass;
   if (code.startsWith('Throttling')) return RETRY.throttled;
   if (code.startsWith('isp.')) return RETRY.internal;
-  if (/^(Signature|IncompleteSignature|InvalidAccessKeyId|InvalidTimeStamp|InvalidSecurityToken)/.test(code)) {
+  if (
+    /^(Signature|IncompleteSignature|InvalidAccessKeyId|InvalidTimeStamp|InvalidSecurityToken)/.test(
+      code,
+    )
+  ) {
     return final('auth');
   }
   if (code.startsWith('Forbidden')) return final('permission');

@@ -1,0 +1,25 @@
+/** The Dyplsapi API version this client speaks. */
+export const DYPLSAPI_VERSION = '2017-05-25';
+
+export const READ_ONLY_ACTIONS = [
+  'QuerySubscriptionDetail',
+  'QueryCallStatus',
+  'QuerySecretNoRemain',
+] as const;
+
+export const MUTATING_ACTIONS = [
+  'BindAxb',
+  'UnbindSubscription',
+  'UpdateSubscription',
+  'BuySecretNo',
+  'ReleaseSecretNo',
+] as const;
+
+export type DyplsapiAction = (typeof READ_ONLY_ACTIONS)[number] | (typeof MUTATING_ACTIONS)[number];
+
+const MUTATING: ReadonlySet<string> = new Set(MUTATING_ACTIONS);
+
+/** Mutating actions change provider state and are never retried by the client. */
+export function isMutating(action: DyplsapiAction): boolean {
+  return MUTATING.has(action);
+}

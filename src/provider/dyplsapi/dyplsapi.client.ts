@@ -1,0 +1,158 @@
+import type { OnModuleDestroy } from '@nestjs/common';
+import { formatProviderDate } from '../protocol/provider-dates.js';
+import type { ProviderCallObserver } from '../provider-call.observer.js';
+import type {
+  BindAxbInput,
+  BindAxbResult,
+  BuySecretNoInput,
+  CallStatusResult,
+  ProviderCallOptions,
+  ProviderPort,
+  QueryCallStatusInput,
+  ReleaseSecretNoInput,
+  SecretNoRemain,
+  SecretNoRemainInput,
+  SubscriptionDetail,
+  SubscriptionRef,
+  UpdateSubscriptionInput,
+} from '../provider.port.js';
+import {
+  toBindAxbResult,
+  toBoughtNumber,
+  toCallStatus,
+  toSecretNoRemain,
+  toSubscriptionDetail,
+} from './dyplsapi-dto.mapper.js';
+import type { HttpMethod } from './dyplsapi-request.builder.js';
+import { DyplsapiTransport } from './dyplsapi-transport.js';
+import type { BackoffPolicy } from './retry-backoff.js';
+
+/** The provider part of AppConfig, plus knobs tests and the module may set. */
+export interface DyplsapiClientConfig {
+  endpoint?: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  regionId: string;
+  timeoutMs: number;
+  connections: number;
+  readRetries: number;
+}
+
+export interface DyplsapiClientOptions {
+  observer?: ProviderCallObserver;
+  method?: HttpMethod;
+  backoff?: BackoffPolicy;
+  random?: () => number;
+  now?: () => Date;
+  nonce?: () => string;
+}
+
+const none = (): void => undefined;
+
+/**
+ * ProviderPort over Alibaba Cloud Dyplsapi (2017-05-25): translates our naming and types to the
+ * action parameters and back; signing, timeouts, retries and errors live in DyplsapiTransport.
+ * Usable without Nest: `new DyplsapiClient(config.provider)`; close() when done.
+ */
+export class DyplsapiClient implements ProviderPort, OnModuleDestroy {
+  private readonly transport: DyplsapiTransport;
+
+  constructor(config: DyplsapiClientConfig, options: DyplsapiClientOptions = {}) {
+    if (!config.endpoint) {
+      throw new Error(
+        'DyplsapiClient needs provider.endpoint: set PROVIDER_ENDPOINT, or let main.ts start the ' +
+          'built-in simulator and fill it in before the provider module is built.',
+      );
+    }
+    this.transport = new DyplsapiTransport({ ...config, endpoint: config.endpoint, ...options });
+  }
+
+  bindAxb(input: BindAxbInput, options: ProviderCallOptions = {}): Promise<BindAxbResult> {
+    const params = {
+      PoolKey: input.poolKey,
+      PhoneNoA: input.phoneA,
+      PhoneNoB: input.phoneB,
+      Expiration: formatProviderDate(input.expiresAt),
+      PhoneNoX: input.phoneX,
+      ExpectCity: input.expectCity,
+      IsRecordingEnabled: input.record === undefined ? undefined : String(input.record),
+      OutId: input.outId,
+    };
+    return this.transport.call('BindAxb', params, options, toBindAxbResult);
+  }
+
+  unbindSubscription(input: SubscriptionRef, options: ProviderCallOptions = {}): Promise<void> {
+    const params = { PoolKey: input.poolKey, SubsId: input.subsId, SecretNo: input.phoneX };
+    return this.transport.call('UnbindSubscription', params, options, none);
+  }
+
+  updateSubscription(
+    input: UpdateSubscriptionInput,
+    options: ProviderCallOptions = {},
+  ): Promise<void> {
+    const ref = { PoolKey: input.poolKey, SubsId: input.subsId, PhoneNoX: input.phoneX };
+    const change = input.change;
+    const params =
+      change.kind === 'phoneA'
+        ? { ...ref, OperateType: 'updateNoA', PhoneNoA: change.phoneA }
+        : change.kind === 'phoneB'
+          ? { ...ref, OperateType: 'updateNoB', PhoneNoB: change.phoneB }
+          : {
+              ...ref,
+              OperateType: 'updateExpire',
+              Expiration: formatProviderDate(change.expiresAt),
+            };
+    return this.transport.call('UpdateSubscription', params, options, none);
+  }
+
+  querySubscriptionDetail(
+    input: SubscriptionRef,
+    options: ProviderCallOptions = {},
+  ): Promise<SubscriptionDetail> {
+    const params = { PoolKey: input.poolKey, SubsId: input.subsId, PhoneNoX: input.phoneX };
+    return this.transport.call('QuerySubscriptionDetail', params, options, toSubscriptionDetail);
+  }
+
+  queryCallStatus(
+    input: QueryCallStatusInput,
+    options: ProviderCallOptions = {},
+  ): Promise<CallStatusResult> {
+    const params = { PoolKey: input.poolKey, SubsId: input.subsId, CallNo: input.callerNo };
+    return this.transport.call('QueryCallStatus', params, options, toCallStatus);
+  }
+
+  buySecretNo(
+    input: BuySecretNoInput,
+    options: ProviderCallOptions = {},
+  ): Promise<{ phoneX: string }> {
+    const params = {
+      PoolKey: input.poolKey,
+      SpecId: String(input.spec),
+      City: input.city,
+      SecretNo: input.prefix,
+    };
+    return this.transport.call('BuySecretNo', params, options, toBoughtNumber);
+  }
+
+  releaseSecretNo(input: ReleaseSecretNoInput, options: ProviderCallOptions = {}): Promise<void> {
+    const params = { PoolKey: input.poolKey, SecretNo: input.phoneX };
+    return this.transport.call('ReleaseSecretNo', params, options, none);
+  }
+
+  querySecretNoRemain(
+    input: SecretNoRemainInput,
+    options: ProviderCallOptions = {},
+  ): Promise<SecretNoRemain> {
+    const params = { SpecId: String(input.spec), City: input.city, SecretNo: input.prefix };
+    return this.transport.call('QuerySecretNoRemain', params, options, toSecretNoRemain);
+  }
+
+  /** Closes the keep-alive pool; in-flight calls finish (each is bounded by its timeout). */
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.close();
+  }
+}
