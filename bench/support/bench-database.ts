@@ -1,0 +1,43 @@
+import { mkdtemp } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { MIGRATIONS_DIR } from '../../src/common/project-root.js';
+import { ensureDatabase, startEmbeddedPostgres } from '../../src/prisma/embedded-postgres.js';
+import { runMigrations } from '../../src/prisma/migrations/migration-runner.js';
+
+/**
+ * A fresh, migrated database for one benchmark run: on DATABASE_URL's server when set, else on
+ * an embedded Postgres in a temporary folder. `drop()` removes it (and stops the embedded server).
+ */
+export async function createBenchDatabase(
+  name: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  let serverUrl = process.env.DATABASE_URL;
+  let stop: (() => Promise<void>) | undefined;
+  if (!serverUrl) {
+    const dir = await mkdtemp(join(tmpdir(), 'axb-bench-pg-'));
+    await chmod(dir, 0o755);
+    const server = await startEmbeddedPostgres({
+      dir: join(dir, 'pg'),
+      port: 56000 + Math.floor(Math.random() * 3000),
+      persistent: false,
+    });
+    serverUrl = server.serverUrl;
+    stop = () => server.stop();
+  }
+  const dbName = `axb_bench_${name}_${Date.now()}`;
+  const url = await ensureDatabase(serverUrl, dbName);
+  await runMigrations({ connectionString: url, migrationsDir: MIGRATIONS_DIR });
+  return {
+    url,
+    drop: async () => {
+      const admin = new pg.Client({ connectionString: serverUrl });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      await admin.end();
+      await stop?.();
+    },
+  };
+}
