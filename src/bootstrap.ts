@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from './app.module.js';
+import { AppModule, type AppModuleOptions } from './app.module.js';
 import type { Clock } from './common/clock/clock.js';
 import type { AppConfig } from './config/app-config.js';
 import { ErrorFilter } from './common/filters/error.filter.js';
@@ -25,6 +25,8 @@ export interface BootstrapOptions {
   stops?: StopFn[];
   /** Replaces the system clock (tests). */
   clock?: Clock;
+  /** Modules added beside the product's (the routing benchmark's baseline route). */
+  extraModules?: AppModuleOptions['extraModules'];
   /** Tests pass false to keep their output quiet; defaults to the configured log level. */
   logger?: false | LogLevel[];
 }
@@ -51,7 +53,11 @@ export async function bootstrap(
 
   const levels = options.logger ?? logLevels(config.logLevel);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, { stops: options.stops, clock: options.clock }),
+    AppModule.forRoot(config, {
+      stops: options.stops,
+      clock: options.clock,
+      extraModules: options.extraModules,
+    }),
     adapter,
     {
       logger:

@@ -1,31 +1,44 @@
+import { ApiProperty } from '@nestjs/swagger';
 import type { Binding, BindingEvent } from '../generated/prisma/client.js';
 import { LIVE_STATES } from './binding-states.js';
 
 /** A binding as the API returns it. */
-export interface BindingView {
-  id: string;
-  outId: string;
-  poolKey: string;
-  phoneA: string;
-  phoneB: string;
-  phoneX: string | null;
-  subsId: string | null;
+export class BindingView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() outId!: string;
+  @ApiProperty() poolKey!: string;
+  @ApiProperty({ example: '13800000001' }) phoneA!: string;
+  @ApiProperty({ example: '13900000001' }) phoneB!: string;
+  @ApiProperty({ type: String, nullable: true, example: '13010000000' }) phoneX!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Provider SubsId' }) subsId!:
+    string | null;
   /** A live binding past its expiry reads as expired even before the sweep has run. */
-  state: string;
-  expiresAt: string;
-  record: boolean;
-  city: string | null;
-  cityStrict: boolean;
-  createdAt: string;
-  updatedAt: string;
-  endedAt: string | null;
+  @ApiProperty({ enum: ['pending', 'active', 'unknown', 'unbound', 'expired', 'failed'] })
+  state!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty() record!: boolean;
+  @ApiProperty({ type: String, nullable: true }) city!: string | null;
+  @ApiProperty() cityStrict!: boolean;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) endedAt!: string | null;
 }
 
-export interface BindingEventView {
-  kind: string;
-  actor: string;
-  at: string;
-  details: unknown;
+export class BindingEventView {
+  @ApiProperty({ example: 'bound' }) kind!: string;
+  @ApiProperty({ description: 'API key name, or scheduler / bind / provider' }) actor!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Numbers masked' })
+  details!: unknown;
+}
+
+export class BindingWithEventsView extends BindingView {
+  @ApiProperty({ type: [BindingEventView] }) events!: BindingEventView[];
+}
+
+export class BindingPageView {
+  @ApiProperty({ type: [BindingView] }) items!: BindingView[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 
 export function effectiveState(binding: Binding, now: Date): string {

@@ -18,6 +18,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/clock/clock.js';
 import { CallContext, type RequestContext } from '../common/http/call-context.decorator.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
+import { toCallView, type CallView } from '../routing/call-record.view.js';
 import { BindService } from './bind.service.js';
 import { BindingChangesService } from './binding-changes.service.js';
 import { BindingSearchRepository } from './binding-search.repository.js';
@@ -124,16 +125,23 @@ export class BindingsController {
   }
 
   @Get(':id')
-  async get(@Param('id', uuid) id: string): Promise<BindingView & { events: BindingEventView[] }> {
+  async get(
+    @Param('id', uuid) id: string,
+  ): Promise<BindingView & { events: BindingEventView[]; calls: CallView[] }> {
     const binding = await this.bindings.findWithEvents(id);
     if (!binding) throw new NotFoundError('Binding', { id });
-    return { ...toBindingView(binding, this.clock.now()), events: binding.events.map(toEventView) };
+    const calls = await this.bindings.findCalls(id);
+    return {
+      ...toBindingView(binding, this.clock.now()),
+      events: binding.events.map(toEventView),
+      calls: calls.map(toCallView),
+    };
   }
 
   @Get()
   async list(
     @Query() query: SearchBindingsQuery,
-  ): Promise<{ items: BindingView[]; nextCursor: string | null }> {
+  ): Promise<{ items: Array<BindingView & { calls: number }>; nextCursor: string | null }> {
     const limit = query.limit ?? 20;
     const rows = await this.search.search(
       {
@@ -150,8 +158,9 @@ export class BindingsController {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const now = this.clock.now();
+    const calls = await this.bindings.countCalls(page.map((b) => b.id));
     return {
-      items: page.map((b) => toBindingView(b, now)),
+      items: page.map((b) => ({ ...toBindingView(b, now), calls: calls.get(b.id) ?? 0 })),
       nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
     };
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
-import type { Binding, BindingEvent } from '../generated/prisma/client.js';
+import type { Binding, BindingEvent, CallRecord } from '../generated/prisma/client.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { violatedUniqueIndex } from '../prisma/prisma-errors.js';
 import { EventKind, LIVE_STATES, liveAt } from './binding-states.js';
@@ -268,6 +268,25 @@ export class BindingsRepository {
       const binding = row ? await tx.binding.findUnique({ where: { id } }) : null;
       return work(tx, binding);
     });
+  }
+
+  /** The binding's calls as the provider reported them, in call order. */
+  findCalls(bindingId: string): Promise<CallRecord[]> {
+    return this.prisma.callRecord.findMany({
+      where: { bindingId },
+      orderBy: [{ callTime: 'asc' }, { id: 'asc' }],
+    });
+  }
+
+  /** Number of recorded calls per binding, for a page of search results. */
+  async countCalls(bindingIds: string[]): Promise<Map<string, number>> {
+    if (bindingIds.length === 0) return new Map();
+    const rows = await this.prisma.callRecord.groupBy({
+      by: ['bindingId'],
+      where: { bindingId: { in: bindingIds } },
+      _count: { _all: true },
+    });
+    return new Map(rows.map((r) => [r.bindingId!, r._count._all]));
   }
 }
 

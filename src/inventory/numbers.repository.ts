@@ -114,6 +114,19 @@ export class NumbersRepository {
        WHERE id = (SELECT id FROM secret_numbers WHERE pool_key = ${poolKey} AND number = ${number}
                     AND state = 'released' ORDER BY released_at DESC LIMIT 1)`);
   }
+
+  /**
+   * Records a health report for a held number (SecretExceptionPhoneReport). A report older than
+   * the last one applied is ignored: the provider retries failed pushes, so they can arrive out
+   * of order. Returns whether the number's health was set.
+   */
+  async reportHealth(number: string, health: 'normal' | 'abnormal', at: Date): Promise<boolean> {
+    const updated = await this.prisma.$executeRaw(Prisma.sql`
+      UPDATE secret_numbers SET health = ${health}::number_health, health_at = ${at}
+       WHERE number = ${number} AND state <> 'released'
+         AND (health_at IS NULL OR health_at <= ${at})`);
+    return updated > 0;
+  }
 }
 
 /** The spec of a number by its prefix: 170/171 virtual operator, 95 numbers, else carrier. */

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsIn,
@@ -23,31 +24,38 @@ export const BINDING_STATES = [
 
 /** GET /v1/bindings: admin history search, newest first. */
 export class SearchBindingsQuery {
+  @ApiPropertyOptional({})
   @IsOptional()
   @Matches(OUT_ID_PATTERN, { message: 'outId must be 1-64 characters of A-Z a-z 0-9 _ . : -' })
   outId?: string;
 
   /** Matches A or B. */
+  @ApiPropertyOptional({ description: 'Matches A or B' })
   @IsOptional()
   @Matches(/^\d{5,20}$/, { message: 'phone must be 5-20 digits' })
   phone?: string;
 
+  @ApiPropertyOptional({})
   @IsOptional()
   @Matches(/^\d{5,20}$/, { message: 'phoneX must be 5-20 digits' })
   phoneX?: string;
 
+  @ApiPropertyOptional({ enum: BINDING_STATES })
   @IsOptional()
   @IsIn(BINDING_STATES)
   state?: (typeof BINDING_STATES)[number];
 
+  @ApiPropertyOptional({ description: 'ISO-8601, inclusive' })
   @IsOptional()
   @IsISO8601({ strict: true })
   createdFrom?: string;
 
+  @ApiPropertyOptional({ description: 'ISO-8601, exclusive' })
   @IsOptional()
   @IsISO8601({ strict: true })
   createdTo?: string;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -55,6 +63,7 @@ export class SearchBindingsQuery {
   @Max(100)
   limit?: number;
 
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
   @IsString()
   @MaxLength(200)

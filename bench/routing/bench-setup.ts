@@ -1,0 +1,135 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pg from 'pg';
+import { bootstrap } from '../../src/bootstrap.js';
+import { MIGRATIONS_DIR } from '../../src/common/project-root.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { ensureDatabase, startEmbeddedPostgres } from '../../src/prisma/embedded-postgres.js';
+import { runMigrations } from '../../src/prisma/migrations/migration-runner.js';
+import { BaselineModule } from './baseline.module.js';
+
+export const POOL = 'FCROUTINGBENCH';
+const KEY_ID = 'bench-key-id';
+const KEY_SECRET = 'bench-key-secret';
+
+type Stop = () => Promise<void>;
+
+/** A fresh database: on DATABASE_URL's server when set, else on an embedded Postgres. */
+export async function startDatabase(
+  serverUrl: string | undefined,
+): Promise<{ url: string; stop: Stop }> {
+  const stops: Stop[] = [];
+  if (!serverUrl) {
+    const dir = await mkdtemp(join(tmpdir(), 'axb-routing-bench-'));
+    const server = await startEmbeddedPostgres({
+      dir,
+      port: 56000 + Math.floor(Math.random() * 3000),
+      persistent: false,
+    });
+    serverUrl = server.serverUrl;
+    stops.push(
+      () => rm(dir, { recursive: true, force: true }),
+      () => server.stop(),
+    );
+  }
+  const name = `axb_routing_bench_${Date.now()}`;
+  const url = await ensureDatabase(serverUrl, name);
+  const admin = serverUrl;
+  stops.push(async () => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await client.end();
+  });
+  await runMigrations({ connectionString: url, migrationsDir: MIGRATIONS_DIR });
+  return {
+    url,
+    stop: async () => {
+      for (const stop of stops.reverse()) await stop();
+    },
+  };
+}
+
+/** The simulator on a worker thread. */
+export async function startSimulatorThread(): Promise<{ url: string; stop: Stop }> {
+  const worker = new Worker(new URL('./simulator-worker.js', import.meta.url), {
+    workerData: { accessKeyId: KEY_ID, accessKeySecret: KEY_SECRET, poolKey: POOL },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    worker.once('message', (m: { url: string }) => resolve(m.url));
+    worker.once('error', reject);
+  });
+  return {
+    url,
+    stop: async () => {
+      const closed = new Promise((resolve) => worker.once('message', resolve));
+      worker.postMessage('close');
+      await closed;
+      await worker.terminate();
+    },
+  };
+}
+
+/** The real bootstrap() with the baseline route beside the product's, on a loopback port. */
+export async function startService(
+  databaseUrl: string,
+  providerUrl: string,
+  env: Record<string, string>,
+): Promise<{ app: NestFastifyApplication; url: string }> {
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'error',
+    DATABASE_URL: databaseUrl,
+    MIGRATE_ON_START: 'false',
+    PROVIDER_ENDPOINT: providerUrl,
+    PROVIDER_ACCESS_KEY_ID: KEY_ID,
+    PROVIDER_ACCESS_KEY_SECRET: KEY_SECRET,
+    DEFAULT_POOL_KEY: POOL,
+    SCHEDULER_ENABLED: 'false',
+    ...env,
+  });
+  const app = await bootstrap(config, { logger: ['error'], extraModules: [BaselineModule] });
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+async function post<T>(url: string, body: unknown): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export interface SeededBinding {
+  id: string;
+  phoneA: string;
+  phoneB: string;
+}
+
+/** Buys numbers and binds `count` orders through the API (10 at a time). */
+export async function seedBindings(serviceUrl: string, count: number): Promise<SeededBinding[]> {
+  const numbers = Math.ceil(count / 150);
+  await post(`${serviceUrl}/v1/pools/${POOL}/numbers`, { spec: 2, city: '杭州', count: numbers });
+  const out: SeededBinding[] = [];
+  for (let i = 0; i < count; i += 10) {
+    const batch = Array.from({ length: Math.min(10, count - i) }, (_, k) => i + k);
+    const made = await Promise.all(
+      batch.map((n) =>
+        post<SeededBinding>(`${serviceUrl}/v1/bindings`, {
+          outId: `bench-${n}`,
+          phoneA: `1380${String(n).padStart(7, '0')}`,
+          phoneB: `1390${String(n).padStart(7, '0')}`,
+          ttlSeconds: 86_400,
+        }),
+      ),
+    );
+    out.push(...made);
+  }
+  return out;
+}

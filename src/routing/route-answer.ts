@@ -1,0 +1,108 @@
+import type { CallStatus, CallStatusResult } from '../provider/provider.port.js';
+import { otherParty, type RoutingTarget } from './routing-target.js';
+import type { PartyRole } from './route-cache.js';
+
+export type RouteSource = 'provider' | 'cache' | 'local';
+export type RouteFallback = 'real-number' | 'none';
+
+/**
+ * Why the provider was not (or not usefully) asked: the decision was then made locally.
+ * `unknown-subscription`: the provider does not know the binding, so X cannot connect it.
+ */
+export type LocalCause =
+  | 'circuit-open'
+  | 'provider-refused'
+  | 'budget-exceeded'
+  | 'flow-limit'
+  | 'provider-error'
+  | 'unknown-subscription';
+
+/** The answer of POST /v1/routing/lookup. */
+export interface RouteAnswer {
+  action: 'dial' | 'none';
+  /** The number to dial; null when there is no route. */
+  dial: string | null;
+  /** QueryCallStatus semantics: 1 X, 2 temporary X, 3 the real number, 4 expired. */
+  status: CallStatus;
+  source: RouteSource;
+  bindingId: string;
+  reason: string;
+}
+
+const dial = (
+  target: RoutingTarget,
+  status: CallStatus,
+  number: string,
+  source: RouteSource,
+  reason: string,
+): RouteAnswer => ({ action: 'dial', dial: number, status, source, bindingId: target.id, reason });
+
+/** Status 4: the binding has ended; nothing to dial. */
+export function expiredAnswer(
+  target: RoutingTarget,
+  source: RouteSource,
+  reason = 'expired',
+): RouteAnswer {
+  return { action: 'none', dial: null, status: 4, source, bindingId: target.id, reason };
+}
+
+/** X cannot carry the call and no temporary X is known: the configured fallback (status 3). */
+function fallbackAnswer(
+  target: RoutingTarget,
+  role: PartyRole,
+  fallback: RouteFallback,
+  source: RouteSource,
+  reason: string,
+): RouteAnswer {
+  if (fallback === 'none') {
+    return {
+      action: 'none',
+      dial: null,
+      status: 3,
+      source,
+      bindingId: target.id,
+      reason: `${reason}, no fallback`,
+    };
+  }
+  return dial(target, 3, otherParty(target, role), source, reason);
+}
+
+/** The provider's QueryCallStatus answer, turned into what to dial. */
+export function answerFromProvider(
+  target: RoutingTarget,
+  role: PartyRole,
+  result: CallStatusResult,
+  fallback: RouteFallback,
+): RouteAnswer {
+  switch (result.status) {
+    case 1:
+      return dial(target, 1, target.phoneX!, 'provider', 'x-normal');
+    case 2:
+      return dial(target, 2, result.calledNo!, 'provider', 'temporary-x');
+    case 3:
+      return fallbackAnswer(target, role, fallback, 'provider', 'x-abnormal');
+    case 4:
+      return expiredAnswer(target, 'provider');
+  }
+}
+
+/**
+ * The local rule, when the provider cannot answer: X healthy in the inventory → dial X; X
+ * abnormal → the fallback. The binding's state and expiry are checked before this is reached.
+ */
+export function answerLocally(
+  target: RoutingTarget,
+  role: PartyRole,
+  cause: LocalCause,
+  fallback: RouteFallback,
+): RouteAnswer {
+  const usable = target.xHealth !== 'abnormal' && cause !== 'unknown-subscription';
+  if (usable) return dial(target, 1, target.phoneX!, 'local', `${cause}; x-healthy`);
+  const basis = cause === 'unknown-subscription' ? cause : `${cause}; x-abnormal`;
+  return fallbackAnswer(target, role, fallback, 'local', basis);
+}
+
+/** A status-1 answer reused from the cache. */
+export function cachedAnswer(target: RoutingTarget, phoneX: string): RouteAnswer {
+  return dial(target, 1, phoneX, 'cache', 'x-normal');
+}

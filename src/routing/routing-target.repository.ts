@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client.js';
+import { EventKind } from '../bindings/binding-states.js';
+import { BindingsRepository } from '../bindings/bindings.repository.js';
+import type { BindingState } from '../generated/prisma/enums.js';
+import { PrismaService } from '../prisma/prisma.service.js';
+import type { RoutingTarget } from './routing-target.js';
+
+interface TargetRow {
+  id: string;
+  pool_key: string;
+  state: BindingState;
+  phone_a: string;
+  phone_b: string;
+  phone_x: string | null;
+  subs_id: string | null;
+  expires_at: Date;
+  updated_at: Date;
+  health: 'normal' | 'abnormal' | null;
+}
+
+// X's health comes from the held-number partial unique index; the binding from its primary key
+// (by id) or the (pool, outId) indexes. One round trip either way.
+const COLUMNS = `b.id, b.pool_key, b.state, b.phone_a, b.phone_b, b.phone_x, b.subs_id,
+       b.expires_at, b.updated_at, n.health
+  FROM bindings b
+  LEFT JOIN secret_numbers n ON n.number = b.phone_x AND n.state <> 'released'`;
+
+const BY_ID = `SELECT ${COLUMNS} WHERE b.id = $1::uuid`;
+
+// The live binding of the order if there is one, else its latest: so that A or B of an order that
+// has just ended learn "expired" rather than nothing.
+const BY_OUT_ID = `SELECT ${COLUMNS}
+ WHERE b.pool_key = $1 AND b.out_id = $2
+ ORDER BY (b.state IN ('pending', 'active', 'unknown')) DESC, b.created_at DESC
+ LIMIT 1`;
+
+/**
+ * The hot-path reads of call routing, on the raw pg pool with named (prepared) statements:
+ * Prisma's per-query overhead would be most of a cache hit's cost.
+ */
+@Injectable()
+export class RoutingTargetRepository {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly bindings: BindingsRepository,
+  ) {}
+
+  async byId(id: string): Promise<RoutingTarget | undefined> {
+    const { rows } = await this.prisma.pgPool.query<TargetRow>({
+      name: 'routing-target-by-id',
+      text: BY_ID,
+      values: [id],
+    });
+    return rows[0] && toTarget(rows[0]);
+  }
+
+  async byOutId(poolKey: string, outId: string): Promise<RoutingTarget | undefined> {
+    const { rows } = await this.prisma.pgPool.query<TargetRow>({
+      name: 'routing-target-by-out-id',
+      text: BY_OUT_ID,
+      values: [poolKey, outId],
+    });
+    return rows[0] && toTarget(rows[0]);
+  }
+
+  /**
+   * The provider says the binding has expired (QueryCallStatus 4) although our expiry has not
+   * passed (clocks differ, or it was changed there): mark it expired here, with its event, if it
+   * is still live. True when this call did it, so concurrent lookups write one event.
+   */
+  markExpired(id: string, actor: string, reason: string, now: Date): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const done = await tx.$executeRaw(Prisma.sql`
+        UPDATE bindings SET state = 'expired', ended_at = ${now}, updated_at = ${now}
+         WHERE id = ${id}::uuid AND state IN ('pending', 'active', 'unknown')`);
+      if (done === 0) return false;
+      await this.bindings.addEvent(
+        tx,
+        id,
+        { kind: EventKind.expired, actor, details: { reason } },
+        now,
+      );
+      return true;
+    });
+  }
+}
+
+function toTarget(row: TargetRow): RoutingTarget {
+  return {
+    id: row.id,
+    poolKey: row.pool_key,
+    state: row.state,
+    phoneA: row.phone_a,
+    phoneB: row.phone_b,
+    phoneX: row.phone_x,
+    subsId: row.subs_id,
+    expiresAt: row.expires_at,
+    version: row.updated_at.getTime(),
+    xHealth: row.health,
+  };
+}

@@ -1,0 +1,157 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LIVE_STATES } from '../bindings/binding-states.js';
+import { BindingsRepository } from '../bindings/bindings.repository.js';
+import { Clock } from '../common/clock/clock.js';
+import type { RequestContext } from '../common/http/call-context.decorator.js';
+import { maskPhone } from '../common/privacy/mask-phone.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { CallStatusGateway } from './call-status.gateway.js';
+import { RouteCache, type PartyRole } from './route-cache.js';
+import { RouteForbiddenError } from './route-forbidden.error.js';
+import {
+  answerFromProvider,
+  answerLocally,
+  cachedAnswer,
+  expiredAnswer,
+  type RouteAnswer,
+} from './route-answer.js';
+import { roleOf, type RoutingTarget } from './routing-target.js';
+import { RoutingTargetRepository } from './routing-target.repository.js';
+import { RoutedEventsWriter } from './routed-events.writer.js';
+
+/** The binding is named by id, or by order (outId within a pool). */
+export type BindingRef = { bindingId: string } | { poolKey: string; outId: string };
+
+const ACTOR_ROUTING = 'routing';
+
+/**
+ * Decides, at call time, what a party of a binding should dial (invariant 4: only A or B of a live
+ * binding get a number). The provider's QueryCallStatus answers when it can, within the time
+ * budget; recent status-1 answers are reused from a short cache; otherwise the decision is local.
+ * Every decision, refusals of a known binding included, is a `routed` event.
+ */
+@Injectable()
+export class RoutingService {
+  readonly cache: RouteCache;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly targets: RoutingTargetRepository,
+    private readonly bindings: BindingsRepository,
+    private readonly callStatus: CallStatusGateway,
+    private readonly events: RoutedEventsWriter,
+  ) {
+    this.cache = new RouteCache(config.routing.cacheTtlMs, config.routing.cacheMaxEntries);
+  }
+
+  async lookup(ref: BindingRef, callerNo: string, ctx: RequestContext): Promise<RouteAnswer> {
+    const target =
+      'bindingId' in ref
+        ? await this.targets.byId(ref.bindingId)
+        : await this.targets.byOutId(ref.poolKey, ref.outId);
+    if (!target) throw new RouteForbiddenError();
+    const role = roleOf(target, callerNo);
+    if (!role) return this.refuse(target, callerNo, 'not-a-party', ctx);
+
+    const answer = await this.decide(target, role, ctx);
+    if (answer === undefined) return this.refuse(target, callerNo, `binding-${target.state}`, ctx);
+    await this.record(target, role, callerNo, answer, ctx);
+    return answer;
+  }
+
+  /** Drops cached answers dialling X (reported abnormal). */
+  forgetX(phoneX: string): number {
+    return this.cache.dropX(phoneX);
+  }
+
+  /** The answer for a party, or undefined when the binding cannot route (not settled, failed). */
+  private async decide(
+    target: RoutingTarget,
+    role: PartyRole,
+    ctx: RequestContext,
+  ): Promise<RouteAnswer | undefined> {
+    const now = this.clock.now();
+    if (target.state === 'expired' || target.state === 'unbound') {
+      return expiredAnswer(target, 'local', target.state);
+    }
+    if (LIVE_STATES.includes(target.state) && target.expiresAt <= now) {
+      // Overdue and not yet swept: it ends now, here, with its event.
+      await this.bindings.expireIfOverdue(target.id, ACTOR_ROUTING, now);
+      this.cache.dropBinding(target.id);
+      return expiredAnswer(target, 'local');
+    }
+    if (target.state !== 'active') return undefined;
+
+    const phoneX = target.phoneX!;
+    const healthy = target.xHealth !== 'abnormal';
+    const hit = healthy && this.cache.get(target.id, role, target.version, phoneX, now.getTime());
+    if (hit) return cachedAnswer(target, hit);
+
+    const outcome = await this.callStatus.query(
+      { poolKey: target.poolKey, subsId: target.subsId!, callerNo: partyNumber(target, role) },
+      ctx.requestId,
+    );
+    const fallback = this.config.routing.fallback;
+    if (!outcome.ok) return answerLocally(target, role, outcome.cause, fallback);
+
+    const answer = answerFromProvider(target, role, outcome.result, fallback);
+    if (answer.status === 1 && healthy) {
+      this.cache.set(target.id, role, target.version, phoneX, this.clock.now().getTime());
+    } else if (answer.status === 4) {
+      await this.targets.markExpired(
+        target.id,
+        ACTOR_ROUTING,
+        'provider reported the binding expired',
+        this.clock.now(),
+      );
+      this.cache.dropBinding(target.id);
+    }
+    return answer;
+  }
+
+  private async refuse(
+    target: RoutingTarget,
+    callerNo: string,
+    reason: string,
+    ctx: RequestContext,
+  ): Promise<never> {
+    const wait = this.events.record({
+      bindingId: target.id,
+      actor: ctx.actor,
+      at: this.clock.now(),
+      details: { refused: true, reason, callerNo: maskPhone(callerNo), requestId: ctx.requestId },
+    });
+    if (wait) await wait;
+    throw new RouteForbiddenError();
+  }
+
+  private async record(
+    target: RoutingTarget,
+    role: PartyRole,
+    callerNo: string,
+    answer: RouteAnswer,
+    ctx: RequestContext,
+  ): Promise<void> {
+    const wait = this.events.record({
+      bindingId: target.id,
+      actor: ctx.actor,
+      at: this.clock.now(),
+      details: {
+        status: answer.status,
+        source: answer.source,
+        reason: answer.reason,
+        caller: role,
+        callerNo: maskPhone(callerNo),
+        // X is the binding's own number; only other targets are worth noting (masked).
+        ...(answer.status === 1 ? {} : { dial: answer.dial && maskPhone(answer.dial) }),
+        requestId: ctx.requestId,
+      },
+    });
+    if (wait) await wait;
+  }
+}
+
+function partyNumber(target: RoutingTarget, role: PartyRole): string {
+  return role === 'A' ? target.phoneA : target.phoneB;
+}
