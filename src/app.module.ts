@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { BindingsModule } from './bindings/bindings.module.js';
 import type { Clock } from './common/clock/clock.js';
 import { ClockModule } from './common/clock/clock.module.js';
@@ -8,13 +8,17 @@ import { HealthModule } from './health/health.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
 import { PrismaModule } from './prisma/prisma.module.js';
 import { ProviderModule } from './provider/provider.module.js';
+import { RoutingModule } from './routing/routing.module.js';
 import { RuntimeResources, type StopFn } from './runtime/runtime-resources.js';
+import { SchedulerModule } from './scheduler/scheduler.module.js';
 
 export interface AppModuleOptions {
   /** Stopped after the app: what main.ts started outside Nest. */
   stops?: StopFn[];
   /** Replaces the system clock (tests). */
   clock?: Clock;
+  /** Modules added beside the product's (the routing benchmark's baseline route). */
+  extraModules?: Array<Type | DynamicModule>;
 }
 
 @Module({})
@@ -30,6 +34,9 @@ export class AppModule {
         HealthModule,
         InventoryModule,
         BindingsModule,
+        RoutingModule,
+        SchedulerModule,
+        ...(options.extraModules ?? []),
       ],
       providers: [
         { provide: RuntimeResources, useValue: new RuntimeResources(options.stops ?? []) },

@@ -26,6 +26,41 @@ export interface AppConfig {
   };
   pools: { defaultPoolKey: string; defaultCity: string; maxPairsPerX: number };
   bindings: { maxTtlSeconds: number; maxBindAttempts: number };
+  routing: {
+    budgetMs: number;
+    cacheTtlMs: number;
+    cacheMaxEntries: number;
+    breakerFailures: number;
+    breakerCooldownMs: number;
+    refusedRecheckMs: number;
+    fallback: 'real-number' | 'none';
+    eventFlushMs: number;
+    eventBatch: number;
+  };
+  auth: {
+    configuredKeys: Array<{
+      name: string;
+      roles: Array<'order' | 'routing' | 'admin' | 'provider'>;
+      key: string;
+    }>;
+    callbackSecret: string;
+    rateLimitPerSecond: number;
+    rateLimitBurst: number;
+  };
+  scheduler: {
+    /** Resolved: SCHEDULER_ENABLED, or on unless NODE_ENV=test. */
+    enabled: boolean;
+    /** Interval per job in ms; 0 means the job is not registered. */
+    expiry: { intervalMs: number; batchSize: number; maxBatches: number; workers: number };
+    reconcile: { intervalMs: number; graceSeconds: number; batchSize: number };
+    replenish: {
+      intervalMs: number;
+      targets: Array<{ poolKey: string; city: string; spec: 1 | 2 | 3 }>;
+      watermarkPairs: number;
+      targetPairs: number;
+      maxPerRun: number;
+    };
+  };
 }
 
 /** Injection token for AppConfig. */

@@ -29,6 +29,10 @@ const toInt = () =>
     typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value,
   );
 
+const KEY_ENTRY =
+  '[A-Za-z0-9_.-]{1,64}:(order|routing|admin|provider)(\\+(order|routing|admin|provider))*:axb_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{20,128}';
+const API_KEYS_PATTERN = new RegExp(`^(${KEY_ENTRY}(,${KEY_ENTRY})*)?$`);
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 
 /**
@@ -76,4 +80,72 @@ export class Environment {
   @toInt() @IsInt() @Min(1) @Max(10) BIND_MAX_ATTEMPTS: number = 3;
   /** Live AXB pairs one X may carry at once (Dyplsapi's limit is 200). */
   @toInt() @IsInt() @Min(1) @Max(200) X_MAX_PAIRS: number = 200;
+
+  /** Longest a routing lookup waits for QueryCallStatus before deciding locally, ms. */
+  @toInt() @IsInt() @Min(20) @Max(10000) ROUTING_BUDGET_MS: number = 300;
+  /** How long a status-1 answer per (binding, caller) is reused without asking the provider, ms. */
+  @toInt() @IsInt() @Min(0) @Max(600000) ROUTING_CACHE_TTL_MS: number = 5000;
+  /** Most cached answers kept in memory (oldest dropped first). */
+  @toInt() @IsInt() @Min(1) ROUTING_CACHE_MAX_ENTRIES: number = 100000;
+  /** Consecutive QueryCallStatus failures or timeouts that open the circuit. */
+  @toInt() @IsInt() @Min(1) @Max(1000) ROUTING_BREAKER_FAILURES: number = 5;
+  /** How long an open circuit stays open before one trial call (half-open), ms. */
+  @toInt() @IsInt() @Min(100) ROUTING_BREAKER_COOLDOWN_MS: number = 10000;
+  /** After the provider refuses QueryCallStatus (private action), ask again only after this, ms. */
+  @toInt() @IsInt() @Min(1000) ROUTING_REFUSED_RECHECK_MS: number = 600000;
+  /** What to dial when X is abnormal and no temporary X is known: the real number, or nothing. */
+  @IsIn(['real-number', 'none']) ROUTING_FALLBACK: 'real-number' | 'none' = 'real-number';
+  /** Routed events are written in batches: at most this long after the decision, ms. */
+  @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_EVENT_FLUSH_MS: number = 100;
+  /** Most routed events written per statement. */
+  @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_EVENT_BATCH: number = 500;
+
+  /**
+   * Master switch of the scheduled jobs. `auto`: on, except under NODE_ENV=test (tests call the
+   * job handlers directly). A disabled job is not registered at all.
+   */
+  @IsIn(['auto', 'true', 'false']) SCHEDULER_ENABLED: 'auto' | 'true' | 'false' = 'auto';
+  /** Expiry sweep interval, ms; 0 disables the job. */
+  @toInt() @IsInt() @Min(0) SCHEDULER_EXPIRY_INTERVAL_MS: number = 10000;
+  /** Bindings expired per statement by the sweep. */
+  @toInt() @IsInt() @Min(1) @Max(50000) SCHEDULER_EXPIRY_BATCH_SIZE: number = 5000;
+  /** Sweep statements run at once (each on its own connection), to use the database's cores. */
+  @toInt() @IsInt() @Min(1) @Max(16) SCHEDULER_EXPIRY_WORKERS: number = 2;
+  /** Most batches per sweep run, so one run stays bounded; the next run continues. */
+  @toInt() @IsInt() @Min(1) SCHEDULER_EXPIRY_MAX_BATCHES: number = 100;
+  /** Reconciliation interval, ms; 0 disables the job. */
+  @toInt() @IsInt() @Min(0) SCHEDULER_RECONCILE_INTERVAL_MS: number = 60000;
+  /** Pending or unknown this long before reconciliation touches it (binds in flight are left alone), s. */
+  @toInt() @IsInt() @Min(0) SCHEDULER_RECONCILE_GRACE_SECONDS: number = 60;
+  /** Most bindings settled per reconciliation run. */
+  @toInt() @IsInt() @Min(1) @Max(10000) SCHEDULER_RECONCILE_BATCH_SIZE: number = 200;
+  /** Pool replenishment interval, ms; 0 (the default) disables the job. */
+  @toInt() @IsInt() @Min(0) SCHEDULER_REPLENISH_INTERVAL_MS: number = 0;
+  /** What replenishment watches: comma-separated `poolKey:city:spec`, e.g. FC100000000000001:杭州:2. */
+  @IsString()
+  @Matches(/^([A-Za-z0-9_-]{1,64}:[^:,]{1,32}:[123])?(,[A-Za-z0-9_-]{1,64}:[^:,]{1,32}:[123])*$/)
+  REPLENISH_TARGETS: string = '';
+  /** Buy when the free pair capacity of a watched (pool, city, spec) falls under this. */
+  @toInt() @IsInt() @Min(0) REPLENISH_WATERMARK_PAIRS: number = 200;
+  /** Buy numbers until the free pair capacity reaches this (at least the watermark). */
+  @toInt() @IsInt() @Min(1) REPLENISH_TARGET_PAIRS: number = 1000;
+  /** Most numbers bought per replenishment run, over all targets. */
+  @toInt() @IsInt() @Min(1) @Max(1000) REPLENISH_MAX_PER_RUN: number = 5;
+
+  /**
+   * API keys given by configuration, stored hashed at start: comma-separated
+   * `name:role+role:key` (roles: order, routing, admin, provider). Keys can also be created with
+   * `npm run apikey -- create`. Empty: only keys created with the CLI.
+   */
+  @IsString()
+  @Matches(API_KEYS_PATTERN, {
+    message: 'API_KEYS must be comma-separated name:role+role:axb_<8>_<secret> entries',
+  })
+  API_KEYS: string = '';
+  /** Shared secret the provider's pushes must carry (x-callback-secret or ?secret=); empty refuses pushes. */
+  @IsString() CALLBACK_SECRET: string = '';
+  /** Requests per second per API key (token bucket refill), per instance. */
+  @toInt() @IsInt() @Min(1) RATE_LIMIT_PER_SECOND: number = 200;
+  /** Burst size of the per-key token bucket. */
+  @toInt() @IsInt() @Min(1) RATE_LIMIT_BURST: number = 400;
 }

@@ -12,9 +12,21 @@ export class ConfigError extends Error {
   }
 }
 
+/** Settings whose values are secrets: a validation message names them but never shows them. */
+const SECRET_SETTINGS = new Set([
+  'API_KEYS',
+  'CALLBACK_SECRET',
+  'PROVIDER_ACCESS_KEY_SECRET',
+  'DATABASE_URL',
+]);
+
 function describe(errors: ValidationError[]): string[] {
   return errors.map((e) => {
-    const shown = typeof e.value === 'string' ? JSON.stringify(e.value) : String(e.value);
+    const shown = SECRET_SETTINGS.has(e.property)
+      ? '<hidden>'
+      : typeof e.value === 'string'
+        ? JSON.stringify(e.value)
+        : String(e.value);
     const reasons = Object.values(e.constraints ?? {}).join('; ');
     return `${e.property}=${shown}: ${reasons}`;
   });
@@ -67,5 +79,71 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxTtlSeconds: env.BINDING_MAX_TTL_SECONDS,
       maxBindAttempts: env.BIND_MAX_ATTEMPTS,
     },
+    routing: {
+      budgetMs: env.ROUTING_BUDGET_MS,
+      cacheTtlMs: env.ROUTING_CACHE_TTL_MS,
+      cacheMaxEntries: env.ROUTING_CACHE_MAX_ENTRIES,
+      breakerFailures: env.ROUTING_BREAKER_FAILURES,
+      breakerCooldownMs: env.ROUTING_BREAKER_COOLDOWN_MS,
+      refusedRecheckMs: env.ROUTING_REFUSED_RECHECK_MS,
+      fallback: env.ROUTING_FALLBACK,
+      eventFlushMs: env.ROUTING_EVENT_FLUSH_MS,
+      eventBatch: env.ROUTING_EVENT_BATCH,
+    },
+    auth: {
+      configuredKeys: parseApiKeys(env.API_KEYS),
+      callbackSecret: env.CALLBACK_SECRET,
+      rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
+      rateLimitBurst: env.RATE_LIMIT_BURST,
+    },
+    scheduler: {
+      enabled:
+        env.SCHEDULER_ENABLED === 'auto'
+          ? env.NODE_ENV !== 'test'
+          : env.SCHEDULER_ENABLED === 'true',
+      expiry: {
+        intervalMs: env.SCHEDULER_EXPIRY_INTERVAL_MS,
+        batchSize: env.SCHEDULER_EXPIRY_BATCH_SIZE,
+        maxBatches: env.SCHEDULER_EXPIRY_MAX_BATCHES,
+        workers: env.SCHEDULER_EXPIRY_WORKERS,
+      },
+      reconcile: {
+        intervalMs: env.SCHEDULER_RECONCILE_INTERVAL_MS,
+        graceSeconds: env.SCHEDULER_RECONCILE_GRACE_SECONDS,
+        batchSize: env.SCHEDULER_RECONCILE_BATCH_SIZE,
+      },
+      replenish: {
+        intervalMs: env.SCHEDULER_REPLENISH_INTERVAL_MS,
+        targets: parseReplenishTargets(env.REPLENISH_TARGETS),
+        watermarkPairs: env.REPLENISH_WATERMARK_PAIRS,
+        targetPairs: Math.max(env.REPLENISH_TARGET_PAIRS, env.REPLENISH_WATERMARK_PAIRS),
+        maxPerRun: env.REPLENISH_MAX_PER_RUN,
+      },
+    },
   };
+}
+
+/** `pool:city:spec,...` (already validated by its pattern) as a list. */
+function parseReplenishTargets(
+  value: string,
+): Array<{ poolKey: string; city: string; spec: 1 | 2 | 3 }> {
+  return value
+    .split(',')
+    .filter((t) => t.trim() !== '')
+    .map((t) => {
+      const [poolKey, city, spec] = t.trim().split(':') as [string, string, string];
+      return { poolKey, city, spec: Number(spec) as 1 | 2 | 3 };
+    });
+}
+
+function parseApiKeys(value: string): AppConfig['auth']['configuredKeys'] {
+  if (!value) return [];
+  return value.split(',').map((entry) => {
+    const [name, roles, key] = entry.split(':') as [string, string, string];
+    return {
+      name,
+      roles: roles.split('+') as AppConfig['auth']['configuredKeys'][number]['roles'],
+      key,
+    };
+  });
 }

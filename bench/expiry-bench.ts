@@ -1,0 +1,101 @@
+/**
+ * Expiry sweep: how long the real sweep handler takes to expire N live bindings that are all due
+ * at once (one `expired` event each), for N = 10k, 30k and 100k. Several runs per size on a
+ * freshly seeded table; the table shows each run and the median. Target: 100k in under 5 s.
+ *
+ *   npm run build && node dist/bench/expiry-bench.js
+ *   (DATABASE_URL optional: unset, an embedded Postgres is used; RUNS, SIZES=10000,30000,100000,
+ *    BATCH_SIZE / WORKERS = SCHEDULER_EXPIRY_BATCH_SIZE / _WORKERS, DEADLINE_S bounds it all)
+ */
+import { loadavg } from 'node:os';
+import pg from 'pg';
+import { bootstrap } from '../src/bootstrap.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { ExpirySweepJob } from '../src/scheduler/expiry-sweep.job.js';
+import { createBenchDatabase } from './support/bench-database.js';
+import { median, printTable } from './support/load.js';
+import { seedDueBindings } from './expiry/seed-due-bindings.js';
+
+const RUNS = Number(process.env.RUNS ?? 3);
+const SIZES = (process.env.SIZES ?? '10000,30000,100000').split(',').map(Number);
+const BATCH_SIZE = process.env.BATCH_SIZE ?? '5000';
+const WORKERS = process.env.WORKERS ?? '2';
+const DEADLINE_S = Number(process.env.DEADLINE_S ?? 600);
+const POOL_KEY = 'FCEXPIRYBENCH';
+
+async function main(): Promise<void> {
+  const deadline = setTimeout(() => {
+    console.error(`expiry bench: gave up after ${DEADLINE_S} s`);
+    process.exit(2);
+  }, DEADLINE_S * 1000);
+  deadline.unref();
+
+  const db = await createBenchDatabase('expiry');
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: db.url,
+    MIGRATE_ON_START: 'false',
+    SCHEDULER_ENABLED: 'false',
+    SCHEDULER_EXPIRY_BATCH_SIZE: BATCH_SIZE,
+    SCHEDULER_EXPIRY_WORKERS: WORKERS,
+    // Never called: the sweep does not talk to the provider.
+    PROVIDER_ENDPOINT: 'http://127.0.0.1:9/',
+    DEFAULT_POOL_KEY: POOL_KEY,
+  });
+  const app = await bootstrap(config, { logger: ['error'] });
+  await app.init();
+  const sweep = app.get(ExpirySweepJob);
+  const check = new pg.Client({ connectionString: db.url });
+  await check.connect();
+  const rows: Array<Record<string, string | number>> = [];
+  try {
+    for (const size of SIZES) {
+      const seconds: number[] = [];
+      for (let run = 1; run <= RUNS; run += 1) {
+        await seedDueBindings(db.url, POOL_KEY, size);
+        const started = performance.now();
+        const counts = await sweep.run();
+        const s = (performance.now() - started) / 1000;
+        const { rows: done } = await check.query<{ expired: number; events: number }>(
+          `SELECT (SELECT count(*)::int FROM bindings WHERE state = 'expired') AS expired,
+                  (SELECT count(*)::int FROM binding_events WHERE kind = 'expired') AS events`,
+        );
+        if (counts.expired !== size || done[0]!.expired !== size || done[0]!.events !== size) {
+          throw new Error(`run ${run} of ${size}: ${JSON.stringify({ counts, done: done[0] })}`);
+        }
+        seconds.push(s);
+        rows.push({
+          rows: size,
+          run,
+          batches: counts.batches!,
+          seconds: s.toFixed(2),
+          'rows/s': Math.round(size / s),
+        });
+      }
+      const m = median(seconds);
+      rows.push({
+        rows: size,
+        run: 'median',
+        batches: '',
+        seconds: m.toFixed(2),
+        'rows/s': Math.round(size / m),
+      });
+    }
+  } finally {
+    await check.end();
+    await app.close();
+    await db.drop();
+  }
+  printTable(
+    `Expiry sweep, batch size ${BATCH_SIZE}, ${WORKERS} worker(s), ${RUNS} run(s) per size ` +
+      `(load average at the end: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})`,
+    rows,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

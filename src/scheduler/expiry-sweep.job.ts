@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ExpiryRepository } from './expiry.repository.js';
+import type { JobCounts, ScheduledJob } from './scheduled-job.js';
+
+/**
+ * Live bindings past their expiry become `expired`, with one event each. The provider ends its
+ * side at the same Expiration on its own, so nothing is sent to it.
+ *
+ * Pending and unknown bindings are swept too: once the expiry has passed, whatever the unknown
+ * outcome was, no binding is left at the provider, so `expired` is the true final state and
+ * there is nothing left to reconcile (the event records the state it left). Binds in flight are
+ * not touched in practice: a bind's expiry is over a minute ahead and its provider calls time
+ * out within seconds.
+ */
+@Injectable()
+export class ExpirySweepJob implements ScheduledJob {
+  readonly name = 'expiry' as const;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly expiry: ExpiryRepository,
+  ) {}
+
+  async run(): Promise<JobCounts> {
+    const { batchSize, maxBatches, workers } = this.config.scheduler.expiry;
+    const byState: JobCounts = { active: 0, pending: 0, unknown: 0 };
+    let expired = 0;
+    let batches = 0;
+    // One `now` per run: every binding of the run is judged, and ended, at the same instant.
+    const now = this.clock.now();
+    // Several statements at once use the database's cores (index upkeep is the cost); they take
+    // disjoint rows through SKIP LOCKED, exactly as separate instances would.
+    const worker = async () => {
+      while (batches < maxBatches) {
+        batches += 1;
+        const done = await this.expiry.expireDue(now, batchSize);
+        let n = 0;
+        for (const [state, count] of Object.entries(done)) {
+          byState[state] = (byState[state] ?? 0) + count;
+          n += count;
+        }
+        expired += n;
+        // A short batch: nothing due is left, or what is left is being swept by someone else.
+        if (n < batchSize) return;
+      }
+    };
+    await Promise.all(Array.from({ length: workers }, worker));
+    return { expired, batches, ...byState };
+  }
+}

@@ -1,0 +1,48 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { JobReport, ScheduledJob } from './scheduled-job.js';
+
+/**
+ * Runs jobs so that a pass never overlaps the previous pass of the same job in this instance
+ * (a slow sweep must not pile up behind the timer), a failing pass is logged and does not stop
+ * the next one, and every pass logs one line with its counts. Instances coordinate through the
+ * database (row locks, advisory locks), not here.
+ */
+@Injectable()
+export class JobRunner {
+  private readonly logger = new Logger(JobRunner.name);
+  private readonly running = new Map<string, Promise<JobReport>>();
+
+  run(job: ScheduledJob): Promise<JobReport> {
+    if (this.running.has(job.name)) {
+      this.logger.log(`${job.name}: skipped, the previous run is still going`);
+      return Promise.resolve({ job: job.name, status: 'skipped' });
+    }
+    const pass = this.guarded(job).finally(() => this.running.delete(job.name));
+    this.running.set(job.name, pass);
+    return pass;
+  }
+
+  /** Waits for the passes under way (shutdown: let them finish before the database closes). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async guarded(job: ScheduledJob): Promise<JobReport> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    try {
+      const counts = await job.run();
+      const ms = elapsed();
+      const shown = Object.entries(counts)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+      this.logger.log(`${job.name}: ${shown} in ${ms} ms`);
+      return { job: job.name, status: 'done', counts, ms };
+    } catch (error) {
+      const ms = elapsed();
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.error(`${job.name}: run failed after ${ms} ms: ${message}`);
+      return { job: job.name, status: 'failed', error: message, ms };
+    }
+  }
+}

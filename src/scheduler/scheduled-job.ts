@@ -1,0 +1,22 @@
+/** The jobs the scheduler runs; also their names in settings, logs and the admin endpoint. */
+export const JOB_NAMES = ['expiry', 'reconcile', 'replenish'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+/** What one run did, as counts (logged on one line, returned by the admin endpoint). */
+export type JobCounts = Record<string, number>;
+
+/** One periodic job: `run` does one pass and throws when the pass failed. */
+export interface ScheduledJob {
+  readonly name: JobName;
+  run(): Promise<JobCounts>;
+}
+
+/** The jobs, injectable as one list (the runner and the registration look them up by name). */
+export const SCHEDULED_JOBS = Symbol('SCHEDULED_JOBS');
+
+/** The outcome of a guarded run. */
+export type JobReport =
+  | { job: JobName; status: 'done'; counts: JobCounts; ms: number }
+  | { job: JobName; status: 'failed'; error: string; ms: number }
+  /** This instance was still running the previous pass of the job. */
+  | { job: JobName; status: 'skipped' };

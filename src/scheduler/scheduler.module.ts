@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { BindingsModule } from '../bindings/bindings.module.js';
+import { InventoryModule } from '../inventory/inventory.module.js';
+import { ExpirySweepJob } from './expiry-sweep.job.js';
+import { ExpiryRepository } from './expiry.repository.js';
+import { JobRegistration } from './job-registration.js';
+import { JobRunner } from './job-runner.js';
+import { JobsController } from './jobs.controller.js';
+import { ReconciliationJob } from './reconciliation.job.js';
+import { ReconciliationRepository } from './reconciliation.repository.js';
+import { ReplenishmentJob } from './replenishment.job.js';
+import { SCHEDULED_JOBS } from './scheduled-job.js';
+import { SchedulerLockRepository } from './scheduler-lock.repository.js';
+
+/** The periodic jobs: expiry sweep, reconciliation of open bind outcomes, pool replenishment. */
+@Module({
+  imports: [ScheduleModule.forRoot(), BindingsModule, InventoryModule],
+  controllers: [JobsController],
+  providers: [
+    ExpirySweepJob,
+    ReconciliationJob,
+    ReplenishmentJob,
+    ExpiryRepository,
+    ReconciliationRepository,
+    SchedulerLockRepository,
+    JobRunner,
+    JobRegistration,
+    {
+      provide: SCHEDULED_JOBS,
+      inject: [ExpirySweepJob, ReconciliationJob, ReplenishmentJob],
+      useFactory: (...jobs: unknown[]) => jobs,
+    },
+  ],
+  exports: [ExpirySweepJob, ReconciliationJob, ReplenishmentJob, JobRunner],
+})
+export class SchedulerModule {}
