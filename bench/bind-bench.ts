@@ -13,6 +13,7 @@ import { PrismaService } from '../src/prisma/prisma.service.js';
 import { DyplsapiClient } from '../src/provider/dyplsapi/dyplsapi.client.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { median, printTable, runClosedLoop, type LoadResult } from './support/load.js';
+import { BENCH_API_KEYS, BENCH_AUTH } from './support/bench-key.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const BINDS = Number(process.env.BINDS ?? 1500);
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
     stockPerCity: 200,
   });
   const config = loadConfig({
+    LOG_LEVEL: 'error',
+    API_KEYS: BENCH_API_KEYS,
     NODE_ENV: 'production',
     DATABASE_URL: db.url,
     DATABASE_POOL_SIZE: '20',
@@ -41,7 +44,7 @@ async function main(): Promise<void> {
     PROVIDER_ACCESS_KEY_SECRET: KEY.accessKeySecret,
     DEFAULT_POOL_KEY: POOL_KEY,
   });
-  const app = await bootstrap(config, { logger: ['error'] });
+  const app = await bootstrap(config);
   await app.listen(0, '127.0.0.1');
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const http = new Pool(base, { connections: CONCURRENCY });
@@ -50,7 +53,7 @@ async function main(): Promise<void> {
   const control = (path: string, body?: unknown) =>
     fetch(`${sim.controlUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...BENCH_AUTH },
       body: JSON.stringify(body ?? {}),
     });
   const rows: Array<Record<string, string | number>> = [];
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
       const bought = await http.request({
         method: 'POST',
         path: `/v1/pools/${POOL_KEY}/numbers`,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...BENCH_AUTH },
         body: JSON.stringify({ spec: 2, city: '杭州', count: NUMBERS }),
       });
       await bought.body.text();
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
           const res = await http.request({
             method: 'POST',
             path: '/v1/bindings',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...BENCH_AUTH },
             body: JSON.stringify({
               outId: `bench-${run}-${i}`,
               phoneA: phone('137', i),

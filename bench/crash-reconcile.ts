@@ -14,13 +14,14 @@
  *   and no provider binding without its row here, no acknowledged bind missing.
  *
  *   npm run build && node dist/bench/crash-reconcile.js
- *   (DATABASE_URL optional; BINDS, CONCURRENCY, LATENCY_MS, KILL_AFTER_MS; ADMIN_API_KEY is sent
+ *   (DATABASE_URL optional; BINDS, CONCURRENCY, LATENCY_MS, KILL_AFTER_MS; an all-roles key is made per run and sent
  *    as a bearer token when set)
  */
 import pg from 'pg';
 import { startSimulator } from '../simulator/server.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { exited, freePort, startService } from './expiry/child-service.js';
+import { BENCH_API_KEYS, BENCH_AUTH } from './support/bench-key.js';
 
 const BINDS = Number(process.env.BINDS ?? 300);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 24);
@@ -29,9 +30,7 @@ const KILL_AFTER_MS = Number(process.env.KILL_AFTER_MS ?? 1500);
 const DEADLINE_MS = 120_000;
 const POOL = 'FCCRASH';
 const KEY = { accessKeyId: 'crash-id', accessKeySecret: 'crash-secret' };
-const auth: Record<string, string> = process.env.ADMIN_API_KEY
-  ? { authorization: `Bearer ${process.env.ADMIN_API_KEY}` }
-  : {};
+const auth: Record<string, string> = BENCH_AUTH;
 
 type Answer = { status: number | 'no answer'; body?: { id?: string; state?: string } };
 type SimBinding = { subsId: string; outId: string | null; live: boolean };
@@ -87,6 +86,7 @@ async function main(): Promise<void> {
     // still be in flight, and this is the only instance.
     SCHEDULER_ENABLED: 'false',
     SCHEDULER_RECONCILE_GRACE_SECONDS: '0',
+    API_KEYS: BENCH_API_KEYS,
   };
   const lines: string[] = [];
   const log = (line: string) => lines.push(line);

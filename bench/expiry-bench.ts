@@ -32,6 +32,7 @@ async function main(): Promise<void> {
 
   const db = await createBenchDatabase('expiry');
   const config = loadConfig({
+    LOG_LEVEL: 'error',
     NODE_ENV: 'production',
     DATABASE_URL: db.url,
     MIGRATE_ON_START: 'false',
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     PROVIDER_ENDPOINT: 'http://127.0.0.1:9/',
     DEFAULT_POOL_KEY: POOL_KEY,
   });
-  const app = await bootstrap(config, { logger: ['error'] });
+  const app = await bootstrap(config);
   await app.init();
   const sweep = app.get(ExpirySweepJob);
   const check = new pg.Client({ connectionString: db.url });

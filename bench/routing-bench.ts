@@ -13,6 +13,7 @@ import {
 } from './routing/bench-setup.js';
 import type { LoadSummary, LoadTarget } from './routing/load.js';
 import type { LoadJob } from './routing/load-worker.js';
+import { BENCH_AUTH } from './support/bench-key.js';
 
 /**
  * Routing lookup benchmark. One process: Postgres (DATABASE_URL's server, else embedded), the
@@ -104,21 +105,41 @@ async function main(): Promise<void> {
     // Warm the cache: every (binding, caller) once.
     await runLoad({
       kind: 'saturate',
-      target: { origin: hitApp.url, path: '/v1/routing/lookup', bodies: lookups },
+      target: {
+        origin: hitApp.url,
+        path: '/v1/routing/lookup',
+        bodies: lookups,
+        headers: BENCH_AUTH,
+      },
       options: { connections: 8, durationMs: 10_000, maxRequests: lookups.length },
     });
     const targets = {
       baseline: {
         app: hitApp,
-        target: { origin: hitApp.url, path: '/bench/baseline', bodies: lookups },
+        target: {
+          origin: hitApp.url,
+          path: '/bench/baseline',
+          bodies: lookups,
+          headers: BENCH_AUTH,
+        },
       },
       hit: {
         app: hitApp,
-        target: { origin: hitApp.url, path: '/v1/routing/lookup', bodies: lookups },
+        target: {
+          origin: hitApp.url,
+          path: '/v1/routing/lookup',
+          bodies: lookups,
+          headers: BENCH_AUTH,
+        },
       },
       miss: {
         app: missApp,
-        target: { origin: missApp.url, path: '/v1/routing/lookup', bodies: lookups },
+        target: {
+          origin: missApp.url,
+          path: '/v1/routing/lookup',
+          bodies: lookups,
+          headers: BENCH_AUTH,
+        },
       },
     };
     const results: Record<string, Measured[]> = { baseline: [], hit: [], miss: [] };

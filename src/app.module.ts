@@ -1,5 +1,10 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { AuthModule } from './auth/auth.module.js';
 import { BindingsModule } from './bindings/bindings.module.js';
+import { loggerOptions } from './logging/logger.options.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import type { Clock } from './common/clock/clock.js';
 import { ClockModule } from './common/clock/clock.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -19,6 +24,8 @@ export interface AppModuleOptions {
   clock?: Clock;
   /** Modules added beside the product's (the routing benchmark's baseline route). */
   extraModules?: Array<Type | DynamicModule>;
+  /** Where the JSON logs go (default stdout). */
+  logStream?: DestinationStream;
 }
 
 @Module({})
@@ -28,6 +35,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerOptions(config, options.logStream)),
+        AuthModule,
+        MetricsModule,
         ClockModule.forRoot(options.clock),
         PrismaModule,
         ProviderModule,

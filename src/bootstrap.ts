@@ -1,22 +1,18 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { setupOpenApi } from './openapi/openapi.js';
 import type { Clock } from './common/clock/clock.js';
 import type { AppConfig } from './config/app-config.js';
 import { ErrorFilter } from './common/filters/error.filter.js';
 import { createValidationPipe } from './common/validation/validation-pipe.js';
 import type { StopFn } from './runtime/runtime-resources.js';
-
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-function logLevels(level: AppConfig['logLevel']): LogLevel[] {
-  const wanted = level === 'info' ? 'log' : level;
-  return LEVELS.slice(0, LEVELS.indexOf(wanted) + 1);
-}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -27,8 +23,8 @@ export interface BootstrapOptions {
   clock?: Clock;
   /** Modules added beside the product's (the routing benchmark's baseline route). */
   extraModules?: AppModuleOptions['extraModules'];
-  /** Tests pass false to keep their output quiet; defaults to the configured log level. */
-  logger?: false | LogLevel[];
+  /** Where the JSON logs go (default stdout); tests capture them to scan for phone numbers. */
+  logStream?: DestinationStream;
 }
 
 /**
@@ -43,30 +39,40 @@ export async function bootstrap(
     // Honour a caller's request id (e.g. from a gateway) so one id follows a request everywhere.
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      // pino-http reads it from the raw request, so log lines and error bodies share one id.
+      (req as IncomingMessage & { id?: string }).id = id;
+      return id;
     },
     bodyLimit: 256 * 1024,
   });
-  adapter.getInstance().addHook('onSend', async (request, reply) => {
+  const fastify = adapter.getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
 
-  const levels = options.logger ?? logLevels(config.logLevel);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, {
       stops: options.stops,
       clock: options.clock,
       extraModules: options.extraModules,
+      logStream: options.logStream,
     }),
     adapter,
-    {
-      logger:
-        levels === false
-          ? false
-          : new ConsoleLogger({ json: config.env === 'production', logLevels: levels }),
-      bufferLogs: false,
-    },
+    { bufferLogs: true },
   );
+  app.useLogger(app.get(Logger));
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', async (request, reply) => {
+    // Route templates only (never the URL: it may hold a phone number); unmatched → "unmatched".
+    metrics.observeHttp(
+      request.method,
+      request.routeOptions?.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+  });
+  setupOpenApi(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Module, NotFoundException, Post } from '@nestjs/common';
 import { IsUUID } from 'class-validator';
+import { Roles } from '../../src/auth/roles.js';
 import { IsSubscriberNumber } from '../../src/common/validation/is-subscriber-number.js';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
 
@@ -15,6 +16,7 @@ class BaselineDto {
  * The benchmark's baseline: the same request shape and pipeline as a routing lookup, answered
  * by a single indexed read of the binding (primary key, raw pg pool) and nothing else.
  */
+@Roles('routing')
 @Controller('bench')
 class BaselineController {
   constructor(private readonly prisma: PrismaService) {}

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../../src/prisma/embedded-postgres.js';
 import { runMigrations } from '../../src/prisma/migrations/migration-runner.js';
 import { BaselineModule } from './baseline.module.js';
+import { BENCH_API_KEYS, BENCH_AUTH } from '../support/bench-key.js';
 
 export const POOL = 'FCROUTINGBENCH';
 const KEY_ID = 'bench-key-id';
@@ -89,9 +90,10 @@ export async function startService(
     PROVIDER_ACCESS_KEY_SECRET: KEY_SECRET,
     DEFAULT_POOL_KEY: POOL,
     SCHEDULER_ENABLED: 'false',
+    API_KEYS: BENCH_API_KEYS,
     ...env,
   });
-  const app = await bootstrap(config, { logger: ['error'], extraModules: [BaselineModule] });
+  const app = await bootstrap(config, { extraModules: [BaselineModule] });
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
@@ -99,7 +101,7 @@ export async function startService(
 async function post<T>(url: string, body: unknown): Promise<T> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...BENCH_AUTH },
     body: JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`POST ${url}: ${res.status} ${await res.text()}`);

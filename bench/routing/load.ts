@@ -7,6 +7,8 @@ export interface LoadTarget {
   origin: string;
   path: string;
   bodies: string[];
+  /** Sent with every request (the API key). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadSummary {
@@ -64,7 +66,7 @@ async function send(pool: Pool, target: LoadTarget, i: number, since: number, re
     const res = await pool.request({
       method: 'POST',
       path: target.path,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...target.headers },
       body: target.bodies[i % target.bodies.length],
     });
     const text = await res.body.text();

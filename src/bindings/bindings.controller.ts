@@ -23,10 +23,12 @@ import { BindService } from './bind.service.js';
 import { BindingChangesService } from './binding-changes.service.js';
 import { BindingSearchRepository } from './binding-search.repository.js';
 import {
+  BindingPageView,
+  BindingView,
+  BindingWithEventsView,
   toBindingView,
   toEventView,
   type BindingEventView,
-  type BindingView,
 } from './binding.view.js';
 import { BindingsRepository } from './bindings.repository.js';
 import { CreateBindingDto } from './dto/create-binding.dto.js';
@@ -34,6 +36,10 @@ import { SearchBindingsQuery } from './dto/search-bindings.query.js';
 import { UpdateBindingDto } from './dto/update-binding.dto.js';
 import { resolveExpiry } from './expiry.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiKeysRepository } from '../auth/api-keys.repository.js';
+import { Roles } from '../auth/roles.js';
+import { ApiErrors } from '../openapi/api-errors.decorator.js';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () =>
@@ -44,6 +50,7 @@ const uuid = new ParseUUIDPipe({
     }),
 });
 
+@ApiTags('bindings')
 @Controller('v1/bindings')
 export class BindingsController {
   constructor(
@@ -53,10 +60,15 @@ export class BindingsController {
     private readonly changes: BindingChangesService,
     private readonly bindings: BindingsRepository,
     private readonly search: BindingSearchRepository,
+    private readonly access: ApiKeysRepository,
   ) {}
 
   /** 201 with a new binding; 200 with the existing one when the order was already bound. */
   @Post()
+  @Roles('order')
+  @ApiCreatedResponse({ type: BindingView, description: 'Bound' })
+  @ApiOkResponse({ type: BindingView, description: 'Replay of an already bound order' })
+  @ApiErrors(400, 404, 409, 502, 503, 504)
   async create(
     @Body() dto: CreateBindingDto,
     @CallContext() ctx: RequestContext,
@@ -90,6 +102,9 @@ export class BindingsController {
   }
 
   @Patch(':id')
+  @Roles('order')
+  @ApiOkResponse({ type: BindingView })
+  @ApiErrors(400, 404, 409, 502, 504)
   async update(
     @Param('id', uuid) id: string,
     @Body() dto: UpdateBindingDto,
@@ -117,6 +132,9 @@ export class BindingsController {
   }
 
   @Delete(':id')
+  @Roles('order')
+  @ApiOkResponse({ type: BindingView })
+  @ApiErrors(400, 404, 409, 502, 504)
   async unbind(
     @Param('id', uuid) id: string,
     @CallContext() ctx: RequestContext,
@@ -125,11 +143,25 @@ export class BindingsController {
   }
 
   @Get(':id')
+  @Roles('admin')
+  @ApiOkResponse({
+    type: BindingWithEventsView,
+    description: 'With events and calls; the read is recorded',
+  })
+  @ApiErrors(400, 404)
   async get(
     @Param('id', uuid) id: string,
+    @CallContext() ctx: RequestContext,
   ): Promise<BindingView & { events: BindingEventView[]; calls: CallView[] }> {
     const binding = await this.bindings.findWithEvents(id);
     if (!binding) throw new NotFoundError('Binding', { id });
+    await this.access.recordAccess(
+      ctx.actor,
+      'GET /v1/bindings/:id',
+      [id],
+      ctx.requestId,
+      this.clock.now(),
+    );
     const calls = await this.bindings.findCalls(id);
     return {
       ...toBindingView(binding, this.clock.now()),
@@ -139,8 +171,12 @@ export class BindingsController {
   }
 
   @Get()
+  @Roles('admin')
+  @ApiOkResponse({ type: BindingPageView, description: 'The read is recorded' })
+  @ApiErrors(400)
   async list(
     @Query() query: SearchBindingsQuery,
+    @CallContext() ctx: RequestContext,
   ): Promise<{ items: Array<BindingView & { calls: number }>; nextCursor: string | null }> {
     const limit = query.limit ?? 20;
     const rows = await this.search.search(
@@ -158,6 +194,14 @@ export class BindingsController {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const now = this.clock.now();
+    // Who saw full numbers, and whose: every admin read is recorded.
+    await this.access.recordAccess(
+      ctx.actor,
+      'GET /v1/bindings',
+      page.map((b) => b.id),
+      ctx.requestId,
+      now,
+    );
     const calls = await this.bindings.countCalls(page.map((b) => b.id));
     return {
       items: page.map((b) => ({ ...toBindingView(b, now), calls: calls.get(b.id) ?? 0 })),

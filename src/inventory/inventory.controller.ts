@@ -4,7 +4,13 @@ import { PoolKeyPipe, SecretNumberPipe } from './inventory-params.js';
 import { BuyNumbersDto } from './dto/buy-numbers.dto.js';
 import { RegisterPoolDto } from './dto/register-pool.dto.js';
 import { InventoryService, type BuyResult, type StockView } from './inventory.service.js';
+import { ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/roles.js';
+import { ApiErrors } from '../openapi/api-errors.decorator.js';
 
+@ApiTags('pools')
+@Roles('admin')
+@ApiErrors(400, 404)
 @Controller('v1/pools')
 export class InventoryController {
   constructor(private readonly inventory: InventoryService) {}
@@ -20,6 +26,7 @@ export class InventoryController {
   }
 
   @Post(':poolKey/numbers')
+  @ApiErrors(429, 502, 503, 504)
   buy(
     @Param('poolKey', PoolKeyPipe) poolKey: string,
     @Body() dto: BuyNumbersDto,
@@ -29,6 +36,7 @@ export class InventoryController {
   }
 
   @Delete(':poolKey/numbers/:number')
+  @ApiErrors(409, 502, 504)
   @HttpCode(204)
   async release(
     @Param('poolKey', PoolKeyPipe) poolKey: string,

@@ -52,6 +52,8 @@ async function answers(url: string): Promise<boolean> {
 export interface EmbeddedDatabase {
   /** Connection string of the server's `postgres` database. */
   serverUrl: string;
+  /** True when a server already running in that folder was taken over instead of started. */
+  reused: boolean;
   stop(): Promise<void>;
 }
 
@@ -79,10 +81,10 @@ export async function startEmbeddedPostgres(options: {
   if (existsSync(join(databaseDir, 'postmaster.pid')) && (await answers(serverUrl))) {
     // A previous run was killed before it could stop its server: use that one, stop it later.
     options.log?.(`Reusing the embedded Postgres still running in ${databaseDir}`);
-    return { serverUrl, stop: () => stopByPid(databaseDir) };
+    return { serverUrl, reused: true, stop: () => stopByPid(databaseDir) };
   }
   await server.start();
-  return { serverUrl, stop: () => server.stop() };
+  return { serverUrl, reused: false, stop: () => server.stop() };
 }
 
 /** Creates `name` on the server unless it exists; returns its connection string. */

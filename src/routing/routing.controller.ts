@@ -4,6 +4,9 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { RouteLookupDto } from './dto/route-lookup.dto.js';
 import type { RouteAnswer } from './route-answer.js';
 import { RoutingService, type BindingRef } from './routing.service.js';
+import { ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/roles.js';
+import { ApiErrors } from '../openapi/api-errors.decorator.js';
 
 function invalid(field: string, problem: string): BadRequestException {
   return new BadRequestException({
@@ -13,6 +16,9 @@ function invalid(field: string, problem: string): BadRequestException {
   });
 }
 
+@ApiTags('routing')
+@Roles('routing')
+@ApiErrors(400, 403)
 @Controller('v1/routing')
 export class RoutingController {
   constructor(

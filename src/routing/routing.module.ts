@@ -24,6 +24,6 @@ import { RoutingService } from './routing.service.js';
     CallRecordsService,
     NumberHealthService,
   ],
-  exports: [RoutingService, RoutedEventsWriter],
+  exports: [RoutingService, RoutedEventsWriter, CallStatusGateway],
 })
 export class RoutingModule {}

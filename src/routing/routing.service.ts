@@ -1,3 +1,4 @@
+import { MetricsService } from '../metrics/metrics.service.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { LIVE_STATES } from '../bindings/binding-states.js';
 import { BindingsRepository } from '../bindings/bindings.repository.js';
@@ -41,6 +42,7 @@ export class RoutingService {
     private readonly bindings: BindingsRepository,
     private readonly callStatus: CallStatusGateway,
     private readonly events: RoutedEventsWriter,
+    private readonly metrics: MetricsService,
   ) {
     this.cache = new RouteCache(config.routing.cacheTtlMs, config.routing.cacheMaxEntries);
   }
@@ -133,6 +135,7 @@ export class RoutingService {
     answer: RouteAnswer,
     ctx: RequestContext,
   ): Promise<void> {
+    this.metrics.observeRouting(answer.status, answer.source);
     const wait = this.events.record({
       bindingId: target.id,
       actor: ctx.actor,

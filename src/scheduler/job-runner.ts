@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { JobReport, ScheduledJob } from './scheduled-job.js';
 
 /**
@@ -11,6 +12,8 @@ import type { JobReport, ScheduledJob } from './scheduled-job.js';
 export class JobRunner {
   private readonly logger = new Logger(JobRunner.name);
   private readonly running = new Map<string, Promise<JobReport>>();
+
+  constructor(private readonly metrics: MetricsService) {}
 
   run(job: ScheduledJob): Promise<JobReport> {
     if (this.running.has(job.name)) {
@@ -37,11 +40,13 @@ export class JobRunner {
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');
       this.logger.log(`${job.name}: ${shown} in ${ms} ms`);
+      this.metrics.observeJob(job.name, 'ok', ms / 1000);
       return { job: job.name, status: 'done', counts, ms };
     } catch (error) {
       const ms = elapsed();
       const message = error instanceof Error ? error.message : String(error);
       this.logger.error(`${job.name}: run failed after ${ms} ms: ${message}`);
+      this.metrics.observeJob(job.name, 'failed', ms / 1000);
       return { job: job.name, status: 'failed', error: message, ms };
     }
   }

@@ -2,11 +2,17 @@ import { Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ConflictError, DomainError, NotFoundError } from '../common/errors/domain-error.js';
 import { JobRunner } from './job-runner.js';
 import { JOB_NAMES, SCHEDULED_JOBS, type JobReport, type ScheduledJob } from './scheduled-job.js';
+import { ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/roles.js';
+import { ApiErrors } from '../openapi/api-errors.decorator.js';
 
 /**
  * Runs one pass of a job now, whether or not it is scheduled: operations use it after an
  * incident (reconcile right after a restart), and it shares the runner's no-overlap guard.
  */
+@ApiTags('admin')
+@Roles('admin')
+@ApiErrors(404, 409)
 @Controller('v1/admin/jobs')
 export class JobsController {
   constructor(

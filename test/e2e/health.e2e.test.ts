@@ -19,7 +19,7 @@ describe('health', () => {
   it('readiness checks the database', async () => {
     const res = await http('GET', `${t.url}/health/ready`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', database: 'up' });
+    expect(res.body).toEqual({ status: 'ok', database: 'up', provider: { circuit: 'closed' } });
   });
 
   it('returns the caller-supplied request id, and makes one up otherwise', async () => {

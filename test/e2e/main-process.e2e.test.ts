@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/common/project-root.js';
+import { TEST_AUTH_ENV, TEST_KEYS } from '../support/test-keys.js';
 
 /**
  * The built service as a newcomer runs it (`npm start` runs this same file after building):
@@ -86,6 +87,7 @@ describe.skipIf(!existsSync(MAIN))('the built service', () => {
     const [port, pgPort] = [await freePort(), await freePort()];
     const service = run(
       cleanEnv({
+        API_KEYS: TEST_AUTH_ENV.API_KEYS!,
         PORT: String(port),
         EMBEDDED_PG_DIR: join(dataDir, 'pg'),
         EMBEDDED_PG_PORT: String(pgPort),
@@ -98,11 +100,14 @@ describe.skipIf(!existsSync(MAIN))('the built service', () => {
         'PROVIDER_ENDPOINT is not set: started the built-in Dyplsapi simulator',
       );
 
-      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      const auth = { authorization: `Bearer ${TEST_KEYS.order}` };
+      expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(401);
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`, { headers: auth });
       expect(ready.status).toBe(200);
       const bind = await fetch(`http://127.0.0.1:${port}/v1/bindings`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...auth },
         body: JSON.stringify({
           outId: 'first-trip',
           phoneA: '13800000001',

@@ -1,3 +1,4 @@
+import { CALLBACK_QUERY } from '../support/test-keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { TestClock } from '../support/test-clock.js';
@@ -20,8 +21,8 @@ beforeAll(async () => {
     sim: { cities: ['杭州'], stockPerCity: 3 },
   });
   await f.sim.control('POST', '/callbacks', {
-    callRecordUrl: `${f.t.url}/v1/callbacks/call-records`,
-    healthReportUrl: `${f.t.url}/v1/callbacks/number-health`,
+    callRecordUrl: `${f.t.url}/v1/callbacks/call-records${CALLBACK_QUERY}`,
+    healthReportUrl: `${f.t.url}/v1/callbacks/number-health${CALLBACK_QUERY}`,
   });
 });
 afterAll(async () => {

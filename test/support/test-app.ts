@@ -1,9 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { bootstrap } from '../../src/bootstrap.js';
 import type { Clock } from '../../src/common/clock/clock.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createMigratedDatabase } from './scratch-database.js';
+import { TEST_AUTH_ENV, TEST_CALLBACK_SECRET, TEST_KEYS } from './test-keys.js';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -18,7 +20,7 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { clock?: Clock; databaseUrl?: string } = {},
+  options: { clock?: Clock; databaseUrl?: string; logStream?: DestinationStream } = {},
 ): Promise<TestApp> {
   const own = options.databaseUrl ? undefined : await createMigratedDatabase();
   const config = loadConfig({
@@ -28,9 +30,10 @@ export async function startTestApp(
     DATABASE_POOL_SIZE: '5',
     MIGRATE_ON_START: 'false',
     PROVIDER_ENDPOINT: 'http://127.0.0.1:9/',
+    ...TEST_AUTH_ENV,
     ...env,
   });
-  const app = await bootstrap(config, { logger: ['error'], clock: options.clock });
+  const app = await bootstrap(config, { clock: options.clock, logStream: options.logStream });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
@@ -44,16 +47,24 @@ export async function startTestApp(
   };
 }
 
-/** JSON over real HTTP. */
+/**
+ * JSON over real HTTP, with the all-roles test key and the callback secret unless `headers`
+ * overrides them (an empty authorization sends no usable key).
+ */
 export async function http<T = unknown>(
   method: string,
   url: string,
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: T; headers: Headers }> {
+  const auth = {
+    authorization: `Bearer ${TEST_KEYS.all}`,
+    'x-callback-secret': TEST_CALLBACK_SECRET,
+    ...headers,
+  };
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    headers: body === undefined ? auth : { 'content-type': 'application/json', ...auth },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();

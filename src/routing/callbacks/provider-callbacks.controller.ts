@@ -2,6 +2,11 @@ import { BadRequestException, Body, Controller, HttpCode, Post } from '@nestjs/c
 import { CallRecordsService } from './call-records.service.js';
 import { NumberHealthService } from './number-health.service.js';
 import { PROVIDER_ACK } from './provider-ack.js';
+import { UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CallbackSecretGuard } from '../../auth/callback-secret.guard.js';
+import { Roles } from '../../auth/roles.js';
+import { ApiErrors } from '../../openapi/api-errors.decorator.js';
 
 function requireArray(body: unknown): unknown[] {
   if (Array.isArray(body)) return body;
@@ -17,6 +22,10 @@ function requireArray(body: unknown): unknown[] {
  * settings point here). The answer is the acknowledgement Alibaba expects; anything else makes it
  * deliver again after 1, 5 and 10 minutes. Authentication of these routes comes later.
  */
+@ApiTags('provider callbacks')
+@Roles('provider')
+@UseGuards(CallbackSecretGuard)
+@ApiErrors(400)
 @Controller('v1/callbacks')
 export class ProviderCallbacksController {
   constructor(

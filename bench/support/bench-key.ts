@@ -1,0 +1,7 @@
+import { generateApiKey } from '../../src/auth/api-key.js';
+
+/** One all-roles API key per benchmark run: set through API_KEYS, sent as a bearer token. */
+const { key } = generateApiKey();
+
+export const BENCH_API_KEYS = `bench:order+routing+admin+provider:${key}`;
+export const BENCH_AUTH = { authorization: `Bearer ${key}` };

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Clock } from '../common/clock/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { hashSecret, parseApiKey, secretMatches } from './api-key.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+import type { Principal } from './principal.js';
+
+/** How long a verified key is trusted without asking the database again (also the revocation delay). */
+const CACHE_MS = 30_000;
+const CACHE_MAX = 10_000;
+
+/** Verifies API keys, keeps configured keys in the database, creates and revokes keys. */
+@Injectable()
+export class ApiKeysService implements OnModuleInit {
+  private readonly logger = new Logger(ApiKeysService.name);
+  /** By sha256 of the whole presented token: the hot path (routing) skips the database. */
+  private readonly verified = new Map<string, { principal: Principal | null; until: number }>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly keys: ApiKeysRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Keys given in API_KEYS are stored (hashed) at start; a changed key replaces the old one. */
+  async onModuleInit(): Promise<void> {
+    for (const entry of this.config.auth.configuredKeys) {
+      const parsed = parseApiKey(entry.key)!;
+      const stored = await this.keys.findLiveByPrefix(parsed.prefix);
+      if (
+        stored &&
+        stored.name === entry.name &&
+        secretMatches(parsed.secret, stored.secretHash) &&
+        sameRoles(stored.roles, entry.roles)
+      )
+        continue;
+      await this.keys.replace(
+        {
+          name: entry.name,
+          prefix: parsed.prefix,
+          secretHash: hashSecret(parsed.secret),
+          roles: [...entry.roles],
+          source: 'config',
+        },
+        this.clock.now(),
+      );
+      this.logger.log(`API key "${entry.name}" (${entry.roles.join(', ')}) stored from API_KEYS`);
+    }
+  }
+
+  async authenticate(token: string): Promise<Principal | null> {
+    const cacheKey = createHash('sha256').update(token).digest('hex');
+    const now = Date.now();
+    const hit = this.verified.get(cacheKey);
+    if (hit && hit.until > now) return hit.principal;
+
+    const parsed = parseApiKey(token);
+    const stored = parsed ? await this.keys.findLiveByPrefix(parsed.prefix) : null;
+    const principal =
+      parsed && stored && secretMatches(parsed.secret, stored.secretHash)
+        ? { name: stored.name, roles: stored.roles }
+        : null;
+    if (this.verified.size >= CACHE_MAX) this.verified.clear();
+    this.verified.set(cacheKey, { principal, until: now + CACHE_MS });
+    return principal;
+  }
+}
+
+function sameRoles(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().join() === [...b].sort().join();
+}

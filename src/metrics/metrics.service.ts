@@ -1,0 +1,114 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { liveAt } from '../bindings/binding-states.js';
+import { Clock } from '../common/clock/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { PrismaService } from '../prisma/prisma.service.js';
+import type {
+  ProviderCallEvent,
+  ProviderCallObserver,
+} from '../provider/provider-call.observer.js';
+
+/**
+ * Prometheus metrics. Labels never carry a phone number: routes are templates
+ * (`/v1/bindings/:id`), provider labels are action names and Codes, pools are PoolKeys.
+ */
+@Injectable()
+export class MetricsService implements ProviderCallObserver {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'axb_http_requests_total',
+    help: 'HTTP requests by route template, method and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'axb_http_request_duration_seconds',
+    help: 'HTTP request latency by route template',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly providerCalls = new Counter({
+    name: 'axb_provider_calls_total',
+    help: 'Dyplsapi call attempts by action, Code (or failure kind) and outcome',
+    labelNames: ['action', 'code', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly providerDuration = new Histogram({
+    name: 'axb_provider_call_duration_seconds',
+    help: 'Dyplsapi call attempt latency by action',
+    labelNames: ['action'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly routingDecisions = new Counter({
+    name: 'axb_routing_decisions_total',
+    help: 'Routing lookups by answered status and decision source',
+    labelNames: ['status', 'source'] as const,
+    registers: [this.registry],
+  });
+  readonly schedulerRuns = new Counter({
+    name: 'axb_scheduler_runs_total',
+    help: 'Scheduler job runs by job and result',
+    labelNames: ['job', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly schedulerDuration = new Histogram({
+    name: 'axb_scheduler_run_duration_seconds',
+    help: 'Scheduler job run duration by job',
+    labelNames: ['job'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  constructor(prisma: PrismaService, @Inject(APP_CONFIG) config: AppConfig, clock: Clock) {
+    const maxPairs = config.pools.maxPairsPerX;
+    collectDefaultMetrics({ register: this.registry, prefix: 'axb_' });
+    // Read at scrape time, so it is always current and costs nothing between scrapes.
+    new Gauge({
+      name: 'axb_pool_free_pairs',
+      help: 'Free AXB pair capacity of healthy held numbers, by pool and city',
+      labelNames: ['pool', 'city'] as const,
+      registers: [this.registry],
+      async collect() {
+        const now = clock.now();
+        const rows = await prisma.$queryRaw<
+          Array<{ pool: string; city: string; free: number }>
+        >(Prisma.sql`
+          SELECT n.pool_key AS pool, n.city,
+                 coalesce(sum(greatest(${maxPairs} - (SELECT count(*) FROM bindings b
+                   WHERE b.phone_x = n.number AND ${liveAt('b', now)})::int, 0)), 0)::int AS free
+            FROM secret_numbers n WHERE n.state = 'active' AND n.health = 'normal'
+           GROUP BY n.pool_key, n.city`);
+        this.reset();
+        for (const r of rows) this.set({ pool: r.pool, city: r.city }, r.free);
+      },
+    });
+  }
+
+  onCall(event: ProviderCallEvent): void {
+    this.providerCalls.inc({
+      action: event.action,
+      code: event.code ?? event.outcome,
+      outcome: event.outcome,
+    });
+    this.providerDuration.observe({ action: event.action }, event.durationMs / 1000);
+  }
+
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    this.httpRequests.inc({ method, route, status: String(status) });
+    this.httpDuration.observe({ method, route }, seconds);
+  }
+
+  observeJob(job: string, result: 'ok' | 'failed', seconds: number): void {
+    this.schedulerRuns.inc({ job, result });
+    this.schedulerDuration.observe({ job }, seconds);
+  }
+
+  observeRouting(status: number, source: string): void {
+    this.routingDecisions.inc({ status: String(status), source });
+  }
+}

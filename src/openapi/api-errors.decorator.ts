@@ -1,0 +1,26 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
+import { ErrorBodyDto } from './error-body.dto.js';
+
+const MEANING: Record<number, string> = {
+  400: 'Invalid input: `fields` names every bad field; nothing was changed',
+  401: 'No API key, or not a valid one',
+  403: 'The key lacks the role this route needs',
+  404: 'Not found',
+  409: 'Conflicts with the current state',
+  429: 'Rate limited (per key, Retry-After) or the provider is flow limiting',
+  502: 'The provider failed, refused, or could not be reached',
+  503: 'No middle number available',
+  504: 'The provider did not answer in time',
+};
+
+/** Documents the error responses of a route (401, 403 and 429 apply to every keyed route). */
+export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorator {
+  const all = [...new Set([401, 403, 429, ...statuses])].sort();
+  return applyDecorators(
+    ApiBearerAuth(),
+    ...all.map((status) =>
+      ApiResponse({ status, description: MEANING[status] ?? 'Error', type: ErrorBodyDto }),
+    ),
+  );
+}

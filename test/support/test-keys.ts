@@ -1,0 +1,29 @@
+/**
+ * API keys every test app is configured with (API_KEYS), one per role plus one with all roles,
+ * which http() sends unless a test says otherwise. Test-only values.
+ */
+const key = (prefix: string) => `axb_${prefix}_${'t'.repeat(12)}${prefix}${'k'.repeat(12)}`;
+
+export const TEST_KEYS = {
+  all: key('testall0'),
+  order: key('testordr'),
+  routing: key('testrout'),
+  admin: key('testadmn'),
+  provider: key('testprov'),
+} as const;
+
+export const TEST_CALLBACK_SECRET = 'test-callback-secret';
+
+export const TEST_AUTH_ENV: Record<string, string> = {
+  API_KEYS: [
+    `tester:order+routing+admin+provider:${TEST_KEYS.all}`,
+    `order-service:order:${TEST_KEYS.order}`,
+    `routing-service:routing:${TEST_KEYS.routing}`,
+    `ops:admin:${TEST_KEYS.admin}`,
+    `alibaba:provider:${TEST_KEYS.provider}`,
+  ].join(','),
+  CALLBACK_SECRET: TEST_CALLBACK_SECRET,
+};
+
+/** Query string that authenticates a provider push (the provider can only be given a URL). */
+export const CALLBACK_QUERY = `?key=${TEST_KEYS.provider}&secret=${TEST_CALLBACK_SECRET}`;
