@@ -61,16 +61,27 @@ export async function bootstrap(
     adapter,
     { bufferLogs: true },
   );
-  app.useLogger(app.get(Logger));
+  const logger = app.get(Logger);
+  app.useLogger(logger);
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', async (request, reply) => {
-    // Route templates only (never the URL: it may hold a phone number); unmatched → "unmatched".
-    metrics.observeHttp(
-      request.method,
-      request.routeOptions?.url ?? 'unmatched',
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
+    // Route templates only in metrics (a URL may hold a phone number); unmatched → "unmatched".
+    const route = request.routeOptions?.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.observeHttp(request.method, route, reply.statusCode, seconds);
+    if (route === '/health/live') return;
+    // One line per request, keyed by the request id every error body and provider log carries.
+    const line = {
+      reqId: request.id,
+      method: request.method,
+      route,
+      url: request.url,
+      status: reply.statusCode,
+      ms: Math.round(seconds * 1000),
+    };
+    if (reply.statusCode >= 500) logger.error(line, 'request failed');
+    else if (reply.statusCode >= 400) logger.warn(line, 'request refused');
+    else logger.log(line, 'request completed');
   });
   setupOpenApi(app);
   app.useGlobalPipes(createValidationPipe());

@@ -27,7 +27,8 @@ export class CallbackSecretGuard implements CanActivate {
       });
     const header = request.headers['x-callback-secret'];
     const query = (request.query as Record<string, unknown> | undefined)?.secret;
-    const given = typeof header === 'string' ? header : typeof query === 'string' ? query : '';
+    const given =
+      typeof header === 'string' && header ? header : typeof query === 'string' ? query : '';
     if (!sameSecret(given, expected)) {
       throw new ForbiddenException({
         code: 'BAD_CALLBACK_SECRET',

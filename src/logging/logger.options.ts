@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream, LevelWithSilent } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
@@ -14,8 +14,8 @@ const LEVELS: Record<AppConfig['logLevel'], LevelWithSilent> = {
 };
 
 /**
- * Structured JSON logs through pino: one line per request (method, route, status, duration,
- * request id) and every application log line, all masked by maskDeep. `destination` lets tests
+ * Structured JSON logs through pino: every application log line and one line per request
+ * (written by bootstrap's onResponse hook), all masked by maskDeep. `destination` lets tests
  * capture the output.
  */
 export function loggerOptions(config: AppConfig, destination?: DestinationStream): Params {
@@ -35,10 +35,8 @@ export function loggerOptions(config: AppConfig, destination?: DestinationStream
           }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },
-        customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
-          error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-        // Liveness probes would drown everything else.
-        autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health/live' },
+        // Request lines are written by bootstrap's onResponse hook (with the route template).
+        autoLogging: false,
         formatters: {
           log: (record: Record<string, unknown>) => maskDeep(record) as Record<string, unknown>,
         },

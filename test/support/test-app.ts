@@ -70,7 +70,9 @@ export async function http<T = unknown>(
   const text = await response.text();
   return {
     status: response.status,
-    body: (text ? JSON.parse(text) : undefined) as T,
+    body: (text && response.headers.get('content-type')?.includes('json')
+      ? JSON.parse(text)
+      : text || undefined) as T,
     headers: response.headers,
   };
 }
