@@ -13,7 +13,7 @@ import { PrismaService } from '../src/prisma/prisma.service.js';
 import { DyplsapiClient } from '../src/provider/dyplsapi/dyplsapi.client.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { median, printTable, runClosedLoop, type LoadResult } from './support/load.js';
-import { BENCH_API_KEYS, BENCH_AUTH } from './support/bench-key.js';
+import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from './support/bench-key.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const BINDS = Number(process.env.BINDS ?? 1500);
@@ -35,6 +35,8 @@ async function main(): Promise<void> {
   const config = loadConfig({
     LOG_LEVEL: 'error',
     API_KEYS: BENCH_API_KEYS,
+    RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
+    RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
     NODE_ENV: 'production',
     DATABASE_URL: db.url,
     DATABASE_POOL_SIZE: '20',

@@ -21,7 +21,7 @@ import pg from 'pg';
 import { startSimulator } from '../simulator/server.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { exited, freePort, startService } from './expiry/child-service.js';
-import { BENCH_API_KEYS, BENCH_AUTH } from './support/bench-key.js';
+import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from './support/bench-key.js';
 
 const BINDS = Number(process.env.BINDS ?? 300);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 24);
@@ -87,6 +87,8 @@ async function main(): Promise<void> {
     SCHEDULER_ENABLED: 'false',
     SCHEDULER_RECONCILE_GRACE_SECONDS: '0',
     API_KEYS: BENCH_API_KEYS,
+    RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
+    RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
   };
   const lines: string[] = [];
   const log = (line: string) => lines.push(line);

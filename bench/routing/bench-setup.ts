@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../../src/prisma/embedded-postgres.js';
 import { runMigrations } from '../../src/prisma/migrations/migration-runner.js';
 import { BaselineModule } from './baseline.module.js';
-import { BENCH_API_KEYS, BENCH_AUTH } from '../support/bench-key.js';
+import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from '../support/bench-key.js';
 
 export const POOL = 'FCROUTINGBENCH';
 const KEY_ID = 'bench-key-id';
@@ -91,6 +91,8 @@ export async function startService(
     DEFAULT_POOL_KEY: POOL,
     SCHEDULER_ENABLED: 'false',
     API_KEYS: BENCH_API_KEYS,
+    RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
+    RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
     ...env,
   });
   const app = await bootstrap(config, { extraModules: [BaselineModule] });
