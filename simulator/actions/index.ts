@@ -4,6 +4,7 @@ import { buySecretNo, querySecretNoRemain, releaseSecretNo } from './secret-numb
 import {
   queryCallStatus,
   querySubscriptionDetail,
+  querySubsId,
   unbindSubscription,
   updateSubscription,
 } from './subscriptions.js';
@@ -14,6 +15,7 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map([
   ['UnbindSubscription', unbindSubscription],
   ['UpdateSubscription', updateSubscription],
   ['QuerySubscriptionDetail', querySubscriptionDetail],
+  ['QuerySubsId', querySubsId],
   ['QueryCallStatus', queryCallStatus],
   ['BuySecretNo', buySecretNo],
   ['ReleaseSecretNo', releaseSecretNo],

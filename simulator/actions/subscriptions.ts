@@ -73,6 +73,20 @@ function checkConflict(
   if (conflict) throw new ApiError('isv.BIND_CONFLICT', conflict);
 }
 
+/**
+ * QuerySubsId: the SubsIds of the live bindings on an X of the pool, comma-separated (an empty
+ * string when there are none), as Alibaba answers it.
+ */
+export const querySubsId: ActionHandler = (ctx) => {
+  const poolKey = requirePool(ctx);
+  const secretNo = required(ctx, 'PhoneNoX');
+  const ids = ctx.state.bindings
+    .liveOn(secretNo, ctx.now)
+    .filter((b) => b.poolKey === poolKey)
+    .map((b) => b.subsId);
+  return { SubsId: ids.join(',') };
+};
+
 /** QuerySubscriptionDetail: Status 1 while in effect, 0 once expired. */
 export const querySubscriptionDetail: ActionHandler = (ctx) => {
   const poolKey = requirePool(ctx);

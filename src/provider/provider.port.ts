@@ -120,6 +120,11 @@ export interface ProviderPort {
     input: SubscriptionRef,
     options?: ProviderCallOptions,
   ): Promise<SubscriptionDetail>;
+  /** QuerySubsId: the SubsIds of the live bindings on X (Alibaba answers them comma-separated). */
+  querySubsIds(
+    input: { poolKey: string; phoneX: string },
+    options?: ProviderCallOptions,
+  ): Promise<string[]>;
   queryCallStatus(
     input: QueryCallStatusInput,
     options?: ProviderCallOptions,

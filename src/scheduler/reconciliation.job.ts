@@ -156,7 +156,34 @@ export class ReconciliationJob implements ScheduledJob {
       }
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
-      return approach === 'query' ? decideFromDetail({ error }) : decideFromRebind({ error });
+      if (approach === 'query') return decideFromDetail({ error });
+      const decision = decideFromRebind({ error });
+      // BIND_CONFLICT: the first request took effect; QuerySubsId finds its SubsId on X.
+      return decision.kind === 'held' ? this.findOnX(binding, decision, options) : decision;
     }
+  }
+
+  /**
+   * The provider holds a binding of A or B on X that must be this order's (our unique indexes
+   * rule out any other): list X's SubsIds and take the one whose A and B are ours. Not found, or
+   * not askable now: the binding stays held until the next run or its expiry.
+   */
+  private async findOnX(
+    binding: Binding,
+    held: Decision,
+    options: { signal: AbortSignal },
+  ): Promise<Decision> {
+    const ref = { poolKey: binding.poolKey, phoneX: binding.phoneX! };
+    try {
+      for (const subsId of await this.provider.querySubsIds(ref, options)) {
+        const detail = await this.provider.querySubscriptionDetail({ ...ref, subsId }, options);
+        if (detail.phoneA === binding.phoneA && detail.phoneB === binding.phoneB) {
+          return decideFromDetail({ detail });
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+    }
+    return held;
   }
 }

@@ -136,7 +136,7 @@ describe('reconciling a bind whose answer was lost (no SubsId)', () => {
     expect(await atProvider(body.outId)).toHaveLength(1);
   });
 
-  it('provider bound (answer lost after processing): held, exactly one provider binding, never bound twice', async () => {
+  it('provider bound (answer lost after processing): found through QuerySubsId, active, exactly one provider binding', async () => {
     const { body, id } = await bindWithLostAnswer({ drop: 1, afterProcessing: true });
     expect(await atProvider(body.outId)).toHaveLength(1);
     // The order service replays meanwhile: the same binding, no second provider call.
@@ -145,30 +145,18 @@ describe('reconciling a bind whose answer was lost (no SubsId)', () => {
     expect(replay.body.id).toBe(id);
 
     clock.advance(GRACE_MS + 1000);
-    expect(await reconcile()).toMatchObject({ held: 1 });
-    const held = await get(id);
-    expect(held.state).toBe('unknown');
-    expect(reconciledEvents(held)).toEqual([
-      expect.objectContaining({
-        details: expect.objectContaining({
-          decision: 'held',
-          providerCode: 'isv.BIND_CONFLICT',
-          lapsesAt: held.expiresAt,
-        }),
-      }),
+    expect(await reconcile()).toMatchObject({ active: 1 });
+    const settled = await get(id);
+    expect(settled.state).toBe('active');
+    const [remote] = await atProvider(body.outId);
+    expect(settled.subsId).toBe((remote as { subsId: string }).subsId);
+    expect(reconciledEvents(settled)).toEqual([
+      expect.objectContaining({ details: expect.objectContaining({ decision: 'active' }) }),
     ]);
     expect(await atProvider(body.outId)).toHaveLength(1);
-    // Held bindings are not asked about again, and a replay still binds nothing new.
-    expect(await reconcile()).toMatchObject({ found: 0 });
+    // Settled: a replay returns it and binds nothing new; it can be unbound at trip end.
     expect((await bind(body)).body.id).toBe(id);
-    expect(await atProvider(body.outId)).toHaveLength(1);
-
-    // At its expiry both sides end: the provider on its own, here the sweep.
-    clock.advance(3600_000);
-    // The simulator keeps its own clock: move it to the service's now.
-    await sim.control('POST', '/clock/set', { now: clock.now().getTime() });
-    await one.app.get(ExpirySweepJob).run();
-    expect((await get(id)).state).toBe('expired');
+    expect((await http('DELETE', `${one.url}/v1/bindings/${id}`)).status).toBe(200);
     expect(await atProvider(body.outId)).toHaveLength(0);
   });
 });
@@ -189,13 +177,13 @@ describe('reconciling bindings a crash left pending', () => {
     ]);
     clock.advance(GRACE_MS + 1000);
     const [a, b] = await Promise.all([reconcile(one), reconcile(two)]);
-    expect(a.active! + b.active!).toBe(1);
-    expect(a.held! + b.held!).toBe(1);
+    expect(a.active! + b.active!).toBe(2);
+    expect(a.held! + b.held!).toBe(0);
     for (const { id, body } of created) {
       expect(reconciledEvents(await get(id))).toHaveLength(1);
       expect(await atProvider(body.outId)).toHaveLength(1);
     }
-    expect((await get(created[0]!.id)).state).toBe('unknown');
+    expect((await get(created[0]!.id)).state).toBe('active');
     expect((await get(created[1]!.id)).state).toBe('active');
   });
 

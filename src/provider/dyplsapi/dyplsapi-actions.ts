@@ -3,6 +3,7 @@ export const DYPLSAPI_VERSION = '2017-05-25';
 
 export const READ_ONLY_ACTIONS = [
   'QuerySubscriptionDetail',
+  'QuerySubsId',
   'QueryCallStatus',
   'QuerySecretNoRemain',
 ] as const;

@@ -141,3 +141,16 @@ export function toSecretNoRemain(body: DyplsapiEnvelope): SecretNoRemain {
   });
   return { city: str(o, name, 'City'), amount: int(o, name, 'Amount'), byCity };
 }
+
+/** QuerySubsId answers `SubsId` at the top level: comma-separated ids, or "" when X has none. */
+export function toSubsIds(body: DyplsapiEnvelope): string[] {
+  const raw = (body as Record<string, unknown>).SubsId;
+  if (raw === undefined || raw === null) return [];
+  if (typeof raw !== 'string' && typeof raw !== 'number') {
+    throw new DtoShapeError('invalid-dto', 'SubsId is neither a string nor a number');
+  }
+  return String(raw)
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+}

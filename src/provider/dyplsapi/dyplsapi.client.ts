@@ -22,6 +22,7 @@ import {
   toCallStatus,
   toSecretNoRemain,
   toSubscriptionDetail,
+  toSubsIds,
 } from './dyplsapi-dto.mapper.js';
 import type { HttpMethod } from './dyplsapi-request.builder.js';
 import { DyplsapiTransport } from './dyplsapi-transport.js';
@@ -111,6 +112,14 @@ export class DyplsapiClient implements ProviderPort, OnModuleDestroy {
   ): Promise<SubscriptionDetail> {
     const params = { PoolKey: input.poolKey, SubsId: input.subsId, PhoneNoX: input.phoneX };
     return this.transport.call('QuerySubscriptionDetail', params, options, toSubscriptionDetail);
+  }
+
+  async querySubsIds(
+    input: { poolKey: string; phoneX: string },
+    options: ProviderCallOptions = {},
+  ): Promise<string[]> {
+    const params = { PoolKey: input.poolKey, PhoneNoX: input.phoneX };
+    return this.transport.call('QuerySubsId', params, options, toSubsIds);
   }
 
   queryCallStatus(
