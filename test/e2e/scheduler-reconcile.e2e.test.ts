@@ -2,7 +2,6 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import { PROVIDER, type ProviderPort } from '../../src/provider/provider.port.js';
-import { ExpirySweepJob } from '../../src/scheduler/expiry-sweep.job.js';
 import { ReconciliationJob } from '../../src/scheduler/reconciliation.job.js';
 import { createMigratedDatabase } from '../support/scratch-database.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
