@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import { maskPhone } from '../common/privacy/mask-phone.js';
@@ -120,6 +121,8 @@ export class ReconciliationJob implements ScheduledJob {
     const now = this.clock.now();
     const approach = approachFor(binding, now);
     const options = { signal: AbortSignal.timeout(budgetMs) };
+    // One budget for every call made for this binding (findOnX may ask about each SubsId on X).
+    setMaxListeners(250, options.signal);
     try {
       switch (approach) {
         case 'query': {
