@@ -8,6 +8,6 @@ import { PoolsRepository } from './pools.repository.js';
 @Module({
   controllers: [InventoryController],
   providers: [InventoryService, PoolsRepository, NumbersRepository, NumberCandidatesRepository],
-  exports: [PoolsRepository, NumbersRepository, NumberCandidatesRepository],
+  exports: [InventoryService, PoolsRepository, NumbersRepository, NumberCandidatesRepository],
 })
 export class InventoryModule {}

@@ -62,38 +62,62 @@ export class InventoryService implements OnModuleInit {
     requestId?: string,
   ): Promise<BuyResult> {
     await this.requirePool(poolKey);
+    const { bought, error } = await this.buyNumbers(
+      { poolKey, spec, city, prefix },
+      count,
+      requestId,
+    );
+    if (!error) return { requested: count, bought, failure: null };
+    const mapped = providerFailure(error, { poolKey });
+    // Nothing bought at all: the caller gets the provider failure as an error status.
+    if (bought.length === 0) throw mapped;
+    return {
+      requested: count,
+      bought,
+      failure: {
+        code: mapped.code,
+        providerCode: error instanceof ProviderCodeError ? error.code : null,
+        message: mapped.message,
+      },
+    };
+  }
+
+  /**
+   * Buys up to `count` numbers, recording each as held the moment it is bought; stops at the first
+   * provider failure and returns it with what was bought. The API and pool replenishment share it.
+   */
+  async buyNumbers(
+    want: { poolKey: string; spec: SecretNoSpec; city: string; prefix?: string },
+    count: number,
+    requestId?: string,
+  ): Promise<{ bought: string[]; error?: ProviderError }> {
+    const { poolKey, spec, city } = want;
     const bought: string[] = [];
     for (let i = 0; i < count; i += 1) {
+      let phoneX: string;
       try {
-        const { phoneX } = await this.provider.buySecretNo(
-          { poolKey, spec, city, prefix },
-          { requestId },
-        );
-        await this.numbers.insertBought(poolKey, phoneX, spec, city, this.clock.now());
-        bought.push(phoneX);
+        ({ phoneX } = await this.provider.buySecretNo(want, { requestId }));
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;
-        const mapped = providerFailure(error, { poolKey });
-        // Nothing bought at all: the caller gets the provider failure as an error status.
-        if (bought.length === 0) throw mapped;
         this.logger.warn(
-          `Buying for pool ${poolKey} stopped after ${bought.length}/${count}: ${error.message}`,
+          `Buying for pool ${poolKey} (${city}, spec ${spec}) stopped after ${bought.length}/${count}: ${error.message}`,
         );
-        return {
-          requested: count,
-          bought,
-          failure: {
-            code: mapped.code,
-            providerCode: error instanceof ProviderCodeError ? error.code : null,
-            message: mapped.message,
-          },
-        };
+        return { bought, error };
       }
+      try {
+        await this.numbers.insertBought(poolKey, phoneX, spec, city, this.clock.now());
+      } catch (error) {
+        // Bought but not recorded: say which number, so it can be registered by hand.
+        this.logger.error(
+          `Bought ${phoneX} for ${poolKey} (${city}, spec ${spec}) but could not record it: ${(error as Error).message}`,
+        );
+        throw error;
+      }
+      // Middle numbers belong to the pool, not to a subscriber: logged in full, as releases are.
+      this.logger.log(`Bought ${phoneX} for pool ${poolKey} (${city}, spec ${spec})`);
+      bought.push(phoneX);
     }
-    this.logger.log(
-      `Bought ${bought.length} number(s) for pool ${poolKey} (spec ${spec}, ${city})`,
-    );
-    return { requested: count, bought, failure: null };
+    return { bought };
   }
 
   /** Releases a number no live binding uses: withdrawn here first, so no bind can take it meanwhile. */

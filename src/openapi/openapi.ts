@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { bearer } from '../auth/api-key.guard.js';
 import { ApiKeysService } from '../auth/api-keys.service.js';
 
 export const DOCS_PATH = 'docs';
@@ -30,7 +31,7 @@ export function setupOpenApi(app: NestFastifyApplication): void {
     .getInstance()
     .addHook('onRequest', async (request, reply) => {
       if (!request.url.startsWith(`/${DOCS_PATH}`)) return;
-      const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      const token = bearer(request);
       const principal = token ? await keys.authenticate(token) : null;
       if (!principal?.roles.includes('admin')) {
         await reply

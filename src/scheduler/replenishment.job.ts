@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { InventoryService } from '../inventory/inventory.service.js';
 import { NumbersRepository } from '../inventory/numbers.repository.js';
 import { PoolsRepository } from '../inventory/pools.repository.js';
-import { ProviderError } from '../provider/errors/index.js';
-import { PROVIDER, type ProviderPort } from '../provider/provider.port.js';
 import { numbersToBuy } from './replenish-plan.js';
 import type { JobCounts, ScheduledJob } from './scheduled-job.js';
 import { SchedulerLockRepository } from './scheduler-lock.repository.js';
@@ -25,10 +24,10 @@ export class ReplenishmentJob implements ScheduledJob {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(PROVIDER) private readonly provider: ProviderPort,
     private readonly clock: Clock,
     private readonly pools: PoolsRepository,
     private readonly numbers: NumbersRepository,
+    private readonly inventory: InventoryService,
     private readonly lock: SchedulerLockRepository,
   ) {}
 
@@ -67,32 +66,11 @@ export class ReplenishmentJob implements ScheduledJob {
     const stock = await this.numbers.stock(poolKey, pairsPerNumber, this.clock.now());
     const freePairs = stock.find((r) => r.city === city && r.spec === spec)?.freePairs ?? 0;
     const wanted = numbersToBuy({ freePairs, watermarkPairs, targetPairs, pairsPerNumber, budget });
-    let bought = 0;
-    for (; bought < wanted; bought += 1) {
-      let phoneX: string;
-      try {
-        ({ phoneX } = await this.provider.buySecretNo({ poolKey, spec, city }));
-      } catch (error) {
-        if (!(error instanceof ProviderError)) throw error;
-        this.logger.warn(
-          `Replenishment of ${poolKey} (${city}, spec ${spec}) stopped after ${bought}/${wanted}: ${error.message}`,
-        );
-        return { wanted, bought, failed: true };
-      }
-      try {
-        await this.numbers.insertBought(poolKey, phoneX, spec, city, this.clock.now());
-      } catch (error) {
-        // Bought but not recorded: say which number, so it can be registered by hand.
-        this.logger.error(
-          `Replenishment bought ${phoneX} for ${poolKey} (${city}, spec ${spec}) but could not record it: ${(error as Error).message}`,
-        );
-        throw error;
-      }
-      // Middle numbers belong to the pool, not to a subscriber: logged in full, as releases are.
-      this.logger.log(
-        `Replenishment bought ${phoneX} for ${poolKey} (${city}, spec ${spec}); free pairs were ${freePairs}`,
-      );
-    }
-    return { wanted, bought, failed: false };
+    if (wanted === 0) return { wanted, bought: 0, failed: false };
+    const { bought, error } = await this.inventory.buyNumbers({ poolKey, spec, city }, wanted);
+    this.logger.log(
+      `Replenishment of ${poolKey} (${city}, spec ${spec}): bought ${bought.length}/${wanted}; free pairs were ${freePairs}`,
+    );
+    return { wanted, bought: bought.length, failed: error !== undefined };
   }
 }
