@@ -1,9 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
 import { AuthModule } from './auth/auth.module.js';
 import { BindingsModule } from './bindings/bindings.module.js';
-import { loggerOptions } from './logging/logger.options.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import type { Clock } from './common/clock/clock.js';
 import { ClockModule } from './common/clock/clock.module.js';
@@ -24,8 +21,6 @@ export interface AppModuleOptions {
   clock?: Clock;
   /** Modules added beside the product's (the routing benchmark's baseline route). */
   extraModules?: Array<Type | DynamicModule>;
-  /** Where the JSON logs go (default stdout). */
-  logStream?: DestinationStream;
 }
 
 @Module({})
@@ -35,7 +30,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerOptions(config, options.logStream)),
         AuthModule,
         MetricsModule,
         ClockModule.forRoot(options.clock),

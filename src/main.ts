@@ -1,23 +1,39 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { bootstrap } from './bootstrap.js';
+import type { AppConfig } from './config/app-config.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { AppLogger } from './logging/app-logger.js';
+import { createPino } from './logging/pino-logger.js';
+import { readyEmbeddedPool } from './runtime/embedded-pool.js';
 import { prepareRuntime } from './runtime/prepare-runtime.js';
 
+/** Config (.env under the environment) → logger → embedded deps if unconfigured → app → listen. */
 async function main(): Promise<void> {
+  let settings: AppConfig;
+  try {
+    settings = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // Same JSON lines as everything else, before a log level is known.
+    createPino('info').fatal({ problems: error.problems }, error.message);
+    process.exit(1);
+  }
+  const appLogger = new AppLogger(createPino(settings.logLevel));
+  // Every `new Logger(…)` writes through pino from the first line on.
+  Logger.overrideLogger(appLogger);
   const logger = new Logger('Main');
-  const settings = loadConfig();
-  const { config, stops } = await prepareRuntime(settings);
-  const app = await bootstrap(config, { stops });
+  const { config, stops, simulatorStarted } = await prepareRuntime(settings);
+  const app = await bootstrap(config, { stops, logger: appLogger });
+  await app.init();
+  if (simulatorStarted) await readyEmbeddedPool(app, config);
   await app.listen(config.http.port, config.http.host);
   logger.log(`axb-router listening on ${await app.getUrl()}`);
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-  } else {
-    console.error('axb-router failed to start:', error instanceof Error ? error.stack : error);
-  }
+  new Logger('Main').fatal(
+    `axb-router failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   process.exit(1);
 });

@@ -1,21 +1,38 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { ApiKeyGuard } from './api-key.guard.js';
+import { DiscoveryModule } from '@nestjs/core';
+import { AccessHook } from './access.hook.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { BearerKeySource } from './bearer-key.source.js';
 import { CallbackSecretGuard } from './callback-secret.guard.js';
-import { RateLimitGuard } from './rate-limit.guard.js';
+import { CREDENTIAL_SOURCES } from './credential-source.js';
+import { PrincipalResolver } from './principal-resolver.js';
+import { QueryKeySource } from './query-key.source.js';
+import { RouteAccessTable } from './route-access.js';
 
-/** API keys with roles on every route (authentication, then the per-key rate limit). */
+/**
+ * Access: who a request is (credential sources → principal), what each route allows (roles from
+ * the controllers), checked by one Fastify hook before the body is parsed; then a per-key rate
+ * limit. Another credential source (a session cookie, say) is one more entry in CREDENTIAL_SOURCES.
+ */
 @Global()
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     ApiKeysRepository,
     ApiKeysService,
     CallbackSecretGuard,
-    { provide: APP_GUARD, useClass: ApiKeyGuard },
-    { provide: APP_GUARD, useClass: RateLimitGuard },
+    BearerKeySource,
+    QueryKeySource,
+    {
+      provide: CREDENTIAL_SOURCES,
+      useFactory: (bearerKey: BearerKeySource, queryKey: QueryKeySource) => [bearerKey, queryKey],
+      inject: [BearerKeySource, QueryKeySource],
+    },
+    PrincipalResolver,
+    RouteAccessTable,
+    AccessHook,
   ],
-  exports: [ApiKeysService, ApiKeysRepository, CallbackSecretGuard],
+  exports: [ApiKeysService, ApiKeysRepository, CallbackSecretGuard, AccessHook, RouteAccessTable],
 })
 export class AuthModule {}

@@ -5,3 +5,12 @@ export interface Principal {
   name: string;
   roles: readonly Role[];
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the access hook when the request carried a valid credential. */
+    principal?: Principal;
+    /** The principal's name, the actor of the events the request causes. */
+    actor?: string;
+  }
+}

@@ -35,6 +35,7 @@ import { CreateBindingDto } from './dto/create-binding.dto.js';
 import { SearchBindingsQuery } from './dto/search-bindings.query.js';
 import { UpdateBindingDto } from './dto/update-binding.dto.js';
 import { resolveExpiry } from './expiry.js';
+import { parseApiDate } from '../common/validation/api-date.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiKeysRepository } from '../auth/api-keys.repository.js';
@@ -185,8 +186,8 @@ export class BindingsController {
         phone: query.phone,
         phoneX: query.phoneX,
         state: query.state,
-        createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined,
-        createdTo: query.createdTo ? new Date(query.createdTo) : undefined,
+        createdFrom: parseApiDate(query.createdFrom) ?? undefined,
+        createdTo: parseApiDate(query.createdTo) ?? undefined,
       },
       limit + 1,
       query.cursor ? decodeCursor(query.cursor) : undefined,

@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { parseApiDate } from '../common/validation/api-date.js';
 
 /** Dyplsapi refuses an Expiration less than a minute ahead (isv.EXPIRE_DATE_ILLEGAL). */
 export const MIN_TTL_MS = 60_000;
@@ -34,7 +35,7 @@ export function resolveExpiry(
   const field = input.expiresAt !== undefined ? 'expiresAt' : 'ttlSeconds';
   const at =
     input.expiresAt !== undefined
-      ? new Date(input.expiresAt)
+      ? parseApiDate(input.expiresAt)!
       : new Date(now.getTime() + (input.ttlSeconds ?? 0) * 1000);
   const ahead = at.getTime() - now.getTime();
   if (ahead <= MIN_TTL_MS + MIN_MARGIN_MS) {

@@ -1,20 +1,34 @@
 import { BadRequestException } from '@nestjs/common';
 import type { PageCursor } from './binding-search.repository.js';
 
-/** Opaque cursors: base64url of `<ISO created_at>|<id>`. */
+/**
+ * Opaque cursors: base64url of `<created_at as toISOString()>|<id>`. A cursor is accepted only when
+ * it is exactly what encodeCursor would write for some row (canonical instant, lower-case UUID),
+ * so a crafted one is a 400, never a value the database refuses.
+ */
 export function encodeCursor(cursor: PageCursor): string {
   return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
 }
 
+const CURSOR =
+  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
 export function decodeCursor(value: string): PageCursor {
-  const [at, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(createdAt.getTime())) {
+  const match = /^[A-Za-z0-9_-]{1,200}$/.test(value)
+    ? CURSOR.exec(Buffer.from(value, 'base64url').toString('utf8'))
+    : null;
+  const createdAt = match ? new Date(match[1]!) : null;
+  const canonical =
+    createdAt !== null &&
+    !Number.isNaN(createdAt.getTime()) &&
+    createdAt.getUTCFullYear() >= 1970 &&
+    createdAt.toISOString() === match?.[1];
+  if (!match || !createdAt || !canonical) {
     throw new BadRequestException({
       code: 'VALIDATION_FAILED',
       message: 'Invalid cursor: use nextCursor from a previous page',
       fields: [{ field: 'cursor', problems: ['not a cursor this service issued'] }],
     });
   }
-  return { createdAt, id };
+  return { createdAt, id: match[2]! };
 }

@@ -1,7 +1,20 @@
 /** The validated, typed configuration the rest of the service receives by injection. */
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    maxBodyDepth: number;
+    maxUrlLength: number;
+    maxHeaderBytes: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    connectionTimeoutMs: number;
+    /** Resolved DOCS_PUBLIC: /docs without a key. */
+    docsPublic: boolean;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose';
   database: {
     /** Undefined means "start an embedded Postgres". */

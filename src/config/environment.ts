@@ -46,6 +46,28 @@ export class Environment {
   @IsString() @MinLength(1) HOST: string = '127.0.0.1';
   @IsIn(LOG_LEVELS) LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
+  /** Largest request body accepted (413 above), bytes. */
+  @toInt() @IsInt() @Min(1024) @Max(64 * 1024 * 1024) HTTP_BODY_LIMIT_BYTES: number = 256 * 1024;
+  /** Deepest nesting of arrays/objects in a JSON body (400 BODY_TOO_DEEP above). */
+  @toInt() @IsInt() @Min(2) @Max(256) HTTP_MAX_BODY_DEPTH: number = 32;
+  /** Longest request URL, path and query (414 above). */
+  @toInt() @IsInt() @Min(256) @Max(65536) HTTP_MAX_URL_LENGTH: number = 4096;
+  /** Largest request line plus headers (431 above), bytes: Node's maxHeaderSize. */
+  @toInt() @IsInt() @Min(4096) @Max(262144) HTTP_MAX_HEADER_BYTES: number = 16384;
+  /** The request line and headers must arrive within this (408 after), ms. */
+  @toInt() @IsInt() @Min(100) HTTP_HEADERS_TIMEOUT_MS: number = 10000;
+  /** The whole request, body included, must arrive within this (408 after), ms. */
+  @toInt() @IsInt() @Min(100) HTTP_REQUEST_TIMEOUT_MS: number = 30000;
+  /** An idle keep-alive connection is closed after this (above a load balancer's idle timeout), ms. */
+  @toInt() @IsInt() @Min(100) HTTP_KEEP_ALIVE_TIMEOUT_MS: number = 72000;
+  /** A connection with no traffic at all for this long is closed, ms (0: never). */
+  @toInt() @IsInt() @Min(0) HTTP_CONNECTION_TIMEOUT_MS: number = 120000;
+  /**
+   * Who may open /docs and /docs/json: `true` anyone (the UI's Authorize button takes a key for
+   * "Try it out"), `false` admin keys only, `auto` anyone under NODE_ENV=development only.
+   */
+  @IsIn(['auto', 'true', 'false']) DOCS_PUBLIC: 'auto' | 'true' | 'false' = 'auto';
+
   /** Unset: an embedded Postgres is started with its data under EMBEDDED_PG_DIR. */
   @IsOptional()
   @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_port: false })

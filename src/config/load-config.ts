@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import type { AppConfig } from './app-config.js';
@@ -33,10 +36,25 @@ function describe(errors: ValidationError[]): string[] {
 }
 
 /**
- * Validates the environment once and returns the typed configuration. The only place in the
- * service that reads process.env (by default); tests pass their own map instead.
+ * The process environment over the settings of a `.env` file in the working directory, if there
+ * is one: what the environment sets wins. Read with Node's own parser (no dependency).
  */
-export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
+export function environmentWithDotEnv(
+  env: Record<string, string | undefined> = process.env,
+  file = join(process.cwd(), '.env'),
+): Record<string, string | undefined> {
+  if (!existsSync(file)) return env;
+  const fromFile = parseEnv(readFileSync(file, 'utf8'));
+  return { ...fromFile, ...env };
+}
+
+/**
+ * Validates the environment once and returns the typed configuration. The only place in the
+ * service that reads process.env (by default, with `.env` under it); tests pass their own map.
+ */
+export function loadConfig(
+  source: Record<string, string | undefined> = environmentWithDotEnv(),
+): AppConfig {
   const known = Object.keys(new Environment());
   const raw: Record<string, string> = {};
   for (const key of [...known, 'DATABASE_URL', 'PROVIDER_ENDPOINT']) {
@@ -46,10 +64,27 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const env = plainToInstance(Environment, raw, { exposeDefaultValues: true });
   const errors = validateSync(env, { forbidUnknownValues: true });
   if (errors.length > 0) throw new ConfigError(describe(errors));
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS)
+    throw new ConfigError([
+      `HTTP_HEADERS_TIMEOUT_MS=${env.HTTP_HEADERS_TIMEOUT_MS}: must not exceed HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})`,
+    ]);
 
   return {
     env: env.NODE_ENV as AppConfig['env'],
-    http: { host: env.HOST, port: env.PORT },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
+      maxBodyDepth: env.HTTP_MAX_BODY_DEPTH,
+      maxUrlLength: env.HTTP_MAX_URL_LENGTH,
+      maxHeaderBytes: env.HTTP_MAX_HEADER_BYTES,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      connectionTimeoutMs: env.HTTP_CONNECTION_TIMEOUT_MS,
+      docsPublic:
+        env.DOCS_PUBLIC === 'auto' ? env.NODE_ENV === 'development' : env.DOCS_PUBLIC === 'true',
+    },
     logLevel: env.LOG_LEVEL,
     database: {
       url: env.DATABASE_URL,

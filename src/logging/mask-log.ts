@@ -1,8 +1,48 @@
-import { maskPhonesInText } from '../common/privacy/mask-phone.js';
+import { maskPhone, maskPhonesInText } from '../common/privacy/mask-phone.js';
 
 /**
- * Masks every phone-number-like digit run in a log record, however it got there (a message, an
- * error, a URL query string, a nested object). The one place every log line passes through.
+ * Fields that hold a phone number whatever it looks like (a number type, an odd format): their
+ * values are masked whole. Matches phoneA, phone_no, callerNo, peer_no, secretNo, PhoneNoX, dial…
+ */
+const PHONE_FIELD = /phone|mobile|msisdn|caller|callee|called_?no|peer_?no|secret_?no|^dial$/i;
+
+/** Query strings of URLs: values are decoded before masking, so `%20`/`+` separators cannot hide a number. */
+export function maskUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return maskPhonesInText(url);
+  const path = maskPhonesInText(url.slice(0, q));
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return maskPhonesInText(pair);
+      const name = pair.slice(0, eq);
+      const raw = pair.slice(eq + 1);
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(raw.replace(/\+/g, ' '));
+      } catch {
+        decoded = raw;
+      }
+      const masked = PHONE_FIELD.test(name) ? maskPhone(decoded) : maskPhonesInText(decoded);
+      return masked === decoded ? pair : `${name}=${encodeURIComponent(masked)}`;
+    })
+    .join('&');
+  return `${path}?${query}`;
+}
+
+function maskField(key: string, value: unknown, depth: number): unknown {
+  if (PHONE_FIELD.test(key) && (typeof value === 'string' || typeof value === 'number'))
+    return maskPhone(String(value));
+  if (key === 'url' && typeof value === 'string') return maskUrl(value);
+  return maskDeep(value, depth + 1);
+}
+
+/**
+ * Masks phone numbers in a log record, however they got there: by field name (phoneA, callerNo…),
+ * and by shape in every string (a message, an error, a URL, a nested object). The one place every
+ * log line passes through. Request ids, pool keys and other ids stay verbatim.
  */
 export function maskDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskPhonesInText(value);
@@ -16,6 +56,6 @@ export function maskDeep(value: unknown, depth = 0): unknown {
   }
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = maskDeep(v, depth + 1);
+  for (const [k, v] of Object.entries(value)) out[k] = maskField(k, v, depth);
   return out;
 }

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { bearer } from '../auth/api-key.guard.js';
-import { ApiKeysService } from '../auth/api-keys.service.js';
+import { RouteAccessTable } from '../auth/route-access.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 export const DOCS_PATH = 'docs';
 
@@ -10,8 +10,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .setTitle('axb-router')
     .setDescription(
       'Private AXB number bindings over Alibaba Cloud Dyplsapi: bind, change, unbind, route calls, ' +
-        'search history, manage the number pool. Every route but /health/live needs ' +
-        '`Authorization: Bearer <API key>` with the role the route names.',
+        'search history, manage the number pool. Every route but the health checks needs ' +
+        '`Authorization: Bearer <API key>` with the role the route names: use **Authorize**.',
     )
     .setVersion('1')
     .addBearerAuth()
@@ -20,30 +20,20 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
 }
 
 /**
- * Serves the UI at /docs and the document at /docs/json, generated from the code. Swagger's
- * routes are plain Fastify routes outside Nest's guards, so an admin key is checked here.
+ * Serves the UI at /docs and the document at /docs/json, generated from the code. Who may open
+ * them is DOCS_PUBLIC's: anyone (development by default; the UI's Authorize button then takes a
+ * key for "Try it out"), or admin keys only (the default elsewhere), enforced by the access hook.
  */
 export function setupOpenApi(app: NestFastifyApplication): void {
-  const document = buildOpenApiDocument(app);
-  const keys = app.get(ApiKeysService);
+  const config = app.get<AppConfig>(APP_CONFIG);
   app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith(`/${DOCS_PATH}`)) return;
-      const token = bearer(request);
-      const principal = token ? await keys.authenticate(token) : null;
-      if (!principal?.roles.includes('admin')) {
-        await reply
-          .status(principal ? 403 : 401)
-          .header('www-authenticate', 'Bearer')
-          .send({
-            statusCode: principal ? 403 : 401,
-            code: principal ? 'FORBIDDEN_ROLE' : 'UNAUTHENTICATED',
-            message: 'The API docs need an admin key',
-            requestId: String(request.id),
-          });
-      }
-    });
-  SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: `${DOCS_PATH}/json` });
+    .get(RouteAccessTable)
+    .addPrefix(
+      `/${DOCS_PATH}`,
+      config.http.docsPublic ? { public: true, roles: [] } : { public: false, roles: ['admin'] },
+    );
+  SwaggerModule.setup(DOCS_PATH, app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: `${DOCS_PATH}/json`,
+    swaggerOptions: { persistAuthorization: true },
+  });
 }

@@ -10,11 +10,12 @@ const EMBEDDED_DATABASE = 'axb';
 /**
  * Resolves what the configuration left open before the app is built: with no DATABASE_URL an
  * embedded Postgres, with no PROVIDER_ENDPOINT the built-in simulator; then pending migrations.
- * Returns the configuration with both filled in and how to stop what was started.
+ * Returns the configuration with both filled in, how to stop what was started, and whether the
+ * simulator was (then main.ts readies the default pool, see embedded-pool.ts).
  */
 export async function prepareRuntime(
   config: AppConfig,
-): Promise<{ config: AppConfig; stops: StopFn[] }> {
+): Promise<{ config: AppConfig; stops: StopFn[]; simulatorStarted: boolean }> {
   const logger = new Logger('Runtime');
   const stops: StopFn[] = [];
   try {
@@ -65,6 +66,7 @@ export async function prepareRuntime(
         provider: { ...config.provider, endpoint },
       },
       stops,
+      simulatorStarted: !config.provider.endpoint,
     };
   } catch (error) {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

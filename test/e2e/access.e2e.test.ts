@@ -62,7 +62,10 @@ const ROUTES: Array<{
   { method: 'POST', path: '/v1/callbacks/number-health', body: [], roles: ['provider'] },
   { method: 'POST', path: '/v1/admin/jobs/nope', roles: ['admin'] },
   { method: 'GET', path: '/metrics', roles: ['admin'] },
-  { method: 'GET', path: '/health/ready', roles: ['order', 'routing', 'admin', 'provider'] },
+  { method: 'GET', path: '/docs/json', roles: ['admin'] },
+  // Access is decided on the route Fastify matched, after decoding: no way around it.
+  { method: 'GET', path: '/%64ocs/json', roles: ['admin'] },
+  { method: 'GET', path: '/docs', roles: ['admin'] },
 ];
 const SINGLE = ['order', 'routing', 'admin', 'provider'] as const;
 
@@ -96,10 +99,34 @@ describe('API keys and roles', () => {
     },
   );
 
-  it('leaves liveness open', async () => {
+  it('leaves liveness and readiness open, with readiness details for keyed callers only', async () => {
     expect(
       (await http('GET', `${t.url}/health/live`, undefined, { authorization: '' })).status,
     ).toBe(200);
+    const probe = await http('GET', `${t.url}/health/ready`, undefined, { authorization: '' });
+    expect(probe.status).toBe(200);
+    expect(probe.body).toEqual({ status: 'ok' });
+    const forged = await http('GET', `${t.url}/health/ready`, undefined, {
+      authorization: `Bearer ${TEST_KEYS.admin.replace(/k/g, 'q')}`,
+    });
+    expect(forged.body).toEqual({ status: 'ok' });
+    for (const role of SINGLE) {
+      const keyed = await http('GET', `${t.url}/health/ready`, undefined, {
+        authorization: `Bearer ${TEST_KEYS[role]}`,
+      });
+      expect(keyed.body).toEqual({ status: 'ok', database: 'up', provider: { circuit: 'closed' } });
+    }
+  });
+
+  it('authenticates before reading the body: invalid JSON without a key is a 401', async () => {
+    for (const route of ROUTES.filter((r) => r.body !== undefined)) {
+      const res = await fetch(`${t.url}${route.path}`, {
+        method: route.method,
+        headers: { 'content-type': 'application/json' },
+        body: '{"outId": ',
+      });
+      expect(res.status, `${route.method} ${route.path}`).toBe(401);
+    }
   });
 
   it('stores keys only as hashes', async () => {
@@ -253,8 +280,8 @@ describe('operations', () => {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
       for (let i = 0; i < 5; i += 1) {
-        const res = await http('GET', `${app.url}/health/ready`, undefined, {
-          authorization: `Bearer ${TEST_KEYS.order}`,
+        const res = await http('GET', `${app.url}/metrics`, undefined, {
+          authorization: `Bearer ${TEST_KEYS.admin}`,
         });
         statuses.push(res.status);
         retryAfter ??= res.headers.get('retry-after');
@@ -265,8 +292,8 @@ describe('operations', () => {
       // Another key has its own bucket.
       expect(
         (
-          await http('GET', `${app.url}/health/ready`, undefined, {
-            authorization: `Bearer ${TEST_KEYS.admin}`,
+          await http('GET', `${app.url}/metrics`, undefined, {
+            authorization: `Bearer ${TEST_KEYS.all}`,
           })
         ).status,
       ).toBe(200);
@@ -277,21 +304,40 @@ describe('operations', () => {
 });
 
 describe('privacy', () => {
-  it('never logs a full phone number used in any request of a whole scenario', async () => {
+  it('never logs a full phone number used in a whole scenario, and logs every request id verbatim', async () => {
     const C = '13711112222';
     const D = '057188889999';
+    const E = '13744520004';
     const base = t.url;
-    await http('PATCH', `${base}/v1/bindings/${binding.id}`, { phoneB: C });
-    await http('POST', `${base}/v1/routing/lookup`, { bindingId: binding.id, callerNo: C });
-    await http('POST', `${base}/v1/routing/lookup`, { bindingId: binding.id, callerNo: D });
-    await http('GET', `${base}/v1/bindings?phone=${A}`);
-    await http('POST', `${base}/v1/bindings`, {
+    const answered: string[] = [];
+    const call = async (method: string, url: string, body?: unknown, headers = {}) => {
+      const res = await http(method, url, body, headers);
+      answered.push(res.headers.get('x-request-id')!);
+      return res;
+    };
+    await call('PATCH', `${base}/v1/bindings/${binding.id}`, { phoneB: C });
+    await call('POST', `${base}/v1/routing/lookup`, { bindingId: binding.id, callerNo: C });
+    await call('POST', `${base}/v1/routing/lookup`, { bindingId: binding.id, callerNo: D });
+    await call('GET', `${base}/v1/bindings?phone=${A}`);
+    // Numbers in query strings, with the separators people and URL encoders use.
+    for (const q of [
+      'phone=137-4452-0004',
+      'phone=137+4452+0004',
+      'phone=137%204452%200004',
+      'outId=137-4452-0004',
+      'phoneX=%2B86%20137%204452%200004',
+      'createdFrom=13744520004',
+      'cursor=0571-8888-9999',
+    ])
+      await call('GET', `${base}/v1/bindings?${q}`);
+    await call('GET', `${base}/v1/pools/FCACCESS/numbers/${E}`); // 404/405: still logged masked
+    await call('POST', `${base}/v1/bindings`, {
       outId: 'bad',
       phoneA: D,
       phoneB: D,
       ttlSeconds: 3600,
     });
-    await http('POST', `${base}/v1/bindings`, {
+    await call('POST', `${base}/v1/bindings`, {
       outId: 'access-2',
       phoneA: D,
       phoneB: '13600001111',
@@ -302,17 +348,27 @@ describe('privacy', () => {
       code: 'isv.MOBILE_NUMBER_ILLEGAL',
       count: 1,
     });
-    await http('POST', `${base}/v1/bindings`, {
+    await call('POST', `${base}/v1/bindings`, {
       outId: 'access-3',
       phoneA: '13600002222',
       phoneB: '13600003333',
       ttlSeconds: 3600,
     });
-    await http('DELETE', `${base}/v1/bindings/${binding.id}`);
+    await call('DELETE', `${base}/v1/bindings/${binding.id}`);
+    // Enough generated ids that many hold long digit runs (masking every 7+ digit run mangled ~15 %).
+    for (let i = 0; i < 150; i += 1) await call('GET', `${base}/v1/pools/FCACCESS/stock`);
+    await call('GET', `${base}/health/ready`, undefined, { 'x-request-id': 'trace-0571-1234' });
+
     expect(logs.length).toBeGreaterThan(1000);
-    for (const n of [A, B, C, D, '13600001111', '13600002222', '13600003333']) {
+    for (const n of [A, B, C, D, E, '13600001111', '13600002222', '13600003333']) {
       expect(logs.includes(n), `${n} appears in the logs`).toBe(false);
     }
+    for (const shown of ['137-4452-0004', '137+4452+0004', '137%204452%200004', '0571-8888-9999'])
+      expect(logs.includes(shown), `${shown} appears in the logs`).toBe(false);
     expect(logs).toContain('138****5678');
+    const missing = answered.filter((id) => !logs.includes(id));
+    expect(missing, 'request ids answered but not found verbatim in the log').toEqual([]);
+    expect(answered.filter((id) => /\d{7,}/.test(id)).length).toBeGreaterThan(0);
+    expect(logs).toContain('FCACCESS');
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
+import { TEST_KEYS } from '../support/test-keys.js';
 
 const POOL = 'FCVALIDATION';
 let sim: TestSimulator;
@@ -73,13 +74,14 @@ describe('POST /v1/bindings rejects bad input with a 400 naming the field, and w
     expect(await sim.calls('BindAxb')).toBe(calls);
   });
 
-  it('malformed JSON is a 400', async () => {
+  it('malformed JSON is a 400 INVALID_JSON', async () => {
     const res = await fetch(`${t.url}/v1/bindings`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_KEYS.all}` },
       body: '{"outId": ',
     });
     expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe('INVALID_JSON');
   });
 
   it('an unknown pool is a 404 that writes nothing', async () => {

@@ -16,7 +16,7 @@ describe('health', () => {
     expect(res.body).toEqual({ status: 'ok' });
   });
 
-  it('readiness checks the database', async () => {
+  it('readiness checks the database (details for a keyed caller)', async () => {
     const res = await http('GET', `${t.url}/health/ready`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok', database: 'up', provider: { circuit: 'closed' } });

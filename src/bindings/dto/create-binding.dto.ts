@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
-  IsISO8601,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -12,6 +11,7 @@ import {
   Min,
 } from 'class-validator';
 import { IsSubscriberNumber } from '../../common/validation/is-subscriber-number.js';
+import { IsApiDate } from '../../common/validation/api-date.js';
 
 export const OUT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 export const POOL_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -35,10 +35,13 @@ export class CreateBindingDto {
   @IsSubscriberNumber()
   phoneB!: string;
 
-  /** When the binding ends (ISO-8601 with offset); or give ttlSeconds. */
-  @ApiPropertyOptional({ example: '2026-11-22T12:00:00Z', description: 'ISO-8601; or ttlSeconds' })
+  /** When the binding ends (RFC 3339 date-time); or give ttlSeconds. */
+  @ApiPropertyOptional({
+    example: '2026-11-22T12:00:00Z',
+    description: 'RFC 3339 date-time (Z or ±hh:mm); or ttlSeconds',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsApiDate()
   expiresAt?: string;
 
   @ApiPropertyOptional({ example: 3600, description: 'Seconds from now; or expiresAt' })

@@ -1,17 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { OUT_ID_PATTERN } from './create-binding.dto.js';
+import { IsApiDate } from '../../common/validation/api-date.js';
 
 export const BINDING_STATES = [
   'pending',
@@ -45,14 +36,14 @@ export class SearchBindingsQuery {
   @IsIn(BINDING_STATES)
   state?: (typeof BINDING_STATES)[number];
 
-  @ApiPropertyOptional({ description: 'ISO-8601, inclusive' })
+  @ApiPropertyOptional({ description: 'RFC 3339 date-time, inclusive' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsApiDate()
   createdFrom?: string;
 
-  @ApiPropertyOptional({ description: 'ISO-8601, exclusive' })
+  @ApiPropertyOptional({ description: 'RFC 3339 date-time, exclusive' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsApiDate()
   createdTo?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })

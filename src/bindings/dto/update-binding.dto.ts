@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { IsSubscriberNumber } from '../../common/validation/is-subscriber-number.js';
+import { IsApiDate } from '../../common/validation/api-date.js';
 
 /** PATCH /v1/bindings/{id}: change a party and/or the expiry. */
 export class UpdateBindingDto {
@@ -16,7 +17,7 @@ export class UpdateBindingDto {
 
   @ApiPropertyOptional({ example: '2026-11-22T14:00:00Z' })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsApiDate()
   expiresAt?: string;
 
   @ApiPropertyOptional({ example: 7200 })

@@ -4,34 +4,27 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  NotFoundException,
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors/domain-error.js';
+import { boundedErrorBody, STATUS_CODES, type ErrorBody } from './error-body.js';
 
-export interface ErrorBody {
-  statusCode: number;
-  code: string;
-  message: string;
-  requestId: string;
-  [extra: string]: unknown;
-}
-
-const STATUS_CODES: Record<number, string> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'TOO_MANY_REQUESTS',
+/** Fastify's own errors by code, where the status alone would say less. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_CONTENT_LENGTH',
+  FST_ERR_CTP_INVALID_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 };
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /**
- * The one error filter. Domain errors and HTTP exceptions keep their status and code; anything
- * else is a 500 whose details stay in the log, keyed by the request id returned to the caller.
+ * The one error filter. Domain errors and HTTP exceptions keep their status and code; Fastify's
+ * own errors (body too large, wrong content type) get a code; an unmatched route is a 404, or a
+ * 405 with Allow when the path exists for other methods; anything else is a 500 whose details
+ * stay in the log, keyed by the request id returned to the caller. Every body is bounded.
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -41,8 +34,11 @@ export class ErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const body = this.toBody(exception, String(request.id));
-    const where = `${request.method} ${request.routeOptions?.url ?? request.url.split('?')[0]}`;
+    let body = this.toBody(exception, String(request.id));
+    if (exception instanceof NotFoundException && !request.routeOptions?.url) {
+      body = this.unmatched(request, reply, body);
+    }
+    const where = `${request.method} ${request.routeOptions?.url ?? 'unmatched route'}`;
     if (exception instanceof DomainError || exception instanceof HttpException) {
       // Expected failures (a provider outage, say): one line, no stack.
       if (body.statusCode >= 500)
@@ -52,7 +48,23 @@ export class ErrorFilter implements ExceptionFilter {
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
       this.logger.error(`${where} failed [${body.requestId}]: ${detail}`);
     }
-    void reply.status(body.statusCode).send(body);
+    void reply.status(body.statusCode).send(boundedErrorBody(body));
+  }
+
+  /** No route matched: 405 with Allow when other methods serve this path, else 404. */
+  private unmatched(request: FastifyRequest, reply: FastifyReply, body: ErrorBody): ErrorBody {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = METHODS.filter((method) => request.server.findRoute({ method, url: path }));
+    if (allowed.length === 0) {
+      return { ...body, message: 'No such route' };
+    }
+    void reply.header('allow', allowed.join(', '));
+    return {
+      statusCode: HttpStatus.METHOD_NOT_ALLOWED,
+      code: 'METHOD_NOT_ALLOWED',
+      message: `${request.method} is not allowed here (allowed: ${allowed.join(', ')})`,
+      requestId: body.requestId,
+    };
   }
 
   private toBody(exception: unknown, requestId: string): ErrorBody {
@@ -83,12 +95,15 @@ export class ErrorFilter implements ExceptionFilter {
         error: undefined,
       };
     }
-    const status = (exception as { statusCode?: number })?.statusCode;
+    const { statusCode: status, code } = (exception ?? {}) as {
+      statusCode?: number;
+      code?: string;
+    };
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      // Fastify's own errors (malformed JSON, body too large, wrong content type).
+      // Fastify's own errors (body too large, wrong content type, bad content length).
       return {
         statusCode: status,
-        code: STATUS_CODES[status] ?? 'BAD_REQUEST',
+        code: (code && FASTIFY_CODES[code]) ?? STATUS_CODES[status] ?? 'BAD_REQUEST',
         message: (exception as Error).message,
         requestId,
       };

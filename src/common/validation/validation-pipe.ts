@@ -26,9 +26,11 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: false,
     exceptionFactory: (errors) => {
       const fields = fieldProblems(errors);
+      // The message names the first few; `fields` lists them all (bounded by the error filter).
+      const shown = fields.slice(0, 10);
       return new BadRequestException({
         code: 'VALIDATION_FAILED',
-        message: `Invalid ${fields.map((f) => f.field).join(', ')}: ${fields
+        message: `Invalid ${shown.map((f) => f.field).join(', ')}${fields.length > shown.length ? ` (and ${fields.length - shown.length} more)` : ''}: ${shown
           .map((f) => f.problems.join('; '))
           .join('; ')}`,
         fields,

@@ -3,6 +3,8 @@ import { CallRecordsService } from './call-records.service.js';
 import { NumberHealthService } from './number-health.service.js';
 import { PROVIDER_ACK } from './provider-ack.js';
 import { UseGuards } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import { RAW_STRINGS } from '../../common/http/json-body-policy.js';
 import { ApiTags } from '@nestjs/swagger';
 import { CallbackSecretGuard } from '../../auth/callback-secret.guard.js';
 import { Roles } from '../../auth/roles.js';
@@ -35,6 +37,7 @@ export class ProviderCallbacksController {
 
   /** SecretReport: a JSON array of call records. */
   @Post('call-records')
+  @RouteConfig(RAW_STRINGS) // records are checked one by one: one bad string must not refuse a push
   @HttpCode(200)
   async callRecords(@Body() body: unknown): Promise<typeof PROVIDER_ACK> {
     await this.calls.receive(requireArray(body));
@@ -43,6 +46,7 @@ export class ProviderCallbacksController {
 
   /** SecretExceptionPhoneReport: a JSON array of {secretNo, noStatus 0 abnormal / 1 normal}. */
   @Post('number-health')
+  @RouteConfig(RAW_STRINGS)
   @HttpCode(200)
   async numberHealth(@Body() body: unknown): Promise<typeof PROVIDER_ACK> {
     await this.health.receive(requireArray(body));

@@ -1,0 +1,77 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Clock } from '../common/clock/clock.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { PrincipalResolver } from './principal-resolver.js';
+import { RouteAccessTable } from './route-access.js';
+import { TokenBuckets } from './token-bucket.js';
+
+/**
+ * Access control as the first step of every request (a Fastify onRequest hook), before the body
+ * is read or parsed: so a caller without a valid key learns nothing from a body it sends (401, not
+ * 400), and access is decided on the route Fastify matched after normalising the URL. Then the
+ * per-key rate limit (429 with Retry-After). Unmatched routes fall through to the 404/405 answer.
+ */
+@Injectable()
+export class AccessHook {
+  private readonly buckets: TokenBuckets;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly clock: Clock,
+    private readonly table: RouteAccessTable,
+    private readonly principals: PrincipalResolver,
+  ) {
+    this.buckets = new TokenBuckets(config.auth.rateLimitPerSecond, config.auth.rateLimitBurst);
+  }
+
+  install(fastify: FastifyInstance): void {
+    this.table.load();
+    fastify.addHook('onRequest', (request, reply) => this.check(request, reply));
+  }
+
+  private async check(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const route = request.routeOptions.url;
+    if (route === undefined) return;
+    const access = this.table.lookup(request.method, route);
+    const principal = await this.principals.resolve(request, access);
+    if (principal) {
+      request.principal = principal;
+      request.actor = principal.name;
+    }
+    // Public routes ignore a bad credential (readiness then answers without details).
+    if (access.public) return;
+    if (principal === undefined) {
+      void reply.header('www-authenticate', 'Bearer');
+      throw new DomainError(
+        'UNAUTHENTICATED',
+        'An API key is required: Authorization: Bearer <key>',
+        401,
+      );
+    }
+    if (principal === null) {
+      void reply.header('www-authenticate', 'Bearer error="invalid_token"');
+      throw new DomainError('INVALID_API_KEY', 'The API key is not valid', 401);
+    }
+    if (!access.roles.some((r) => principal.roles.includes(r))) {
+      throw new DomainError(
+        'FORBIDDEN_ROLE',
+        access.roles.length
+          ? `This key may not call this route (needs one of: ${access.roles.join(', ')})`
+          : 'This route is closed',
+        403,
+      );
+    }
+    const wait = this.buckets.take(principal.name, this.clock.now().getTime());
+    if (wait > 0) {
+      void reply.header('retry-after', String(wait));
+      throw new DomainError(
+        'RATE_LIMITED',
+        `Too many requests for this key; retry in ${wait} s`,
+        429,
+        { retryAfterSeconds: wait },
+      );
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { CREDENTIAL_SOURCES, type CredentialSource } from './credential-source.js';
+import type { Principal } from './principal.js';
+import type { RouteAccess } from './route-access.js';
+
+/**
+ * Who a request is: the first credential source that finds a credential decides (a valid one
+ * gives the principal, an invalid one `null`); `undefined` when the request carries none.
+ */
+@Injectable()
+export class PrincipalResolver {
+  constructor(@Inject(CREDENTIAL_SOURCES) private readonly sources: CredentialSource[]) {}
+
+  async resolve(
+    request: FastifyRequest,
+    access: RouteAccess,
+  ): Promise<Principal | null | undefined> {
+    for (const source of this.sources) {
+      const found = await source.resolve(request, access);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+}
