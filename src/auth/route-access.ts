@@ -57,6 +57,14 @@ export class RouteAccessTable {
     }
   }
 
+  /** Every controller route with its rule (`GET /v1/bindings/:id`), e.g. for tests over all routes. */
+  routes(): Array<{ method: string; url: string; access: RouteAccess }> {
+    return [...this.rules].map(([key, access]) => {
+      const [method, url] = key.split(' ') as [string, string];
+      return { method, url, access };
+    });
+  }
+
   /** Routes outside Nest's controllers, by path prefix (e.g. the API docs). */
   addPrefix(prefix: string, access: RouteAccess): void {
     this.prefixes.push([normalise(prefix), access]);

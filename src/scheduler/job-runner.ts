@@ -5,8 +5,8 @@ import type { JobReport, ScheduledJob } from './scheduled-job.js';
 /**
  * Runs jobs so that a pass never overlaps the previous pass of the same job in this instance
  * (a slow sweep must not pile up behind the timer), a failing pass is logged and does not stop
- * the next one, and every pass logs one line with its counts. Instances coordinate through the
- * database (row locks, advisory locks), not here.
+ * the next one, and every pass logs one line with its counts (at debug when all are zero).
+ * Instances coordinate through the database (row locks, advisory locks), not here.
  */
 @Injectable()
 export class JobRunner {
@@ -39,7 +39,10 @@ export class JobRunner {
       const shown = Object.entries(counts)
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');
-      this.logger.log(`${job.name}: ${shown} in ${ms} ms`);
+      // A pass that found nothing to do (every count 0) is routine: debug, not every 10 s at info.
+      if (Object.values(counts).every((v) => v === 0))
+        this.logger.debug(`${job.name}: nothing to do (${shown}) in ${ms} ms`);
+      else this.logger.log(`${job.name}: ${shown} in ${ms} ms`);
       this.metrics.observeJob(job.name, 'ok', ms / 1000);
       return { job: job.name, status: 'done', counts, ms };
     } catch (error) {

@@ -38,8 +38,8 @@ interface Run {
   waitFor: (text: string, timeoutMs: number) => Promise<void>;
 }
 
-function run(env: NodeJS.ProcessEnv): Run {
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function run(env: NodeJS.ProcessEnv, cwd?: string): Run {
+  const child = spawn(process.execPath, [MAIN], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -92,6 +92,7 @@ describe.skipIf(!existsSync(MAIN))('the built service', () => {
         EMBEDDED_PG_DIR: join(dataDir, 'pg'),
         EMBEDDED_PG_PORT: String(pgPort),
       }),
+      dataDir, // no .env there: nothing configures the service
     );
     try {
       await service.waitFor('listening on', 60_000);
@@ -99,12 +100,23 @@ describe.skipIf(!existsSync(MAIN))('the built service', () => {
       expect(service.output()).toContain(
         'PROVIDER_ENDPOINT is not set: started the built-in Dyplsapi simulator',
       );
+      // A ready pool, said so in the log, so the first bind works.
+      expect(service.output()).toMatch(/held no numbers, bought 3 in 杭州/);
+      // One log format from the first line: every line is a JSON object.
+      const lines = service.output().trim().split('\n');
+      for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
 
       const auth = { authorization: `Bearer ${TEST_KEYS.order}` };
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
-      expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(401);
+      // Probes need no key; details only for a keyed caller.
+      const probe = await fetch(`http://127.0.0.1:${port}/health/ready`);
+      expect(probe.status).toBe(200);
+      expect(await probe.json()).toEqual({ status: 'ok' });
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`, { headers: auth });
       expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ database: 'up' });
+      // Development defaults: the API docs open in a browser.
+      expect((await fetch(`http://127.0.0.1:${port}/docs`)).status).toBe(200);
       const bind = await fetch(`http://127.0.0.1:${port}/v1/bindings`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...auth },
@@ -128,9 +140,11 @@ describe.skipIf(!existsSync(MAIN))('the built service', () => {
   });
 
   it('refuses to start with an invalid setting, naming the key', async () => {
-    const service = run(cleanEnv({ PORT: 'eighty', DATABASE_POOL_SIZE: '0' }));
+    const service = run(cleanEnv({ PORT: 'eighty', DATABASE_POOL_SIZE: '0' }), tmpdir());
     expect((await service.exited).code).toBe(1);
-    expect(service.output()).toContain('PORT="eighty"');
-    expect(service.output()).toContain('DATABASE_POOL_SIZE');
+    const line = JSON.parse(service.output().trim()) as { level: number; problems: string[] };
+    expect(line.level).toBe(60);
+    expect(line.problems.join('\n')).toContain('PORT="eighty"');
+    expect(line.problems.join('\n')).toContain('DATABASE_POOL_SIZE');
   });
 });

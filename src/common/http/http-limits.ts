@@ -87,14 +87,23 @@ export function serverOptions(http: AppConfig['http'], log: Pino): FastifyHttpOp
       reply: FastifyReply,
     ) {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      void reply.code(tooLong ? 414 : 400).send(
-        boundedErrorBody({
-          statusCode: tooLong ? 414 : 400,
-          code: tooLong ? 'URI_TOO_LONG' : 'BAD_URL',
-          message: tooLong ? 'A path segment is too long' : 'The URL is not validly encoded',
-          requestId: String(request.id),
-        }),
+      const status = tooLong ? 414 : 400;
+      // No route context here: the onSend and onResponse hooks do not run.
+      log.warn(
+        { reqId: request.id, status, url: request.url, cause: error.code },
+        'request refused',
       );
+      void reply
+        .code(status)
+        .header('x-request-id', request.id)
+        .send(
+          boundedErrorBody({
+            statusCode: status,
+            code: tooLong ? 'URI_TOO_LONG' : 'BAD_URL',
+            message: tooLong ? 'A path segment is too long' : 'The URL is not validly encoded',
+            requestId: String(request.id),
+          }),
+        );
     },
   };
 }

@@ -40,7 +40,13 @@ const IN_TEXT = new RegExp(
  * nothing else: a request id, a pool key or a count stays verbatim, so it can be searched for.
  */
 export function maskPhonesInText(text: string): string {
-  return text.replace(IN_TEXT, (match: string, uuid: string | undefined) =>
-    uuid ? match : maskPhone(match),
-  );
+  return text.replace(IN_TEXT, (match: string, uuid: string | undefined) => {
+    if (uuid) return match;
+    // Shown without the country code, as the number would be written at home.
+    const digits = match
+      .replace(/%[0-9A-Fa-f]{2}/g, ' ')
+      .replace(/\D/g, '')
+      .replace(/^(?:0086|86)(?=\d{9,11}$)/, '');
+    return maskPhone(digits);
+  });
 }
