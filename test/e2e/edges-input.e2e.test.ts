@@ -2,7 +2,6 @@ import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RouteAccessTable } from '../../src/auth/route-access.js';
-import type { BindingView } from '../../src/bindings/binding.view.js';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
