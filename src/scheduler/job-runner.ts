@@ -2,10 +2,13 @@ import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { JobReport, ScheduledJob } from './scheduled-job.js';
 
+/** Counts that measure the pass itself (statements run), not work done. */
+const BOOKKEEPING = new Set(['batches']);
+
 /**
  * Runs jobs so that a pass never overlaps the previous pass of the same job in this instance
  * (a slow sweep must not pile up behind the timer), a failing pass is logged and does not stop
- * the next one, and every pass logs one line with its counts (at debug when all are zero).
+ * the next one, and every pass logs one line with its counts (at debug when it did nothing).
  * Instances coordinate through the database (row locks, advisory locks), not here.
  */
 @Injectable()
@@ -40,7 +43,7 @@ export class JobRunner {
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');
       // A pass that found nothing to do (every count 0) is routine: debug, not every 10 s at info.
-      if (Object.values(counts).every((v) => v === 0))
+      if (Object.entries(counts).every(([k, v]) => v === 0 || BOOKKEEPING.has(k)))
         this.logger.debug(`${job.name}: nothing to do (${shown}) in ${ms} ms`);
       else this.logger.log(`${job.name}: ${shown} in ${ms} ms`);
       this.metrics.observeJob(job.name, 'ok', ms / 1000);
