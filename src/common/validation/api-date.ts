@@ -26,14 +26,7 @@ export function parseApiDate(value: unknown): Date | null {
   if (typeof value !== 'string') return null;
   const m = RFC3339.exec(value);
   if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
   const fraction = m[7] ?? '';
   if (year < MIN_YEAR || year > MAX_YEAR) return null;
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return null;
