@@ -200,6 +200,25 @@ describe('every route', () => {
       }
   });
 
+  it('lets provider pushes take raw strings: the policy does not refuse them, the route decides', async () => {
+    const pushes = routes.filter((r) => r.rawStrings);
+    expect(pushes.length).toBe(2);
+    for (const route of pushes) {
+      const res = await fetch(`${t.url}${route.path}`, {
+        method: route.method,
+        headers: {
+          authorization: `Bearer ${TEST_KEYS.all}`,
+          'x-callback-secret': TEST_CALLBACK_SECRET,
+          ...JSON_TYPE,
+        },
+        body: '[{"secretNo":"\\u0000","note":"\\ud800"}]',
+      });
+      const body = (await res.json()) as Answer['body'];
+      expect(body.fields?.map((f) => f.field) ?? []).not.toContain('[0].secretNo');
+      expect(body.fields?.map((f) => f.field) ?? []).not.toContain('[0].note');
+    }
+  });
+
   it('never takes Object.prototype member names for fields, in bodies or queries', async () => {
     const names = [
       'toString',
