@@ -146,6 +146,13 @@ describe('limits', () => {
     expectShape(answer, 400, 'BAD_URL');
   });
 
+  it('answers a body without a content type with 415', async () => {
+    const answer = await raw([
+      `POST /v1/bindings HTTP/1.1\r\nhost: x\r\n${auth}content-length: 2\r\n\r\n{}`,
+    ]);
+    expectShape(answer, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
   it('answers requests HTTP cannot parse with 400 in the same shape', async () => {
     for (const garbage of [
       'GARBAGE\r\n\r\n',
