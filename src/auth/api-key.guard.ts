@@ -10,6 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeysService } from './api-keys.service.js';
 import type { Principal } from './principal.js';
 import { PUBLIC_KEY, ROLES_KEY, type Role } from './roles.js';
+import { SessionPrincipalResolver } from './session/session-principal.resolver.js';
 
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal; actor?: string };
 
@@ -23,6 +24,7 @@ export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
+    private readonly sessions: SessionPrincipalResolver,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -33,6 +35,9 @@ export class ApiKeyGuard implements CanActivate {
     const request = http.getRequest<AuthenticatedRequest>();
 
     const token = bearer(request) ?? (roles.includes('provider') ? queryKey(request) : undefined);
+    // No key: the console's session cookie may stand in for one (admin routes only).
+    const session = token ? null : await this.sessions.resolve(request);
+    if (session) return this.admit(request, session, roles);
     if (!token) {
       void http.getResponse<FastifyReply>().header('www-authenticate', 'Bearer');
       throw new UnauthorizedException({
@@ -50,6 +55,10 @@ export class ApiKeyGuard implements CanActivate {
         message: 'The API key is not valid',
       });
     }
+    return this.admit(request, principal, roles);
+  }
+
+  private admit(request: AuthenticatedRequest, principal: Principal, roles: Role[]): boolean {
     if (!roles.some((r) => principal.roles.includes(r))) {
       throw new ForbiddenException({
         code: 'FORBIDDEN_ROLE',
