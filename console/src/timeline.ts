@@ -37,6 +37,11 @@ const TONES: Record<string, TimelineEntry['tone']> = {
   expired: 'normal',
 };
 
+const TITLE_KEYS: Record<string, string[]> = {
+  routed: ['status', 'source', 'refused'],
+  reconciled: ['decision', 'from'],
+};
+
 const DIRECTIONS: Record<CallRecord['direction'], string> = {
   'A-to-B': 'A called B',
   'B-to-A': 'B called A',
@@ -56,7 +61,7 @@ export function buildTimeline(detail: Pick<BindingDetail, 'events' | 'calls'>): 
     if (event.kind === 'call_recorded' && callId) {
       shown.add(callId);
       const call = calls.get(callId);
-      if (call) return callEntry(call, event.at, event.actor);
+      if (call) return callEntry(call, call.callTime ?? event.at, event.actor);
     }
     return eventEntry(event);
   });
@@ -107,7 +112,10 @@ function eventEntry(event: BindingEvent): TimelineEntry {
   if (event.kind === 'updated' && d.changed && typeof d.changed === 'object') {
     title = `Updated ${Object.keys(d.changed).join(', ')}`;
   }
-  return { at: event.at, kind: event.kind, title, actor: event.actor, facts: facts(d), tone };
+  // What the title already says is not repeated below it.
+  const said = TITLE_KEYS[event.kind] ?? [];
+  const rest = Object.fromEntries(Object.entries(d).filter(([k]) => !said.includes(k)));
+  return { at: event.at, kind: event.kind, title, actor: event.actor, facts: facts(rest), tone };
 }
 
 /** The event's details as short `name: value` lines (numbers in them are already masked). */

@@ -79,10 +79,10 @@ export function BindingsSearch({ query }: { query: URLSearchParams }) {
         </div>
         <div class="field">
           <label for="f-state">State</label>
-          <select id="f-state" name="state" defaultValue={filters.state}>
+          <select id="f-state" name="state">
             <option value="">any</option>
             {BINDING_STATES.map((s) => (
-              <option value={s} key={s}>
+              <option value={s} key={s} selected={s === filters.state}>
                 {s}
               </option>
             ))}

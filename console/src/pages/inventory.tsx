@@ -117,9 +117,11 @@ function PoolInventory({ poolKey }: { poolKey: string }) {
       <form class="card search" onSubmit={submitBuy} aria-labelledby="buy-title">
         <div class="field">
           <label for="b-spec">Spec</label>
-          <select id="b-spec" name="spec" defaultValue="2">
+          <select id="b-spec" name="spec">
             <option value="1">1 · 170/171 virtual operator</option>
-            <option value="2">2 · carrier number</option>
+            <option value="2" selected>
+              2 · carrier number
+            </option>
             <option value="3">3 · 95 number</option>
           </select>
         </div>
