@@ -9,6 +9,14 @@ import { hrefFor, navigate, rememberSearch } from '../router.js';
 
 const FIELDS = ['outId', 'phone', 'phoneX', 'state', 'createdFrom', 'createdTo'] as const;
 const PAGE_SIZE = 20;
+const PHONE_FIELDS = [
+  { name: 'phone', label: 'Phone (A or B)' },
+  { name: 'phoneX', label: 'Middle number X' },
+] as const;
+const TIME_FIELDS = [
+  { name: 'createdFrom', label: 'Created from' },
+  { name: 'createdTo', label: 'Created before' },
+] as const;
 
 /**
  * History search over GET /v1/bindings?view=masked: A and B come back masked and the search is
@@ -55,28 +63,19 @@ export function BindingsSearch({ query }: { query: URLSearchParams }) {
           <label for="f-outId">Order id</label>
           <input id="f-outId" name="outId" defaultValue={filters.outId} maxLength={64} />
         </div>
-        <div class="field">
-          <label for="f-phone">Phone (A or B)</label>
-          <input
-            id="f-phone"
-            name="phone"
-            inputMode="numeric"
-            pattern="[0-9]{5,20}"
-            title="5-20 digits"
-            defaultValue={filters.phone}
-          />
-        </div>
-        <div class="field">
-          <label for="f-phoneX">Middle number X</label>
-          <input
-            id="f-phoneX"
-            name="phoneX"
-            inputMode="numeric"
-            pattern="[0-9]{5,20}"
-            title="5-20 digits"
-            defaultValue={filters.phoneX}
-          />
-        </div>
+        {PHONE_FIELDS.map(({ name, label }) => (
+          <div class="field" key={name}>
+            <label for={`f-${name}`}>{label}</label>
+            <input
+              id={`f-${name}`}
+              name={name}
+              inputMode="numeric"
+              pattern="[0-9]{5,20}"
+              title="5-20 digits"
+              defaultValue={filters[name]}
+            />
+          </div>
+        ))}
         <div class="field">
           <label for="f-state">State</label>
           <select id="f-state" name="state">
@@ -88,24 +87,17 @@ export function BindingsSearch({ query }: { query: URLSearchParams }) {
             ))}
           </select>
         </div>
-        <div class="field">
-          <label for="f-from">Created from</label>
-          <input
-            id="f-from"
-            name="createdFrom"
-            type="datetime-local"
-            defaultValue={isoToLocalInput(filters.createdFrom || null)}
-          />
-        </div>
-        <div class="field">
-          <label for="f-to">Created before</label>
-          <input
-            id="f-to"
-            name="createdTo"
-            type="datetime-local"
-            defaultValue={isoToLocalInput(filters.createdTo || null)}
-          />
-        </div>
+        {TIME_FIELDS.map(({ name, label }) => (
+          <div class="field" key={name}>
+            <label for={`f-${name}`}>{label}</label>
+            <input
+              id={`f-${name}`}
+              name={name}
+              type="datetime-local"
+              defaultValue={isoToLocalInput(filters[name] || null)}
+            />
+          </div>
+        ))}
         <div class="actions">
           <button type="submit" class="primary">
             Search
