@@ -13,6 +13,8 @@ COPY prisma ./prisma
 COPY src ./src
 COPY simulator ./simulator
 COPY bench ./bench
+# The admin console: built by `npm run build` into dist/console, served by the service at /console.
+COPY console ./console
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20.20-bookworm-slim AS runtime

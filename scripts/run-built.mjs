@@ -33,6 +33,7 @@ const inputs = [
   'src',
   'simulator',
   'bench',
+  'console',
   'prisma/schema.prisma',
   'tsconfig.json',
   'tsconfig.build.json',

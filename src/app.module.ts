@@ -13,6 +13,8 @@ import { ProviderModule } from './provider/provider.module.js';
 import { RoutingModule } from './routing/routing.module.js';
 import { RuntimeResources, type StopFn } from './runtime/runtime-resources.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
+import { ConsoleModule } from './console/console.module.js';
+import { OperationsModule } from './operations/operations.module.js';
 
 export interface AppModuleOptions {
   /** Stopped after the app: what main.ts started outside Nest. */
@@ -40,6 +42,8 @@ export class AppModule {
         BindingsModule,
         RoutingModule,
         SchedulerModule,
+        ConsoleModule,
+        OperationsModule,
         ...(options.extraModules ?? []),
       ],
       providers: [

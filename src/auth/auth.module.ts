@@ -9,11 +9,14 @@ import { CREDENTIAL_SOURCES } from './credential-source.js';
 import { PrincipalResolver } from './principal-resolver.js';
 import { QueryKeySource } from './query-key.source.js';
 import { RouteAccessTable } from './route-access.js';
+import { ConsoleSessionService } from './session/console-session.service.js';
+import { ConsoleSessionsRepository } from './session/console-sessions.repository.js';
+import { SessionCookieSource } from './session/session-cookie.source.js';
 
 /**
  * Access: who a request is (credential sources → principal), what each route allows (roles from
  * the controllers), checked by one Fastify hook before the body is parsed; then a per-key rate
- * limit. Another credential source (a session cookie, say) is one more entry in CREDENTIAL_SOURCES.
+ * limit. Credentials: a Bearer key, a `?key=` on provider routes, the console's session cookie.
  */
 @Global()
 @Module({
@@ -24,15 +27,29 @@ import { RouteAccessTable } from './route-access.js';
     CallbackSecretGuard,
     BearerKeySource,
     QueryKeySource,
+    ConsoleSessionsRepository,
+    ConsoleSessionService,
+    SessionCookieSource,
     {
       provide: CREDENTIAL_SOURCES,
-      useFactory: (bearerKey: BearerKeySource, queryKey: QueryKeySource) => [bearerKey, queryKey],
-      inject: [BearerKeySource, QueryKeySource],
+      useFactory: (
+        bearerKey: BearerKeySource,
+        queryKey: QueryKeySource,
+        session: SessionCookieSource,
+      ) => [bearerKey, queryKey, session],
+      inject: [BearerKeySource, QueryKeySource, SessionCookieSource],
     },
     PrincipalResolver,
     RouteAccessTable,
     AccessHook,
   ],
-  exports: [ApiKeysService, ApiKeysRepository, CallbackSecretGuard, AccessHook, RouteAccessTable],
+  exports: [
+    ApiKeysService,
+    ApiKeysRepository,
+    CallbackSecretGuard,
+    AccessHook,
+    RouteAccessTable,
+    ConsoleSessionService,
+  ],
 })
 export class AuthModule {}

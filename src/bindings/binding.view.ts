@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Binding, BindingEvent } from '../generated/prisma/client.js';
+import { maskPhone } from '../common/privacy/mask-phone.js';
 import { LIVE_STATES } from './binding-states.js';
 
 /** A binding as the API returns it. */
@@ -74,4 +75,9 @@ export function toEventView(event: BindingEvent): BindingEventView {
     at: event.at.toISOString(),
     details: event.details,
   };
+}
+
+/** The binding with A and B masked (lists and timelines that need no full numbers). */
+export function maskedBindingView<T extends BindingView>(view: T): T {
+  return { ...view, phoneA: maskPhone(view.phoneA), phoneB: maskPhone(view.phoneB) };
 }

@@ -26,13 +26,14 @@ import {
   BindingPageView,
   BindingView,
   BindingWithEventsView,
+  maskedBindingView,
   toBindingView,
   toEventView,
   type BindingEventView,
 } from './binding.view.js';
 import { BindingsRepository } from './bindings.repository.js';
 import { CreateBindingDto } from './dto/create-binding.dto.js';
-import { SearchBindingsQuery } from './dto/search-bindings.query.js';
+import { BindingReadQuery, SearchBindingsQuery } from './dto/search-bindings.query.js';
 import { UpdateBindingDto } from './dto/update-binding.dto.js';
 import { resolveExpiry } from './expiry.js';
 import { parseApiDate } from '../common/validation/api-date.js';
@@ -147,33 +148,41 @@ export class BindingsController {
   @Roles('admin')
   @ApiOkResponse({
     type: BindingWithEventsView,
-    description: 'With events and calls; the read is recorded',
+    description: 'With events and calls; a full read is recorded, a masked one is not',
   })
   @ApiErrors(400, 404)
   async get(
     @Param('id', uuid) id: string,
+    @Query() query: BindingReadQuery,
     @CallContext() ctx: RequestContext,
   ): Promise<BindingView & { events: BindingEventView[]; calls: CallView[] }> {
     const binding = await this.bindings.findWithEvents(id);
     if (!binding) throw new NotFoundError('Binding', { id });
-    await this.access.recordAccess(
-      ctx.actor,
-      'GET /v1/bindings/:id',
-      [id],
-      ctx.requestId,
-      this.clock.now(),
-    );
+    const masked = query.view === 'masked';
+    if (!masked) {
+      await this.access.recordAccess(
+        ctx.actor,
+        'GET /v1/bindings/:id',
+        [id],
+        ctx.requestId,
+        this.clock.now(),
+      );
+    }
     const calls = await this.bindings.findCalls(id);
-    return {
+    const view = {
       ...toBindingView(binding, this.clock.now()),
       events: binding.events.map(toEventView),
       calls: calls.map(toCallView),
     };
+    return masked ? maskedBindingView(view) : view;
   }
 
   @Get()
   @Roles('admin')
-  @ApiOkResponse({ type: BindingPageView, description: 'The read is recorded' })
+  @ApiOkResponse({
+    type: BindingPageView,
+    description: 'A full read is recorded; a masked one is not',
+  })
   @ApiErrors(400)
   async list(
     @Query() query: SearchBindingsQuery,
@@ -195,17 +204,24 @@ export class BindingsController {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const now = this.clock.now();
-    // Who saw full numbers, and whose: every admin read is recorded.
-    await this.access.recordAccess(
-      ctx.actor,
-      'GET /v1/bindings',
-      page.map((b) => b.id),
-      ctx.requestId,
-      now,
-    );
+    const masked = query.view === 'masked';
+    // Who saw full numbers, and whose: every admin read of full numbers is recorded.
+    if (!masked) {
+      await this.access.recordAccess(
+        ctx.actor,
+        'GET /v1/bindings',
+        page.map((b) => b.id),
+        ctx.requestId,
+        now,
+      );
+    }
     const calls = await this.bindings.countCalls(page.map((b) => b.id));
+    const view = (b: (typeof page)[number]) => toBindingView(b, now);
     return {
-      items: page.map((b) => ({ ...toBindingView(b, now), calls: calls.get(b.id) ?? 0 })),
+      items: page.map((b) => ({
+        ...(masked ? maskedBindingView(view(b)) : view(b)),
+        calls: calls.get(b.id) ?? 0,
+      })),
       nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
     };
   }

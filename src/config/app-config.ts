@@ -60,6 +60,11 @@ export interface AppConfig {
     rateLimitPerSecond: number;
     rateLimitBurst: number;
   };
+  console: {
+    sessionIdleSeconds: number;
+    sessionMaxSeconds: number;
+    cookieSecure: 'auto' | 'always' | 'never';
+  };
   scheduler: {
     /** Resolved: SCHEDULER_ENABLED, or on unless NODE_ENV=test. */
     enabled: boolean;

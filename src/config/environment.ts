@@ -170,4 +170,14 @@ export class Environment {
   @toInt() @IsInt() @Min(1) RATE_LIMIT_PER_SECOND: number = 200;
   /** Burst size of the per-key token bucket. */
   @toInt() @IsInt() @Min(1) RATE_LIMIT_BURST: number = 400;
+
+  /** Admin console: a session ends after this long without a request, s. */
+  @toInt() @IsInt() @Min(60) @Max(86400) CONSOLE_SESSION_IDLE_SECONDS: number = 1800;
+  /** Admin console: a session ends this long after sign-in whatever its use, s. */
+  @toInt() @IsInt() @Min(60) @Max(604800) CONSOLE_SESSION_MAX_SECONDS: number = 43200;
+  /**
+   * Admin console: the session cookie's `Secure` flag. `auto`: set when the request came over
+   * HTTPS (directly or per `x-forwarded-proto`), so http://127.0.0.1 still works.
+   */
+  @IsIn(['auto', 'true', 'false']) CONSOLE_COOKIE_SECURE: 'auto' | 'true' | 'false' = 'auto';
 }

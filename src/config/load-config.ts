@@ -131,6 +131,16 @@ export function loadConfig(
       rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
       rateLimitBurst: env.RATE_LIMIT_BURST,
     },
+    console: {
+      sessionIdleSeconds: env.CONSOLE_SESSION_IDLE_SECONDS,
+      sessionMaxSeconds: Math.max(
+        env.CONSOLE_SESSION_MAX_SECONDS,
+        env.CONSOLE_SESSION_IDLE_SECONDS,
+      ),
+      cookieSecure: ({ auto: 'auto', true: 'always', false: 'never' } as const)[
+        env.CONSOLE_COOKIE_SECURE
+      ],
+    },
     scheduler: {
       enabled:
         env.SCHEDULER_ENABLED === 'auto'

@@ -15,6 +15,19 @@ import { ApiErrors } from '../openapi/api-errors.decorator.js';
 export class InventoryController {
   constructor(private readonly inventory: InventoryService) {}
 
+  /** The registered pools (the console's pool picker). */
+  @Get()
+  async pools() {
+    const pools = await this.inventory.listPools();
+    return {
+      items: pools.map((p) => ({
+        poolKey: p.key,
+        cityStrict: p.cityStrict,
+        createdAt: p.createdAt.toISOString(),
+      })),
+    };
+  }
+
   @Put(':poolKey')
   async register(@Param('poolKey', PoolKeyPipe) poolKey: string, @Body() dto: RegisterPoolDto) {
     const pool = await this.inventory.registerPool(poolKey, dto.cityStrict);

@@ -42,6 +42,10 @@ export class InventoryService implements OnModuleInit {
     await this.pools.upsert(this.config.pools.defaultPoolKey);
   }
 
+  listPools(): Promise<Pool[]> {
+    return this.pools.list();
+  }
+
   registerPool(poolKey: string, cityStrict?: boolean): Promise<Pool> {
     return this.pools.upsert(poolKey, cityStrict);
   }

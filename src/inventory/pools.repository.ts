@@ -10,6 +10,10 @@ export class PoolsRepository {
     return this.prisma.pool.findUnique({ where: { key } });
   }
 
+  list(): Promise<Pool[]> {
+    return this.prisma.pool.findMany({ orderBy: { key: 'asc' } });
+  }
+
   /** Registers the pool, or updates its city mode when given. */
   upsert(key: string, cityStrict?: boolean): Promise<Pool> {
     return this.prisma.pool.upsert({

@@ -1,6 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock/clock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import type { JobReport, ScheduledJob } from './scheduled-job.js';
+import type { JobName, JobReport, ScheduledJob } from './scheduled-job.js';
+
+/** A finished run as operations see it (this instance's runs only). */
+export type LastRun = Exclude<JobReport, { status: 'skipped' }> & { finishedAt: Date };
 
 /** Counts that measure the pass itself (statements run), not work done. */
 const BOOKKEEPING = new Set(['batches']);
@@ -15,17 +19,40 @@ const BOOKKEEPING = new Set(['batches']);
 export class JobRunner {
   private readonly logger = new Logger(JobRunner.name);
   private readonly running = new Map<string, Promise<JobReport>>();
+  private readonly last = new Map<JobName, LastRun>();
 
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly clock: Clock,
+  ) {}
 
   run(job: ScheduledJob): Promise<JobReport> {
     if (this.running.has(job.name)) {
       this.logger.log(`${job.name}: skipped, the previous run is still going`);
       return Promise.resolve({ job: job.name, status: 'skipped' });
     }
-    const pass = this.guarded(job).finally(() => this.running.delete(job.name));
+    const pass = this.guarded(job)
+      .then((report) => {
+        if (report.status !== 'skipped')
+          this.last.set(job.name, { ...report, finishedAt: this.clock.now() });
+        return report;
+      })
+      .finally(() => this.running.delete(job.name));
     this.running.set(job.name, pass);
     return pass;
+  }
+
+  /** The last finished run of each job in this instance, and whether one is going now. */
+  lastRuns(): Array<{ job: JobName; running: boolean; last: LastRun | null }> {
+    const names = new Set<JobName>([
+      ...this.last.keys(),
+      ...(this.running.keys() as Iterable<JobName>),
+    ]);
+    return [...names].map((job) => ({
+      job,
+      running: this.running.has(job),
+      last: this.last.get(job) ?? null,
+    }));
   }
 
   /** Waits for the passes under way (shutdown: let them finish before the database closes). */

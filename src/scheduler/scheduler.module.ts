@@ -32,6 +32,12 @@ import { SchedulerLockRepository } from './scheduler-lock.repository.js';
       useFactory: (...jobs: unknown[]) => jobs,
     },
   ],
-  exports: [ExpirySweepJob, ReconciliationJob, ReplenishmentJob, JobRunner],
+  exports: [
+    ExpirySweepJob,
+    ReconciliationJob,
+    ReplenishmentJob,
+    JobRunner,
+    ReconciliationRepository,
+  ],
 })
 export class SchedulerModule {}

@@ -61,6 +61,9 @@ const ROUTES: Array<{
   { method: 'POST', path: '/v1/callbacks/call-records', body: [], roles: ['provider'] },
   { method: 'POST', path: '/v1/callbacks/number-health', body: [], roles: ['provider'] },
   { method: 'POST', path: '/v1/admin/jobs/nope', roles: ['admin'] },
+  { method: 'GET', path: '/v1/admin/operations', roles: ['admin'] },
+  { method: 'GET', path: '/v1/pools', roles: ['admin'] },
+  { method: 'GET', path: '/v1/console/session', roles: ['admin'] },
   { method: 'GET', path: '/metrics', roles: ['admin'] },
   { method: 'GET', path: '/docs/json', roles: ['admin'] },
   // Access is decided on the route Fastify matched, after decoding: no way around it.

@@ -1,5 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../src/common/clock/clock.js';
 import type { MetricsService } from '../../src/metrics/metrics.service.js';
 import { JobRunner } from '../../src/scheduler/job-runner.js';
 import type { JobCounts, ScheduledJob } from '../../src/scheduler/scheduled-job.js';
@@ -25,7 +26,7 @@ afterEach(() => {
 describe('job runner log lines', () => {
   it('logs a pass that did nothing at debug, one that did something at info', async () => {
     Logger.overrideLogger(logger);
-    const runner = new JobRunner(metrics);
+    const runner = new JobRunner(metrics, new SystemClock());
     await runner.run(job({ expired: 0, batches: 2, active: 0 }));
     await runner.run(job({ found: 0, active: 0 }));
     await runner.run(job({ expired: 3, batches: 2, active: 3 }));

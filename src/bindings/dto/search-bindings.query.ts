@@ -13,8 +13,27 @@ export const BINDING_STATES = [
   'failed',
 ] as const;
 
+export const BINDING_READ_VIEWS = ['full', 'masked'] as const;
+export type BindingReadView = (typeof BINDING_READ_VIEWS)[number];
+
+/**
+ * `view` of the admin reads: `full` (the default) returns A and B in full and records the read
+ * in access_log; `masked` returns them masked (138****5678) and records nothing.
+ */
+export class BindingReadQuery {
+  @ApiPropertyOptional({
+    enum: BINDING_READ_VIEWS,
+    default: 'full',
+    description:
+      'full: numbers in full, the read is recorded; masked: A and B masked, not recorded',
+  })
+  @IsOptional()
+  @IsIn(BINDING_READ_VIEWS)
+  view?: BindingReadView;
+}
+
 /** GET /v1/bindings: admin history search, newest first. */
-export class SearchBindingsQuery {
+export class SearchBindingsQuery extends BindingReadQuery {
   @ApiPropertyOptional({})
   @IsOptional()
   @Matches(OUT_ID_PATTERN, { message: 'outId must be 1-64 characters of A-Z a-z 0-9 _ . : -' })

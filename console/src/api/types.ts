@@ -1,0 +1,136 @@
+/** What the console reads from the /v1 API (the shapes the service's views return). */
+
+export type BindingState = 'pending' | 'active' | 'unknown' | 'unbound' | 'expired' | 'failed';
+export const BINDING_STATES: readonly BindingState[] = [
+  'pending',
+  'active',
+  'unknown',
+  'unbound',
+  'expired',
+  'failed',
+];
+
+export interface Binding {
+  id: string;
+  outId: string;
+  poolKey: string;
+  phoneA: string;
+  phoneB: string;
+  phoneX: string | null;
+  subsId: string | null;
+  state: BindingState;
+  expiresAt: string;
+  record: boolean;
+  city: string | null;
+  cityStrict: boolean;
+  createdAt: string;
+  updatedAt: string;
+  endedAt: string | null;
+}
+
+export interface BindingListItem extends Binding {
+  calls: number;
+}
+
+export interface BindingPage {
+  items: BindingListItem[];
+  nextCursor: string | null;
+}
+
+export interface BindingEvent {
+  kind: string;
+  actor: string;
+  at: string;
+  details: Record<string, unknown> | null;
+}
+
+export interface CallRecord {
+  callId: string;
+  direction: 'A-to-B' | 'B-to-A' | 'other';
+  callTime: string | null;
+  startTime: string | null;
+  releaseTime: string | null;
+  durationSeconds: number | null;
+  releaseDir: number | null;
+  releaseCause: number | null;
+  recordUrl: string | null;
+  receivedAt: string;
+}
+
+export interface BindingDetail extends Binding {
+  events: BindingEvent[];
+  calls: CallRecord[];
+}
+
+export interface Pool {
+  poolKey: string;
+  cityStrict: boolean;
+  createdAt: string;
+}
+
+export interface StockRow {
+  city: string;
+  spec: number;
+  numbers: number;
+  healthy: number;
+  livePairs: number;
+  freePairs: number;
+}
+
+export interface Stock {
+  poolKey: string;
+  byCityAndSpec: StockRow[];
+  totals: { numbers: number; healthy: number; livePairs: number; freePairs: number };
+  providerRemaining: Array<{ spec: number; city: string; amount: number | null; error?: string }>;
+}
+
+export interface PoolNumber {
+  number: string;
+  spec: number;
+  city: string;
+  state: string;
+  health: string;
+  boughtAt: string;
+  releasedAt: string | null;
+  liveBindings: number;
+}
+
+export interface BuyResult {
+  requested: number;
+  bought: string[];
+  failure: { code: string; providerCode: string | null; message: string } | null;
+}
+
+export interface JobStatus {
+  job: string;
+  scheduled: boolean;
+  intervalMs: number;
+  running: boolean;
+  last: {
+    status: 'done' | 'failed';
+    counts?: Record<string, number>;
+    error?: string;
+    ms: number;
+    finishedAt: string;
+  } | null;
+}
+
+export interface Operations {
+  at: string;
+  jobs: JobStatus[];
+  reconciliation: {
+    awaiting: number;
+    oldestSince: string | null;
+    oldestAgeSeconds: number | null;
+    held: number;
+    graceSeconds: number;
+  };
+  provider: { circuit: 'closed' | 'open' | 'half-open' };
+}
+
+export interface SessionInfo {
+  name: string;
+  roles: string[];
+  expiresAt: string;
+  csrfToken: string;
+}
