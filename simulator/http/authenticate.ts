@@ -1,5 +1,5 @@
-import { sign, stringToSign } from '../../src/provider/protocol/signature.js';
-import { parseTimestamp } from '../../src/provider/protocol/timestamp.js';
+import { sign, stringToSign } from '../../src/protocol/signature.js';
+import { parseTimestamp } from '../../src/protocol/timestamp.js';
 import { ApiError, missingParameter } from './api-error.js';
 import type { NonceCache } from './nonce-cache.js';
 import type { Params } from './params.js';

@@ -10,7 +10,7 @@ import {
   buildSignedParams,
   encodeParams,
 } from '../../src/provider/dyplsapi/dyplsapi-request.builder.js';
-import { sign } from '../../src/provider/protocol/signature.js';
+import { sign } from '../../src/protocol/signature.js';
 
 describe('request builder', () => {
   const built = buildSignedParams({

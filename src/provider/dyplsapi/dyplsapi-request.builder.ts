@@ -1,4 +1,4 @@
-import { formatTimestamp, percentEncode, sign } from '../protocol/signature.js';
+import { formatTimestamp, percentEncode, sign } from '../../protocol/signature.js';
 import { DYPLSAPI_VERSION, type DyplsapiAction } from './dyplsapi-actions.js';
 
 export type HttpMethod = 'GET' | 'POST';

@@ -1,5 +1,5 @@
 import type { OnModuleDestroy } from '@nestjs/common';
-import { formatProviderDate } from '../protocol/provider-dates.js';
+import { formatProviderDate } from '../../protocol/provider-dates.js';
 import type { ProviderCallObserver } from '../provider-call.observer.js';
 import type {
   BindAxbInput,

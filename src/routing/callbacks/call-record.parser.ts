@@ -1,4 +1,4 @@
-import { parseProviderDate } from '../../provider/protocol/provider-dates.js';
+import { parseProviderDate } from '../../protocol/provider-dates.js';
 
 /** One SecretReport record, typed; `raw` keeps the record as pushed. */
 export interface CallRecordInput {

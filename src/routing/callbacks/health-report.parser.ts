@@ -1,4 +1,4 @@
-import { parseProviderDate } from '../../provider/protocol/provider-dates.js';
+import { parseProviderDate } from '../../protocol/provider-dates.js';
 
 /** One SecretExceptionPhoneReport: X went abnormal (noStatus 0) or recovered (1). */
 export interface HealthReport {

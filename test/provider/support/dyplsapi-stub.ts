@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { sign } from '../../../src/provider/protocol/signature.js';
+import { sign } from '../../../src/protocol/signature.js';
 
 /** One request as the stub received it. */
 export interface StubRequest {
