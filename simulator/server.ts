@@ -69,7 +69,8 @@ function registerBodyParsers(app: FastifyInstance): void {
       done(new ControlError(400, 'body is not valid JSON'), undefined);
     }
   });
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Raw bytes: V3 signs the body's SHA-256 and MNS its MD5, so nothing may re-encode it.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 }
 
 /** A wildcard listen address is reached through loopback; IPv6 literals need brackets. */

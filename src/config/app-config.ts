@@ -22,6 +22,7 @@ export interface AppConfig {
     timeoutMs: number;
     connections: number;
     readRetries: number;
+    signature: 'v3' | 'rpc';
     embeddedSimulatorPort: number;
   };
   pools: { defaultPoolKey: string; defaultCity: string; maxPairsPerX: number };

@@ -70,6 +70,8 @@ export class Environment {
   @toInt() @IsInt() @Min(1) @Max(1024) PROVIDER_CONNECTIONS: number = 32;
   @toInt() @IsInt() @Min(0) @Max(10) PROVIDER_READ_RETRIES: number = 2;
   @toInt() @IsInt() @Min(0) @Max(65535) EMBEDDED_SIMULATOR_PORT: number = 0;
+  /** Request signature: `v3` (ACS3-HMAC-SHA256, Alibaba's current scheme) or `rpc` (HMAC-SHA1). */
+  @IsIn(['v3', 'rpc']) PROVIDER_SIGNATURE: 'v3' | 'rpc' = 'v3';
 
   @IsString() @Matches(/^[A-Za-z0-9_-]{1,64}$/) DEFAULT_POOL_KEY: string = 'FC100000000000001';
   @IsString() @MaxLength(32) DEFAULT_CITY: string = '杭州';

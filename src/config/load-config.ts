@@ -68,6 +68,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: env.PROVIDER_TIMEOUT_MS,
       connections: env.PROVIDER_CONNECTIONS,
       readRetries: env.PROVIDER_READ_RETRIES,
+      signature: env.PROVIDER_SIGNATURE,
       embeddedSimulatorPort: env.EMBEDDED_SIMULATOR_PORT,
     },
     pools: {
