@@ -3,6 +3,8 @@ import { registerCallbackRoutes } from './control/callback-routes.js';
 import { ControlError } from './control/body.js';
 import { registerFaultRoutes } from './control/fault-routes.js';
 import { registerInspectionRoutes } from './control/inspection-routes.js';
+import { registerMnsControlRoutes } from './control/mns-routes.js';
+import { MNS_PREFIX, registerMnsRoutes } from './mns/mns-route.js';
 import { registerDyplsapiRoute } from './http/dyplsapi-route.js';
 import { resolveOptions, type RunningSimulator, type SimulatorOptions } from './options.js';
 import { SimulatorState } from './state/simulator-state.js';
@@ -10,8 +12,8 @@ import { SimulatorState } from './state/simulator-state.js';
 export type { RunningSimulator, SimulatorOptions } from './options.js';
 
 /**
- * Starts a Dyplsapi-compatible server: the Dyplsapi endpoint at the root path and the control API
- * under /_sim on the same port.
+ * Starts a Dyplsapi-compatible server: the Dyplsapi (and Dybaseapi) endpoint at the root path, the
+ * MNS queue API under /mns and the control API under /_sim, all on one port.
  */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const state = new SimulatorState(resolveOptions(options));
@@ -32,6 +34,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   registerInspectionRoutes(app, state);
   registerFaultRoutes(app, state);
   registerCallbackRoutes(app, state);
+  registerMnsRoutes(app, state, closing.signal);
+  registerMnsControlRoutes(app, state);
 
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
@@ -43,9 +47,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   return {
     url: `${base}/`,
     controlUrl: `${base}/_sim`,
+    mnsEndpoint: `${base}${MNS_PREFIX}`,
+    accountUid: state.options.accountUid,
     close: () => {
       closed ??= (async () => {
         closing.abort();
+        state.alicom.wakeAll();
         state.pusher.cancelAll();
         await app.close();
       })();
