@@ -14,6 +14,7 @@ import { InventoryModule } from './inventory/inventory.module.js';
 import { PrismaModule } from './prisma/prisma.module.js';
 import { ProviderModule } from './provider/provider.module.js';
 import { RoutingModule } from './routing/routing.module.js';
+import { ProviderCallbacksModule } from './routing/callbacks/provider-callbacks.module.js';
 import { RuntimeResources, type StopFn } from './runtime/runtime-resources.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
 
@@ -45,6 +46,7 @@ export class AppModule {
         InventoryModule,
         BindingsModule,
         RoutingModule,
+        ProviderCallbacksModule,
         SchedulerModule,
         ...(options.extraModules ?? []),
       ],

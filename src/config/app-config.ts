@@ -48,6 +48,26 @@ export interface AppConfig {
     rateLimitPerSecond: number;
     rateLimitBurst: number;
   };
+  callbacks: { bodyLimitBytes: number };
+  /** The MNS message consumer (src/messages). */
+  messages: {
+    /** Undefined: the consumer is off. */
+    accountUid?: string;
+    types: Array<
+      | 'SecretExceptionPhoneReport'
+      | 'SecretReport'
+      | 'SecretRecording'
+      | 'SecretStartReport'
+      | 'SecretRingReport'
+      | 'SecretPickUpReport'
+    >;
+    mnsEndpoint: string;
+    dybaseapiEndpoint: string;
+    waitSeconds: number;
+    maxAttempts: number;
+    consumersPerType: number;
+    tokenRefreshMs: number;
+  };
   scheduler: {
     /** Resolved: SCHEDULER_ENABLED, or on unless NODE_ENV=test. */
     enabled: boolean;

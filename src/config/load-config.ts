@@ -97,6 +97,21 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
       rateLimitBurst: env.RATE_LIMIT_BURST,
     },
+    callbacks: { bodyLimitBytes: env.CALLBACK_BODY_LIMIT_BYTES },
+    messages: {
+      accountUid: env.MNS_ACCOUNT_UID,
+      types: [
+        ...new Set(
+          env.MNS_MESSAGE_TYPES.split(',').filter(Boolean) as AppConfig['messages']['types'],
+        ),
+      ],
+      mnsEndpoint: env.MNS_ENDPOINT,
+      dybaseapiEndpoint: env.DYBASEAPI_ENDPOINT,
+      waitSeconds: env.MNS_WAIT_SECONDS,
+      maxAttempts: env.MNS_MAX_ATTEMPTS,
+      consumersPerType: env.MNS_CONSUMERS_PER_TYPE,
+      tokenRefreshMs: env.MNS_TOKEN_REFRESH_SECONDS * 1000,
+    },
     scheduler: {
       enabled:
         env.SCHEDULER_ENABLED === 'auto'
