@@ -14,6 +14,7 @@ import { InventoryModule } from './inventory/inventory.module.js';
 import { PrismaModule } from './prisma/prisma.module.js';
 import { ProviderModule } from './provider/provider.module.js';
 import { RoutingModule } from './routing/routing.module.js';
+import { MessagesModule } from './messages/messages.module.js';
 import { ProviderCallbacksModule } from './routing/callbacks/provider-callbacks.module.js';
 import { RuntimeResources, type StopFn } from './runtime/runtime-resources.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
@@ -47,6 +48,7 @@ export class AppModule {
         BindingsModule,
         RoutingModule,
         ProviderCallbacksModule,
+        MessagesModule,
         SchedulerModule,
         ...(options.extraModules ?? []),
       ],

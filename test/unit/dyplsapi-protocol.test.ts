@@ -5,7 +5,8 @@ import {
   toSecretNoRemain,
   toSubscriptionDetail,
 } from '../../src/provider/dyplsapi/dyplsapi-dto.mapper.js';
-import { quoteLargeIntegers, readEnvelope } from '../../src/provider/dyplsapi/dyplsapi-envelope.js';
+import { quoteLargeIntegers } from '../../src/protocol/json-big-integers.js';
+import { readEnvelope } from '../../src/provider/dyplsapi/dyplsapi-envelope.js';
 import {
   buildSignedParams,
   encodeParams,

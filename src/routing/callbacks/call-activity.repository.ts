@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventKind } from '../../bindings/binding-states.js';
 import { PrismaService } from '../../prisma/prisma.service.js';
 import { BINDING_OF_REPORT } from './binding-of-report.sql.js';
+import { MARK_RECORDED } from './call-records.repository.js';
 import type { CallProgressInput } from './call-progress.parser.js';
 import type { CallRecordingInput } from './call-recording.parser.js';
 
@@ -23,7 +24,7 @@ WITH input AS (
 )
 SELECT count(*)::int AS stored FROM inserted`;
 
-/** Kept whatever the order; the call record, if already stored, is marked at once. */
+/** Kept whatever the order; the call record is marked after the commit (MARK_RECORDED). */
 const STORE_RECORDINGS = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
@@ -33,11 +34,8 @@ WITH input AS (
   SELECT call_id, sub_id, pool_key, out_id, call_time, $2 FROM input
   ON CONFLICT (call_id) DO NOTHING
   RETURNING call_id
-), marked AS (
-  UPDATE call_records c SET recording_ready_at = $2
-    FROM inserted i WHERE c.call_id = i.call_id AND c.recording_ready_at IS NULL
 )
-SELECT count(*)::int AS stored FROM inserted`;
+SELECT call_id AS "callId" FROM inserted`;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -74,10 +72,13 @@ export class CallActivityRepository {
       out_id: r.outId,
       call_time: iso(r.callTime),
     }));
-    const result = await this.prisma.pgPool.query<{ stored: number }>(STORE_RECORDINGS, [
+    const result = await this.prisma.pgPool.query<{ callId: string }>(STORE_RECORDINGS, [
       JSON.stringify(rows),
       receivedAt,
     ]);
-    return result.rows[0]?.stored ?? 0;
+    if (result.rows.length > 0) {
+      await this.prisma.pgPool.query(MARK_RECORDED, [result.rows.map((r) => r.callId)]);
+    }
+    return result.rows.length;
   }
 }

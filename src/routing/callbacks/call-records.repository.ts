@@ -13,8 +13,7 @@ export interface StoredCall {
 /**
  * One statement per batch: link each record to its binding, insert the records that are new
  * (call_id is unique: a redelivery or a concurrent delivery inserts nothing), and write a
- * `call_recorded` event for each new linked record, in the same transaction. A recording that
- * was announced before its record marks it at once.
+ * `call_recorded` event for each new linked record, in the same transaction.
  */
 const STORE = `
 WITH input AS (
@@ -40,7 +39,7 @@ WITH input AS (
          l.call_time, l.call_out_time, l.ring_time, l.free_ring_time, l.start_time,
          l.release_time, l.release_dir, l.release_cause, l.unconnected_cause, l.sms_number,
          l.control_type, l.control_msg, l.record_url, l.ring_record_url, $2, l.raw,
-         (SELECT c.received_at FROM call_recordings c WHERE c.call_id = l.call_id)
+         NULL
     FROM linked l
   ON CONFLICT (call_id) DO NOTHING
   RETURNING call_id, binding_id
@@ -51,6 +50,16 @@ WITH input AS (
    WHERE i.binding_id IS NOT NULL
 )
 SELECT call_id AS "callId", binding_id AS "bindingId" FROM inserted`;
+
+/**
+ * Recordings and records travel in separate queues and may be stored at the same moment. Each
+ * side marks the record after its own commit, so whichever commits last sees the other: the
+ * record is marked whatever the order (see CallActivityRepository.storeRecordings).
+ */
+export const MARK_RECORDED = `
+UPDATE call_records c SET recording_ready_at = r.received_at
+  FROM call_recordings r
+ WHERE c.call_id = r.call_id AND c.call_id = ANY($1::text[]) AND c.recording_ready_at IS NULL`;
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -108,6 +117,9 @@ export class CallRecordsRepository {
       JSON.stringify(rows),
       receivedAt,
     ]);
+    if (result.rows.length > 0) {
+      await this.prisma.pgPool.query(MARK_RECORDED, [result.rows.map((r) => r.callId)]);
+    }
     return result.rows;
   }
 }

@@ -31,6 +31,6 @@ import { ReportDeadLetters } from './report-dead-letters.js';
     DeadLettersRepository,
     ReportDeadLetters,
   ],
-  exports: [ProviderReportsService],
+  exports: [ProviderReportsService, ReportDeadLetters],
 })
 export class ProviderCallbacksModule {}
