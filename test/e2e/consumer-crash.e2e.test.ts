@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/common/project-root.js';
+import { freePort } from '../support/free-port.js';
 import { createMigratedDatabase } from '../support/scratch-database.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { TEST_AUTH_ENV } from '../support/test-keys.js';
@@ -24,17 +24,6 @@ let db: { url: string; drop: () => Promise<void> };
 let sql: pg.Client;
 const children: ChildProcess[] = [];
 const logs: Array<() => string> = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The built service as a process, consuming SecretReport from the simulator's queue. */
 async function startConsumer(): Promise<ChildProcess> {

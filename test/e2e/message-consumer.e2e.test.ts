@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
+import { withFailingCallInsert } from '../support/db-faults.js';
 import { http, startTestApp } from '../support/test-app.js';
 import { until } from '../support/until.js';
 import { startRoutingFixture, type BindingDetail, type RoutingFixture } from './routing-fixture.js';
@@ -157,36 +158,28 @@ describe('messages that cannot be handled', () => {
 
   it('leaves a failing message for redelivery, then dead-letters it on the last attempt', async () => {
     await f.sim.control('POST', '/mns/queues/SecretReport', { visibilityTimeoutMs: 200 });
-    await prisma.$executeRawUnsafe(`
-      CREATE OR REPLACE FUNCTION fail_poison() RETURNS trigger AS $$
-      BEGIN
-        IF NEW.call_id = 'poison-1' THEN
-          RAISE EXCEPTION 'unavailable for the test' USING ERRCODE = '57P03';
-        END IF;
-        RETURN NEW;
-      END $$ LANGUAGE plpgsql`);
-    await prisma.$executeRawUnsafe(
-      'CREATE TRIGGER fail_poison BEFORE INSERT ON call_records FOR EACH ROW EXECUTE FUNCTION fail_poison()',
-    );
     try {
-      const failedBefore = await metric('axb_mns_messages_failed_total', 'SecretReport');
-      const { messageId } = await f.sim.control<{ messageId: string }>(
-        'POST',
-        '/mns/queues/SecretReport/messages',
-        { body: { call_id: 'poison-1' } },
-      );
-      const [letter] = await until(
-        () => prisma.deadLetter.findMany({ where: { messageId } }),
-        (rows) => rows.length === 1,
-        'the poison message dead-lettered',
-      );
-      expect(letter).toMatchObject({ source: 'queue', attempts: 3 });
-      expect(letter!.reason).toMatch(/^failed 3 deliveries: .*unavailable for the test/);
-      await drained();
-      expect(await metric('axb_mns_messages_failed_total', 'SecretReport')).toBe(failedBefore + 3);
-      expect(await prisma.callRecord.count({ where: { callId: 'poison-1' } })).toBe(0);
+      await withFailingCallInsert(prisma, 'poison-1', '57P03', async () => {
+        const failedBefore = await metric('axb_mns_messages_failed_total', 'SecretReport');
+        const { messageId } = await f.sim.control<{ messageId: string }>(
+          'POST',
+          '/mns/queues/SecretReport/messages',
+          { body: { call_id: 'poison-1' } },
+        );
+        const [letter] = await until(
+          () => prisma.deadLetter.findMany({ where: { messageId } }),
+          (rows) => rows.length === 1,
+          'the poison message dead-lettered',
+        );
+        expect(letter).toMatchObject({ source: 'queue', attempts: 3 });
+        expect(letter!.reason).toMatch(/^failed 3 deliveries: .*failing for the test/);
+        await drained();
+        expect(await metric('axb_mns_messages_failed_total', 'SecretReport')).toBe(
+          failedBefore + 3,
+        );
+        expect(await prisma.callRecord.count({ where: { callId: 'poison-1' } })).toBe(0);
+      });
     } finally {
-      await prisma.$executeRawUnsafe('DROP TRIGGER fail_poison ON call_records');
       await f.sim.control('POST', '/mns/queues/SecretReport', { visibilityTimeoutMs: 60_000 });
     }
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatProviderDate } from '../../src/protocol/provider-dates.js';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
+import { withFailingCallInsert } from '../support/db-faults.js';
 import { http } from '../support/test-app.js';
 import { startRoutingFixture, type RoutingFixture } from './routing-fixture.js';
 
@@ -122,18 +123,7 @@ describe('a malformed record does not fail the push', () => {
   it('a database refusal of one record dead-letters that record only', async () => {
     const refused = record();
     // A real database fault for one call_id: data errors (class 22) refuse the record.
-    await prisma.$executeRawUnsafe(`
-      CREATE OR REPLACE FUNCTION refuse_one() RETURNS trigger AS $$
-      BEGIN
-        IF NEW.call_id = '${refused.call_id}' THEN
-          RAISE EXCEPTION 'refused for the test' USING ERRCODE = '22023';
-        END IF;
-        RETURN NEW;
-      END $$ LANGUAGE plpgsql`);
-    await prisma.$executeRawUnsafe(
-      `CREATE TRIGGER refuse_one BEFORE INSERT ON call_records FOR EACH ROW EXECUTE FUNCTION refuse_one()`,
-    );
-    try {
+    await withFailingCallInsert(prisma, refused.call_id, '22023', async () => {
       const since = new Date(Date.now() - 1);
       const ok1 = record();
       const ok2 = record();
@@ -146,26 +136,15 @@ describe('a malformed record does not fail the push', () => {
       expect(dead.map((d) => d.reason)).toEqual([
         expect.stringMatching(/database refused the record \(22023\)/),
       ]);
-    } finally {
-      await prisma.$executeRawUnsafe('DROP TRIGGER refuse_one ON call_records');
-    }
+    });
   });
 
   it('a database failure that is not the data answers 500, and the redelivery stores it once', async () => {
     const r1 = record();
-    await prisma.$executeRawUnsafe(`
-      CREATE OR REPLACE FUNCTION fail_all() RETURNS trigger AS $$
-      BEGIN RAISE EXCEPTION 'unavailable for the test' USING ERRCODE = '57P03'; END
-      $$ LANGUAGE plpgsql`);
-    await prisma.$executeRawUnsafe(
-      `CREATE TRIGGER fail_all BEFORE INSERT ON call_records FOR EACH ROW EXECUTE FUNCTION fail_all()`,
-    );
-    try {
+    await withFailingCallInsert(prisma, null, '57P03', async () => {
       const res = await http('POST', `${f.t.url}/v1/callbacks/call-records`, [r1]);
       expect(res.status).toBe(500);
-    } finally {
-      await prisma.$executeRawUnsafe('DROP TRIGGER fail_all ON call_records');
-    }
+    });
     for (let i = 0; i < 2; i += 1) {
       expect((await http('POST', `${f.t.url}/v1/callbacks/call-records`, [r1])).body).toEqual(ACK);
     }
