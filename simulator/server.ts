@@ -5,6 +5,7 @@ import { registerFaultRoutes } from './control/fault-routes.js';
 import { registerInspectionRoutes } from './control/inspection-routes.js';
 import { registerMnsControlRoutes } from './control/mns-routes.js';
 import { MNS_PREFIX, registerMnsRoutes } from './mns/mns-route.js';
+import { stringifyWithBigIntegers } from '../src/protocol/json-big-integers.js';
 import { registerDyplsapiRoute } from './http/dyplsapi-route.js';
 import { resolveOptions, type RunningSimulator, type SimulatorOptions } from './options.js';
 import { SimulatorState } from './state/simulator-state.js';
@@ -21,6 +22,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   // forceCloseConnections: close() must not wait for clients' idle keep-alive sockets.
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
   registerBodyParsers(app);
+  // Reports carry BigInt ids (sub_id beyond 2^53); control answers show them as JSON integers.
+  app.setReplySerializer((payload) => stringifyWithBigIntegers(payload));
 
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof ControlError) {

@@ -3,6 +3,7 @@ import {
   MESSAGE_TYPES,
   type MessageType,
 } from '../../src/protocol/alicom-messages.js';
+import { stringifyWithBigIntegers } from '../../src/protocol/json-big-integers.js';
 import { MessageQueue } from './message-queue.js';
 
 /** The account's Alicom queues, one per message type, and what the simulator publishes to them. */
@@ -33,7 +34,7 @@ export class AlicomQueues {
 
   /** One message per record: its JSON is the message body, as Alibaba delivers them. */
   publish(type: MessageType, record: unknown, now = Date.now()): void {
-    this.byType(type).send(JSON.stringify(record), now);
+    this.byType(type).send(stringifyWithBigIntegers(record), now);
   }
 
   wakeAll(): void {

@@ -65,7 +65,8 @@ function callParties(
 ) {
   return {
     call_id: t.callId,
-    sub_id: Number(binding.subsId),
+    // A JSON number, exact even beyond 2^53 (BigInt, written by stringifyWithBigIntegers).
+    sub_id: BigInt(binding.subsId),
     pool_key: binding.poolKey,
     phone_no: binding.phoneNoA,
     secret_no: binding.secretNo,
@@ -139,7 +140,7 @@ export function buildProgressReports(
 export function buildRecordingReport(binding: Binding, t: CallTimeline): Record<string, unknown> {
   return {
     pool_key: binding.poolKey,
-    sub_id: Number(binding.subsId),
+    sub_id: BigInt(binding.subsId),
     call_id: t.callId,
     call_time: t.callAt,
     out_id: binding.outId ?? '',

@@ -48,3 +48,15 @@ export function quoteLargeIntegers(text: string): string {
   }
   return out;
 }
+
+const BIG = '\u0000big:';
+
+/**
+ * JSON.stringify that writes BigInt values as plain JSON integers (Alibaba sends ids such as
+ * sub_id as numbers even beyond 2^53; JSON.stringify alone throws on a BigInt).
+ */
+export function stringifyWithBigIntegers(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'bigint' ? `${BIG}${v.toString()}` : v,
+  ).replace(/"\\u0000big:(-?\d+)"/g, '$1');
+}

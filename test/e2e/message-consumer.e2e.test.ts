@@ -117,6 +117,18 @@ describe('calls through the queues', () => {
     expect(await prisma.callRecord.count({ where: { callId } })).toBe(1);
   });
 
+  it('links a record by a sub_id beyond 2^53, every digit kept', async () => {
+    const b = await f.bind();
+    // Alibaba's SubsIds can exceed 2^53; give this binding one (a double would round it).
+    const big = '12345678901234567891';
+    await prisma.binding.update({ where: { id: b.id }, data: { subsId: big } });
+    await f.sim.control('POST', '/mns/queues/SecretReport/messages', {
+      body: `{"call_id":"big-sub-1","sub_id":${big},"out_id":"not-this-order"}`,
+    });
+    await detailOf(b.id, (d) => d.calls.some((c) => c.callId === 'big-sub-1'), 'linked by sub_id');
+    await drained();
+  });
+
   it('an intercepted call is stored as such', async () => {
     const b = await f.bind();
     await f.sim.control('POST', '/calls', { subsId: b.subsId, caller: 'A', intercepted: true });
