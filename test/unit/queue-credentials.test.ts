@@ -29,7 +29,7 @@ describe('QueueCredentials', () => {
   const signal = new AbortController().signal;
 
   it('asks once per queue, shares one request between concurrent pollers', async () => {
-    let t = 0;
+    const t = 0;
     const { client, asked } = tokens(() => t, 3_600_000);
     const credentials = new QueueCredentials(client, '42', 120_000, () => t);
     const [a, b] = await Promise.all([
