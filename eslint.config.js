@@ -36,4 +36,31 @@ export default tseslint.config(
     ],
     rules: { 'no-restricted-properties': 'off' },
   },
+  {
+    // The simulator is a separate program: it shares only the protocol leaf with the service.
+    files: ['simulator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+src/(?!protocol/)',
+              message: 'The simulator may import only src/protocol from the service.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // src/protocol is the leaf both sides build on: it imports nothing of the project.
+    files: ['src/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./', message: 'src/protocol imports nothing above it.' }] },
+      ],
+    },
+  },
 );

@@ -57,6 +57,8 @@ export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env): Simul
     ownedPerCity: integer('SIMULATOR_OWNED_PER_CITY', 5, 0, 100_000),
     callRecordUrl: url('SIMULATOR_CALL_RECORD_URL'),
     healthReportUrl: url('SIMULATOR_HEALTH_REPORT_URL'),
+    accountUid: text('SIMULATOR_ACCOUNT_UID', '1000000000000001'),
+    mnsVisibilityTimeoutMs: integer('SIMULATOR_MNS_VISIBILITY_TIMEOUT_MS', 30_000, 1, 43_200_000),
     logger: text('SIMULATOR_LOG', 'false') === 'true',
   };
 }

@@ -25,6 +25,12 @@ export interface SimulatorOptions {
   callbackRetryDelaysMs?: number[];
   callRecordUrl?: string;
   healthReportUrl?: string;
+  /** The account uid in the Alicom queue names (`Alicom-Queue-<uid>-<Type>`). */
+  accountUid?: string;
+  /** How long a received MNS message stays invisible before redelivery. Default 30 s (MNS's). */
+  mnsVisibilityTimeoutMs?: number;
+  /** Lifetime of the temporary credentials QueryTokenForMnsQueue hands out. Default 1 hour. */
+  mnsTokenTtlMs?: number;
   /** Fastify request logging. Default false. */
   logger?: boolean;
 }
@@ -34,6 +40,10 @@ export interface RunningSimulator {
   url: string;
   /** Base URL of the control API, e.g. http://127.0.0.1:7070/_sim */
   controlUrl: string;
+  /** The MNS endpoint for `@alicloud/mns`'s `endpoint` option, e.g. http://127.0.0.1:7070/mns */
+  mnsEndpoint: string;
+  /** The account uid of the Alicom queue names. */
+  accountUid: string;
   close(): Promise<void>;
 }
 
@@ -65,5 +75,8 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     callbackRetryDelaysMs: [...(options.callbackRetryDelaysMs ?? [60_000, 300_000, 600_000])],
     callRecordUrl: options.callRecordUrl,
     healthReportUrl: options.healthReportUrl,
+    accountUid: options.accountUid ?? '1000000000000001',
+    mnsVisibilityTimeoutMs: options.mnsVisibilityTimeoutMs ?? 30_000,
+    mnsTokenTtlMs: options.mnsTokenTtlMs ?? 3_600_000,
   };
 }

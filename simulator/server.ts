@@ -3,6 +3,9 @@ import { registerCallbackRoutes } from './control/callback-routes.js';
 import { ControlError } from './control/body.js';
 import { registerFaultRoutes } from './control/fault-routes.js';
 import { registerInspectionRoutes } from './control/inspection-routes.js';
+import { registerMnsControlRoutes } from './control/mns-routes.js';
+import { MNS_PREFIX, registerMnsRoutes } from './mns/mns-route.js';
+import { stringifyWithBigIntegers } from '../src/protocol/json-big-integers.js';
 import { registerDyplsapiRoute } from './http/dyplsapi-route.js';
 import { resolveOptions, type RunningSimulator, type SimulatorOptions } from './options.js';
 import { SimulatorState } from './state/simulator-state.js';
@@ -10,8 +13,8 @@ import { SimulatorState } from './state/simulator-state.js';
 export type { RunningSimulator, SimulatorOptions } from './options.js';
 
 /**
- * Starts a Dyplsapi-compatible server: the Dyplsapi endpoint at the root path and the control API
- * under /_sim on the same port.
+ * Starts a Dyplsapi-compatible server: the Dyplsapi (and Dybaseapi) endpoint at the root path, the
+ * MNS queue API under /mns and the control API under /_sim, all on one port.
  */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const state = new SimulatorState(resolveOptions(options));
@@ -19,6 +22,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   // forceCloseConnections: close() must not wait for clients' idle keep-alive sockets.
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
   registerBodyParsers(app);
+  // Reports carry BigInt ids (sub_id beyond 2^53); control answers show them as JSON integers.
+  app.setReplySerializer((payload) => stringifyWithBigIntegers(payload));
 
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof ControlError) {
@@ -32,6 +37,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   registerInspectionRoutes(app, state);
   registerFaultRoutes(app, state);
   registerCallbackRoutes(app, state);
+  registerMnsRoutes(app, state, closing.signal);
+  registerMnsControlRoutes(app, state);
 
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
@@ -43,9 +50,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   return {
     url: `${base}/`,
     controlUrl: `${base}/_sim`,
+    mnsEndpoint: `${base}${MNS_PREFIX}`,
+    accountUid: state.options.accountUid,
     close: () => {
       closed ??= (async () => {
         closing.abort();
+        state.alicom.wakeAll();
         state.pusher.cancelAll();
         await app.close();
       })();
@@ -69,7 +79,8 @@ function registerBodyParsers(app: FastifyInstance): void {
       done(new ControlError(400, 'body is not valid JSON'), undefined);
     }
   });
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Raw bytes: V3 signs the body's SHA-256 and MNS its MD5, so nothing may re-encode it.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 }
 
 /** A wildcard listen address is reached through loopback; IPv6 literals need brackets. */

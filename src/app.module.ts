@@ -11,6 +11,8 @@ import { InventoryModule } from './inventory/inventory.module.js';
 import { PrismaModule } from './prisma/prisma.module.js';
 import { ProviderModule } from './provider/provider.module.js';
 import { RoutingModule } from './routing/routing.module.js';
+import { MessagesModule } from './messages/messages.module.js';
+import { ProviderCallbacksModule } from './routing/callbacks/provider-callbacks.module.js';
 import { RuntimeResources, type StopFn } from './runtime/runtime-resources.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { ConsoleModule } from './console/console.module.js';
@@ -41,6 +43,8 @@ export class AppModule {
         InventoryModule,
         BindingsModule,
         RoutingModule,
+        ProviderCallbacksModule,
+        MessagesModule,
         SchedulerModule,
         ConsoleModule,
         OperationsModule,

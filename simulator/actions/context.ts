@@ -1,5 +1,5 @@
-import { parseProviderDate } from '../../src/provider/protocol/provider-dates.js';
-import { isSubscriberNumber } from '../../src/provider/protocol/phone-number.js';
+import { parseProviderDate } from '../../src/protocol/provider-dates.js';
+import { isSubscriberNumber } from '../../src/protocol/phone-number.js';
 import { ApiError, missingParameter } from '../http/api-error.js';
 import type { Params } from '../http/params.js';
 import type { Binding } from '../state/bindings.js';

@@ -1,5 +1,6 @@
 import { bindAxb } from './bind-axb.js';
 import type { ActionHandler } from './context.js';
+import { queryTokenForMnsQueue } from './dybaseapi.js';
 import { buySecretNo, querySecretNoRemain, releaseSecretNo } from './secret-numbers.js';
 import {
   queryCallStatus,
@@ -9,7 +10,7 @@ import {
   updateSubscription,
 } from './subscriptions.js';
 
-/** The Dyplsapi actions the simulator implements, by Action name. */
+/** The Dyplsapi (and Dybaseapi) actions the simulator implements, by Action name. */
 export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map([
   ['BindAxb', bindAxb],
   ['UnbindSubscription', unbindSubscription],
@@ -20,4 +21,6 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map([
   ['BuySecretNo', buySecretNo],
   ['ReleaseSecretNo', releaseSecretNo],
   ['QuerySecretNoRemain', querySecretNoRemain],
+  // Dybaseapi's, served on the same endpoint (same version and signatures).
+  ['QueryTokenForMnsQueue', queryTokenForMnsQueue],
 ]);

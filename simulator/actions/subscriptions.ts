@@ -1,4 +1,4 @@
-import { formatProviderDate } from '../../src/provider/protocol/provider-dates.js';
+import { formatProviderDate } from '../../src/protocol/provider-dates.js';
 import { ApiError } from '../http/api-error.js';
 import { isLive } from '../state/bindings.js';
 import type { SimulatorState } from '../state/simulator-state.js';

@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { isLive } from '../state/bindings.js';
-import { buildCallRecord } from '../push/reports.js';
+import {
+  buildCallRecord,
+  buildProgressReports,
+  buildRecordingReport,
+  callTimeline,
+  type SimulatedCall,
+} from '../push/reports.js';
 import type { SimulatorState } from '../state/simulator-state.js';
 import {
   asBody,
@@ -35,13 +41,24 @@ export function registerCallbackRoutes(app: FastifyInstance, state: SimulatorSta
     if (!isLive(binding, state.clock.now())) {
       throw new ControlError(409, `binding ${subsId} is not live: no call can connect through it`);
     }
-    const record = buildCallRecord(state, binding, {
+    const call: SimulatedCall = {
       caller: oneOf(body, 'caller', ['A', 'B']),
       durationSeconds: optionalInteger(body, 'durationSeconds', 0),
       releaseCause: optionalInteger(body, 'releaseCause', 0),
       record: optionalBoolean(body, 'record'),
-    });
+      intercepted: optionalBoolean(body, 'intercepted'),
+    };
+    const timeline = callTimeline(state, binding, call);
+    const record = buildCallRecord(state, binding, call, timeline);
     const copies = optionalBoolean(body, 'duplicate') ? 2 : 1;
+    // The message queues get everything the call produced, in the order it happened.
+    for (const progress of buildProgressReports(state, binding, call, timeline)) {
+      state.alicom.publish(progress.type, progress.record);
+    }
+    for (let i = 0; i < copies; i += 1) state.alicom.publish('SecretReport', record);
+    if (timeline.recorded) {
+      state.alicom.publish('SecretRecording', buildRecordingReport(binding, timeline));
+    }
     const url = state.callbacks.callRecordUrl;
     const deliveryIds: number[] = [];
     for (let i = 0; i < copies && url; i += 1) {

@@ -46,6 +46,8 @@ export function registerFaultRoutes(app: FastifyInstance, state: SimulatorState)
     const health = oneOf(asBody(request.body), 'status', ['abnormal', 'normal']);
     state.setHealth(number, health);
     const report = buildHealthReport(state, number.secretNo, number.poolKey, health);
+    // Alibaba delivers number health only through the message queue; the push is the simulator's.
+    state.alicom.publish('SecretExceptionPhoneReport', report);
     const url = state.callbacks.healthReportUrl;
     const delivery = url ? state.pusher.push('healthReport', url, [report]) : null;
     return { secretNo: number.secretNo, health, report, deliveryId: delivery?.id ?? null };

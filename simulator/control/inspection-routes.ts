@@ -1,8 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  formatProviderDate,
-  parseProviderDate,
-} from '../../src/provider/protocol/provider-dates.js';
+import { formatProviderDate, parseProviderDate } from '../../src/protocol/provider-dates.js';
 import { isLive } from '../state/bindings.js';
 import type { SimulatorState } from '../state/simulator-state.js';
 import { asBody, ControlError, optionalInteger } from './body.js';

@@ -1,4 +1,4 @@
-import { DYPLSAPI_CODE_MESSAGES } from '../../src/provider/protocol/error-codes.js';
+import { DYPLSAPI_CODE_MESSAGES } from '../../src/protocol/error-codes.js';
 
 /** A non-OK answer: the Code, its Message and the HTTP status Alibaba sends with it. */
 export class ApiError extends Error {

@@ -6,12 +6,13 @@ import type { SimulatorState } from '../state/simulator-state.js';
 import { ApiError } from './api-error.js';
 import { authenticate } from './authenticate.js';
 import { NonceCache } from './nonce-cache.js';
-import { collectParams } from './params.js';
+import { incomingCall } from './params.js';
 
 const KNOWN_ACTIONS: ReadonlySet<string> = new Set(ACTIONS.keys());
 
 /**
- * The Dyplsapi endpoint: GET or form POST to the root path. Authenticates, applies injected faults,
+ * The Dyplsapi endpoint: GET or form POST to the root path, signed with V3 (ACS3-HMAC-SHA256)
+ * or the HMAC-SHA1 RPC scheme. Authenticates, applies injected faults,
  * runs the action and answers with Alibaba's JSON envelope `{RequestId, Code, Message, ...DTO}`.
  * `closing` aborts injected latency so the server can close without waiting it out.
  */
@@ -28,10 +29,11 @@ export function registerDyplsapiRoute(
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const params = collectParams(request);
-    const action = params.Action ?? '';
+    const call = incomingCall(request);
+    let action = call.params.Action ?? String(call.headers['x-acs-action'] ?? '');
+    let params = call.params;
     try {
-      authenticate(request.method, params, KNOWN_ACTIONS, credentials, nonces);
+      ({ action, params } = authenticate(call, KNOWN_ACTIONS, credentials, nonces));
     } catch (error) {
       return sendError(reply, state, action, error);
     }

@@ -1,3 +1,5 @@
+import { stringifyWithBigIntegers } from '../../src/protocol/json-big-integers.js';
+
 /**
  * Pushes JSON arrays to the account's callback URLs the way Alibaba does: an HTTP POST that counts
  * as delivered only on a 2xx answer whose JSON body has `code` 0; anything else (other status, other
@@ -94,7 +96,7 @@ async function post(
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json;charset=utf-8' },
-      body: JSON.stringify(payload),
+      body: stringifyWithBigIntegers(payload),
       signal: AbortSignal.any([cancelled, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)]),
     });
     const text = await response.text();

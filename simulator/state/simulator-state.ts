@@ -1,3 +1,5 @@
+import { AlicomQueues } from '../mns/alicom-queues.js';
+import { TokenBook } from '../mns/token-book.js';
 import type { ResolvedOptions } from '../options.js';
 import { Pusher } from '../push/pusher.js';
 import { BindingStore } from './bindings.js';
@@ -25,12 +27,17 @@ export class SimulatorState {
   stock!: NumberStock;
   bindings!: BindingStore;
   callbacks!: CallbackTargets;
+  /** The account's MNS queues, one per Dyplsapi message type. */
+  alicom!: AlicomQueues;
+  /** Temporary MNS credentials from QueryTokenForMnsQueue. */
+  readonly tokens: TokenBook;
   queryCallStatusAllowed = true;
   private callSerial = 0;
   private recordSerial = 0;
 
   constructor(readonly options: ResolvedOptions) {
     this.pusher = new Pusher(options.callbackRetryDelaysMs);
+    this.tokens = new TokenBook(options.mnsTokenTtlMs);
     this.reset();
   }
 
@@ -39,6 +46,9 @@ export class SimulatorState {
     this.stats.clear();
     this.faults.clear();
     this.pusher.cancelAll();
+    this.alicom?.wakeAll();
+    this.alicom = new AlicomQueues(this.options.accountUid, this.options.mnsVisibilityTimeoutMs);
+    this.tokens.clear();
     this.random = new SeededRandom(this.options.seed);
     this.stock = new NumberStock(this.options.cities, this.options.stockPerCity);
     this.stock.assignInitialOwnership(this.options.poolKeys, this.options.ownedPerCity);

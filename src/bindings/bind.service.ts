@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/clock/clock.js';
 import { ConflictError, DomainError, NotFoundError } from '../common/errors/domain-error.js';
-import { providerFailure } from '../common/errors/provider-failure.js';
+import { providerFailure } from '../provider/provider-failure.js';
 import { maskPhone } from '../common/privacy/mask-phone.js';
 import type { Binding } from '../generated/prisma/client.js';
 import { NumberCandidatesRepository } from '../inventory/number-candidates.repository.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import { ConflictError, NotFoundError } from '../common/errors/domain-error.js';
-import { providerFailure } from '../common/errors/provider-failure.js';
+import { providerFailure } from '../provider/provider-failure.js';
 import { maskPhone } from '../common/privacy/mask-phone.js';
 import type { Binding } from '../generated/prisma/client.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';

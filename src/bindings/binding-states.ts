@@ -27,5 +27,6 @@ export const EventKind = {
   reconciled: 'reconciled',
   routed: 'routed',
   callRecorded: 'call_recorded',
+  callProgress: 'call_progress',
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];

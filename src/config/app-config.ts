@@ -35,6 +35,7 @@ export interface AppConfig {
     timeoutMs: number;
     connections: number;
     readRetries: number;
+    signature: 'v3' | 'rpc';
     embeddedSimulatorPort: number;
   };
   pools: { defaultPoolKey: string; defaultCity: string; maxPairsPerX: number };
@@ -64,6 +65,26 @@ export interface AppConfig {
     sessionIdleSeconds: number;
     sessionMaxSeconds: number;
     cookieSecure: 'auto' | 'always' | 'never';
+  };
+  callbacks: { bodyLimitBytes: number };
+  /** The MNS message consumer (src/messages). */
+  messages: {
+    /** Undefined: the consumer is off. */
+    accountUid?: string;
+    types: Array<
+      | 'SecretExceptionPhoneReport'
+      | 'SecretReport'
+      | 'SecretRecording'
+      | 'SecretStartReport'
+      | 'SecretRingReport'
+      | 'SecretPickUpReport'
+    >;
+    mnsEndpoint: string;
+    dybaseapiEndpoint: string;
+    waitSeconds: number;
+    maxAttempts: number;
+    consumersPerType: number;
+    tokenRefreshMs: number;
   };
   scheduler: {
     /** Resolved: SCHEDULER_ENABLED, or on unless NODE_ENV=test. */

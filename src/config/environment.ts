@@ -35,6 +35,18 @@ const API_KEYS_PATTERN = new RegExp(`^(${KEY_ENTRY}(,${KEY_ENTRY})*)?$`);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 
+/** The message types the consumer understands (SecretAsrReport is not used). */
+export const CONSUMED_TYPES = [
+  'SecretExceptionPhoneReport',
+  'SecretReport',
+  'SecretRecording',
+  'SecretStartReport',
+  'SecretRingReport',
+  'SecretPickUpReport',
+] as const;
+const TYPE = `(${CONSUMED_TYPES.join('|')})`;
+const MESSAGE_TYPES_PATTERN = new RegExp(`^(${TYPE}(,${TYPE})*)?$`);
+
 /**
  * Every setting the service reads, validated once at start-up. Each property is one environment
  * variable; `.env.example` documents them all with the same defaults.
@@ -92,6 +104,8 @@ export class Environment {
   @toInt() @IsInt() @Min(1) @Max(1024) PROVIDER_CONNECTIONS: number = 32;
   @toInt() @IsInt() @Min(0) @Max(10) PROVIDER_READ_RETRIES: number = 2;
   @toInt() @IsInt() @Min(0) @Max(65535) EMBEDDED_SIMULATOR_PORT: number = 0;
+  /** Request signature: `v3` (ACS3-HMAC-SHA256, Alibaba's current scheme) or `rpc` (HMAC-SHA1). */
+  @IsIn(['v3', 'rpc']) PROVIDER_SIGNATURE: 'v3' | 'rpc' = 'v3';
 
   @IsString() @Matches(/^[A-Za-z0-9_-]{1,64}$/) DEFAULT_POOL_KEY: string = 'FC100000000000001';
   @IsString() @MaxLength(32) DEFAULT_CITY: string = '杭州';
@@ -180,4 +194,34 @@ export class Environment {
    * HTTPS (directly or per `x-forwarded-proto`), so http://127.0.0.1 still works.
    */
   @IsIn(['auto', 'true', 'false']) CONSOLE_COOKIE_SECURE: 'auto' | 'true' | 'false' = 'auto';
+
+  /** Largest provider push accepted (Alibaba batches thousands of records in one POST), bytes. */
+  @toInt() @IsInt() @Min(1024) @Max(64 * 1024 * 1024) CALLBACK_BODY_LIMIT_BYTES: number =
+    8 * 1024 * 1024;
+
+  /**
+   * The account uid in the Alicom queue names (`Alicom-Queue-<uid>-<Type>`); unset, the message
+   * consumer is off (the embedded simulator sets it). Number health comes only this way.
+   */
+  @IsOptional() @IsString() @Matches(/^[0-9A-Za-z_-]{1,64}$/) MNS_ACCOUNT_UID?: string;
+  /** Message types consumed, comma-separated. */
+  @IsString()
+  @Matches(MESSAGE_TYPES_PATTERN, {
+    message: `MNS_MESSAGE_TYPES must be comma-separated types of: ${CONSUMED_TYPES.join(', ')}`,
+  })
+  MNS_MESSAGE_TYPES: string = CONSUMED_TYPES.join(',');
+  /** The Alicom queues' MNS endpoint. */
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  MNS_ENDPOINT: string = 'https://1943695596114318.mns.cn-hangzhou.aliyuncs.com';
+  /** Dybaseapi endpoint for QueryTokenForMnsQueue (temporary queue credentials). */
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false })
+  DYBASEAPI_ENDPOINT: string = 'https://dybaseapi.aliyuncs.com/';
+  /** How long one ReceiveMessage long poll waits for a message, seconds (MNS allows 1-30). */
+  @toInt() @IsInt() @Min(1) @Max(30) MNS_WAIT_SECONDS: number = 10;
+  /** Deliveries of one message before it is dead-lettered and deleted. */
+  @toInt() @IsInt() @Min(1) @Max(100) MNS_MAX_ATTEMPTS: number = 5;
+  /** Long polls per queue per instance. */
+  @toInt() @IsInt() @Min(1) @Max(16) MNS_CONSUMERS_PER_TYPE: number = 1;
+  /** Temporary credentials are renewed this long before their ExpireTime, seconds. */
+  @toInt() @IsInt() @Min(0) @Max(3600) MNS_TOKEN_REFRESH_SECONDS: number = 120;
 }

@@ -103,6 +103,7 @@ export function loadConfig(
       timeoutMs: env.PROVIDER_TIMEOUT_MS,
       connections: env.PROVIDER_CONNECTIONS,
       readRetries: env.PROVIDER_READ_RETRIES,
+      signature: env.PROVIDER_SIGNATURE,
       embeddedSimulatorPort: env.EMBEDDED_SIMULATOR_PORT,
     },
     pools: {
@@ -140,6 +141,21 @@ export function loadConfig(
       cookieSecure: ({ auto: 'auto', true: 'always', false: 'never' } as const)[
         env.CONSOLE_COOKIE_SECURE
       ],
+    },
+    callbacks: { bodyLimitBytes: env.CALLBACK_BODY_LIMIT_BYTES },
+    messages: {
+      accountUid: env.MNS_ACCOUNT_UID,
+      types: [
+        ...new Set(
+          env.MNS_MESSAGE_TYPES.split(',').filter(Boolean) as AppConfig['messages']['types'],
+        ),
+      ],
+      mnsEndpoint: env.MNS_ENDPOINT,
+      dybaseapiEndpoint: env.DYBASEAPI_ENDPOINT,
+      waitSeconds: env.MNS_WAIT_SECONDS,
+      maxAttempts: env.MNS_MAX_ATTEMPTS,
+      consumersPerType: env.MNS_CONSUMERS_PER_TYPE,
+      tokenRefreshMs: env.MNS_TOKEN_REFRESH_SECONDS * 1000,
     },
     scheduler: {
       enabled:

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/clock/clock.js';
 import { ConflictError, NotFoundError } from '../common/errors/domain-error.js';
-import { providerFailure } from '../common/errors/provider-failure.js';
+import { providerFailure } from '../provider/provider-failure.js';
 import type { Pool } from '../generated/prisma/client.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
 import { PROVIDER, type ProviderPort, type SecretNoSpec } from '../provider/provider.port.js';

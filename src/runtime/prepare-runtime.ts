@@ -9,7 +9,8 @@ const EMBEDDED_DATABASE = 'axb';
 
 /**
  * Resolves what the configuration left open before the app is built: with no DATABASE_URL an
- * embedded Postgres, with no PROVIDER_ENDPOINT the built-in simulator; then pending migrations.
+ * embedded Postgres, with no PROVIDER_ENDPOINT the built-in simulator (and the message consumer
+ * on its queues); then pending migrations.
  * Returns the configuration with both filled in, how to stop what was started, and whether the
  * simulator was (then main.ts readies the default pool, see embedded-pool.ts).
  */
@@ -43,6 +44,7 @@ export async function prepareRuntime(
     }
 
     let endpoint = config.provider.endpoint;
+    let messages = config.messages;
     if (!endpoint) {
       // Imported lazily: the simulator is a separate program, loaded only in this embedded mode.
       const { startSimulator } = await import('../../simulator/server.js');
@@ -54,6 +56,13 @@ export async function prepareRuntime(
       });
       stops.push(() => simulator.close());
       endpoint = simulator.url;
+      // Health and call records reach the service the way Alibaba delivers them: MNS queues.
+      messages = {
+        ...messages,
+        accountUid: messages.accountUid ?? simulator.accountUid,
+        mnsEndpoint: simulator.mnsEndpoint,
+        dybaseapiEndpoint: simulator.url,
+      };
       logger.warn(
         `PROVIDER_ENDPOINT is not set: started the built-in Dyplsapi simulator at ${endpoint} ` +
           `(control API ${simulator.controlUrl}). Set PROVIDER_ENDPOINT and keys for Alibaba Cloud.`,
@@ -64,6 +73,7 @@ export async function prepareRuntime(
         ...config,
         database: { ...config.database, url },
         provider: { ...config.provider, endpoint },
+        messages,
       },
       stops,
       simulatorStarted: !config.provider.endpoint,

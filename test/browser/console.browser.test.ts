@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
-import { formatProviderDate } from '../../src/provider/protocol/provider-dates.js';
+import { formatProviderDate } from '../../src/protocol/provider-dates.js';
 import { RoutedEventsWriter } from '../../src/routing/routed-events.writer.js';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import { startRoutingFixture, type RoutingFixture } from '../e2e/routing-fixture.js';

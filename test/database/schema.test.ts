@@ -85,6 +85,92 @@ describe('schema.prisma and the migrated database agree', () => {
     expect(read).toEqual({ ...binding, events: [event] });
     expect(read.events[0]!.details).toEqual({ nested: { a: [1, 2] } });
   });
+
+  it('writes and reads back the provider message models with every field', async () => {
+    const pool = await prisma.pool.create({ data: { key: unique('FC') } });
+    const binding = await prisma.binding.create({
+      data: {
+        poolKey: pool.key,
+        outId: unique('order-'),
+        phoneA: '13800000011',
+        phoneB: '13800000012',
+        expiresAt: inAnHour(),
+      },
+    });
+    const at = (s: number) => new Date(Date.UTC(2026, 10, 22, 12, 0, s));
+    const callId = `${unique('c')}${'x'.repeat(60)}`.slice(0, 100);
+    const record = await prisma.callRecord.create({
+      data: {
+        callId,
+        bindingId: binding.id,
+        subId: '1000000000000001',
+        outId: 'o',
+        poolKey: pool.key,
+        phoneNo: '13800000011',
+        peerNo: '13800000012',
+        secretNo: '17100000001',
+        callType: 4,
+        callTime: at(1),
+        startTime: at(9),
+        releaseTime: at(9),
+        releaseDir: 0,
+        releaseCause: 21,
+        recordUrl: 'https://r/1.mp3',
+        raw: { call_id: callId, city: '杭州' },
+        reportId: '1014568510001',
+        partnerKey: pool.key,
+        calledDisplayNo: '17100000001',
+        city: '杭州',
+        callOutTime: at(2),
+        ringTime: at(3),
+        freeRingTime: at(4),
+        unconnectedCause: 1,
+        smsNumber: 0,
+        controlType: 'REJECT',
+        controlMsg: '拦截',
+        ringRecordUrl: 'https://r/1-ring.mp3',
+        recordingReadyAt: at(20),
+      },
+    });
+    expect(await prisma.callRecord.findUniqueOrThrow({ where: { id: record.id } })).toEqual(record);
+
+    const recording = await prisma.callRecording.create({
+      data: { callId, subId: '1', poolKey: pool.key, outId: 'o', callTime: at(1) },
+    });
+    expect(await prisma.callRecording.findUniqueOrThrow({ where: { callId } })).toEqual(recording);
+
+    const progress = await prisma.callProgress.create({
+      data: { callId, stage: 'ringing', bindingId: binding.id, subId: '1', at: at(3) },
+    });
+    expect(
+      await prisma.binding.findUniqueOrThrow({
+        where: { id: binding.id },
+        include: { progress: true },
+      }),
+    ).toMatchObject({ progress: [progress] });
+    await expectUniqueViolation(
+      prisma.callProgress.create({ data: { callId, stage: 'ringing' } }),
+      'call_progress_call_id_stage_key',
+    );
+
+    const letter = await prisma.deadLetter.create({
+      data: {
+        source: 'queue',
+        messageType: 'SecretReport',
+        messageId: unique('m'),
+        reason: 'call_id missing',
+        payload: '{"peer_no":"138****0012","x":"\\u0000"}',
+        attempts: 5,
+      },
+    });
+    expect(await prisma.deadLetter.findUniqueOrThrow({ where: { id: letter.id } })).toEqual(letter);
+    await expectUniqueViolation(
+      prisma.deadLetter.create({
+        data: { ...letter, id: undefined, receivedAt: undefined },
+      }),
+      'dead_letters_message_id_key',
+    );
+  });
 });
 
 describe('invariants enforced by the database', () => {

@@ -92,12 +92,14 @@ async function request(
   });
 }
 const JSON_TYPE = { 'content-type': 'application/json' };
+/** Provider pushes have their own, larger body limit (CALLBACK_BODY_LIMIT_BYTES). */
+const PUSH_LIMIT = 512 * 1024;
 const hasBody = (method: string) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method);
 
 let bindingsBefore = 0;
 beforeAll(async () => {
   sim = await startTestSimulator({ poolKeys: [POOL] });
-  t = await startTestApp(sim.env);
+  t = await startTestApp({ ...sim.env, CALLBACK_BODY_LIMIT_BYTES: String(PUSH_LIMIT) });
   await http('POST', `${t.url}/v1/pools/${POOL}/numbers`, { spec: 2, city: '杭州', count: 2 });
   const fill: Record<string, string> = {
     ':id': ZERO_ID,
@@ -202,7 +204,11 @@ describe('every route', () => {
 
   it('lets provider pushes take raw strings: the policy does not refuse them, the route decides', async () => {
     const pushes = routes.filter((r) => r.rawStrings);
-    expect(pushes.length).toBe(2);
+    expect(pushes.map((r) => r.path).sort()).toEqual([
+      '/v1/callbacks/call-records',
+      '/v1/callbacks/number-health',
+      '/v1/callbacks/recordings',
+    ]);
     for (const route of pushes) {
       const res = await fetch(`${t.url}${route.path}`, {
         method: route.method,
@@ -213,7 +219,10 @@ describe('every route', () => {
         },
         body: '[{"secretNo":"\\u0000","note":"\\ud800"}]',
       });
-      const body = (await res.json()) as Answer['body'];
+      const body = (await res.json()) as Answer['body'] & { code: unknown };
+      // Each record is judged on its own (an unreadable one is dead-lettered): the push is acknowledged.
+      expect(res.status, route.path).toBe(200);
+      expect(body.code).toBe(0);
       expect(body.fields?.map((f) => f.field) ?? []).not.toContain('[0].secretNo');
       expect(body.fields?.map((f) => f.field) ?? []).not.toContain('[0].note');
     }
@@ -277,12 +286,21 @@ describe('every route', () => {
     }
   });
 
-  it('refuses a body over the limit with 413', async () => {
+  it('refuses a body over the limit with 413 (provider pushes: over their own limit)', async () => {
     const body = json({ outId: 'x'.repeat(300 * 1024) });
-    for (const route of routes.filter((r) => hasBody(r.method))) {
+    for (const route of routes.filter((r) => hasBody(r.method) && !r.rawStrings)) {
       const res = await send('body over 256 KB', route.method, route.path, body, JSON_TYPE);
       expect(res.status, `${route.method} ${route.path}`).toBe(413);
       expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
+    }
+    const push = json([{ call_id: 'x'.repeat(300 * 1024) }]);
+    const tooBig = json([{ call_id: 'x'.repeat(PUSH_LIMIT) }]);
+    for (const route of routes.filter((r) => r.rawStrings)) {
+      const res = await send('push over 256 KB', route.method, route.path, push, JSON_TYPE);
+      expect(res.status, `${route.method} ${route.path}`).toBe(200);
+      const over = await send('push over its limit', route.method, route.path, tooBig, JSON_TYPE);
+      expect(over.status, `${route.method} ${route.path}`).toBe(413);
+      expect(over.body.code).toBe('PAYLOAD_TOO_LARGE');
     }
   });
 

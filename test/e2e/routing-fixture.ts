@@ -39,6 +39,8 @@ export async function startRoutingFixture(options: {
   clock?: TestClock;
   sim?: Partial<SimulatorOptions>;
   buy?: number;
+  /** Consume the simulator's message queues (MNS) too. */
+  mns?: boolean;
 }): Promise<RoutingFixture> {
   const sim = await startTestSimulator({
     poolKeys: [options.pool],
@@ -46,7 +48,10 @@ export async function startRoutingFixture(options: {
     callbackRetryDelaysMs: [20, 40],
     ...options.sim,
   });
-  const t = await startTestApp({ ...sim.env, ...options.env }, { clock: options.clock });
+  const t = await startTestApp(
+    { ...sim.env, ...(options.mns ? sim.mnsEnv : {}), ...options.env },
+    { clock: options.clock },
+  );
   const bought = await http<{ bought: string[] }>(
     'POST',
     `${t.url}/v1/pools/${options.pool}/numbers`,

@@ -105,14 +105,19 @@ describe('DyplsapiClient over HTTP against a signature-checking stub', () => {
     expect(bound).toEqual({ subsId: '1000000000000001', phoneX: X, extension: '130' });
     const sent = stub.requests[0]!;
     expect(sent.method).toBe('POST');
+    // V3 by default: action, version, date and nonce in signed headers, no Signature parameter.
+    expect(sent).toMatchObject({ scheme: 'v3', signatureOk: true, accessKeyId: 'stub-key' });
+    expect(sent.headers).toMatchObject({
+      'x-acs-action': 'BindAxb',
+      'x-acs-version': '2017-05-25',
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(sent.headers.authorization).toMatch(
+      /^ACS3-HMAC-SHA256 Credential=stub-key,SignedHeaders=content-type;host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=[0-9a-f]{64}$/,
+    );
+    expect(sent.params.Signature).toBeUndefined();
+    expect(sent.params.Action).toBeUndefined();
     expect(sent.params).toMatchObject({
-      Action: 'BindAxb',
-      Format: 'JSON',
-      Version: '2017-05-25',
-      AccessKeyId: 'stub-key',
-      SignatureMethod: 'HMAC-SHA1',
-      SignatureVersion: '1.0',
-      RegionId: 'cn-hangzhou',
       PoolKey: POOL,
       PhoneNoA: A,
       PhoneNoB: B,
@@ -122,7 +127,7 @@ describe('DyplsapiClient over HTTP against a signature-checking stub', () => {
       OutId: 'o-1',
     });
     expect(sent.params.PhoneNoX).toBeUndefined();
-    expect(sent.params.Timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(sent.headers['x-acs-date']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
     await client.unbindSubscription({ poolKey: POOL, subsId: '1', phoneX: X });
     await client.updateSubscription({
@@ -189,7 +194,7 @@ describe('DyplsapiClient over HTTP against a signature-checking stub', () => {
     expect(byAction.QuerySecretNoRemain!.SecretNo).toBeUndefined();
 
     expect(stub.requests.every((r) => r.signatureOk)).toBe(true);
-    const nonces = new Set(stub.requests.map((r) => r.params.SignatureNonce));
+    const nonces = new Set(stub.requests.map((r) => r.nonce));
     expect(nonces.size).toBe(stub.requests.length);
   });
 
@@ -201,7 +206,30 @@ describe('DyplsapiClient over HTTP against a signature-checking stub', () => {
       contentType: 'application/json',
     });
     expect(await bind(client)).toEqual({ subsId: '12345678901234567890', phoneX: X });
-    expect(stub.requests[0]).toMatchObject({ method: 'GET', signatureOk: true });
+    expect(stub.requests[0]).toMatchObject({ method: 'GET', signatureOk: true, scheme: 'v3' });
+    expect(stub.requests[0]!.params).toMatchObject({ PoolKey: POOL, PhoneNoA: A });
+  });
+
+  it('signs with the older HMAC-SHA1 RPC scheme when configured, by GET and by POST', async () => {
+    for (const method of ['POST', 'GET'] as const) {
+      stub.reset();
+      const client = makeClient({ signature: 'rpc' }, { method });
+      await bind(client);
+      const sent = stub.requests[0]!;
+      expect(sent).toMatchObject({ method, scheme: 'rpc', signatureOk: true });
+      expect(sent.headers.authorization).toBeUndefined();
+      expect(sent.params).toMatchObject({
+        Action: 'BindAxb',
+        Format: 'JSON',
+        Version: '2017-05-25',
+        AccessKeyId: 'stub-key',
+        SignatureMethod: 'HMAC-SHA1',
+        SignatureVersion: '1.0',
+        RegionId: 'cn-hangzhou',
+        PoolKey: POOL,
+      });
+      expect(sent.params.Timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    }
   });
 
   it('turns a final Code into a ProviderCodeError with code, message and RequestId, once', async () => {
@@ -238,7 +266,7 @@ describe('DyplsapiClient over HTTP against a signature-checking stub', () => {
     expect(result.status).toBe(2);
     expect(stub.count('QueryCallStatus')).toBe(2);
     const [first, second] = stub.requests;
-    expect(first!.params.SignatureNonce).not.toBe(second!.params.SignatureNonce);
+    expect(first!.nonce).not.toBe(second!.nonce);
     expect(events.map((e) => [e.attempt, e.outcome, e.code, e.willRetry])).toEqual([
       [1, 'code-error', 'isv.FLOW_LIMIT', true],
       [2, 'ok', 'OK', false],

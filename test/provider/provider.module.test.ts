@@ -62,7 +62,7 @@ describe('ProviderModule', () => {
     expect(app.get(DyplsapiClient)).toBe(provider);
     const remain = await provider.querySecretNoRemain({ spec: 2, city: '杭州' });
     expect(remain.amount).toBe(12);
-    expect(stub.requests.at(-1)?.params.AccessKeyId).toBe('module-key');
+    expect(stub.requests.at(-1)?.accessKeyId).toBe('module-key');
     expect(events).toEqual([
       expect.objectContaining({ action: 'QuerySecretNoRemain', outcome: 'ok' }),
     ]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../simulator/server.js';
-import { formatTimestamp, sign } from '../../src/provider/protocol/signature.js';
+import { formatTimestamp, sign } from '../../src/protocol/signature.js';
 import { control, KEY_ID, KEY_SECRET, signedRequest, startTestSimulator } from './helpers.js';
 
 const remain = { Action: 'QuerySecretNoRemain', SpecId: '2', City: '杭州' };

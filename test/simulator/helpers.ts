@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
-import { formatProviderDate } from '../../src/provider/protocol/provider-dates.js';
-import { formatTimestamp, sign } from '../../src/provider/protocol/signature.js';
+import { formatProviderDate } from '../../src/protocol/provider-dates.js';
+import { formatTimestamp, sign } from '../../src/protocol/signature.js';
 import {
   startSimulator,
   type RunningSimulator,

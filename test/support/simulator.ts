@@ -13,6 +13,8 @@ export interface TestSimulator extends RunningSimulator {
   calls(action: string): Promise<number>;
   /** Settings for the service under test to use this simulator. */
   env: Record<string, string>;
+  /** Settings that also turn on the message consumer on this simulator's queues. */
+  mnsEnv: Record<string, string>;
 }
 
 /** The simulator on a random loopback port, with helpers for its control API. */
@@ -47,6 +49,12 @@ export async function startTestSimulator(
       PROVIDER_ACCESS_KEY_ID: SIM_KEY_ID,
       PROVIDER_ACCESS_KEY_SECRET: SIM_KEY_SECRET,
       DEFAULT_POOL_KEY: options.poolKeys?.[0] ?? 'FC100000000000001',
+    },
+    mnsEnv: {
+      MNS_ACCOUNT_UID: sim.accountUid,
+      MNS_ENDPOINT: sim.mnsEndpoint,
+      DYBASEAPI_ENDPOINT: sim.url,
+      MNS_WAIT_SECONDS: '5',
     },
   };
 }

@@ -5,12 +5,13 @@ import {
   toSecretNoRemain,
   toSubscriptionDetail,
 } from '../../src/provider/dyplsapi/dyplsapi-dto.mapper.js';
-import { quoteLargeIntegers, readEnvelope } from '../../src/provider/dyplsapi/dyplsapi-envelope.js';
+import { quoteLargeIntegers } from '../../src/protocol/json-big-integers.js';
+import { readEnvelope } from '../../src/provider/dyplsapi/dyplsapi-envelope.js';
 import {
   buildSignedParams,
   encodeParams,
 } from '../../src/provider/dyplsapi/dyplsapi-request.builder.js';
-import { sign } from '../../src/provider/protocol/signature.js';
+import { sign } from '../../src/protocol/signature.js';
 
 describe('request builder', () => {
   const built = buildSignedParams({

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatProviderDate,
-  parseProviderDate,
-} from '../../src/provider/protocol/provider-dates.js';
+import { formatProviderDate, parseProviderDate } from '../../src/protocol/provider-dates.js';
 
 describe('provider dates (Beijing time, UTC+8)', () => {
   it('formats an instant as Beijing wall-clock time', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sign } from '../../src/provider/protocol/signature.js';
+import { sign } from '../../src/protocol/signature.js';
 
 /**
  * Our signer against Alibaba's own: @alicloud/pop-core keeps normalize/canonicalize/encode private

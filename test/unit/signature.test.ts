@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTimestamp, percentEncode, sign } from '../../src/provider/protocol/signature.js';
+import { formatTimestamp, percentEncode, sign } from '../../src/protocol/signature.js';
 
 describe('Alibaba RPC signature', () => {
   it('matches the documented test vector', () => {

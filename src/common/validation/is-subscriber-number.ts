@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import { isSubscriberNumber } from '../../provider/protocol/phone-number.js';
+import { isSubscriberNumber } from '../../protocol/phone-number.js';
 
 /** A mainland mobile (11 digits) or a fixed line with its area code, no separators. */
 export function IsSubscriberNumber(options?: ValidationOptions): PropertyDecorator {

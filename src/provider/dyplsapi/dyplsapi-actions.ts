@@ -6,6 +6,8 @@ export const READ_ONLY_ACTIONS = [
   'QuerySubsId',
   'QueryCallStatus',
   'QuerySecretNoRemain',
+  // Dybaseapi's (temporary MNS credentials): same version, gateway and signatures.
+  'QueryTokenForMnsQueue',
 ] as const;
 
 export const MUTATING_ACTIONS = [

@@ -1,4 +1,4 @@
-import { parseProviderDate } from '../protocol/provider-dates.js';
+import { parseProviderDate } from '../../protocol/provider-dates.js';
 import type {
   BindAxbResult,
   CallStatusResult,

@@ -1,3 +1,5 @@
+import { quoteLargeIntegers } from '../../protocol/json-big-integers.js';
+
 /**
  * Reading the JSON envelope every Dyplsapi response has: Code, Message, RequestId and one DTO.
  * Pure functions; the transport turns their verdicts into ProviderErrors.
@@ -16,52 +18,6 @@ export type EnvelopeVerdict =
   | { kind: 'http'; requestId?: string }
   | { kind: 'not-json'; detail: string }
   | { kind: 'no-code'; requestId?: string };
-
-const NUMBER = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-
-/**
- * Quotes integer literals too large for a double (SubsId-like ids), outside strings, so that
- * JSON.parse keeps every digit. Alibaba's own SDK parses with json-bigint for the same reason.
- */
-export function quoteLargeIntegers(text: string): string {
-  let out = '';
-  let i = 0;
-  let inString = false;
-  while (i < text.length) {
-    const c = text[i] as string;
-    if (inString) {
-      out += c;
-      if (c === '\\') {
-        out += text[i + 1] ?? '';
-        i += 2;
-        continue;
-      }
-      if (c === '"') inString = false;
-      i += 1;
-      continue;
-    }
-    if (c === '"') {
-      inString = true;
-      out += c;
-      i += 1;
-      continue;
-    }
-    if (c === '-' || (c >= '0' && c <= '9')) {
-      NUMBER.lastIndex = i;
-      const m = NUMBER.exec(text);
-      if (m) {
-        const token = m[0];
-        const isInteger = /^-?\d+$/.test(token);
-        out += isInteger && !Number.isSafeInteger(Number(token)) ? `"${token}"` : token;
-        i += token.length;
-        continue;
-      }
-    }
-    out += c;
-    i += 1;
-  }
-  return out;
-}
 
 const text = (v: unknown): string | undefined =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;

@@ -16,7 +16,11 @@ import type { ProviderCallOptions } from '../provider.port.js';
 import { isMutating, type DyplsapiAction } from './dyplsapi-actions.js';
 import { DtoShapeError } from './dyplsapi-dto.mapper.js';
 import { readEnvelope, type DyplsapiEnvelope } from './dyplsapi-envelope.js';
-import { buildSignedParams, encodeParams, type HttpMethod } from './dyplsapi-request.builder.js';
+import {
+  prepareRequest,
+  type HttpMethod,
+  type SignatureScheme,
+} from './dyplsapi-request.builder.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './retry-backoff.js';
 
 export interface DyplsapiTransportSettings {
@@ -32,6 +36,8 @@ export interface DyplsapiTransportSettings {
   readRetries: number;
   /** Form POST by default; GET is what the documentation's examples show. */
   method?: HttpMethod;
+  /** V3 (ACS3-HMAC-SHA256) by default; 'rpc' for the older HMAC-SHA1 scheme. */
+  signature?: SignatureScheme;
   backoff?: BackoffPolicy;
   observer?: ProviderCallObserver;
   /** Injected for tests: jitter source, clock, nonce source. */
@@ -61,7 +67,9 @@ export class DyplsapiTransport {
   private readonly logger = new Logger(DyplsapiTransport.name);
   private readonly pool: Pool;
   private readonly path: string;
+  private readonly host: string;
   private readonly method: HttpMethod;
+  private readonly scheme: SignatureScheme;
   private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
   private readonly now: () => Date;
@@ -73,6 +81,7 @@ export class DyplsapiTransport {
       throw new Error(`Provider endpoint must be http(s), got ${url.protocol}`);
     }
     this.path = url.pathname || '/';
+    this.host = url.host;
     this.pool = new Pool(url.origin, {
       connections: settings.connections,
       pipelining: 1,
@@ -82,6 +91,7 @@ export class DyplsapiTransport {
       connect: { timeout: settings.timeoutMs },
     });
     this.method = settings.method ?? 'POST';
+    this.scheme = settings.signature ?? 'v3';
     this.backoff = settings.backoff ?? DEFAULT_BACKOFF;
     this.random = settings.random ?? Math.random;
     this.now = settings.now ?? (() => new Date());
@@ -154,8 +164,11 @@ export class DyplsapiTransport {
     const timeout = setTimeout(() => timer.abort(new AttemptTimeout()), timeoutMs);
     const signal = callerSignal ? AbortSignal.any([callerSignal, timer.signal]) : timer.signal;
     // Fresh nonce and timestamp per attempt: the provider refuses a reused nonce.
-    const params = buildSignedParams({
+    const prepared = prepareRequest({
+      scheme: this.scheme,
       method: this.method,
+      host: this.host,
+      path: this.path,
       action: ctx.action as DyplsapiAction,
       params: actionParams,
       accessKeyId: this.settings.accessKeyId,
@@ -164,18 +177,12 @@ export class DyplsapiTransport {
       nonce: this.nonce(),
       now: this.now(),
     });
-    const encoded = encodeParams(params);
-    const get = this.method === 'GET';
     try {
       const res = await this.pool.request({
-        method: this.method,
-        path: get ? `${this.path}?${encoded}` : this.path,
-        headers: {
-          accept: 'application/json',
-          'x-acs-action': ctx.action,
-          ...(get ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
-        },
-        body: get ? undefined : encoded,
+        method: prepared.method,
+        path: prepared.path,
+        headers: prepared.headers,
+        body: prepared.body,
         signal,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,

@@ -1,5 +1,5 @@
 import type { OnModuleDestroy } from '@nestjs/common';
-import { formatProviderDate } from '../protocol/provider-dates.js';
+import { formatProviderDate } from '../../protocol/provider-dates.js';
 import type { ProviderCallObserver } from '../provider-call.observer.js';
 import type {
   BindAxbInput,
@@ -24,7 +24,7 @@ import {
   toSubscriptionDetail,
   toSubsIds,
 } from './dyplsapi-dto.mapper.js';
-import type { HttpMethod } from './dyplsapi-request.builder.js';
+import type { HttpMethod, SignatureScheme } from './dyplsapi-request.builder.js';
 import { DyplsapiTransport } from './dyplsapi-transport.js';
 import type { BackoffPolicy } from './retry-backoff.js';
 
@@ -37,6 +37,8 @@ export interface DyplsapiClientConfig {
   timeoutMs: number;
   connections: number;
   readRetries: number;
+  /** V3 by default; 'rpc' for the older HMAC-SHA1 scheme. */
+  signature?: SignatureScheme;
 }
 
 export interface DyplsapiClientOptions {

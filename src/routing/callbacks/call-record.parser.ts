@@ -1,76 +1,90 @@
-import { parseProviderDate } from '../../provider/protocol/provider-dates.js';
+import {
+  callId,
+  int,
+  readableObject,
+  subId,
+  text,
+  time,
+  UnreadableReport,
+  type Raw,
+} from './report-fields.js';
 
-/** One SecretReport record, typed; `raw` keeps the record as pushed. */
+/** One SecretReport record with every documented field, typed; `raw` keeps it as received. */
 export interface CallRecordInput {
   callId: string;
+  reportId: string | null;
   subId: string | null;
   outId: string | null;
   poolKey: string | null;
+  partnerKey: string | null;
   phoneNo: string | null;
   peerNo: string | null;
   secretNo: string | null;
+  calledDisplayNo: string | null;
+  city: string | null;
+  /** 0 A called B, 1 B called A, 4 intercepted by the platform. */
   callType: number | null;
   callTime: Date | null;
+  callOutTime: Date | null;
+  ringTime: Date | null;
+  freeRingTime: Date | null;
   startTime: Date | null;
   releaseTime: Date | null;
   releaseDir: number | null;
   releaseCause: number | null;
+  unconnectedCause: number | null;
+  smsNumber: number | null;
+  controlType: string | null;
+  controlMsg: string | null;
   recordUrl: string | null;
-  raw: Record<string, unknown>;
+  ringRecordUrl: string | null;
+  raw: Raw;
 }
 
-export type ParsedCallRecord =
-  { ok: true; record: CallRecordInput } | { ok: false; problem: string };
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
-/** The provider sends some fields as numbers, some as strings; both are accepted. */
-function text(raw: Record<string, unknown>, name: string, max: number): string | null {
-  const value = raw[name];
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value !== 'string') return null;
-  const trimmed = value.trim();
-  return trimmed === '' || trimmed.length > max ? null : trimmed;
-}
-
-function int(raw: Record<string, unknown>, name: string, max: number): number | null {
-  const value = raw[name];
-  const n = typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-  return typeof n === 'number' && Number.isInteger(n) && Math.abs(n) <= max ? n : null;
-}
-
-function time(raw: Record<string, unknown>, name: string): Date | null {
-  const value = raw[name];
-  return typeof value === 'string' ? (parseProviderDate(value.trim()) ?? null) : null;
-}
-
-/**
- * Reads one pushed call record. Only call_id is required (it makes the record unique); a field
- * that is missing or malformed is stored as null, the original stays in `raw`.
- */
-export function parseCallRecord(value: unknown): ParsedCallRecord {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, problem: 'not an object' };
+/** Runs a reader, turning UnreadableReport into a problem; other errors are bugs and propagate. */
+export function parseWith<T>(read: () => T): Parsed<T> {
+  try {
+    return { ok: true, value: read() };
+  } catch (error) {
+    if (error instanceof UnreadableReport) return { ok: false, problem: error.message };
+    throw error;
   }
-  const raw = value as Record<string, unknown>;
-  const callId = text(raw, 'call_id', 64);
-  if (callId === null) return { ok: false, problem: 'call_id missing or invalid' };
-  return {
-    ok: true,
-    record: {
-      callId,
-      subId: text(raw, 'sub_id', 64),
+}
+
+/** Reads one SecretReport (see report-fields.ts for what makes a record unreadable). */
+export function parseCallRecord(value: unknown, receivedAt: Date): Parsed<CallRecordInput> {
+  return parseWith(() => {
+    const raw = readableObject(value);
+    return {
+      callId: callId(raw),
+      reportId: text(raw, 'id', 32),
+      subId: subId(raw),
       outId: text(raw, 'out_id', 64),
       poolKey: text(raw, 'pool_key', 64),
+      partnerKey: text(raw, 'partner_key', 64),
       phoneNo: text(raw, 'phone_no', 20),
       peerNo: text(raw, 'peer_no', 20),
       secretNo: text(raw, 'secret_no', 20),
+      calledDisplayNo: text(raw, 'called_display_no', 20),
+      city: text(raw, 'city', 32),
       callType: int(raw, 'call_type', 32767),
-      callTime: time(raw, 'call_time'),
-      startTime: time(raw, 'start_time'),
-      releaseTime: time(raw, 'release_time'),
+      callTime: time(raw, 'call_time', receivedAt),
+      callOutTime: time(raw, 'call_out_time', receivedAt),
+      ringTime: time(raw, 'ring_time', receivedAt),
+      freeRingTime: time(raw, 'free_ring_time', receivedAt),
+      startTime: time(raw, 'start_time', receivedAt),
+      releaseTime: time(raw, 'release_time', receivedAt),
       releaseDir: int(raw, 'release_dir', 32767),
       releaseCause: int(raw, 'release_cause', 2 ** 31 - 1),
+      unconnectedCause: int(raw, 'unconnected_cause', 2 ** 31 - 1),
+      smsNumber: int(raw, 'sms_number', 2 ** 31 - 1),
+      controlType: text(raw, 'control_type', 32),
+      controlMsg: text(raw, 'control_msg', 256),
       recordUrl: text(raw, 'record_url', 2048),
+      ringRecordUrl: text(raw, 'ring_record_url', 2048),
       raw,
-    },
-  };
+    };
+  });
 }

@@ -1,42 +1,40 @@
-import { parseProviderDate } from '../../provider/protocol/provider-dates.js';
+import { instant, readableObject, UnreadableReport } from './report-fields.js';
+import { parseWith, type Parsed } from './call-record.parser.js';
 
 /** One SecretExceptionPhoneReport: X went abnormal (noStatus 0) or recovered (1). */
 export interface HealthReport {
   secretNo: string;
   health: 'normal' | 'abnormal';
-  /** When the provider saw it, if the report says; reports may arrive out of order. */
-  at: Date | undefined;
+  /** When the provider saw it (reports may arrive out of order), never later than received. */
+  at: Date;
+  /** The report's own time was absent, unreadable or in the future beyond the allowed skew. */
+  clamped: boolean;
 }
 
-export type ParsedHealthReport =
-  { ok: true; report: HealthReport } | { ok: false; problem: string };
+/** How far ahead of our clock a report may be dated before its time is not believed. */
+export const HEALTH_CLOCK_SKEW_MS = 5 * 60_000;
 
-/** Epoch seconds or milliseconds (by magnitude), a provider date, or an ISO instant. */
-function reportTime(value: unknown): Date | undefined {
-  if (typeof value === 'string' && /^\d{10,13}$/.test(value)) value = Number(value);
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
-    return new Date(value < 1e12 ? value * 1000 : value);
-  }
-  if (typeof value !== 'string') return undefined;
-  const parsed = parseProviderDate(value) ?? new Date(value);
-  return Number.isNaN(parsed.getTime()) ? undefined : parsed;
-}
-
-export function parseHealthReport(value: unknown): ParsedHealthReport {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, problem: 'not an object' };
-  }
-  const raw = value as Record<string, unknown>;
-  const secretNo = typeof raw.secretNo === 'string' ? raw.secretNo.trim() : '';
-  if (!/^\d{5,20}$/.test(secretNo)) return { ok: false, problem: 'secretNo missing or invalid' };
-  const status = String(raw.noStatus ?? '');
-  if (status !== '0' && status !== '1') return { ok: false, problem: 'noStatus must be 0 or 1' };
-  return {
-    ok: true,
-    report: {
+/**
+ * Reads one report. Reports apply in the order of their own time (a late retry must not undo a
+ * newer one), so a time in the future would pin X's health until then: a time more than
+ * HEALTH_CLOCK_SKEW_MS ahead of receipt (9999-12-31, a clock gone wrong) is replaced by the time
+ * of receipt, as is a missing or unreadable one.
+ */
+export function parseHealthReport(value: unknown, receivedAt: Date): Parsed<HealthReport> {
+  return parseWith(() => {
+    const raw = readableObject(value);
+    const secretNo = typeof raw.secretNo === 'string' ? raw.secretNo.trim() : '';
+    if (!/^\d{5,20}$/.test(secretNo)) throw new UnreadableReport('secretNo missing or invalid');
+    const status = String(raw.noStatus ?? '');
+    if (status !== '0' && status !== '1') throw new UnreadableReport('noStatus must be 0 or 1');
+    const reported = instant(raw.timestamp);
+    const believable =
+      reported !== undefined && reported.getTime() <= receivedAt.getTime() + HEALTH_CLOCK_SKEW_MS;
+    return {
       secretNo,
       health: status === '0' ? 'abnormal' : 'normal',
-      at: reportTime(raw.timestamp),
-    },
-  };
+      at: believable ? reported : receivedAt,
+      clamped: !believable,
+    };
+  });
 }

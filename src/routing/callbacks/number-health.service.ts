@@ -4,11 +4,14 @@ import { maskPhone } from '../../common/privacy/mask-phone.js';
 import { NumbersRepository } from '../../inventory/numbers.repository.js';
 import { RoutingService } from '../routing.service.js';
 import { parseHealthReport } from './health-report.parser.js';
+import { ReportDeadLetters, type Unstorable } from './report-dead-letters.js';
+import { emptyReceipt, type ReportReceipt, type ReportSource } from './report-source.js';
 
 /**
- * Receives the provider's number-health reports (SecretExceptionPhoneReport) and marks X abnormal
- * or healthy in the inventory: the local routing rule and X selection read that column. Cached
- * routing answers dialling X are dropped at once (other instances re-check health on every hit).
+ * Number-health reports (SecretExceptionPhoneReport; Alibaba sends them only through the message
+ * queue): marks X abnormal or healthy in the inventory, which the local routing rule and X
+ * selection read. A report older than the last one applied changes nothing (counted as a
+ * duplicate); a report dated in the future counts as received now (see health-report.parser).
  */
 @Injectable()
 export class NumberHealthService {
@@ -18,28 +21,42 @@ export class NumberHealthService {
     private readonly clock: Clock,
     private readonly numbers: NumbersRepository,
     private readonly routing: RoutingService,
+    private readonly deadLetters: ReportDeadLetters,
   ) {}
 
-  async receive(items: unknown[]): Promise<{ applied: number; ignored: number }> {
-    let applied = 0;
-    let ignored = 0;
-    for (const [index, item] of items.entries()) {
-      const parsed = parseHealthReport(item);
+  async receive(items: readonly unknown[], source: ReportSource): Promise<ReportReceipt> {
+    const receivedAt = this.clock.now();
+    const receipt = emptyReceipt(items.length);
+    const failures: Unstorable[] = [];
+    for (const item of items) {
+      const parsed = parseHealthReport(item, receivedAt);
       if (!parsed.ok) {
-        ignored += 1;
-        this.logger.warn(`Health report #${index} skipped: ${parsed.problem}`);
+        failures.push({ payload: item, reason: parsed.problem });
         continue;
       }
-      const { secretNo, health, at } = parsed.report;
-      this.routing.forgetX(secretNo);
-      const set = await this.numbers.reportHealth(secretNo, health, at ?? this.clock.now());
+      const { secretNo, health, at, clamped } = parsed.value;
+      if (clamped) this.logger.warn(`Health report of ${maskPhone(secretNo)}: time not believed`);
+      const set = await this.numbers.reportHealth(secretNo, health, at);
+      this.forgetRoutes(secretNo);
       if (set) {
-        applied += 1;
+        receipt.stored += 1;
         this.logger.log(`X ${maskPhone(secretNo)} reported ${health}`);
       } else {
-        ignored += 1;
+        receipt.duplicates += 1;
       }
     }
-    return { applied, ignored };
+    receipt.deadLettered = failures.length;
+    await this.deadLetters.add('SecretExceptionPhoneReport', source, failures, receivedAt);
+    this.deadLetters.count('SecretExceptionPhoneReport', source, receipt);
+    return receipt;
+  }
+
+  /**
+   * The one place health reaches routing: cached answers dialling X are dropped after the write
+   * (other instances re-check health on every hit). If routing moves to invalidation by database
+   * notification, this call is what changes.
+   */
+  private forgetRoutes(secretNo: string): void {
+    this.routing.forgetX(secretNo);
   }
 }

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { sign } from '../../../src/provider/protocol/signature.js';
+import {
+  acs3Signature,
+  parseAcs3Authorization,
+  sha256Hex,
+} from '../../../src/protocol/acs3-signature.js';
+import { sign } from '../../../src/protocol/signature.js';
 
 /** One request as the stub received it. */
 export interface StubRequest {
@@ -8,6 +13,12 @@ export interface StubRequest {
   action: string;
   params: Record<string, string>;
   signatureOk: boolean;
+  scheme: 'v3' | 'rpc';
+  /** SignatureNonce or x-acs-signature-nonce. */
+  nonce: string;
+  /** AccessKeyId parameter or the V3 Credential. */
+  accessKeyId: string;
+  headers: Record<string, string>;
 }
 
 export type StubReply =
@@ -90,24 +101,46 @@ export async function startDyplsapiStub(accessKeySecret: string): Promise<Dyplsa
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
-    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    (_req, body, done) => done(null, body),
   );
   const requests: StubRequest[] = [];
   let handler: StubHandler = okFor;
   const queue: StubReply[] = [];
 
   const serve = async (request: FastifyRequest, reply: FastifyReply) => {
-    const params = {
-      ...(request.query as Record<string, string>),
-      ...((request.body as Record<string, string> | undefined) ?? {}),
-    };
-    const { Signature: signature, ...unsigned } = params;
-    const signatureOk = signature === sign(request.method, unsigned, accessKeySecret);
+    const body = typeof request.body === 'string' ? request.body : '';
+    const query = request.query as Record<string, string>;
+    const params = { ...query, ...Object.fromEntries(new URLSearchParams(body)) };
+    const auth = parseAcs3Authorization(String(request.headers.authorization ?? ''));
+    let signatureOk: boolean;
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([k, v]) => [k, String(v)]),
+    );
+    if (auth) {
+      // V3: recompute over the headers the client signed, and check the body hash.
+      const request3 = {
+        method: request.method,
+        path: '/',
+        query,
+        headers,
+        payloadHash: sha256Hex(body),
+      };
+      signatureOk =
+        headers['x-acs-content-sha256'] === sha256Hex(body) &&
+        auth.signature === acs3Signature(request3, auth.signedHeaders, accessKeySecret);
+    } else {
+      const { Signature: signature, ...unsigned } = params;
+      signatureOk = signature === sign(request.method, unsigned, accessKeySecret);
+    }
     const req: StubRequest = {
       method: request.method,
-      action: params.Action ?? '',
+      action: auth ? String(request.headers['x-acs-action'] ?? '') : (params.Action ?? ''),
       params,
       signatureOk,
+      scheme: auth ? 'v3' : 'rpc',
+      nonce: auth ? (headers['x-acs-signature-nonce'] ?? '') : (params.SignatureNonce ?? ''),
+      accessKeyId: auth ? auth.accessKeyId : (params.AccessKeyId ?? ''),
+      headers,
     };
     requests.push(req);
     const answer: StubReply = !signatureOk
