@@ -1,6 +1,11 @@
 import { bindAxb } from './bind-axb.js';
 import type { ActionHandler } from './context.js';
-import { buySecretNo, querySecretNoRemain, releaseSecretNo } from './secret-numbers.js';
+import {
+  buySecretNo,
+  querySecretNoDetail,
+  querySecretNoRemain,
+  releaseSecretNo,
+} from './secret-numbers.js';
 import {
   queryCallStatus,
   querySubscriptionDetail,
@@ -20,4 +25,5 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map([
   ['BuySecretNo', buySecretNo],
   ['ReleaseSecretNo', releaseSecretNo],
   ['QuerySecretNoRemain', querySecretNoRemain],
+  ['QuerySecretNoDetail', querySecretNoDetail],
 ]);

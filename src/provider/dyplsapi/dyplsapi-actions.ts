@@ -6,6 +6,7 @@ export const READ_ONLY_ACTIONS = [
   'QuerySubsId',
   'QueryCallStatus',
   'QuerySecretNoRemain',
+  'QuerySecretNoDetail',
 ] as const;
 
 export const MUTATING_ACTIONS = [
