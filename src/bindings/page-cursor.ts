@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { validationFailed } from '../common/validation/validation-failed.js';
 import type { PageCursor } from './binding-search.repository.js';
 
 /** Opaque cursors: base64url of `<ISO created_at>|<id>`. */
@@ -10,11 +10,7 @@ export function decodeCursor(value: string): PageCursor {
   const [at, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(at ?? '');
   if (!id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw new BadRequestException({
-      code: 'VALIDATION_FAILED',
-      message: 'Invalid cursor: use nextCursor from a previous page',
-      fields: [{ field: 'cursor', problems: ['not a cursor this service issued'] }],
-    });
+    throw validationFailed('cursor', 'not a cursor this service issued: use nextCursor of a page');
   }
   return { createdAt, id };
 }

@@ -105,6 +105,13 @@ describe.skipIf(!existsSync(MAIN))('the built service', () => {
       expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(401);
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`, { headers: auth });
       expect(ready.status).toBe(200);
+      // X is always one of the pool's numbers here: a fresh pool has none until some are bought.
+      const buy = await fetch(`http://127.0.0.1:${port}/v1/pools/FC100000000000001/numbers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_KEYS.admin}` },
+        body: JSON.stringify({ spec: 2, city: '杭州', count: 1 }),
+      });
+      expect(buy.status).toBe(201);
       const bind = await fetch(`http://127.0.0.1:${port}/v1/bindings`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...auth },

@@ -1,0 +1,296 @@
+-- The bind path at Postgres speed (issue 10).
+--
+-- Written by hand: schema.prisma cannot express functions. A bind used to cost ~14 round trips
+-- and two interactive transactions; here each step of it is one call:
+--   place_binding()  replay check by order, claim of X, expiry of overdue pairs on X, insert of
+--                    the pending binding and its `created` event;
+--   move_binding()   after a provider BIND_CONFLICT, the same binding onto the next X;
+-- and the settle step is one plain statement in src/bindings/settlement.repository.ts.
+--
+-- Ownership (mirrored by the TypeScript that calls these):
+--   binding-store  binding_state_live / binding_live_at / binding_overdue_at, expire_bindings()
+--                  (src/binding-store/): the one vocabulary of "live" and the one expire operation;
+--   inventory      x_live_pairs / x_carries_party / claim_x() (src/inventory/x-claims.ts):
+--                  eligibility, per-X lock, load, party clash and capacity of a middle number;
+--   bindings       place_binding() / move_binding() (src/bindings/placement.repository.ts),
+--                  which call claim_x() and never read secret_numbers themselves.
+
+-- ─── binding-store: what "live" means ──────────────────────────────────────────────────────────
+-- The one SQL definition of the live states (src/binding-store/binding-states.ts holds the one
+-- TypeScript list; test/database/binding-states.test.ts checks that they agree). Adding a live
+-- state: add it there, redefine this function, and recreate the partial indexes that list the
+-- states (bindings_live_*), in one migration. These are inlined by the planner, so a query that
+-- uses them still matches those partial indexes.
+CREATE FUNCTION binding_state_live(s binding_state) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT s IN ('pending', 'active', 'unknown') $$;
+
+-- Live at `t`: a live state and an expiry still ahead. An overdue binding frees its order and its
+-- pairs at once, before any sweep ends it.
+CREATE FUNCTION binding_live_at(s binding_state, expires_at timestamptz, t timestamptz) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT binding_state_live(s) AND expires_at > t $$;
+
+-- Overdue at `t`: still in a live state, its expiry passed: what expiry ends.
+CREATE FUNCTION binding_overdue_at(s binding_state, expires_at timestamptz, t timestamptz) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT binding_state_live(s) AND expires_at <= t $$;
+
+-- The one expire operation: ends the listed bindings that are still live (only those overdue at
+-- `p_now` when `p_only_overdue`), with one `expired` event each carrying `p_details` and the state
+-- it left. The rows are locked first, so concurrent callers expire each binding exactly once.
+-- Set-based (one UPDATE, one INSERT) so statement-level triggers stay cheap. Returns what it ended.
+CREATE FUNCTION expire_bindings(p_ids uuid[], p_now timestamptz, p_actor text, p_details jsonb,
+                                p_only_overdue boolean)
+RETURNS TABLE (binding_id uuid, previous_state binding_state)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    WITH target AS (
+        SELECT b.id, b.state FROM bindings b
+         WHERE b.id = ANY (p_ids) AND binding_state_live(b.state)
+           AND (NOT p_only_overdue OR b.expires_at <= p_now)
+         FOR UPDATE
+    ), ended AS (
+        -- By primary key, not a join: a join lets the planner hash the whole table per batch.
+        UPDATE bindings b SET state = 'expired', ended_at = p_now, updated_at = p_now
+         WHERE b.id = ANY (ARRAY(SELECT t.id FROM target t))
+        RETURNING b.id
+    ), logged AS (
+        INSERT INTO binding_events (binding_id, kind, actor, at, details)
+        SELECT t.id, 'expired', p_actor, p_now, p_details || jsonb_build_object('previousState', t.state)
+          FROM target t JOIN ended e ON e.id = t.id
+    )
+    SELECT t.id, t.state FROM target t JOIN ended e ON e.id = t.id;
+END $$;
+
+-- ─── inventory: middle numbers and their capacity ───────────────────────────────────────────────
+-- Live pairs X carries at `t`. plpgsql so that its plan is cached per connection.
+CREATE FUNCTION x_live_pairs(p_x text, p_now timestamptz) RETURNS integer
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT count(*)::int FROM bindings b
+             WHERE b.phone_x = p_x AND binding_live_at(b.state, b.expires_at, p_now));
+END $$;
+
+-- Whether A or B (in either role) is a party of a live binding on X at `t`: a caller must
+-- identify exactly one binding per X, so neither may appear twice on one X (invariant 2).
+CREATE FUNCTION x_carries_party(p_x text, p_a text, p_b text, p_now timestamptz) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM bindings b
+                    WHERE b.phone_x = p_x AND binding_live_at(b.state, b.expires_at, p_now)
+                      AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b)));
+END $$;
+
+-- The outcome of claim_x: the number claimed (locked for the caller's transaction), the city mode
+-- that applied, or why none: no-pool, no-numbers (the pool holds none here), exhausted (none can
+-- take this pair now), x-unavailable (the pinned number cannot).
+CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text);
+
+-- Claims the best middle number of the pool for the pair (A, B) and locks its secret_numbers row
+-- until the caller's transaction ends: held, healthy, of `p_city` when the pool or the request is
+-- strict (else that city first), not in `p_exclude`, carrying neither A nor B, fewer than
+-- `p_max_pairs` live pairs; least loaded first. `p_pinned` allows only that number.
+--
+-- Concurrent binds first try numbers no other bind is placing a pair on right now (SKIP LOCKED),
+-- so they spread over the pool instead of queueing on one number; then they wait for the busy
+-- ones. Load and parties are checked again under the lock, where they are current; a number that
+-- fails the check is unlocked at once (its sub-block is rolled back), so a claim holds at most the
+-- one lock it returns and claims cannot deadlock on each other.
+CREATE FUNCTION claim_x(p_pool text, p_a text, p_b text, p_city text, p_city_strict boolean,
+                        p_pinned text, p_exclude text[], p_max_pairs integer, p_now timestamptz)
+RETURNS x_claim
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_strict boolean;
+    v_number text;
+    v_busy text[] := '{}';
+    v_wait boolean;
+BEGIN
+    SELECT p_city_strict OR p.city_strict INTO v_strict FROM pools p WHERE p.key = p_pool;
+    IF NOT FOUND THEN
+        RETURN ROW(NULL, p_city_strict, 'no-pool')::x_claim;
+    END IF;
+    FOREACH v_wait IN ARRAY ARRAY[false, true] LOOP
+        FOR v_number IN
+            SELECT c.number FROM (
+                SELECT n.number, n.city, x_live_pairs(n.number, p_now) AS pairs
+                  FROM secret_numbers n
+                 WHERE n.pool_key = p_pool AND n.state = 'active' AND n.health = 'normal'
+                   AND (p_pinned IS NULL OR n.number = p_pinned)
+                   AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)
+                   AND n.number <> ALL (coalesce(p_exclude, '{}'))
+                   AND (NOT v_wait OR n.number = ANY (v_busy))
+                   AND NOT x_carries_party(n.number, p_a, p_b, p_now)
+                OFFSET 0) c
+             WHERE c.pairs < p_max_pairs
+             ORDER BY (c.city IS NOT DISTINCT FROM p_city) DESC, c.pairs, c.number
+        LOOP
+            BEGIN
+                IF v_wait THEN
+                    PERFORM 1 FROM secret_numbers n
+                     WHERE n.number = v_number AND n.pool_key = p_pool
+                       AND n.state = 'active' AND n.health = 'normal'
+                       FOR UPDATE;
+                ELSE
+                    PERFORM 1 FROM secret_numbers n
+                     WHERE n.number = v_number AND n.pool_key = p_pool
+                       AND n.state = 'active' AND n.health = 'normal'
+                       FOR UPDATE SKIP LOCKED;
+                END IF;
+                IF NOT FOUND THEN
+                    -- Another bind holds it (first pass: try it again later), or it was released.
+                    IF NOT v_wait THEN v_busy := v_busy || v_number; END IF;
+                ELSIF x_live_pairs(v_number, p_now) < p_max_pairs
+                      AND NOT x_carries_party(v_number, p_a, p_b, p_now) THEN
+                    RETURN ROW(v_number, v_strict, NULL)::x_claim;
+                ELSE
+                    RAISE EXCEPTION USING ERRCODE = 'AXB01';
+                END IF;
+            EXCEPTION WHEN SQLSTATE 'AXB01' THEN
+                NULL; -- taken by a concurrent bind meanwhile: unlocked, next candidate
+            END;
+        END LOOP;
+        EXIT WHEN cardinality(v_busy) = 0;
+    END LOOP;
+
+    IF p_pinned IS NOT NULL THEN
+        RETURN ROW(NULL, v_strict, 'x-unavailable')::x_claim;
+    END IF;
+    IF EXISTS (SELECT 1 FROM secret_numbers n
+                WHERE n.pool_key = p_pool AND n.state = 'active'
+                  AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)) THEN
+        RETURN ROW(NULL, v_strict, 'exhausted')::x_claim;
+    END IF;
+    RETURN ROW(NULL, v_strict, 'no-numbers')::x_claim;
+END $$;
+
+-- ─── bindings: placing and moving a pending binding ────────────────────────────────────────────
+-- Places the pending binding of an order, in one call:
+--  1. one placement per order at a time, across instances (a transaction-scoped advisory lock on
+--     the order), so the order's existing live binding is found before any X is considered: the
+--     same order sent to two instances at once gives the second the first one's binding
+--     ('replay'), never a clash with it. One already overdue is expired here and a new one made;
+--  2. claim_x() for the pair; its refusal is returned as the outcome;
+--  3. live bindings of A or B on that X that are overdue are expired, freeing their pairs;
+--  4. the binding is inserted `pending` with its `created` event ('placed').
+-- The partial unique indexes remain the backstop for every invariant.
+CREATE FUNCTION place_binding(p_out_id text, p_record boolean, p_expires_at timestamptz,
+                              p_actor text, p_details jsonb, p_now timestamptz,
+                              p_pool text, p_a text, p_b text, p_city text, p_city_strict boolean,
+                              p_pinned text, p_exclude text[], p_max_pairs integer)
+RETURNS TABLE (outcome text, id uuid, pool_key varchar, out_id varchar, phone_a varchar,
+               phone_b varchar, phone_x varchar, subs_id varchar, city varchar,
+               city_strict boolean, record boolean, state binding_state,
+               expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
+               ended_at timestamptz)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_row bindings%ROWTYPE;
+    v_claim x_claim;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('axb-order:' || p_pool || ':' || p_out_id, 0));
+    SELECT * INTO v_row FROM bindings b
+     WHERE b.pool_key = p_pool AND b.out_id = p_out_id AND binding_state_live(b.state);
+    IF FOUND THEN
+        IF v_row.expires_at > p_now THEN
+            RETURN QUERY SELECT 'replay'::text, v_row.*;
+            RETURN;
+        END IF;
+        PERFORM 1 FROM expire_bindings(ARRAY[v_row.id], p_now, p_actor,
+                                       '{"reason": "order bound again after its expiry"}', true);
+    END IF;
+
+    v_claim := claim_x(p_pool, p_a, p_b, p_city, p_city_strict, p_pinned, p_exclude,
+                       p_max_pairs, p_now);
+    IF v_claim.number IS NULL THEN
+        RETURN QUERY SELECT v_claim.refusal, NULL::uuid, NULL::varchar, NULL::varchar,
+               NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar,
+               NULL::boolean, NULL::boolean, NULL::binding_state, NULL::timestamptz,
+               NULL::timestamptz, NULL::timestamptz, NULL::timestamptz;
+        RETURN;
+    END IF;
+
+    PERFORM 1 FROM expire_bindings(
+        ARRAY(SELECT b.id FROM bindings b
+               WHERE b.phone_x = v_claim.number
+                 AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b))
+                 AND binding_overdue_at(b.state, b.expires_at, p_now)),
+        p_now, p_actor, '{"reason": "pair reused after expiry"}', true);
+
+    INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, city, city_strict,
+                          record, state, expires_at, created_at, updated_at)
+    VALUES (gen_random_uuid(), p_pool, p_out_id, p_a, p_b, v_claim.number, p_city,
+            v_claim.city_strict, p_record, 'pending', p_expires_at, p_now, p_now)
+    RETURNING * INTO v_row;
+    INSERT INTO binding_events (binding_id, kind, actor, at, details)
+    VALUES (v_row.id, 'created', p_actor, p_now, p_details);
+    RETURN QUERY SELECT 'placed'::text, v_row.*;
+END $$;
+
+-- Moves a still-pending binding onto the next X after the provider refused its X with
+-- isv.BIND_CONFLICT, in one call: claim_x() excluding the numbers tried, expiry of overdue pairs
+-- on the new X, the update and its `attempt_failed` event. 'placed' with the moved binding, the
+-- claim's refusal, or 'not-pending' when the binding has left `pending` meanwhile.
+CREATE FUNCTION move_binding(p_id uuid, p_actor text, p_details jsonb, p_now timestamptz,
+                             p_pool text, p_a text, p_b text, p_city text, p_city_strict boolean,
+                             p_pinned text, p_exclude text[], p_max_pairs integer)
+RETURNS TABLE (outcome text, id uuid, pool_key varchar, out_id varchar, phone_a varchar,
+               phone_b varchar, phone_x varchar, subs_id varchar, city varchar,
+               city_strict boolean, record boolean, state binding_state,
+               expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
+               ended_at timestamptz)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_row bindings%ROWTYPE;
+    v_claim x_claim;
+BEGIN
+    SELECT * INTO v_row FROM bindings b WHERE b.id = p_id AND b.state = 'pending' FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'not-pending'::text, b.* FROM bindings b WHERE b.id = p_id;
+        RETURN;
+    END IF;
+
+    v_claim := claim_x(p_pool, p_a, p_b, p_city, p_city_strict, p_pinned, p_exclude,
+                       p_max_pairs, p_now);
+    IF v_claim.number IS NULL THEN
+        RETURN QUERY SELECT v_claim.refusal, v_row.*;
+        RETURN;
+    END IF;
+
+    PERFORM 1 FROM expire_bindings(
+        ARRAY(SELECT b.id FROM bindings b
+               WHERE b.phone_x = v_claim.number
+                 AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b))
+                 AND binding_overdue_at(b.state, b.expires_at, p_now)),
+        p_now, p_actor, '{"reason": "pair reused after expiry"}', true);
+
+    UPDATE bindings b SET phone_x = v_claim.number, updated_at = p_now
+     WHERE b.id = p_id
+    RETURNING * INTO v_row;
+    INSERT INTO binding_events (binding_id, kind, actor, at, details)
+    VALUES (p_id, 'attempt_failed', p_actor, p_now, p_details);
+    RETURN QUERY SELECT 'placed'::text, v_row.*;
+END $$;
+
+-- ─── constraints and indexes ───────────────────────────────────────────────────────────────────
+-- X is always chosen by us: a live binding has an X, so every bind can be found again at the
+-- provider. NOT VALID: rows written before this rule (when the provider could pick X) are not
+-- checked; they cannot become live again.
+ALTER TABLE "bindings" ADD CONSTRAINT "bindings_live_x_check"
+    CHECK ("phone_x" IS NOT NULL OR NOT binding_state_live("state")) NOT VALID;
+
+-- x_live_pairs() counts a number's live pairs at `t`: with the expiry in the index the count is
+-- an index-only scan. It replaces the (phone_x) index of the same rows; the unique
+-- (phone_x, phone_a) index serves lookups by X as well.
+DROP INDEX "bindings_live_x_idx";
+CREATE INDEX "bindings_live_x_expires_at_idx" ON "bindings"("phone_x", "expires_at")
+    WHERE "state" IN ('pending', 'active', 'unknown');
+
+-- (state, expires_at) serves no query the partial bindings_live_expires_at_idx does not serve
+-- better, and every write and every expiry paid for it.
+DROP INDEX "bindings_state_expires_at_idx";
