@@ -1,162 +1,231 @@
 /**
- * Bind throughput: binds per second and p50/p99 through the service (POST /v1/bindings → pending
- * row → BindAxb at the simulator → active), beside the simulator's own BindAxb rate measured
- * directly with our client in the same run. Several runs; the table shows each and the median.
+ * Bind benchmark: binds per second and latency through the service (POST /v1/bindings → pending
+ * row on an X we claim → BindAxb at the simulator → active), beside the simulator's own BindAxb
+ * rate measured directly with the service's client in the same run, at 16 and 64 concurrent and
+ * sequentially. One process: Postgres (DATABASE_URL's server, else embedded), the simulator on a
+ * worker thread, the service through the real bootstrap() on the main thread, each load on its
+ * own worker thread (bench/support/load.ts; latency from the intended send time). Every phase
+ * starts from a fresh pool: simulator reset, bindings truncated, NUMBERS numbers bought through
+ * the API. Medians over the runs are printed, then the line
+ * `service / simulator-direct throughput (medians): N%` (at 16 concurrent).
  *
- *   npm run build && node dist/bench/bind-bench.js   (DATABASE_URL optional; RUNS, BINDS, CONCURRENCY)
+ *   npm run build && node dist/bench/bind-bench.js
+ *   RUNS=3 BINDS=1500 SEQUENTIAL_BINDS=200 NUMBERS=20 DB_POOL=10 CONCURRENCY=16,64,1
+ *   TARGETS=simulator,service DATABASE_URL=… (all optional)
  */
-import { Pool } from 'undici';
-import { startSimulator } from '../simulator/server.js';
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { bootstrap } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { PrismaService } from '../src/prisma/prisma.service.js';
-import { DyplsapiClient } from '../src/provider/dyplsapi/dyplsapi.client.js';
+import type { DirectBindData } from './bind/direct-bind-axb.task.js';
 import { createBenchDatabase } from './support/bench-database.js';
-import { median, printTable, runClosedLoop, type LoadResult } from './support/load.js';
 import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from './support/bench-key.js';
+import { median, printTable, type LoadSummary } from './support/load.js';
+import { runLoad } from './support/run-load.js';
+import { startSimulatorThread } from './support/simulator-thread.js';
 
-const RUNS = Number(process.env.RUNS ?? 3);
-const BINDS = Number(process.env.BINDS ?? 1500);
-const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
-const POOL_KEY = 'FCBENCH';
+const RUNS = intSetting('RUNS', 3, 1, 10);
+const BINDS = intSetting('BINDS', 1500, 10, 20_000);
+const SEQUENTIAL_BINDS = intSetting('SEQUENTIAL_BINDS', 200, 10, 5_000);
+const NUMBERS = intSetting('NUMBERS', 20, 1, 200);
+const DB_POOL = intSetting('DB_POOL', 10, 1, 50);
+const CONCURRENCIES = (process.env.CONCURRENCY ?? '16,64,1').split(',').map(Number);
+/** Which targets to measure (both for the ratio; one alone for profiling). */
+const TARGETS = (process.env.TARGETS ?? 'simulator,service').split(',');
+const HEADLINE = 16;
+const POOL_KEY = 'FCBINDBENCH';
 const KEY = { accessKeyId: 'bench-id', accessKeySecret: 'bench-secret' };
-const NUMBERS = 20;
+const PHASE_DEADLINE_MS = 120_000;
 
-const phone = (prefix: string, i: number) => `${prefix}${String(i).padStart(8, '0')}`;
+function intSetting(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer in ${min}..${max}`);
+  }
+  return value;
+}
+
+const phone = (prefix: string, n: number) => `${prefix}${String(n).padStart(8, '0')}`;
+
+interface Measured {
+  run: number;
+  target: 'simulator' | 'service';
+  concurrency: number;
+  summary: LoadSummary;
+  /** Event-loop utilisation of the service's thread during the phase (1 = always busy). */
+  elu: number;
+}
 
 async function main(): Promise<void> {
   const db = await createBenchDatabase('bind');
-  const sim = await startSimulator({
+  const sim = await startSimulatorThread({
     ...KEY,
     poolKeys: [POOL_KEY],
     ownedPerCity: 0,
-    stockPerCity: 200,
+    stockPerCity: Math.max(200, NUMBERS * 2),
   });
   const config = loadConfig({
-    LOG_LEVEL: 'error',
-    API_KEYS: BENCH_API_KEYS,
-    RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
-    RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
     NODE_ENV: 'production',
+    LOG_LEVEL: 'error',
     DATABASE_URL: db.url,
-    DATABASE_POOL_SIZE: '20',
+    DATABASE_POOL_SIZE: String(DB_POOL),
     MIGRATE_ON_START: 'false',
+    SCHEDULER_ENABLED: 'false',
     PROVIDER_ENDPOINT: sim.url,
     PROVIDER_ACCESS_KEY_ID: KEY.accessKeyId,
     PROVIDER_ACCESS_KEY_SECRET: KEY.accessKeySecret,
+    PROVIDER_CONNECTIONS: '64',
     DEFAULT_POOL_KEY: POOL_KEY,
+    API_KEYS: BENCH_API_KEYS,
+    RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
+    RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
   });
   const app = await bootstrap(config);
   await app.listen(0, '127.0.0.1');
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  const http = new Pool(base, { connections: CONCURRENCY });
-  const client = new DyplsapiClient(config.provider);
-  const prisma = app.get(PrismaService);
-  const control = (path: string, body?: unknown) =>
-    fetch(`${sim.controlUrl}${path}`, {
+  const origin = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+
+  /** A fresh pool for a phase: nothing bound anywhere, NUMBERS numbers bought through the API. */
+  const freshPool = async (): Promise<string[]> => {
+    const reset = await fetch(`${sim.controlUrl}/reset`, { method: 'POST' });
+    if (!reset.ok) throw new Error(`simulator reset: ${reset.status}`);
+    await sql.query('TRUNCATE bindings, binding_events, secret_numbers CASCADE');
+    const res = await fetch(`${origin}/v1/pools/${POOL_KEY}/numbers`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...BENCH_AUTH },
-      body: JSON.stringify(body ?? {}),
+      body: JSON.stringify({ spec: 2, city: '杭州', count: NUMBERS }),
     });
-  const rows: Array<Record<string, string | number>> = [];
-  const results: Record<string, LoadResult[]> = { simulator: [], service: [] };
+    const body = (await res.json()) as { bought?: string[] };
+    if (body.bought?.length !== NUMBERS) throw new Error(`buying: ${JSON.stringify(body)}`);
+    await sql.query('VACUUM ANALYZE bindings');
+    return body.bought;
+  };
+
+  const results: Measured[] = [];
   try {
     for (let run = 1; run <= RUNS; run += 1) {
-      // A clean slate per run: the simulator's stock and our inventory, then NUMBERS numbers bought.
-      await control('/reset');
-      await prisma.$executeRawUnsafe('TRUNCATE bindings, binding_events, secret_numbers CASCADE');
-      const bought = await http.request({
-        method: 'POST',
-        path: `/v1/pools/${POOL_KEY}/numbers`,
-        headers: { 'content-type': 'application/json', ...BENCH_AUTH },
-        body: JSON.stringify({ spec: 2, city: '杭州', count: NUMBERS }),
-      });
-      await bought.body.text();
+      for (const concurrency of CONCURRENCIES) {
+        const count = concurrency === 1 ? SEQUENTIAL_BINDS : BINDS;
+        const phase = run * 10 + CONCURRENCIES.indexOf(concurrency);
+        const closed = {
+          connections: concurrency,
+          durationMs: PHASE_DEADLINE_MS,
+          maxRequests: count,
+        };
 
-      const expiresAt = new Date(Date.now() + 3_600_000);
-      const direct = await runClosedLoop(
-        async (i) => {
-          await client.bindAxb({
+        if (TARGETS.includes('simulator')) {
+          const numbers = await freshPool();
+          const data: DirectBindData = {
+            endpoint: sim.url,
+            ...KEY,
+            connections: concurrency,
             poolKey: POOL_KEY,
-            phoneA: phone('135', i + run * 1e6),
-            phoneB: phone('136', i + run * 1e6),
-            expiresAt,
-          });
-          return true;
-        },
-        { total: BINDS, concurrency: CONCURRENCY, deadlineMs: 60_000 },
-      );
-      const service = await runClosedLoop(
-        async (i) => {
-          const res = await http.request({
-            method: 'POST',
-            path: '/v1/bindings',
-            headers: { 'content-type': 'application/json', ...BENCH_AUTH },
-            body: JSON.stringify({
-              outId: `bench-${run}-${i}`,
-              phoneA: phone('137', i),
-              phoneB: phone('139', i),
+            numbers,
+            expiresAtMs: Date.now() + 3_600_000,
+            phase,
+          };
+          const direct = await measure(() =>
+            runLoad({
+              kind: 'task',
+              module: new URL('./bind/direct-bind-axb.task.js', import.meta.url).href,
+              data,
+              closed,
+            }),
+          );
+          results.push({ run, target: 'simulator', concurrency, ...direct });
+        }
+        if (TARGETS.includes('service')) {
+          await freshPool();
+          const bodies = Array.from({ length: count }, (_, i) =>
+            JSON.stringify({
+              outId: `bench-${phase}-${i}`,
+              phoneA: phone('137', phase * 100_000 + i),
+              phoneB: phone('139', phase * 100_000 + i),
               ttlSeconds: 3600,
             }),
-          });
-          await res.body.text();
-          return res.statusCode === 201;
-        },
-        { total: BINDS, concurrency: CONCURRENCY, deadlineMs: 120_000 },
-      );
-      results.simulator!.push(direct);
-      results.service!.push(service);
-      for (const [target, r] of [
-        ['simulator BindAxb (direct)', direct],
-        ['service POST /v1/bindings', service],
-      ] as const) {
-        rows.push({
-          run,
-          target,
-          calls: r.calls,
-          errors: r.errors,
-          'per s': r.perSecond,
-          'p50 ms': r.p50Ms,
-          'p99 ms': r.p99Ms,
-        });
+          );
+          const service = await measure(() =>
+            runLoad({
+              kind: 'saturate',
+              target: { origin, path: '/v1/bindings', bodies, headers: BENCH_AUTH },
+              options: closed,
+            }),
+          );
+          results.push({ run, target: 'service', concurrency, ...service });
+        }
+        for (const m of results.filter((r) => r.run === run && r.concurrency === concurrency)) {
+          console.error(
+            `run ${run} ${m.target} ×${concurrency}: ${m.summary.perSecond.toFixed(0)}/s ` +
+              `p50 ${m.summary.p50Ms.toFixed(1)} ms p99 ${m.summary.p99Ms.toFixed(1)} ms ` +
+              `ok ${m.summary.ok}/${count} ${JSON.stringify(m.summary.statuses)} ` +
+              `service loop ${(m.elu * 100).toFixed(0)} % busy`,
+          );
+        }
       }
     }
-    const sim = results.simulator!;
-    const svc = results.service!;
-    rows.push({
-      run: 'median',
-      target: 'simulator BindAxb (direct)',
-      calls: median(sim.map((r) => r.calls)),
-      errors: median(sim.map((r) => r.errors)),
-      'per s': median(sim.map((r) => r.perSecond)),
-      'p50 ms': median(sim.map((r) => r.p50Ms)),
-      'p99 ms': median(sim.map((r) => r.p99Ms)),
-    });
-    rows.push({
-      run: 'median',
-      target: 'service POST /v1/bindings',
-      calls: median(svc.map((r) => r.calls)),
-      errors: median(svc.map((r) => r.errors)),
-      'per s': median(svc.map((r) => r.perSecond)),
-      'p50 ms': median(svc.map((r) => r.p50Ms)),
-      'p99 ms': median(svc.map((r) => r.p99Ms)),
-    });
-    printTable(
-      `Binds: ${BINDS} per target per run, ${CONCURRENCY} concurrent, ${NUMBERS} numbers in the pool`,
-      rows,
-    );
-    const ratio = median(svc.map((r) => r.perSecond)) / median(sim.map((r) => r.perSecond));
-    console.log(`\nservice / simulator-direct throughput (medians): ${(ratio * 100).toFixed(0)}%`);
   } finally {
-    await http.close();
-    await client.close();
+    await sql.end();
     await app.close();
-    await sim.close();
+    await sim.stop();
     await db.drop();
   }
+  report(results);
+}
+
+async function measure(
+  load: () => Promise<LoadSummary>,
+): Promise<{ summary: LoadSummary; elu: number }> {
+  const before = performance.eventLoopUtilization();
+  const summary = await load();
+  return { summary, elu: performance.eventLoopUtilization(before).utilization };
+}
+
+function report(results: Measured[]): void {
+  printTable(
+    `Binds, every run (${BINDS} per phase, ${SEQUENTIAL_BINDS} sequential; ${NUMBERS} numbers; ` +
+      `${cpus().length} cores, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')})`,
+    results.map((m) => ({
+      run: m.run,
+      target: m.target === 'service' ? 'service POST /v1/bindings' : 'simulator BindAxb direct',
+      concurrent: m.concurrency,
+      ok: m.summary.ok,
+      'not ok': m.summary.answered - m.summary.ok + m.summary.errors,
+      'binds/s': Math.round(m.summary.perSecond),
+      'p50 ms': m.summary.p50Ms,
+      'p99 ms': m.summary.p99Ms,
+      'service loop busy': `${(m.elu * 100).toFixed(0)} %`,
+    })),
+  );
+  const of = (target: Measured['target'], concurrency: number) =>
+    results.filter((m) => m.target === target && m.concurrency === concurrency);
+  const rows = CONCURRENCIES.map((c) => {
+    const sim = median(of('simulator', c).map((m) => m.summary.perSecond));
+    const svc = median(of('service', c).map((m) => m.summary.perSecond));
+    return {
+      concurrent: c === 1 ? 'sequential' : c,
+      'simulator binds/s': Math.round(sim),
+      'service binds/s': Math.round(svc),
+      'service / simulator': `${((100 * svc) / sim).toFixed(0)} %`,
+      'service p50 ms': median(of('service', c).map((m) => m.summary.p50Ms)),
+      'service p99 ms': median(of('service', c).map((m) => m.summary.p99Ms)),
+      'simulator p50 ms': median(of('simulator', c).map((m) => m.summary.p50Ms)),
+    };
+  });
+  printTable(`Medians of ${RUNS} run(s)`, rows);
+  const sim = median(of('simulator', HEADLINE).map((m) => m.summary.perSecond));
+  const svc = median(of('service', HEADLINE).map((m) => m.summary.perSecond));
+  console.log(`\nAt ${HEADLINE} concurrent:`);
+  console.log(
+    `service / simulator-direct throughput (medians): ${((100 * svc) / sim).toFixed(0)}%`,
+  );
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(error instanceof Error ? error.stack : error);
   process.exit(1);
 });

@@ -66,13 +66,22 @@ BEGIN
 END $$;
 
 -- ─── inventory: middle numbers and their capacity ───────────────────────────────────────────────
--- Live pairs X carries at `t`. plpgsql so that its plan is cached per connection.
+-- The live pairs each of `p_numbers` carries at `t`: the one definition of a number's load.
+-- A SQL table function, so the planner inlines it into the query that calls it (in FROM). The
+-- expiry is a FILTER rather than a condition (binding_live_at spelt out), so that no plan can
+-- prefer the index on expires_at (every live binding) to the one on (phone_x, expires_at).
+CREATE FUNCTION x_loads(p_numbers text[], p_now timestamptz)
+RETURNS TABLE (number text, pairs integer)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT x.number,
+           (SELECT count(*) FILTER (WHERE b.expires_at > p_now)::int FROM bindings b
+             WHERE b.phone_x = x.number AND binding_state_live(b.state))
+      FROM unnest(p_numbers) AS x(number)
+$$;
+
+-- The live pairs of one number at `t`, for the admin reads (list, stock, release, metrics).
 CREATE FUNCTION x_live_pairs(p_x text, p_now timestamptz) RETURNS integer
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN (SELECT count(*)::int FROM bindings b
-             WHERE b.phone_x = p_x AND binding_live_at(b.state, b.expires_at, p_now));
-END $$;
+LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT l.pairs FROM x_loads(ARRAY[p_x], p_now) l $$;
 
 -- Whether A or B (in either role) is a party of a live binding on X at `t`: a caller must
 -- identify exactly one binding per X, so neither may appear twice on one X (invariant 2).
@@ -96,9 +105,10 @@ CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text);
 --
 -- Concurrent binds first try numbers no other bind is placing a pair on right now (SKIP LOCKED),
 -- so they spread over the pool instead of queueing on one number; then they wait for the busy
--- ones. Load and parties are checked again under the lock, where they are current; a number that
--- fails the check is unlocked at once (its sub-block is rolled back), so a claim holds at most the
--- one lock it returns and claims cannot deadlock on each other.
+-- ones. Candidates are ranked on loads read without locks; whether the pair fits (load, and no
+-- party of it on the number) is decided under the lock, where both are current. A number that
+-- does not fit is unlocked at once (its sub-block is rolled back), so a claim holds at most the
+-- one lock it returns, and claims cannot deadlock on each other.
 CREATE FUNCTION claim_x(p_pool text, p_a text, p_b text, p_city text, p_city_strict boolean,
                         p_pinned text, p_exclude text[], p_max_pairs integer, p_now timestamptz)
 RETURNS x_claim
@@ -114,19 +124,17 @@ BEGIN
         RETURN ROW(NULL, p_city_strict, 'no-pool')::x_claim;
     END IF;
     FOREACH v_wait IN ARRAY ARRAY[false, true] LOOP
+        -- Ranked on loads read without locks; whether the pair fits is decided under the lock.
         FOR v_number IN
-            SELECT c.number FROM (
-                SELECT n.number, n.city, x_live_pairs(n.number, p_now) AS pairs
-                  FROM secret_numbers n
-                 WHERE n.pool_key = p_pool AND n.state = 'active' AND n.health = 'normal'
-                   AND (p_pinned IS NULL OR n.number = p_pinned)
-                   AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)
-                   AND n.number <> ALL (coalesce(p_exclude, '{}'))
-                   AND (NOT v_wait OR n.number = ANY (v_busy))
-                   AND NOT x_carries_party(n.number, p_a, p_b, p_now)
-                OFFSET 0) c
-             WHERE c.pairs < p_max_pairs
-             ORDER BY (c.city IS NOT DISTINCT FROM p_city) DESC, c.pairs, c.number
+            SELECT n.number FROM secret_numbers n
+             CROSS JOIN LATERAL x_loads(ARRAY[n.number::text], p_now) l
+             WHERE n.pool_key = p_pool AND n.state = 'active' AND n.health = 'normal'
+               AND (p_pinned IS NULL OR n.number = p_pinned)
+               AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)
+               AND n.number <> ALL (coalesce(p_exclude, '{}'))
+               AND (NOT v_wait OR n.number = ANY (v_busy))
+               AND l.pairs < p_max_pairs
+             ORDER BY (n.city IS NOT DISTINCT FROM p_city) DESC, l.pairs, n.number
         LOOP
             BEGIN
                 IF v_wait THEN
@@ -143,14 +151,14 @@ BEGIN
                 IF NOT FOUND THEN
                     -- Another bind holds it (first pass: try it again later), or it was released.
                     IF NOT v_wait THEN v_busy := v_busy || v_number; END IF;
-                ELSIF x_live_pairs(v_number, p_now) < p_max_pairs
+                ELSIF (SELECT l.pairs FROM x_loads(ARRAY[v_number], p_now) l) < p_max_pairs
                       AND NOT x_carries_party(v_number, p_a, p_b, p_now) THEN
                     RETURN ROW(v_number, v_strict, NULL)::x_claim;
                 ELSE
                     RAISE EXCEPTION USING ERRCODE = 'AXB01';
                 END IF;
             EXCEPTION WHEN SQLSTATE 'AXB01' THEN
-                NULL; -- taken by a concurrent bind meanwhile: unlocked, next candidate
+                NULL; -- a party of the pair is on it, or it is full: unlocked, next candidate
             END;
         END LOOP;
         EXIT WHEN cardinality(v_busy) = 0;
@@ -191,6 +199,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_row bindings%ROWTYPE;
     v_claim x_claim;
+    v_overdue uuid[];
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('axb-order:' || p_pool || ':' || p_out_id, 0));
     SELECT * INTO v_row FROM bindings b
@@ -214,12 +223,14 @@ BEGIN
         RETURN;
     END IF;
 
-    PERFORM 1 FROM expire_bindings(
-        ARRAY(SELECT b.id FROM bindings b
-               WHERE b.phone_x = v_claim.number
-                 AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b))
-                 AND binding_overdue_at(b.state, b.expires_at, p_now)),
-        p_now, p_actor, '{"reason": "pair reused after expiry"}', true);
+    v_overdue := ARRAY(SELECT b.id FROM bindings b
+                        WHERE b.phone_x = v_claim.number
+                          AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b))
+                          AND binding_overdue_at(b.state, b.expires_at, p_now));
+    IF cardinality(v_overdue) > 0 THEN
+        PERFORM 1 FROM expire_bindings(v_overdue, p_now, p_actor,
+                                       '{"reason": "pair reused after expiry"}', true);
+    END IF;
 
     INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, city, city_strict,
                           record, state, expires_at, created_at, updated_at)
@@ -248,6 +259,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_row bindings%ROWTYPE;
     v_claim x_claim;
+    v_overdue uuid[];
 BEGIN
     SELECT * INTO v_row FROM bindings b WHERE b.id = p_id AND b.state = 'pending' FOR UPDATE;
     IF NOT FOUND THEN
@@ -262,12 +274,14 @@ BEGIN
         RETURN;
     END IF;
 
-    PERFORM 1 FROM expire_bindings(
-        ARRAY(SELECT b.id FROM bindings b
-               WHERE b.phone_x = v_claim.number
-                 AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b))
-                 AND binding_overdue_at(b.state, b.expires_at, p_now)),
-        p_now, p_actor, '{"reason": "pair reused after expiry"}', true);
+    v_overdue := ARRAY(SELECT b.id FROM bindings b
+                        WHERE b.phone_x = v_claim.number
+                          AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b))
+                          AND binding_overdue_at(b.state, b.expires_at, p_now));
+    IF cardinality(v_overdue) > 0 THEN
+        PERFORM 1 FROM expire_bindings(v_overdue, p_now, p_actor,
+                                       '{"reason": "pair reused after expiry"}', true);
+    END IF;
 
     UPDATE bindings b SET phone_x = v_claim.number, updated_at = p_now
      WHERE b.id = p_id
