@@ -19,19 +19,12 @@ export interface ExpireOptions {
 export type ExpiredByState = Partial<Record<BindingState, number>>;
 
 // Both go through the one SQL operation, expire_bindings(): lock, end, one event each.
-const EXPIRE_IDS = `SELECT binding_id FROM expire_bindings($1::uuid[], $2, $3, $4::jsonb, $5)`;
+const EXPIRE_IDS = `SELECT binding_id FROM expire_bindings($1::uuid[], NULL, $2, $3, $4::jsonb, $5)`;
 
-// The sweep's batch: due rows that no other sweep has claimed (SKIP LOCKED), oldest first, by the
-// partial index over live rows.
+// The sweep's batch: due rows that no other sweep has taken (SKIP LOCKED), oldest first.
 const EXPIRE_DUE = `
   SELECT previous_state::text AS state, count(*)::int AS n
-    FROM expire_bindings(
-           ARRAY(SELECT b.id FROM bindings b
-                  WHERE binding_overdue_at(b.state, b.expires_at, $1)
-                  ORDER BY b.expires_at
-                  LIMIT $2
-                  FOR UPDATE SKIP LOCKED),
-           $1, $3, '{}'::jsonb, true)
+    FROM expire_bindings(NULL, $2, $1, $3, '{}'::jsonb, true)
    GROUP BY previous_state`;
 
 /**

@@ -36,33 +36,48 @@ CREATE FUNCTION binding_overdue_at(s binding_state, expires_at timestamptz, t ti
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT binding_state_live(s) AND expires_at <= t $$;
 
--- The one expire operation: ends the listed bindings that are still live (only those overdue at
--- `p_now` when `p_only_overdue`), with one `expired` event each carrying `p_details` and the state
--- it left. The rows are locked first, so concurrent callers expire each binding exactly once.
--- Set-based (one UPDATE, one INSERT) so statement-level triggers stay cheap. Returns what it ended.
-CREATE FUNCTION expire_bindings(p_ids uuid[], p_now timestamptz, p_actor text, p_details jsonb,
-                                p_only_overdue boolean)
+-- The one expire operation: ends live bindings, with one `expired` event each carrying
+-- `p_details` and the state it left; returns what it ended. Which bindings:
+--  - `p_ids`: those of them still live (and overdue at `p_now` when `p_only_overdue`), waiting for
+--    any other writer of those rows; a bind, an update or a routing lookup ending one binding;
+--  - `p_ids` NULL: up to `p_due_limit` overdue bindings, oldest first, that no other sweep has
+--    taken (SKIP LOCKED), by the partial index over live rows: a batch of the expiry sweep.
+-- The rows are locked first, so concurrent callers end each binding exactly once; then they are
+-- updated by primary key (a join would let the planner hash the whole table per batch) and their
+-- events inserted, set-based (one UPDATE, one INSERT) so that statement-level triggers stay cheap.
+CREATE FUNCTION expire_bindings(p_ids uuid[], p_due_limit integer, p_now timestamptz,
+                                p_actor text, p_details jsonb, p_only_overdue boolean)
 RETURNS TABLE (binding_id uuid, previous_state binding_state)
 LANGUAGE plpgsql AS $$
-#variable_conflict use_column
+DECLARE
+    v_ids uuid[];
+    v_states binding_state[];
 BEGIN
-    RETURN QUERY
-    WITH target AS (
-        SELECT b.id, b.state FROM bindings b
-         WHERE b.id = ANY (p_ids) AND binding_state_live(b.state)
-           AND (NOT p_only_overdue OR b.expires_at <= p_now)
-         FOR UPDATE
-    ), ended AS (
-        -- By primary key, not a join: a join lets the planner hash the whole table per batch.
-        UPDATE bindings b SET state = 'expired', ended_at = p_now, updated_at = p_now
-         WHERE b.id = ANY (ARRAY(SELECT t.id FROM target t))
-        RETURNING b.id
-    ), logged AS (
-        INSERT INTO binding_events (binding_id, kind, actor, at, details)
-        SELECT t.id, 'expired', p_actor, p_now, p_details || jsonb_build_object('previousState', t.state)
-          FROM target t JOIN ended e ON e.id = t.id
-    )
-    SELECT t.id, t.state FROM target t JOIN ended e ON e.id = t.id;
+    IF p_ids IS NULL THEN
+        SELECT array_agg(t.id), array_agg(t.state)
+          INTO v_ids, v_states
+          FROM (SELECT b.id, b.state FROM bindings b
+                 WHERE binding_overdue_at(b.state, b.expires_at, p_now)
+                 ORDER BY b.expires_at
+                 LIMIT p_due_limit
+                 FOR UPDATE SKIP LOCKED) t;
+    ELSE
+        SELECT array_agg(t.id), array_agg(t.state)
+          INTO v_ids, v_states
+          FROM (SELECT b.id, b.state FROM bindings b
+                 WHERE b.id = ANY (p_ids) AND binding_state_live(b.state)
+                   AND (NOT p_only_overdue OR b.expires_at <= p_now)
+                 FOR UPDATE) t;
+    END IF;
+    IF v_ids IS NULL THEN
+        RETURN;
+    END IF;
+    UPDATE bindings SET state = 'expired', ended_at = p_now, updated_at = p_now
+     WHERE id = ANY (v_ids);
+    INSERT INTO binding_events (binding_id, kind, actor, at, details)
+    SELECT t.id, 'expired', p_actor, p_now, p_details || jsonb_build_object('previousState', t.state)
+      FROM unnest(v_ids, v_states) AS t(id, state);
+    RETURN QUERY SELECT * FROM unnest(v_ids, v_states);
 END $$;
 
 -- ─── inventory: middle numbers and their capacity ───────────────────────────────────────────────
@@ -209,7 +224,7 @@ BEGIN
             RETURN QUERY SELECT 'replay'::text, v_row.*;
             RETURN;
         END IF;
-        PERFORM 1 FROM expire_bindings(ARRAY[v_row.id], p_now, p_actor,
+        PERFORM 1 FROM expire_bindings(ARRAY[v_row.id], NULL, p_now, p_actor,
                                        '{"reason": "order bound again after its expiry"}', true);
     END IF;
 
@@ -228,7 +243,7 @@ BEGIN
                           AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b))
                           AND binding_overdue_at(b.state, b.expires_at, p_now));
     IF cardinality(v_overdue) > 0 THEN
-        PERFORM 1 FROM expire_bindings(v_overdue, p_now, p_actor,
+        PERFORM 1 FROM expire_bindings(v_overdue, NULL, p_now, p_actor,
                                        '{"reason": "pair reused after expiry"}', true);
     END IF;
 
@@ -279,7 +294,7 @@ BEGIN
                           AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b))
                           AND binding_overdue_at(b.state, b.expires_at, p_now));
     IF cardinality(v_overdue) > 0 THEN
-        PERFORM 1 FROM expire_bindings(v_overdue, p_now, p_actor,
+        PERFORM 1 FROM expire_bindings(v_overdue, NULL, p_now, p_actor,
                                        '{"reason": "pair reused after expiry"}', true);
     END IF;
 
