@@ -70,6 +70,19 @@ async function binding(
   return rows[0]!.id;
 }
 
+async function hint(n: string, pairs: number): Promise<void> {
+  await db.query(
+    `INSERT INTO x_load_hints (number, pairs, counted_at) VALUES ($1, $2, $3)
+     ON CONFLICT (number) DO UPDATE SET pairs = excluded.pairs`,
+    [n, pairs, now],
+  );
+}
+
+async function hintOf(n: string): Promise<number | undefined> {
+  const { rows } = await db.query(`SELECT pairs FROM x_load_hints WHERE number = $1`, [n]);
+  return rows[0]?.pairs;
+}
+
 interface Claim {
   pool: string;
   a?: string;
@@ -117,7 +130,14 @@ describe('one definition of a live binding', () => {
          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
         WHERE i.indrelid = 'bindings'::regclass AND c.relname LIKE 'bindings_live_%'`,
     );
-    expect(rows.length).toBeGreaterThanOrEqual(5);
+    expect(rows.map((r) => r.name)).toEqual(
+      expect.arrayContaining([
+        'bindings_live_out_id_key',
+        'bindings_live_x_a_key',
+        'bindings_live_x_b_key',
+        'bindings_live_expires_at_idx',
+      ]),
+    );
     const { rows: all } = await db.query<{ s: string }>(
       `SELECT unnest(enum_range(NULL::binding_state))::text AS s`,
     );
@@ -139,18 +159,28 @@ describe('one definition of a live binding', () => {
 });
 
 describe('claim_x(): which number may carry a pair', () => {
-  it('prefers the requested city, then the least loaded number', async () => {
+  it('prefers the requested city, then the least loaded as last counted, and counts it again', async () => {
     const p = await pool();
     const busy = await number(p, '杭州');
     const light = await number(p, '杭州');
     const elsewhere = await number(p, '北京');
-    await binding(p, busy);
-    await binding(p, busy);
+    await hint(busy, 2);
+    await hint(light, 1);
     await binding(p, light);
     expect((await claim({ pool: p })).number).toBe(light);
+    // Counted exactly under its lock: one live pair, plus the one being placed.
+    expect(await hintOf(light)).toBe(2);
     expect((await claim({ pool: p, city: '北京' })).number).toBe(elsewhere);
-    // No number in 上海: any city, least loaded first.
+    // No number in 上海: any city, least loaded first (never counted: 0).
     expect((await claim({ pool: p, city: '上海' })).number).toBe(elsewhere);
+  });
+
+  it('admits on the exact count: a stale high count does not keep a number out', async () => {
+    const p = await pool();
+    const stale = await number(p, '杭州');
+    await hint(stale, 500);
+    expect((await claim({ pool: p, maxPairs: 1 })).number).toBe(stale);
+    expect(await hintOf(stale)).toBe(1);
   });
 
   it('only takes the city when the request or the pool is strict', async () => {

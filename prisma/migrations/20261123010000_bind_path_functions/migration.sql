@@ -84,7 +84,7 @@ END $$;
 -- The live pairs each of `p_numbers` carries at `t`: the one definition of a number's load.
 -- A SQL table function, so the planner inlines it into the query that calls it (in FROM). The
 -- expiry is a FILTER rather than a condition (binding_live_at spelt out), so that no plan can
--- prefer the index on expires_at (every live binding) to the one on (phone_x, expires_at).
+-- prefer the index on expires_at (every live binding) to one on phone_x (this number's only).
 CREATE FUNCTION x_loads(p_numbers text[], p_now timestamptz)
 RETURNS TABLE (number text, pairs integer)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
@@ -108,6 +108,21 @@ BEGIN
                       AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b)));
 END $$;
 
+-- The load of each number as last counted, when a claim took it: `pairs` is its exact load then,
+-- plus the pair that claim placed. Claims rank candidates on it instead of counting every live
+-- pair of the pool per bind (O(numbers), not O(live pairs)); whether a pair fits is always
+-- counted exactly, under the number's lock. Only claims add pairs to a number, and every claim
+-- refreshes this, so it is never below the true load; pairs that end lower the true load only,
+-- and the next claim of the number brings its count down again. Apart from secret_numbers so
+-- that a bind writes nothing there (routing caches follow changes of that table).
+CREATE TABLE "x_load_hints" (
+    "number" VARCHAR(20) NOT NULL,
+    "pairs" INTEGER NOT NULL,
+    "counted_at" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "x_load_hints_pkey" PRIMARY KEY ("number")
+);
+
 -- The outcome of claim_x: the number claimed (locked for the caller's transaction), the city mode
 -- that applied, or why none: no-pool, no-numbers (the pool holds none here), exhausted (none can
 -- take this pair now), x-unavailable (the pinned number cannot).
@@ -116,12 +131,13 @@ CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text);
 -- Claims the best middle number of the pool for the pair (A, B) and locks its secret_numbers row
 -- until the caller's transaction ends: held, healthy, of `p_city` when the pool or the request is
 -- strict (else that city first), not in `p_exclude`, carrying neither A nor B, fewer than
--- `p_max_pairs` live pairs; least loaded first. `p_pinned` allows only that number.
+-- `p_max_pairs` live pairs; least loaded (as last counted, x_load_hints) first. `p_pinned` allows
+-- only that number.
 --
 -- Concurrent binds first try numbers no other bind is placing a pair on right now (SKIP LOCKED),
 -- so they spread over the pool instead of queueing on one number; then they wait for the busy
--- ones. Candidates are ranked on loads read without locks; whether the pair fits (load, and no
--- party of it on the number) is decided under the lock, where both are current. A number that
+-- ones. Candidates are ranked on their last counted load; whether the pair fits (its exact load,
+-- and no party of it on the number) is decided under the lock, where both are current. A number that
 -- does not fit is unlocked at once (its sub-block is rolled back), so a claim holds at most the
 -- one lock it returns, and claims cannot deadlock on each other.
 CREATE FUNCTION claim_x(p_pool text, p_a text, p_b text, p_city text, p_city_strict boolean,
@@ -133,23 +149,22 @@ DECLARE
     v_number text;
     v_busy text[] := '{}';
     v_wait boolean;
+    v_pairs integer;
 BEGIN
     SELECT p_city_strict OR p.city_strict INTO v_strict FROM pools p WHERE p.key = p_pool;
     IF NOT FOUND THEN
         RETURN ROW(NULL, p_city_strict, 'no-pool')::x_claim;
     END IF;
     FOREACH v_wait IN ARRAY ARRAY[false, true] LOOP
-        -- Ranked on loads read without locks; whether the pair fits is decided under the lock.
         FOR v_number IN
             SELECT n.number FROM secret_numbers n
-             CROSS JOIN LATERAL x_loads(ARRAY[n.number::text], p_now) l
+              LEFT JOIN x_load_hints h ON h.number = n.number
              WHERE n.pool_key = p_pool AND n.state = 'active' AND n.health = 'normal'
                AND (p_pinned IS NULL OR n.number = p_pinned)
                AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)
                AND n.number <> ALL (coalesce(p_exclude, '{}'))
                AND (NOT v_wait OR n.number = ANY (v_busy))
-               AND l.pairs < p_max_pairs
-             ORDER BY (n.city IS NOT DISTINCT FROM p_city) DESC, l.pairs, n.number
+             ORDER BY (n.city IS NOT DISTINCT FROM p_city) DESC, coalesce(h.pairs, 0), n.number
         LOOP
             BEGIN
                 IF v_wait THEN
@@ -166,11 +181,16 @@ BEGIN
                 IF NOT FOUND THEN
                     -- Another bind holds it (first pass: try it again later), or it was released.
                     IF NOT v_wait THEN v_busy := v_busy || v_number; END IF;
-                ELSIF (SELECT l.pairs FROM x_loads(ARRAY[v_number], p_now) l) < p_max_pairs
-                      AND NOT x_carries_party(v_number, p_a, p_b, p_now) THEN
-                    RETURN ROW(v_number, v_strict, NULL)::x_claim;
                 ELSE
-                    RAISE EXCEPTION USING ERRCODE = 'AXB01';
+                    v_pairs := (SELECT l.pairs FROM x_loads(ARRAY[v_number], p_now) l);
+                    IF v_pairs >= p_max_pairs OR x_carries_party(v_number, p_a, p_b, p_now) THEN
+                        RAISE EXCEPTION USING ERRCODE = 'AXB01';
+                    END IF;
+                    INSERT INTO x_load_hints (number, pairs, counted_at)
+                    VALUES (v_number, v_pairs + 1, p_now)
+                    ON CONFLICT (number) DO UPDATE
+                       SET pairs = excluded.pairs, counted_at = excluded.counted_at;
+                    RETURN ROW(v_number, v_strict, NULL)::x_claim;
                 END IF;
             EXCEPTION WHEN SQLSTATE 'AXB01' THEN
                 NULL; -- a party of the pair is on it, or it is full: unlocked, next candidate
@@ -313,12 +333,9 @@ END $$;
 ALTER TABLE "bindings" ADD CONSTRAINT "bindings_live_x_check"
     CHECK ("phone_x" IS NOT NULL OR NOT binding_state_live("state")) NOT VALID;
 
--- x_live_pairs() counts a number's live pairs at `t`: with the expiry in the index the count is
--- an index-only scan. It replaces the (phone_x) index of the same rows; the unique
--- (phone_x, phone_a) index serves lookups by X as well.
+-- Counting one number's live pairs no longer happens for every number of the pool per bind, and
+-- the unique (phone_x, phone_a) index over the same rows serves it: one index less to write.
 DROP INDEX "bindings_live_x_idx";
-CREATE INDEX "bindings_live_x_expires_at_idx" ON "bindings"("phone_x", "expires_at")
-    WHERE "state" IN ('pending', 'active', 'unknown');
 
 -- (state, expires_at) serves no query the partial bindings_live_expires_at_idx does not serve
 -- better, and every write and every expiry paid for it.
