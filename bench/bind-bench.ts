@@ -6,12 +6,16 @@
  * worker thread, the service through the real bootstrap() on the main thread, each load on its
  * own worker thread (bench/support/load.ts; latency from the intended send time). Every phase
  * starts from a fresh pool: simulator reset, bindings truncated, NUMBERS numbers bought through
- * the API. Medians over the runs are printed, then the line
+ * the API, HISTORY ended bindings on them and LIVE_ELSEWHERE live ones of another pool
+ * (statistics taken: as in a database in service). Each run ends with the service at a fixed offered rate (half its own rate at 16
+ * concurrent, by default), latency measured from each request's due time. Medians over the runs
+ * are printed, then the line
  * `service / simulator-direct throughput (medians): N%` (at 16 concurrent).
  *
  *   npm run build && node dist/bench/bind-bench.js
- *   RUNS=3 BINDS=1500 SEQUENTIAL_BINDS=200 NUMBERS=20 DB_POOL=10 CONCURRENCY=16,64,1
- *   TARGETS=simulator,service DATABASE_URL=… (all optional)
+ *   RUNS=3 BINDS=1500 SEQUENTIAL_BINDS=200 NUMBERS=20 HISTORY=20000 LIVE_ELSEWHERE=5000 DB_POOL=10
+ *   CONCURRENCY=16,64,1
+ *   TARGETS=simulator,service FIXED_SHARE=50 FIXED_SECONDS=3 DATABASE_URL=… (all optional)
  */
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -20,9 +24,11 @@ import { bootstrap } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config/load-config.js';
 import type { DirectBindData } from './bind/direct-bind-axb.task.js';
 import { createBenchDatabase } from './support/bench-database.js';
+import { CpuMeter } from './support/cpu-meter.js';
 import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from './support/bench-key.js';
 import { median, printTable, type LoadSummary } from './support/load.js';
 import { runLoad } from './support/run-load.js';
+import { intSetting } from './support/settings.js';
 import { startSimulatorThread } from './support/simulator-thread.js';
 
 const RUNS = intSetting('RUNS', 3, 1, 10);
@@ -30,22 +36,20 @@ const BINDS = intSetting('BINDS', 1500, 10, 20_000);
 const SEQUENTIAL_BINDS = intSetting('SEQUENTIAL_BINDS', 200, 10, 5_000);
 const NUMBERS = intSetting('NUMBERS', 20, 1, 200);
 const DB_POOL = intSetting('DB_POOL', 10, 1, 50);
+/** Ended bindings on the pool's numbers before each phase: a table with a past, as in service. */
+const HISTORY = intSetting('HISTORY', 20_000, 0, 1_000_000);
+/** Live bindings of another pool meanwhile: the statistics see live rows, as in service. */
+const LIVE_ELSEWHERE = intSetting('LIVE_ELSEWHERE', 5_000, 0, 1_000_000);
 const CONCURRENCIES = (process.env.CONCURRENCY ?? '16,64,1').split(',').map(Number);
 /** Which targets to measure (both for the ratio; one alone for profiling). */
 const TARGETS = (process.env.TARGETS ?? 'simulator,service').split(',');
 const HEADLINE = 16;
+/** The open-loop phase offers this share (%) of the run's own service rate at 16 concurrent. */
+const FIXED_SHARE = intSetting('FIXED_SHARE', 50, 0, 100);
+const FIXED_SECONDS = intSetting('FIXED_SECONDS', 3, 1, 30);
 const POOL_KEY = 'FCBINDBENCH';
 const KEY = { accessKeyId: 'bench-id', accessKeySecret: 'bench-secret' };
 const PHASE_DEADLINE_MS = 120_000;
-
-function intSetting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer in ${min}..${max}`);
-  }
-  return value;
-}
 
 const phone = (prefix: string, n: number) => `${prefix}${String(n).padStart(8, '0')}`;
 
@@ -56,6 +60,8 @@ interface Measured {
   summary: LoadSummary;
   /** Event-loop utilisation of the service's thread during the phase (1 = always busy). */
   elu: number;
+  /** CPU ms per bind: this process (all threads), and the Postgres backends (null: unknown). */
+  cpu: { processMs: number; postgresMs: number | null };
 }
 
 async function main(): Promise<void> {
@@ -87,8 +93,32 @@ async function main(): Promise<void> {
   const origin = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
+  const meter = new CpuMeter(sql);
+  const measure = async (load: () => Promise<LoadSummary>) => {
+    const before = performance.eventLoopUtilization();
+    const cpu0 = await meter.read();
+    const summary = await load();
+    const elu = performance.eventLoopUtilization(before).utilization;
+    const cpu1 = await meter.read();
+    const per = (ms: number) => ms / Math.max(1, summary.ok);
+    const postgres =
+      cpu0.postgresMs === null || cpu1.postgresMs === null
+        ? null
+        : cpu1.postgresMs - cpu0.postgresMs;
+    return {
+      summary,
+      elu,
+      cpu: {
+        processMs: per(cpu1.processMs - cpu0.processMs),
+        postgresMs: postgres === null ? null : per(postgres),
+      },
+    };
+  };
 
-  /** A fresh pool for a phase: nothing bound anywhere, NUMBERS numbers bought through the API. */
+  /**
+   * A fresh pool for a phase: nothing live anywhere, NUMBERS numbers bought through the API, and
+   * HISTORY ended bindings on them (with statistics), as a table in service holds.
+   */
   const freshPool = async (): Promise<string[]> => {
     const reset = await fetch(`${sim.controlUrl}/reset`, { method: 'POST' });
     if (!reset.ok) throw new Error(`simulator reset: ${reset.status}`);
@@ -100,11 +130,33 @@ async function main(): Promise<void> {
     });
     const body = (await res.json()) as { bought?: string[] };
     if (body.bought?.length !== NUMBERS) throw new Error(`buying: ${JSON.stringify(body)}`);
+    await sql.query(
+      `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, city, state,
+                             expires_at, created_at, updated_at, ended_at)
+       SELECT gen_random_uuid(), $1, 'past-' || g, '150' || lpad(g::text, 8, '0'),
+              '151' || lpad(g::text, 8, '0'), ($2::text[])[1 + g % $3], 'past-' || g, '杭州',
+              'expired', now() - interval '1 day', now() - interval '2 days',
+              now() - interval '1 day', now() - interval '1 day'
+         FROM generate_series(1, $4::int) g`,
+      [POOL_KEY, body.bought, NUMBERS, HISTORY],
+    );
+    await sql.query(`INSERT INTO pools (key) VALUES ('FCBENCHOTHER') ON CONFLICT DO NOTHING`);
+    await sql.query(
+      `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, city, state,
+                             expires_at, created_at, updated_at)
+       SELECT gen_random_uuid(), 'FCBENCHOTHER', 'other-' || g, '152' || lpad(g::text, 8, '0'),
+              '153' || lpad(g::text, 8, '0'), '177' || lpad((g % 100)::text, 8, '0'), 'other-' || g,
+              '杭州', 'active', now() + interval '1 day', now(), now()
+         FROM generate_series(1, $1::int) g`,
+      [LIVE_ELSEWHERE],
+    );
     await sql.query('VACUUM ANALYZE bindings');
+    await sql.query('VACUUM ANALYZE binding_events');
     return body.bought;
   };
 
   const results: Measured[] = [];
+  const fixed: Array<{ run: number; rate: number; summary: LoadSummary }> = [];
   try {
     for (let run = 1; run <= RUNS; run += 1) {
       for (const concurrency of CONCURRENCIES) {
@@ -161,9 +213,38 @@ async function main(): Promise<void> {
             `run ${run} ${m.target} ×${concurrency}: ${m.summary.perSecond.toFixed(0)}/s ` +
               `p50 ${m.summary.p50Ms.toFixed(1)} ms p99 ${m.summary.p99Ms.toFixed(1)} ms ` +
               `ok ${m.summary.ok}/${count} ${JSON.stringify(m.summary.statuses)} ` +
-              `service loop ${(m.elu * 100).toFixed(0)} % busy`,
+              `service loop ${(m.elu * 100).toFixed(0)} % busy, cpu/bind ${m.cpu.processMs.toFixed(2)} ms ` +
+              `node + ${m.cpu.postgresMs?.toFixed(2) ?? '?'} ms pg`,
           );
         }
+      }
+      const saturated = results.find(
+        (r) => r.run === run && r.target === 'service' && r.concurrency === HEADLINE,
+      );
+      if (saturated && FIXED_SHARE > 0) {
+        // Latency from each request's due time: what a caller sees at a steady load below the
+        // maximum, stalls included.
+        await freshPool();
+        const rate = Math.max(1, Math.round((saturated.summary.perSecond * FIXED_SHARE) / 100));
+        const bodies = Array.from({ length: rate * FIXED_SECONDS }, (_, i) =>
+          JSON.stringify({
+            outId: `fixed-${run}-${i}`,
+            phoneA: phone('133', run * 100_000 + i),
+            phoneB: phone('134', run * 100_000 + i),
+            ttlSeconds: 3600,
+          }),
+        );
+        const summary = await runLoad({
+          kind: 'fixed',
+          target: { origin, path: '/v1/bindings', bodies, headers: BENCH_AUTH },
+          options: { rate, durationMs: FIXED_SECONDS * 1000, connections: 64, maxInFlight: 256 },
+        });
+        fixed.push({ run, rate, summary });
+        console.error(
+          `run ${run} service at ${rate}/s offered: ${summary.perSecond.toFixed(0)}/s ` +
+            `p50 ${summary.p50Ms.toFixed(1)} ms p99 ${summary.p99Ms.toFixed(1)} ms ` +
+            `errors ${summary.errors} ${JSON.stringify(summary.statuses)}`,
+        );
       }
     }
   } finally {
@@ -172,18 +253,13 @@ async function main(): Promise<void> {
     await sim.stop();
     await db.drop();
   }
-  report(results);
+  report(results, fixed);
 }
 
-async function measure(
-  load: () => Promise<LoadSummary>,
-): Promise<{ summary: LoadSummary; elu: number }> {
-  const before = performance.eventLoopUtilization();
-  const summary = await load();
-  return { summary, elu: performance.eventLoopUtilization(before).utilization };
-}
-
-function report(results: Measured[]): void {
+function report(
+  results: Measured[],
+  fixed: Array<{ run: number; rate: number; summary: LoadSummary }>,
+): void {
   printTable(
     `Binds, every run (${BINDS} per phase, ${SEQUENTIAL_BINDS} sequential; ${NUMBERS} numbers; ` +
       `${cpus().length} cores, load average ${loadavg()
@@ -199,6 +275,8 @@ function report(results: Measured[]): void {
       'p50 ms': m.summary.p50Ms,
       'p99 ms': m.summary.p99Ms,
       'service loop busy': `${(m.elu * 100).toFixed(0)} %`,
+      'cpu ms/bind node': m.cpu.processMs,
+      'cpu ms/bind pg': m.cpu.postgresMs ?? '-',
     })),
   );
   const of = (target: Measured['target'], concurrency: number) =>
@@ -214,9 +292,27 @@ function report(results: Measured[]): void {
       'service p50 ms': median(of('service', c).map((m) => m.summary.p50Ms)),
       'service p99 ms': median(of('service', c).map((m) => m.summary.p99Ms)),
       'simulator p50 ms': median(of('simulator', c).map((m) => m.summary.p50Ms)),
+      'service cpu ms/bind (node + pg)': `${median(of('service', c).map((m) => m.cpu.processMs)).toFixed(2)} + ${median(
+        of('service', c).map((m) => m.cpu.postgresMs ?? NaN),
+      ).toFixed(2)}`,
+      'simulator cpu ms/bind': median(of('simulator', c).map((m) => m.cpu.processMs)),
     };
   });
   printTable(`Medians of ${RUNS} run(s)`, rows);
+  if (fixed.length > 0) {
+    printTable(
+      `Service at a fixed offered rate (${FIXED_SHARE} % of its own ${HEADLINE}-concurrent rate, ` +
+        `${FIXED_SECONDS} s; open loop, latency from each request's due time)`,
+      fixed.map(({ run, rate, summary }) => ({
+        run,
+        'offered/s': rate,
+        'answered/s': Math.round(summary.perSecond),
+        'not ok': summary.answered - summary.ok + summary.errors,
+        'p50 ms': summary.p50Ms,
+        'p99 ms': summary.p99Ms,
+      })),
+    );
+  }
   const sim = median(of('simulator', HEADLINE).map((m) => m.summary.perSecond));
   const svc = median(of('service', HEADLINE).map((m) => m.summary.perSecond));
   console.log(`\nAt ${HEADLINE} concurrent:`);

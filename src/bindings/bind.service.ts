@@ -105,9 +105,7 @@ export class BindService {
       this.asReplay(placed.binding, request);
       return this.asReplay(await this.awaitSettled(placed.binding), request);
     }
-    if (placed.kind !== 'placed') {
-      throw this.xClaims.refusal(placed.kind === 'refused' ? placed.reason : 'exhausted', claim);
-    }
+    if (placed.kind === 'refused') throw this.xClaims.refusal(placed.reason, claim);
     return { binding: await this.callProvider(placed.binding, claim, context), created: true };
   }
 

@@ -12,15 +12,6 @@ import type { BindingState } from '../generated/prisma/enums.js';
  */
 export const LIVE_STATES: readonly BindingState[] = ['pending', 'active', 'unknown'];
 
-export function isLiveState(state: BindingState): boolean {
-  return LIVE_STATES.includes(state);
-}
-
-/** Live at `now`: a live state and an expiry still ahead (an overdue binding is over already). */
-export function isLiveAt(binding: { state: BindingState; expiresAt: Date }, now: Date): boolean {
-  return isLiveState(binding.state) && binding.expiresAt > now;
-}
-
 /** What happened to a binding; the `kind` of a binding event. */
 export const EventKind = {
   created: 'created',

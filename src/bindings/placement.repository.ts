@@ -28,9 +28,17 @@ export type Placement =
   /** The order already has a live binding (returned as it is now). */
   | { kind: 'replay'; binding: Binding }
   /** No number could be claimed. */
+  | { kind: 'refused'; reason: XClaimRefusal };
+
+export type Move =
+  /** Moved onto the claimed X, with its `attempt_failed` event. */
+  | { kind: 'placed'; binding: Binding }
+  /** No other number could be claimed. */
   | { kind: 'refused'; reason: XClaimRefusal }
-  /** (move only) The binding is no longer pending: settled by someone else meanwhile. */
+  /** The binding is no longer pending: settled by someone else meanwhile. */
   | { kind: 'not-pending'; binding: Binding };
+
+type Outcome = Placement | Move;
 
 type PlacementRow = BindingRow & { outcome: string };
 
@@ -61,7 +69,7 @@ export class PlacementRepository {
     origin: EventOrigin,
     now: Date,
   ): Promise<Placement> {
-    return this.once(() =>
+    return this.once<Placement>(() =>
       this.run('binding-place', PLACE, [
         binding.outId,
         binding.record,
@@ -75,8 +83,8 @@ export class PlacementRepository {
   }
 
   /** Moves the pending binding `id` onto a number the claim allows (its `exclude` are tried). */
-  move(id: string, claim: XClaimTerms, origin: EventOrigin, now: Date): Promise<Placement> {
-    return this.once(() =>
+  move(id: string, claim: XClaimTerms, origin: EventOrigin, now: Date): Promise<Move> {
+    return this.once<Move>(() =>
       this.run('binding-move', MOVE, [
         id,
         origin.actor,
@@ -87,21 +95,22 @@ export class PlacementRepository {
     );
   }
 
-  private async run(name: string, text: string, values: unknown[]): Promise<Placement> {
+  private async run<T extends Outcome>(name: string, text: string, values: unknown[]): Promise<T> {
     const { rows } = await this.prisma.pgPool.query<PlacementRow>({ name, text, values });
     const row = rows[0];
     if (!row) throw new Error(`${name} returned no row`);
     const outcome = row.outcome;
+    // The SQL function answers only the outcomes of its own kind (T).
     if (outcome === 'placed' || outcome === 'replay' || outcome === 'not-pending') {
-      return { kind: outcome, binding: toBinding(row) };
+      return { kind: outcome, binding: toBinding(row) } as T;
     }
     if ((X_CLAIM_REFUSALS as readonly string[]).includes(outcome)) {
-      return { kind: 'refused', reason: outcome as XClaimRefusal };
+      return { kind: 'refused', reason: outcome as XClaimRefusal } as T;
     }
     throw new Error(`${name} returned an unknown outcome: ${outcome}`);
   }
 
-  private async once(write: () => Promise<Placement>): Promise<Placement> {
+  private async once<T extends Outcome>(write: () => Promise<T>): Promise<T> {
     try {
       return await write();
     } catch (error) {

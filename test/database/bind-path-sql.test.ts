@@ -124,7 +124,7 @@ describe('one definition of a live binding', () => {
     expect(rows.map((r) => r.s).sort()).toEqual([...LIVE_STATES].sort());
   });
 
-  it('the partial indexes over live bindings list exactly LIVE_STATES', async () => {
+  it('the partial indexes and the check over live bindings list exactly LIVE_STATES', async () => {
     const { rows } = await db.query<{ name: string; predicate: string }>(
       `SELECT c.relname AS name, pg_get_expr(i.indpred, i.indrelid) AS predicate
          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
@@ -141,7 +141,12 @@ describe('one definition of a live binding', () => {
     const { rows: all } = await db.query<{ s: string }>(
       `SELECT unnest(enum_range(NULL::binding_state))::text AS s`,
     );
-    for (const { name, predicate } of rows) {
+    const { rows: checks } = await db.query<{ name: string; predicate: string }>(
+      `SELECT conname AS name, pg_get_constraintdef(oid) AS predicate FROM pg_constraint
+        WHERE conrelid = 'bindings'::regclass AND conname = 'bindings_live_x_check'`,
+    );
+    expect(checks).toHaveLength(1);
+    for (const { name, predicate } of [...rows, ...checks]) {
       const listed = all.map((r) => r.s).filter((s) => predicate.includes(`'${s}'`));
       expect(listed.sort(), name).toEqual([...LIVE_STATES].sort());
     }
@@ -278,5 +283,32 @@ describe('expire_bindings(): the one expire operation', () => {
       { binding_id: due, actor: 'test', details: { why: 1, previousState: 'pending' } },
       { binding_id: ahead, actor: 'test', details: { why: 1, previousState: 'active' } },
     ]);
+  });
+});
+
+describe('binding events belong to a binding (checked per statement)', () => {
+  it('refuses an event of no binding with a foreign-key violation, and goes with its binding', async () => {
+    const error = await db
+      .query(
+        `INSERT INTO binding_events (binding_id, kind, actor) VALUES (gen_random_uuid(), 'x', 'test')`,
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; constraint?: string },
+      );
+    expect(error).toMatchObject({ code: '23503', constraint: 'binding_events_binding_id_fkey' });
+
+    const p = await pool();
+    const id = await binding(p, await number(p, '杭州'), { state: 'unbound' });
+    await db.query(
+      `INSERT INTO binding_events (binding_id, kind, actor) VALUES ($1, 'x', 'test')`,
+      [id],
+    );
+    await db.query(`DELETE FROM bindings WHERE id = $1`, [id]);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM binding_events WHERE binding_id = $1`,
+      [id],
+    );
+    expect(rows[0].n).toBe(0);
   });
 });

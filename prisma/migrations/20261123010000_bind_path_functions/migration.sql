@@ -18,23 +18,26 @@
 -- ─── binding-store: what "live" means ──────────────────────────────────────────────────────────
 -- The one SQL definition of the live states (src/binding-store/binding-states.ts holds the one
 -- TypeScript list; test/database/binding-states.test.ts checks that they agree). Adding a live
--- state: add it there, redefine this function, and recreate the partial indexes that list the
--- states (bindings_live_*), in one migration. These are inlined by the planner, so a query that
+-- state: add it there, redefine this function, and recreate the partial indexes and the check
+-- constraint that list the states (bindings_live_*), in one migration. These are inlined by the planner, so a query that
 -- uses them still matches those partial indexes.
 CREATE FUNCTION binding_state_live(s binding_state) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT s IN ('pending', 'active', 'unknown') $$;
 
 -- Live at `t`: a live state and an expiry still ahead. An overdue binding frees its order and its
--- pairs at once, before any sweep ends it.
+-- pairs at once, before any sweep ends it. (The expiry test is wrapped in coalesce, which changes
+-- nothing for a NOT NULL column, so that it is no plain comparison on expires_at: a query using
+-- these never makes the expiry index a candidate; only the sweep opts into it. See the indexes at
+-- the end.)
 CREATE FUNCTION binding_live_at(s binding_state, expires_at timestamptz, t timestamptz) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT binding_state_live(s) AND expires_at > t $$;
+    AS $$ SELECT binding_state_live(s) AND coalesce(expires_at > t, false) $$;
 
 -- Overdue at `t`: still in a live state, its expiry passed: what expiry ends.
 CREATE FUNCTION binding_overdue_at(s binding_state, expires_at timestamptz, t timestamptz) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT binding_state_live(s) AND expires_at <= t $$;
+    AS $$ SELECT binding_state_live(s) AND coalesce(expires_at <= t, false) $$;
 
 -- The one expire operation: ends live bindings, with one `expired` event each carrying
 -- `p_details` and the state it left; returns what it ended. Which bindings:
@@ -58,6 +61,7 @@ BEGIN
           INTO v_ids, v_states
           FROM (SELECT b.id, b.state FROM bindings b
                  WHERE binding_overdue_at(b.state, b.expires_at, p_now)
+                   AND b.expires_at <= p_now -- the same, as the comparison the expiry index serves
                  ORDER BY b.expires_at
                  LIMIT p_due_limit
                  FOR UPDATE SKIP LOCKED) t;
@@ -82,15 +86,13 @@ END $$;
 
 -- ─── inventory: middle numbers and their capacity ───────────────────────────────────────────────
 -- The live pairs each of `p_numbers` carries at `t`: the one definition of a number's load.
--- A SQL table function, so the planner inlines it into the query that calls it (in FROM). The
--- expiry is a FILTER rather than a condition (binding_live_at spelt out), so that no plan can
--- prefer the index on expires_at (every live binding) to one on phone_x (this number's only).
+-- A SQL table function, so the planner inlines it into the query that calls it (in FROM).
 CREATE FUNCTION x_loads(p_numbers text[], p_now timestamptz)
 RETURNS TABLE (number text, pairs integer)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT x.number,
-           (SELECT count(*) FILTER (WHERE b.expires_at > p_now)::int FROM bindings b
-             WHERE b.phone_x = x.number AND binding_state_live(b.state))
+           (SELECT count(*)::int FROM bindings b
+             WHERE b.phone_x = x.number AND binding_live_at(b.state, b.expires_at, p_now))
       FROM unnest(p_numbers) AS x(number)
 $$;
 
@@ -211,30 +213,60 @@ BEGIN
 END $$;
 
 -- ─── bindings: placing and moving a pending binding ────────────────────────────────────────────
+-- What place_binding() and move_binding() answer: an outcome, and the binding's columns (NULL
+-- when a claim was refused).
+CREATE TYPE binding_placement AS (
+    outcome text, id uuid, pool_key varchar, out_id varchar, phone_a varchar, phone_b varchar,
+    phone_x varchar, subs_id varchar, city varchar, city_strict boolean, record boolean,
+    state binding_state, expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
+    ended_at timestamptz
+);
+
+-- Claims X for the pair (claim_x()) and, when it did, expires the live bindings of A or B on that
+-- X that are overdue: their pairs are free at once, before any sweep.
+CREATE FUNCTION take_x(p_actor text, p_now timestamptz,
+                       p_pool text, p_a text, p_b text, p_city text, p_city_strict boolean,
+                       p_pinned text, p_exclude text[], p_max_pairs integer)
+RETURNS x_claim
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_claim x_claim;
+    v_overdue uuid[];
+BEGIN
+    v_claim := claim_x(p_pool, p_a, p_b, p_city, p_city_strict, p_pinned, p_exclude,
+                       p_max_pairs, p_now);
+    IF v_claim.number IS NOT NULL THEN
+        v_overdue := ARRAY(SELECT b.id FROM bindings b
+                            WHERE b.phone_x = v_claim.number
+                              AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b))
+                              AND binding_overdue_at(b.state, b.expires_at, p_now));
+        IF cardinality(v_overdue) > 0 THEN
+            PERFORM 1 FROM expire_bindings(v_overdue, NULL, p_now, p_actor,
+                                           '{"reason": "pair reused after expiry"}', true);
+        END IF;
+    END IF;
+    RETURN v_claim;
+END $$;
+
 -- Places the pending binding of an order, in one call:
 --  1. one placement per order at a time, across instances (a transaction-scoped advisory lock on
 --     the order), so the order's existing live binding is found before any X is considered: the
 --     same order sent to two instances at once gives the second the first one's binding
 --     ('replay'), never a clash with it. One already overdue is expired here and a new one made;
---  2. claim_x() for the pair; its refusal is returned as the outcome;
---  3. live bindings of A or B on that X that are overdue are expired, freeing their pairs;
---  4. the binding is inserted `pending` with its `created` event ('placed').
+--  2. take_x(): claim_x() for the pair (its refusal is returned as the outcome), and the expiry
+--     of overdue live bindings of A or B on that X;
+--  3. the binding is inserted `pending` with its `created` event ('placed').
 -- The partial unique indexes remain the backstop for every invariant.
 CREATE FUNCTION place_binding(p_out_id text, p_record boolean, p_expires_at timestamptz,
                               p_actor text, p_details jsonb, p_now timestamptz,
                               p_pool text, p_a text, p_b text, p_city text, p_city_strict boolean,
                               p_pinned text, p_exclude text[], p_max_pairs integer)
-RETURNS TABLE (outcome text, id uuid, pool_key varchar, out_id varchar, phone_a varchar,
-               phone_b varchar, phone_x varchar, subs_id varchar, city varchar,
-               city_strict boolean, record boolean, state binding_state,
-               expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
-               ended_at timestamptz)
+RETURNS SETOF binding_placement
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     v_row bindings%ROWTYPE;
     v_claim x_claim;
-    v_overdue uuid[];
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('axb-order:' || p_pool || ':' || p_out_id, 0));
     SELECT * INTO v_row FROM bindings b
@@ -248,23 +280,12 @@ BEGIN
                                        '{"reason": "order bound again after its expiry"}', true);
     END IF;
 
-    v_claim := claim_x(p_pool, p_a, p_b, p_city, p_city_strict, p_pinned, p_exclude,
-                       p_max_pairs, p_now);
+    v_claim := take_x(p_actor, p_now, p_pool, p_a, p_b, p_city, p_city_strict, p_pinned,
+                      p_exclude, p_max_pairs);
     IF v_claim.number IS NULL THEN
-        RETURN QUERY SELECT v_claim.refusal, NULL::uuid, NULL::varchar, NULL::varchar,
-               NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar,
-               NULL::boolean, NULL::boolean, NULL::binding_state, NULL::timestamptz,
-               NULL::timestamptz, NULL::timestamptz, NULL::timestamptz;
+        RETURN NEXT ROW(v_claim.refusal, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                        NULL, NULL, NULL, NULL, NULL, NULL)::binding_placement;
         RETURN;
-    END IF;
-
-    v_overdue := ARRAY(SELECT b.id FROM bindings b
-                        WHERE b.phone_x = v_claim.number
-                          AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b))
-                          AND binding_overdue_at(b.state, b.expires_at, p_now));
-    IF cardinality(v_overdue) > 0 THEN
-        PERFORM 1 FROM expire_bindings(v_overdue, NULL, p_now, p_actor,
-                                       '{"reason": "pair reused after expiry"}', true);
     END IF;
 
     INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, city, city_strict,
@@ -278,23 +299,18 @@ BEGIN
 END $$;
 
 -- Moves a still-pending binding onto the next X after the provider refused its X with
--- isv.BIND_CONFLICT, in one call: claim_x() excluding the numbers tried, expiry of overdue pairs
--- on the new X, the update and its `attempt_failed` event. 'placed' with the moved binding, the
+-- isv.BIND_CONFLICT, in one call: take_x() excluding the numbers tried, the update and its
+-- `attempt_failed` event. 'placed' with the moved binding, the
 -- claim's refusal, or 'not-pending' when the binding has left `pending` meanwhile.
 CREATE FUNCTION move_binding(p_id uuid, p_actor text, p_details jsonb, p_now timestamptz,
                              p_pool text, p_a text, p_b text, p_city text, p_city_strict boolean,
                              p_pinned text, p_exclude text[], p_max_pairs integer)
-RETURNS TABLE (outcome text, id uuid, pool_key varchar, out_id varchar, phone_a varchar,
-               phone_b varchar, phone_x varchar, subs_id varchar, city varchar,
-               city_strict boolean, record boolean, state binding_state,
-               expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
-               ended_at timestamptz)
+RETURNS SETOF binding_placement
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     v_row bindings%ROWTYPE;
     v_claim x_claim;
-    v_overdue uuid[];
 BEGIN
     SELECT * INTO v_row FROM bindings b WHERE b.id = p_id AND b.state = 'pending' FOR UPDATE;
     IF NOT FOUND THEN
@@ -302,20 +318,11 @@ BEGIN
         RETURN;
     END IF;
 
-    v_claim := claim_x(p_pool, p_a, p_b, p_city, p_city_strict, p_pinned, p_exclude,
-                       p_max_pairs, p_now);
+    v_claim := take_x(p_actor, p_now, p_pool, p_a, p_b, p_city, p_city_strict, p_pinned,
+                      p_exclude, p_max_pairs);
     IF v_claim.number IS NULL THEN
         RETURN QUERY SELECT v_claim.refusal, v_row.*;
         RETURN;
-    END IF;
-
-    v_overdue := ARRAY(SELECT b.id FROM bindings b
-                        WHERE b.phone_x = v_claim.number
-                          AND (b.phone_a IN (p_a, p_b) OR b.phone_b IN (p_a, p_b))
-                          AND binding_overdue_at(b.state, b.expires_at, p_now));
-    IF cardinality(v_overdue) > 0 THEN
-        PERFORM 1 FROM expire_bindings(v_overdue, NULL, p_now, p_actor,
-                                       '{"reason": "pair reused after expiry"}', true);
     END IF;
 
     UPDATE bindings b SET phone_x = v_claim.number, updated_at = p_now
@@ -330,13 +337,86 @@ END $$;
 -- X is always chosen by us: a live binding has an X, so every bind can be found again at the
 -- provider. NOT VALID: rows written before this rule (when the provider could pick X) are not
 -- checked; they cannot become live again.
+-- (The states are spelt out, as in the partial indexes: a function here would be inlined again
+-- for every statement that writes a binding.)
 ALTER TABLE "bindings" ADD CONSTRAINT "bindings_live_x_check"
-    CHECK ("phone_x" IS NOT NULL OR NOT binding_state_live("state")) NOT VALID;
+    CHECK ("phone_x" IS NOT NULL OR "state" NOT IN ('pending', 'active', 'unknown')) NOT VALID;
 
 -- Counting one number's live pairs no longer happens for every number of the pool per bind, and
 -- the unique (phone_x, phone_a) index over the same rows serves it: one index less to write.
 DROP INDEX "bindings_live_x_idx";
 
+-- An event belongs to a binding, checked once per statement instead of once per row. The foreign
+-- key ran a lookup and a row lock for every event, which was about a third of the expiry sweep's
+-- time (5,000 events per statement) and one of the bind's costs; the set-based check keeps the
+-- same rule (and its error code), and a deleted binding still takes its events with it.
+ALTER TABLE "binding_events" DROP CONSTRAINT "binding_events_binding_id_fkey";
+
+CREATE FUNCTION binding_events_check_binding() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_missing uuid;
+BEGIN
+    SELECT e.binding_id INTO v_missing FROM new_events e
+     WHERE NOT EXISTS (SELECT 1 FROM bindings b WHERE b.id = e.binding_id)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'binding_events.binding_id % is not a binding', v_missing
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'binding_events',
+                  CONSTRAINT = 'binding_events_binding_id_fkey';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER "binding_events_binding_inserted" AFTER INSERT ON "binding_events"
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION binding_events_check_binding();
+CREATE TRIGGER "binding_events_binding_updated" AFTER UPDATE ON "binding_events"
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION binding_events_check_binding();
+
+CREATE FUNCTION bindings_delete_events() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM binding_events e USING gone_bindings g WHERE e.binding_id = g.id;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER "bindings_deleted_events" AFTER DELETE ON "bindings"
+    REFERENCING OLD TABLE AS gone_bindings
+    FOR EACH STATEMENT EXECUTE FUNCTION bindings_delete_events();
+
+-- Each partial index over live bindings names, in its predicate, the column its queries look up
+-- by (`… IS NOT NULL`, true of every row), so that a query on live bindings can only use the
+-- indexes made for it (binding_live_at() and binding_overdue_at() leave expires_at unnamed). Otherwise every live partial index is a candidate for a full scan in every
+-- such query, and a plan made while the statistics saw few live rows (a fresh table, a history
+-- analysed when little was live) counted a number's pairs through the out_id or the expiry index:
+-- a scan of every live binding, on every bind. Lookups by X use the (phone_x, phone_a|phone_b)
+-- indexes (their predicate names phone_x already), by order the out_id one, the sweep this one.
+DROP INDEX "bindings_live_out_id_key";
+CREATE UNIQUE INDEX "bindings_live_out_id_key" ON "bindings"("pool_key", "out_id")
+    WHERE "state" IN ('pending', 'active', 'unknown') AND "out_id" IS NOT NULL;
+DROP INDEX "bindings_live_expires_at_idx";
+CREATE INDEX "bindings_live_expires_at_idx" ON "bindings"("expires_at")
+    WHERE "state" IN ('pending', 'active', 'unknown') AND "expires_at" IS NOT NULL;
+
 -- (state, expires_at) serves no query the partial bindings_live_expires_at_idx does not serve
 -- better, and every write and every expiry paid for it.
 DROP INDEX "bindings_state_expires_at_idx";
+
+-- The bind path's functions run their statements with generic plans, cached per connection:
+-- their statements branch on parameters (a pinned X or not, a strict city or not), and
+-- Postgres's plan cache would otherwise keep planning them afresh for every call, which cost a
+-- tenth of the database's time per bind. The indexes above keep the generic plans on the right
+-- indexes whatever the statistics.
+ALTER FUNCTION claim_x(text, text, text, text, boolean, text, text[], integer, timestamptz)
+    SET plan_cache_mode = force_generic_plan;
+ALTER FUNCTION take_x(text, timestamptz, text, text, text, text, boolean, text, text[], integer)
+    SET plan_cache_mode = force_generic_plan;
+ALTER FUNCTION place_binding(text, boolean, timestamptz, text, jsonb, timestamptz, text, text, text,
+                             text, boolean, text, text[], integer)
+    SET plan_cache_mode = force_generic_plan;
+ALTER FUNCTION move_binding(uuid, text, jsonb, timestamptz, text, text, text, text, boolean, text,
+                            text[], integer)
+    SET plan_cache_mode = force_generic_plan;
+
