@@ -347,9 +347,9 @@ ALTER TABLE "bindings" ADD CONSTRAINT "bindings_live_x_check"
 DROP INDEX "bindings_live_x_idx";
 
 -- An event belongs to a binding, checked once per statement instead of once per row. The foreign
--- key ran a lookup and a row lock for every event, which was about a third of the expiry sweep's
--- time (5,000 events per statement) and one of the bind's costs; the set-based check keeps the
--- same rule (and its error code), and a deleted binding still takes its events with it.
+-- key ran a query (through SPI) and took a row lock for every event, and a batch of the expiry
+-- sweep writes 5,000 of them; the set-based check (one anti-join) keeps the same rule and its
+-- error code, and a deleted binding still takes its events with it.
 ALTER TABLE "binding_events" DROP CONSTRAINT "binding_events_binding_id_fkey";
 
 CREATE FUNCTION binding_events_check_binding() RETURNS trigger
