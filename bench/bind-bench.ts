@@ -17,7 +17,6 @@
  *   CONCURRENCY=16,64,1
  *   TARGETS=simulator,service FIXED_SHARE=50 FIXED_SECONDS=3 DATABASE_URL=… (all optional)
  */
-import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { bootstrap } from '../src/bootstrap.js';
@@ -26,7 +25,8 @@ import type { DirectBindData } from './bind/direct-bind-axb.task.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { CpuMeter } from './support/cpu-meter.js';
 import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from './support/bench-key.js';
-import { median, printTable, type LoadSummary } from './support/load.js';
+import type { LoadSummary } from './support/load.js';
+import { report, type FixedRun, type Measured } from './bind/bind-report.js';
 import { runLoad } from './support/run-load.js';
 import { intSetting } from './support/settings.js';
 import { startSimulatorThread } from './support/simulator-thread.js';
@@ -52,17 +52,6 @@ const KEY = { accessKeyId: 'bench-id', accessKeySecret: 'bench-secret' };
 const PHASE_DEADLINE_MS = 120_000;
 
 const phone = (prefix: string, n: number) => `${prefix}${String(n).padStart(8, '0')}`;
-
-interface Measured {
-  run: number;
-  target: 'simulator' | 'service';
-  concurrency: number;
-  summary: LoadSummary;
-  /** Event-loop utilisation of the service's thread during the phase (1 = always busy). */
-  elu: number;
-  /** CPU ms per bind: this process (all threads), and the Postgres backends (null: unknown). */
-  cpu: { processMs: number; postgresMs: number | null };
-}
 
 async function main(): Promise<void> {
   const db = await createBenchDatabase('bind');
@@ -94,10 +83,14 @@ async function main(): Promise<void> {
   const sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
   const meter = new CpuMeter(sql);
-  const measure = async (load: () => Promise<LoadSummary>) => {
-    const before = performance.eventLoopUtilization();
-    const cpu0 = await meter.read();
-    const summary = await load();
+  // Readings start when the load thread is ready, so its start-up is not counted.
+  const measure = async (load: (onReady: () => Promise<void>) => Promise<LoadSummary>) => {
+    let before = performance.eventLoopUtilization();
+    let cpu0 = await meter.read();
+    const summary = await load(async () => {
+      cpu0 = await meter.read();
+      before = performance.eventLoopUtilization();
+    });
     const elu = performance.eventLoopUtilization(before).utilization;
     const cpu1 = await meter.read();
     const per = (ms: number) => ms / Math.max(1, summary.ok);
@@ -156,7 +149,7 @@ async function main(): Promise<void> {
   };
 
   const results: Measured[] = [];
-  const fixed: Array<{ run: number; rate: number; summary: LoadSummary }> = [];
+  const fixed: FixedRun[] = [];
   try {
     for (let run = 1; run <= RUNS; run += 1) {
       for (const concurrency of CONCURRENCIES) {
@@ -179,13 +172,16 @@ async function main(): Promise<void> {
             expiresAtMs: Date.now() + 3_600_000,
             phase,
           };
-          const direct = await measure(() =>
-            runLoad({
-              kind: 'task',
-              module: new URL('./bind/direct-bind-axb.task.js', import.meta.url).href,
-              data,
-              closed,
-            }),
+          const direct = await measure((onReady) =>
+            runLoad(
+              {
+                kind: 'task',
+                module: new URL('./bind/direct-bind-axb.task.js', import.meta.url).href,
+                data,
+                closed,
+              },
+              onReady,
+            ),
           );
           results.push({ run, target: 'simulator', concurrency, ...direct });
         }
@@ -199,12 +195,15 @@ async function main(): Promise<void> {
               ttlSeconds: 3600,
             }),
           );
-          const service = await measure(() =>
-            runLoad({
-              kind: 'saturate',
-              target: { origin, path: '/v1/bindings', bodies, headers: BENCH_AUTH },
-              options: closed,
-            }),
+          const service = await measure((onReady) =>
+            runLoad(
+              {
+                kind: 'saturate',
+                target: { origin, path: '/v1/bindings', bodies, headers: BENCH_AUTH },
+                options: closed,
+              },
+              onReady,
+            ),
           );
           results.push({ run, target: 'service', concurrency, ...service });
         }
@@ -253,72 +252,16 @@ async function main(): Promise<void> {
     await sim.stop();
     await db.drop();
   }
-  report(results, fixed);
-}
-
-function report(
-  results: Measured[],
-  fixed: Array<{ run: number; rate: number; summary: LoadSummary }>,
-): void {
-  printTable(
-    `Binds, every run (${BINDS} per phase, ${SEQUENTIAL_BINDS} sequential; ${NUMBERS} numbers; ` +
-      `${cpus().length} cores, load average ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')})`,
-    results.map((m) => ({
-      run: m.run,
-      target: m.target === 'service' ? 'service POST /v1/bindings' : 'simulator BindAxb direct',
-      concurrent: m.concurrency,
-      ok: m.summary.ok,
-      'not ok': m.summary.answered - m.summary.ok + m.summary.errors,
-      'binds/s': Math.round(m.summary.perSecond),
-      'p50 ms': m.summary.p50Ms,
-      'p99 ms': m.summary.p99Ms,
-      'service loop busy': `${(m.elu * 100).toFixed(0)} %`,
-      'cpu ms/bind node': m.cpu.processMs,
-      'cpu ms/bind pg': m.cpu.postgresMs ?? '-',
-    })),
-  );
-  const of = (target: Measured['target'], concurrency: number) =>
-    results.filter((m) => m.target === target && m.concurrency === concurrency);
-  const rows = CONCURRENCIES.map((c) => {
-    const sim = median(of('simulator', c).map((m) => m.summary.perSecond));
-    const svc = median(of('service', c).map((m) => m.summary.perSecond));
-    return {
-      concurrent: c === 1 ? 'sequential' : c,
-      'simulator binds/s': Math.round(sim),
-      'service binds/s': Math.round(svc),
-      'service / simulator': `${((100 * svc) / sim).toFixed(0)} %`,
-      'service p50 ms': median(of('service', c).map((m) => m.summary.p50Ms)),
-      'service p99 ms': median(of('service', c).map((m) => m.summary.p99Ms)),
-      'simulator p50 ms': median(of('simulator', c).map((m) => m.summary.p50Ms)),
-      'service cpu ms/bind (node + pg)': `${median(of('service', c).map((m) => m.cpu.processMs)).toFixed(2)} + ${median(
-        of('service', c).map((m) => m.cpu.postgresMs ?? NaN),
-      ).toFixed(2)}`,
-      'simulator cpu ms/bind': median(of('simulator', c).map((m) => m.cpu.processMs)),
-    };
+  report(results, fixed, {
+    binds: BINDS,
+    sequentialBinds: SEQUENTIAL_BINDS,
+    numbers: NUMBERS,
+    runs: RUNS,
+    concurrencies: CONCURRENCIES,
+    headline: HEADLINE,
+    fixedShare: FIXED_SHARE,
+    fixedSeconds: FIXED_SECONDS,
   });
-  printTable(`Medians of ${RUNS} run(s)`, rows);
-  if (fixed.length > 0) {
-    printTable(
-      `Service at a fixed offered rate (${FIXED_SHARE} % of its own ${HEADLINE}-concurrent rate, ` +
-        `${FIXED_SECONDS} s; open loop, latency from each request's due time)`,
-      fixed.map(({ run, rate, summary }) => ({
-        run,
-        'offered/s': rate,
-        'answered/s': Math.round(summary.perSecond),
-        'not ok': summary.answered - summary.ok + summary.errors,
-        'p50 ms': summary.p50Ms,
-        'p99 ms': summary.p99Ms,
-      })),
-    );
-  }
-  const sim = median(of('simulator', HEADLINE).map((m) => m.summary.perSecond));
-  const svc = median(of('service', HEADLINE).map((m) => m.summary.perSecond));
-  console.log(`\nAt ${HEADLINE} concurrent:`);
-  console.log(
-    `service / simulator-direct throughput (medians): ${((100 * svc) / sim).toFixed(0)}%`,
-  );
 }
 
 main().catch((error: unknown) => {

@@ -29,12 +29,22 @@ export type LoadJob =
 
 export type TaskFactory = (data: unknown) => Promise<{ task: Task; close: () => Promise<void> }>;
 
+/** Set up, say so ('ready'), wait for 'go': the load starts when the parent has taken its readings. */
+async function ready(): Promise<void> {
+  const go = new Promise<void>((resolve) =>
+    parentPort!.on('message', (m: unknown) => m === 'go' && resolve()),
+  );
+  parentPort!.postMessage('ready');
+  await go;
+}
+
 async function run(job: LoadJob) {
-  if (job.kind === 'saturate') return saturate(job.target, job.options);
-  if (job.kind === 'fixed') return fixedRate(job.target, job.options);
+  if (job.kind === 'saturate') return ready().then(() => saturate(job.target, job.options));
+  if (job.kind === 'fixed') return ready().then(() => fixedRate(job.target, job.options));
   const { createTask } = (await import(job.module)) as { createTask: TaskFactory };
   const { task, close } = await createTask(job.data);
   try {
+    await ready();
     if (job.closed) return await closedLoop(task, job.closed);
     if (job.open) return await openLoop(task, job.open);
     throw new Error('a task job needs `closed` or `open` options');
@@ -44,3 +54,4 @@ async function run(job: LoadJob) {
 }
 
 parentPort!.postMessage(await run(workerData as LoadJob));
+parentPort!.close();
