@@ -1,7 +1,8 @@
 /**
  * Expiry sweep: how long the real sweep handler takes to expire N live bindings that are all due
  * at once (one `expired` event each), for N = 10k, 30k and 100k. Several runs per size on a
- * freshly seeded table; the table shows each run and the median. Target: 100k in under 5 s.
+ * freshly seeded table; the table shows each run and the median. Target: 100k in under 2 s on a
+ * quiet 2-core machine.
  *
  *   npm run build && node dist/bench/expiry-bench.js
  *   (DATABASE_URL optional: unset, an embedded Postgres is used; RUNS, SIZES=10000,30000,100000,

@@ -1,87 +1,211 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Pool } from 'undici';
+
 /**
- * A small bounded load driver: runs `total` calls of `task` with `concurrency` workers (closed
- * loop), or at a fixed offered rate (open loop), and summarises latencies. Every loop is bounded
- * by count and by a deadline.
+ * The one load driver of the benchmarks. Every loop is bounded by a request count and a
+ * duration, and talks only to 127.0.0.1. Two ways to drive a task:
+ * - closed loop (saturation): `concurrency` workers each start the next call when the last
+ *   ends; a call's latency is measured from when its worker was ready to send it;
+ * - open loop (fixed offered rate): call n is due at start + n/rate whatever happened to the
+ *   earlier ones, and its latency is measured from that due time, so a stalled server shows as
+ *   latency instead of as fewer calls (no coordinated omission).
+ * Run it on a worker thread (load-worker.ts) so that it does not share the measured service's
+ * event loop.
  */
-export interface LoadResult {
-  calls: number;
+
+/** What one call reports: whether it succeeded, and optionally its answer body. */
+export interface CallOutcome {
+  ok: boolean;
+  body?: string;
+  status?: number;
+}
+
+export type Task = (i: number) => Promise<CallOutcome>;
+
+export interface LoadSummary {
+  /** Calls answered (any status). */
+  answered: number;
+  /** Answered with success (2xx for HTTP). */
+  ok: number;
+  /** Calls that got no answer, and (open loop) calls not sent because too many were in flight. */
   errors: number;
   seconds: number;
+  /** Answered calls per second. */
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Answers by HTTP status. */
+  statuses: Record<string, number>;
+  /** How often each `"source":"…"` value appeared in the answers (routing lookups). */
+  sources: Record<string, number>;
 }
 
-function percentile(sorted: number[], p: number): number {
+export interface ClosedLoopOptions {
+  connections: number;
+  durationMs: number;
+  maxRequests: number;
+}
+
+export interface FixedRateOptions {
+  rate: number;
+  durationMs: number;
+  connections: number;
+  maxInFlight: number;
+}
+
+/** POSTs of JSON bodies (cycled) to one path of a loopback server. */
+export interface LoadTarget {
+  origin: string;
+  path: string;
+  bodies: string[];
+  /** Sent with every request (the API key). */
+  headers?: Record<string, string>;
+}
+
+const SOURCE = /"source":"([a-z]+)"/;
+
+function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function summarise(latencies: number[], errors: number, seconds: number): LoadResult {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  return {
-    calls: latencies.length,
-    errors,
-    seconds,
-    perSecond: latencies.length / seconds,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
-  };
+class Recorder {
+  private readonly latencies: number[] = [];
+  private ok = 0;
+  errors = 0;
+  private readonly statuses: Record<string, number> = {};
+  private readonly sources: Record<string, number> = {};
+
+  async record(task: Task, i: number, since: number): Promise<void> {
+    let outcome: CallOutcome;
+    try {
+      outcome = await task(i);
+    } catch {
+      this.errors += 1;
+      return;
+    }
+    this.latencies.push(performance.now() - since);
+    if (outcome.ok) this.ok += 1;
+    if (outcome.status !== undefined) {
+      this.statuses[outcome.status] = (this.statuses[outcome.status] ?? 0) + 1;
+    }
+    const source = outcome.body ? SOURCE.exec(outcome.body)?.[1] : undefined;
+    if (source) this.sources[source] = (this.sources[source] ?? 0) + 1;
+  }
+
+  summary(seconds: number): LoadSummary {
+    const sorted = Float64Array.from(this.latencies).sort();
+    return {
+      answered: sorted.length,
+      ok: this.ok,
+      errors: this.errors,
+      seconds,
+      perSecond: sorted.length / seconds,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      statuses: this.statuses,
+      sources: this.sources,
+    };
+  }
 }
 
-/** Closed loop: `concurrency` workers each run the next call as soon as the last one ends. */
-export async function runClosedLoop(
-  task: (i: number) => Promise<boolean>,
-  options: { total: number; concurrency: number; deadlineMs: number },
-): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
+/** Closed loop over `task`. */
+export async function closedLoop(task: Task, options: ClosedLoopOptions): Promise<LoadSummary> {
+  const rec = new Recorder();
   let next = 0;
   const started = performance.now();
-  const deadline = started + options.deadlineMs;
+  const deadline = started + options.durationMs;
   const worker = async () => {
-    while (next < options.total && performance.now() < deadline) {
+    while (next < options.maxRequests && performance.now() < deadline) {
       const i = next++;
-      const t0 = performance.now();
-      const ok = await task(i).catch(() => false);
-      latencies.push(performance.now() - t0);
-      if (!ok) errors += 1;
+      await rec.record(task, i, performance.now());
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency }, worker));
-  return summarise(latencies, errors, (performance.now() - started) / 1000);
+  await Promise.all(Array.from({ length: options.connections }, worker));
+  return rec.summary((performance.now() - started) / 1000);
 }
 
-/** Open loop: starts calls at `rate` per second regardless of how fast they finish. */
-export async function runOpenLoop(
-  task: (i: number) => Promise<boolean>,
-  options: { rate: number; total: number; deadlineMs: number },
-): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let errors = 0;
+/**
+ * Open loop over `task`: a scheduler sends what is due every millisecond. At most `maxInFlight`
+ * calls are outstanding; a due call beyond that is counted as an error, not queued.
+ */
+export async function openLoop(task: Task, options: FixedRateOptions): Promise<LoadSummary> {
+  const rec = new Recorder();
+  const total = Math.floor((options.rate * options.durationMs) / 1000);
+  const interval = 1000 / options.rate;
+  const inFlight = new Set<Promise<void>>();
   const started = performance.now();
-  const deadline = started + options.deadlineMs;
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < options.total && performance.now() < deadline; i += 1) {
-    const due = started + (i * 1000) / options.rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const t0 = performance.now();
-    inFlight.push(
-      task(i)
-        .catch(() => false)
-        .then((ok) => {
-          latencies.push(performance.now() - t0);
-          if (!ok) errors += 1;
-        }),
-    );
+  let issued = 0;
+  while (issued < total) {
+    const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
+    for (; issued < due; issued += 1) {
+      if (inFlight.size >= options.maxInFlight) {
+        rec.errors += 1;
+        continue;
+      }
+      const p = rec
+        .record(task, issued, started + issued * interval)
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await delay(1);
   }
   await Promise.all(inFlight);
-  return summarise(latencies, errors, (performance.now() - started) / 1000);
+  return rec.summary((performance.now() - started) / 1000);
+}
+
+/** A task POSTing `target`'s bodies in turn over a keep-alive pool, and how to close it. */
+export function httpTask(
+  target: LoadTarget,
+  connections: number,
+): { task: Task; close: () => Promise<void> } {
+  const url = new URL(target.origin);
+  if (url.hostname !== '127.0.0.1') throw new Error(`load only against 127.0.0.1, not ${url.host}`);
+  const pool = new Pool(url.origin, { connections, pipelining: 1 });
+  const headers = { 'content-type': 'application/json', ...target.headers };
+  const task: Task = async (i) => {
+    const res = await pool.request({
+      method: 'POST',
+      path: target.path,
+      headers,
+      body: target.bodies[i % target.bodies.length],
+    });
+    const body = await res.body.text();
+    return { ok: res.statusCode >= 200 && res.statusCode < 300, status: res.statusCode, body };
+  };
+  return { task, close: () => pool.close() };
+}
+
+/** Saturation of an HTTP target (closed loop, `connections` at once). */
+export async function saturate(
+  target: LoadTarget,
+  options: ClosedLoopOptions,
+): Promise<LoadSummary> {
+  const http = httpTask(target, options.connections);
+  try {
+    return await closedLoop(http.task, options);
+  } finally {
+    await http.close();
+  }
+}
+
+/** An HTTP target at a fixed offered rate (open loop, latency from the due time). */
+export async function fixedRate(
+  target: LoadTarget,
+  options: FixedRateOptions,
+): Promise<LoadSummary> {
+  const http = httpTask(target, options.connections);
+  try {
+    return await openLoop(http.task, options);
+  } finally {
+    await http.close();
+  }
 }
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

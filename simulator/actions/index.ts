@@ -1,7 +1,12 @@
 import { bindAxb } from './bind-axb.js';
 import type { ActionHandler } from './context.js';
 import { queryTokenForMnsQueue } from './dybaseapi.js';
-import { buySecretNo, querySecretNoRemain, releaseSecretNo } from './secret-numbers.js';
+import {
+  buySecretNo,
+  querySecretNoDetail,
+  querySecretNoRemain,
+  releaseSecretNo,
+} from './secret-numbers.js';
 import {
   queryCallStatus,
   querySubscriptionDetail,
@@ -21,6 +26,7 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map([
   ['BuySecretNo', buySecretNo],
   ['ReleaseSecretNo', releaseSecretNo],
   ['QuerySecretNoRemain', querySecretNoRemain],
+  ['QuerySecretNoDetail', querySecretNoDetail],
   // Dybaseapi's, served on the same endpoint (same version and signatures).
   ['QueryTokenForMnsQueue', queryTokenForMnsQueue],
 ]);

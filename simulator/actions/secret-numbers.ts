@@ -81,3 +81,21 @@ export const querySecretNoRemain: ActionHandler = (ctx) => {
     },
   };
 };
+
+/**
+ * QuerySecretNoDetail: a number of the pool, with its City and SecretStatus (1 while it carries a
+ * live binding, else 0). A number the pool does not own is isv.NO_NOT_EXIST, as ReleaseSecretNo
+ * answers (Alibaba's page lists no code for it).
+ */
+export const querySecretNoDetail: ActionHandler = (ctx) => {
+  const poolKey = requirePool(ctx);
+  const secretNo = required(ctx, 'SecretNo');
+  const number = ctx.state.stock.get(secretNo);
+  if (!number || number.poolKey !== poolKey) {
+    throw new ApiError('isv.NO_NOT_EXIST', `${secretNo} is not a number of this pool`);
+  }
+  const bound = ctx.state.bindings.liveOn(secretNo, ctx.now).length > 0;
+  return {
+    SecretNoInfoDTO: { City: number.city, SecretStatus: bound ? 1 : 0, CertifyStatus: 0 },
+  };
+};

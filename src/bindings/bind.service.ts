@@ -1,27 +1,33 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { setTimeout as delay } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Clock } from '../common/clock/clock.js';
-import { ConflictError, DomainError, NotFoundError } from '../common/errors/domain-error.js';
+import { ConflictError, type DomainError } from '../common/errors/domain-error.js';
 import { providerFailure } from '../provider/provider-failure.js';
+import type { RequestContext } from '../common/http/call-context.decorator.js';
 import { maskPhone } from '../common/privacy/mask-phone.js';
+import { validationFailed } from '../common/validation/validation-failed.js';
 import type { Binding } from '../generated/prisma/client.js';
-import { NumberCandidatesRepository } from '../inventory/number-candidates.repository.js';
-import { NumbersRepository } from '../inventory/numbers.repository.js';
-import { PoolsRepository } from '../inventory/pools.repository.js';
-import { rankCandidates } from '../inventory/x-selection.js';
+import { XClaimService, type XClaimTerms } from '../inventory/x-claim.service.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
 import { PROVIDER, type ProviderPort } from '../provider/provider.port.js';
-import { EventKind } from './binding-states.js';
-import { BindingsRepository, type NewBinding, type PlaceResult } from './bindings.repository.js';
+import { BindingsRepository } from './bindings.repository.js';
+import { PlacementRepository } from './placement.repository.js';
+import { resolveExpiry, type RequestedExpiry } from './requested-expiry.js';
+import { SettlementRepository } from './settlement.repository.js';
 
-export interface BindCommand extends NewBinding {
+/** A bind as the order service asks for it (POST /v1/bindings). */
+export interface BindRequest extends RequestedExpiry {
+  outId: string;
+  phoneA: string;
+  phoneB: string;
+  /** The configured default pool when absent. */
+  poolKey?: string;
+  city?: string;
+  cityStrict?: boolean;
+  record?: boolean;
   /** A pinned X; no other number will do. */
   phoneX?: string;
-}
-
-export interface CallContext {
-  actor: string;
-  requestId?: string;
 }
 
 export interface BindOutcome {
@@ -30,10 +36,14 @@ export interface BindOutcome {
   created: boolean;
 }
 
+/** How often a replay looks again at a binding another instance is still binding. */
+const SETTLE_POLL_MS = 50;
+
 /**
- * Binds A and B on an X for one order (invariants 1–3): the binding is written pending before the
- * provider is called, replays of the order return it without another provider call, and the
- * outcome is always settled (active, failed, or unknown for the reconciler).
+ * Binds A and B on an X for one order (invariants 1–3). The pending binding is written on an X
+ * we chose before the provider is called (one statement: placement.repository.ts), the answer is
+ * recorded in one more (settlement.repository.ts); replays of the order return its binding without
+ * another provider call; a provider conflict on X moves the binding to the next X.
  */
 @Injectable()
 export class BindService {
@@ -45,41 +55,73 @@ export class BindService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROVIDER) private readonly provider: ProviderPort,
     private readonly clock: Clock,
+    private readonly xClaims: XClaimService,
+    private readonly placements: PlacementRepository,
+    private readonly settlements: SettlementRepository,
     private readonly bindings: BindingsRepository,
-    private readonly pools: PoolsRepository,
-    private readonly numbers: NumbersRepository,
-    private readonly candidates: NumberCandidatesRepository,
   ) {}
 
-  async bind(command: BindCommand, context: CallContext): Promise<BindOutcome> {
-    const key = `${command.poolKey}\u0000${command.outId}`;
+  async bind(request: BindRequest, context: RequestContext): Promise<BindOutcome> {
+    const expiresAt = resolveExpiry(
+      request,
+      this.clock.now(),
+      this.config.bindings.maxTtlSeconds,
+      true,
+    )!;
+    if (request.phoneA === request.phoneB) {
+      throw validationFailed('phoneB', 'must differ from phoneA');
+    }
+    const poolKey = request.poolKey ?? this.config.pools.defaultPoolKey;
+    const key = `${poolKey}\u0000${request.outId}`;
     const running = this.inFlight.get(key);
-    if (running) return this.asReplay((await running).binding, command);
-    const started = this.bindOnce(command, context).finally(() => this.inFlight.delete(key));
+    if (running) return this.asReplay((await running).binding, request);
+    const started = this.bindOnce({ ...request, poolKey }, expiresAt, context).finally(() =>
+      this.inFlight.delete(key),
+    );
     this.inFlight.set(key, started);
     return started;
   }
 
-  private async bindOnce(command: BindCommand, context: CallContext): Promise<BindOutcome> {
-    const pool = await this.pools.find(command.poolKey);
-    if (!pool) throw new NotFoundError('Pool', { poolKey: command.poolKey });
-    const existing = await this.liveForOrder(command);
-    if (existing) return this.asReplay(await this.awaitSettled(existing), command);
-
-    const request: BindCommand = {
-      ...command,
-      cityStrict: command.cityStrict || pool.cityStrict,
-      city: command.city ?? this.config.pools.defaultCity,
-    };
-    const tried: string[] = [];
-    const placed = await this.place(request, tried, context, null);
-    if (!placed) throw new Error('a first placement always places or throws');
-    if (placed.kind === 'duplicate-out-id') {
-      return this.asReplay(await this.awaitSettled(await this.liveForOrder(command)), command);
+  private async bindOnce(
+    request: BindRequest & { poolKey: string },
+    expiresAt: Date,
+    context: RequestContext,
+  ): Promise<BindOutcome> {
+    const claim = this.xClaims.terms({
+      poolKey: request.poolKey,
+      phoneA: request.phoneA,
+      phoneB: request.phoneB,
+      city: request.city,
+      cityStrict: request.cityStrict ?? false,
+      pinned: request.phoneX,
+    });
+    const placed = await this.placements.place(
+      { outId: request.outId, record: request.record ?? false, expiresAt },
+      claim,
+      { actor: context.actor, details: { requestId: context.requestId } },
+      this.clock.now(),
+    );
+    if (placed.kind === 'replay') {
+      this.asReplay(placed.binding, request);
+      return this.asReplay(await this.awaitSettled(placed.binding), request);
     }
-    let binding = placed.binding;
+    if (placed.kind === 'refused') throw this.xClaims.refusal(placed.reason, claim);
+    return { binding: await this.callProvider(placed.binding, claim, context), created: true };
+  }
 
+  /**
+   * BindAxb with X pinned, until it answers; after isv.BIND_CONFLICT (A or B already on X at the
+   * provider) the binding moves to the next X, up to BIND_MAX_ATTEMPTS, unless X was pinned.
+   */
+  private async callProvider(
+    first: Binding,
+    claim: XClaimTerms,
+    context: RequestContext,
+  ): Promise<Binding> {
+    let binding = first;
+    const tried = [first.phoneX!];
     for (let attempt = 1; ; attempt += 1) {
+      let error: ProviderError;
       try {
         const result = await this.provider.bindAxb(
           {
@@ -87,162 +129,69 @@ export class BindService {
             phoneA: binding.phoneA,
             phoneB: binding.phoneB,
             expiresAt: binding.expiresAt,
-            phoneX: binding.phoneX ?? undefined,
+            phoneX: binding.phoneX!,
             expectCity: binding.city ?? undefined,
             record: binding.record,
             outId: binding.outId,
           },
           { requestId: context.requestId },
         );
-        return { binding: await this.settleBound(binding, result, context), created: true };
-      } catch (error) {
-        if (!(error instanceof ProviderError)) throw error;
-        const conflict = error instanceof ProviderCodeError && error.kind === 'conflict';
-        const canMove =
-          conflict && !request.phoneX && attempt < this.config.bindings.maxBindAttempts;
-        if (canMove && binding.phoneX) {
-          tried.push(binding.phoneX);
-          const moved = await this.place(request, tried, context, binding, error.code);
-          if (moved?.kind === 'placed') {
-            binding = moved.binding;
-            continue;
-          }
+        if (result.phoneX !== binding.phoneX) {
+          this.logger.warn(
+            `Bind ${binding.id}: the provider answered another X than the pinned one`,
+          );
         }
-        throw await this.settleFailure(binding, error, context);
+        return await this.settlements.bound(
+          binding.id,
+          result.subsId,
+          { actor: context.actor, details: { subsId: result.subsId, phoneX: result.phoneX } },
+          this.clock.now(),
+        );
+      } catch (caught) {
+        if (!(caught instanceof ProviderError)) throw caught;
+        error = caught;
       }
-    }
-  }
-
-  /**
-   * Writes (or moves) the pending binding onto the best usable X of the pool, skipping numbers
-   * that a concurrent bind took; with none left, X is left to the provider (unless pinned).
-   */
-  private async place(
-    request: BindCommand,
-    tried: string[],
-    context: CallContext,
-    moving: Binding | null,
-    conflictCode?: string,
-  ): Promise<(PlaceResult & { kind: 'placed' | 'duplicate-out-id' }) | null> {
-    const now = this.clock.now();
-    const maxPairs = this.config.pools.maxPairsPerX;
-    const ranked = request.phoneX
-      ? [request.phoneX]
-      : rankCandidates(await this.candidates.find({ ...request, now, exclude: tried }), {
-          city: request.city,
-          strict: request.cityStrict,
-          maxPairs,
-        }).map((c) => c.number);
-    const event = moving
-      ? {
-          kind: EventKind.attemptFailed,
-          actor: context.actor,
-          details: { providerCode: conflictCode ?? null, phoneX: moving.phoneX },
+      const conflict = error instanceof ProviderCodeError && error.kind === 'conflict';
+      if (conflict && !claim.pinned && attempt < this.config.bindings.maxBindAttempts) {
+        const providerCode = (error as ProviderCodeError).code;
+        const moved = await this.placements.move(
+          binding.id,
+          { ...claim, exclude: tried },
+          {
+            actor: context.actor,
+            details: { providerCode, phoneX: binding.phoneX },
+          },
+          this.clock.now(),
+        );
+        if (moved.kind === 'placed') {
+          binding = moved.binding;
+          tried.push(binding.phoneX!);
+          continue;
         }
-      : {
-          kind: EventKind.created,
-          actor: context.actor,
-          details: { requestId: context.requestId ?? null },
-        };
-    const write = (x: string | null, wait: boolean) =>
-      moving
-        ? this.bindings.movePending(moving, x, maxPairs, event, now, wait)
-        : this.bindings.placePending(request, x, maxPairs, event, now, wait);
-
-    // First pass skips numbers another bind is placing a pair on right now, so concurrent binds
-    // spread over the least-loaded numbers instead of queueing on the first; the second pass waits.
-    const busy: string[] = [];
-    for (const x of ranked) {
-      const result = await write(x, false);
-      if (result.kind !== 'skip') return result;
-      if (result.reason === 'busy') busy.push(x);
+      }
+      throw await this.settleFailure(binding, error, context);
     }
-    for (const x of busy) {
-      const result = await write(x, true);
-      if (result.kind !== 'skip') return result;
-    }
-    if (request.phoneX) {
-      throw new ConflictError(
-        'X_UNAVAILABLE',
-        'The pinned phoneX is not usable for this pair now',
-        {
-          field: 'phoneX',
-        },
-      );
-    }
-    // After a provider conflict only our own numbers are tried; the caller settles the failure.
-    if (moving) return null;
-    // The pool holds numbers here but none can take this pair: asking the provider to pick
-    // would only find the same numbers (or bind a party twice on one X), so answer now.
-    const city = request.cityStrict ? request.city : undefined;
-    if (await this.candidates.holdsAny(request.poolKey, city)) {
-      throw new DomainError(
-        'NUMBERS_EXHAUSTED',
-        'No middle number of the pool can take this pair now',
-        503,
-        {
-          poolKey: request.poolKey,
-          reason: 'every usable number carries a party of this pair or is full',
-        },
-      );
-    }
-    // Nothing held here (inventory not managed through us yet): let the provider choose X.
-    const result = await write(null, true);
-    if (result.kind === 'skip') throw new Error('placing without X cannot be skipped');
-    return result;
-  }
-
-  private async settleBound(
-    binding: Binding,
-    result: { subsId: string; phoneX: string },
-    context: CallContext,
-  ): Promise<Binding> {
-    const now = this.clock.now();
-    return this.bindings.transition(
-      binding.id,
-      { state: 'active', subsId: result.subsId, phoneX: result.phoneX },
-      {
-        kind: EventKind.bound,
-        actor: context.actor,
-        details: { subsId: result.subsId, phoneX: result.phoneX },
-      },
-      now,
-      undefined,
-      binding.phoneX === null
-        ? (tx) =>
-            this.numbers.recordProviderChosen(
-              tx,
-              binding.poolKey,
-              result.phoneX,
-              binding.city ?? 'unknown',
-              now,
-            )
-        : undefined,
-    );
   }
 
   /** Records the failure (failed, or unknown when the provider may have bound) and maps it. */
   private async settleFailure(
     binding: Binding,
     error: ProviderError,
-    context: CallContext,
+    context: RequestContext,
   ): Promise<DomainError> {
     const unknown = error.mutating && error.outcome === 'unknown';
-    const details = {
-      error: error.name,
-      providerCode: error instanceof ProviderCodeError ? error.code : null,
-      providerRequestId: error.requestId ?? null,
-    };
-    const now = this.clock.now();
-    await this.bindings.transition(
+    await this.settlements.unsettled(
       binding.id,
-      unknown ? { state: 'unknown' } : { state: 'failed', endedAt: now },
+      unknown ? 'unknown' : 'failed',
       {
-        kind: unknown ? EventKind.outcomeUnknown : EventKind.failed,
         actor: context.actor,
-        details,
+        details: {
+          error: error.name,
+          providerCode: error instanceof ProviderCodeError ? error.code : null,
+          providerRequestId: error.requestId ?? null,
+        },
       },
-      now,
+      this.clock.now(),
     );
     this.logger.warn(
       `Bind ${binding.id} for order ${binding.outId} (${maskPhone(binding.phoneA)} / ${maskPhone(binding.phoneB)}) ` +
@@ -251,36 +200,24 @@ export class BindService {
     return providerFailure(error, { bindingId: binding.id });
   }
 
-  /** The order's live binding; one already past its expiry is expired here and ignored. */
-  private async liveForOrder(command: BindCommand): Promise<Binding | null> {
-    const live = await this.bindings.findLiveByOutId(command.poolKey, command.outId);
-    if (live && live.expiresAt <= this.clock.now()) {
-      await this.bindings.expireIfOverdue(live.id, 'bind', this.clock.now());
-      return null;
-    }
-    return live;
-  }
-
   /** Waits (bounded) for another instance's bind of the same order to leave `pending`. */
-  private async awaitSettled(binding: Binding | null): Promise<Binding> {
-    if (!binding)
-      throw new ConflictError('BIND_IN_PROGRESS', 'A bind for this order is in progress; retry');
+  private async awaitSettled(binding: Binding): Promise<Binding> {
     const deadline = Date.now() + this.config.provider.timeoutMs + 1000;
     let current = binding;
     while (current.state === 'pending' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await delay(SETTLE_POLL_MS);
       current = (await this.bindings.findById(current.id)) ?? current;
     }
     return current;
   }
 
-  private asReplay(binding: Binding, command: BindCommand): BindOutcome {
-    const differs = (['phoneA', 'phoneB'] as const).filter((f) => binding[f] !== command[f]);
+  private asReplay(binding: Binding, request: BindRequest): BindOutcome {
+    const differs = (['phoneA', 'phoneB'] as const).filter((f) => binding[f] !== request[f]);
     if (differs.length > 0) {
       throw new ConflictError(
         'OUT_ID_CONFLICT',
-        `Order ${command.outId} is already bound with a different ${differs.join(' and ')}`,
-        { outId: command.outId, fields: differs, bindingId: binding.id },
+        `Order ${request.outId} is already bound with a different ${differs.join(' and ')}`,
+        { outId: request.outId, fields: differs, bindingId: binding.id },
       );
     }
     return { binding, created: false };

@@ -1,16 +1,26 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ConflictError, NotFoundError } from '../common/errors/domain-error.js';
 import { providerFailure } from '../provider/provider-failure.js';
+import type { RequestContext } from '../common/http/call-context.decorator.js';
 import { maskPhone } from '../common/privacy/mask-phone.js';
+import { validationFailed } from '../common/validation/validation-failed.js';
 import type { Binding } from '../generated/prisma/client.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
 import { PROVIDER, type ProviderPort, type SubscriptionChange } from '../provider/provider.port.js';
-import type { CallContext } from './bind.service.js';
+import { BindingExpiryRepository } from './binding-expiry.repository.js';
 import { EventKind } from './binding-states.js';
 import { BindingsRepository } from './bindings.repository.js';
+import { resolveExpiry, type RequestedExpiry } from './requested-expiry.js';
 
-export interface BindingChange {
+/** PATCH /v1/bindings/{id}: a new A and/or B and/or expiry. */
+export interface BindingChangeRequest extends RequestedExpiry {
+  phoneA?: string;
+  phoneB?: string;
+}
+
+interface BindingChange {
   phoneA?: string;
   phoneB?: string;
   expiresAt?: Date;
@@ -22,16 +32,35 @@ export class BindingChangesService {
   private readonly logger = new Logger(BindingChangesService.name);
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROVIDER) private readonly provider: ProviderPort,
     private readonly clock: Clock,
     private readonly bindings: BindingsRepository,
+    private readonly expiry: BindingExpiryRepository,
   ) {}
 
   /**
    * Applies each change through UpdateSubscription (one OperateType per call), then records the
    * new values and one `updated` event. Refused with 409 once the binding is no longer live.
    */
-  async update(id: string, change: BindingChange, context: CallContext): Promise<Binding> {
+  async update(
+    id: string,
+    request: BindingChangeRequest,
+    context: RequestContext,
+  ): Promise<Binding> {
+    const expiresAt = resolveExpiry(
+      request,
+      this.clock.now(),
+      this.config.bindings.maxTtlSeconds,
+      false,
+    );
+    if (!request.phoneA && !request.phoneB && !expiresAt) {
+      throw validationFailed(
+        'body',
+        'nothing to change: give phoneA, phoneB, expiresAt or ttlSeconds',
+      );
+    }
+    const change: BindingChange = { phoneA: request.phoneA, phoneB: request.phoneB, expiresAt };
     const binding = await this.requireActive(id);
     const changes = this.providerChanges(binding, change);
     if (changes.length === 0) return binding;
@@ -55,7 +84,7 @@ export class BindingChangesService {
   }
 
   /** Ends the binding at the provider and here. Idempotent: an ended binding is returned as is. */
-  async unbind(id: string, context: CallContext): Promise<Binding> {
+  async unbind(id: string, context: RequestContext): Promise<Binding> {
     const binding = await this.bindings.findById(id);
     if (!binding) throw new NotFoundError('Binding', { id });
     if (['unbound', 'expired', 'failed'].includes(binding.state)) return binding;
@@ -101,7 +130,7 @@ export class BindingChangesService {
     if (!binding) throw new NotFoundError('Binding', { id });
     const now = this.clock.now();
     if (binding.state === 'active' && binding.expiresAt <= now) {
-      await this.bindings.expireIfOverdue(id, 'update', now);
+      await this.expiry.expire(id, { now, actor: 'update', onlyIfOverdue: true });
       throw new ConflictError('BINDING_NOT_LIVE', 'Binding has expired', { state: 'expired' });
     }
     if (binding.state !== 'active') {
@@ -155,7 +184,7 @@ export class BindingChangesService {
   private recordApplied(
     binding: Binding,
     applied: SubscriptionChange[],
-    context: CallContext,
+    context: RequestContext,
     kind: EventKind,
   ): Promise<Binding> {
     const data: { phoneA?: string; phoneB?: string; expiresAt?: Date } = {};
@@ -192,7 +221,7 @@ export class BindingChangesService {
     applied: SubscriptionChange[],
     failed: SubscriptionChange,
     error: ProviderError,
-    context: CallContext,
+    context: RequestContext,
   ): Promise<void> {
     if (applied.length > 0) await this.recordApplied(binding, applied, context, EventKind.updated);
     const now = this.clock.now();

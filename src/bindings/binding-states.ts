@@ -1,17 +1,16 @@
-import { Prisma } from '../generated/prisma/client.js';
 import type { BindingState } from '../generated/prisma/enums.js';
 
 /**
- * States in which a binding holds its outId and its (X, A) / (X, B) pairs. The partial unique
- * indexes of the first migration list the same states.
+ * States in which a binding holds its outId and its (X, A) / (X, B) pairs: the one TypeScript
+ * list. Its SQL twin is the function `binding_state_live(state)` (migration
+ * 20261123010000_bind_path_functions), which every query uses through `binding_live_at(state,
+ * expires_at, t)` ("live at t": a live state and an expiry still ahead) and
+ * `binding_overdue_at(…)`; the number of live pairs on X at t is `x_live_pairs(x, t)`.
+ * test/database/binding-states.test.ts checks that this list, that function and the partial
+ * unique indexes agree. A new live state is added here, in that function and in those indexes
+ * (one migration).
  */
 export const LIVE_STATES: readonly BindingState[] = ['pending', 'active', 'unknown'];
-
-/** SQL condition: binding `alias` is live at `now` (an overdue binding frees its pairs at once). */
-export function liveAt(alias: string, now: Date): Prisma.Sql {
-  const a = Prisma.raw(alias);
-  return Prisma.sql`${a}.state IN ('pending', 'active', 'unknown') AND ${a}.expires_at > ${now}`;
-}
 
 /** What happened to a binding; the `kind` of a binding event. */
 export const EventKind = {

@@ -2,14 +2,31 @@ import { Module } from '@nestjs/common';
 import { InventoryModule } from '../inventory/inventory.module.js';
 import { BindService } from './bind.service.js';
 import { BindingChangesService } from './binding-changes.service.js';
+import { BindingExpiryRepository } from './binding-expiry.repository.js';
+import { BindingQueriesService } from './binding-queries.service.js';
 import { BindingSearchRepository } from './binding-search.repository.js';
 import { BindingsController } from './bindings.controller.js';
 import { BindingsRepository } from './bindings.repository.js';
+import { PlacementRepository } from './placement.repository.js';
+import { SettlementRepository } from './settlement.repository.js';
 
+/**
+ * Bind, change, unbind and the history of bindings. Exports what the features above it share:
+ * the Prisma repository (events, transitions) and the one expire operation.
+ */
 @Module({
   imports: [InventoryModule],
   controllers: [BindingsController],
-  providers: [BindService, BindingChangesService, BindingsRepository, BindingSearchRepository],
-  exports: [BindingsRepository],
+  providers: [
+    BindService,
+    BindingChangesService,
+    BindingQueriesService,
+    BindingsRepository,
+    BindingSearchRepository,
+    BindingExpiryRepository,
+    PlacementRepository,
+    SettlementRepository,
+  ],
+  exports: [BindingsRepository, BindingExpiryRepository],
 })
 export class BindingsModule {}

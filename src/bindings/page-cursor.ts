@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { validationFailed } from '../common/validation/validation-failed.js';
 import type { PageCursor } from './binding-search.repository.js';
 
 /**
@@ -24,11 +24,7 @@ export function decodeCursor(value: string): PageCursor {
     createdAt.getUTCFullYear() >= 1970 &&
     createdAt.toISOString() === match?.[1];
   if (!match || !createdAt || !canonical) {
-    throw new BadRequestException({
-      code: 'VALIDATION_FAILED',
-      message: 'Invalid cursor: use nextCursor from a previous page',
-      fields: [{ field: 'cursor', problems: ['not a cursor this service issued'] }],
-    });
+    throw validationFailed('cursor', 'not a cursor this service issued: use nextCursor of a page');
   }
   return { createdAt, id: match[2]! };
 }

@@ -1,4 +1,5 @@
-import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
+import { Injectable, type PipeTransform } from '@nestjs/common';
+import { validationFailed } from '../common/validation/validation-failed.js';
 
 function patternPipe(
   field: string,
@@ -8,13 +9,7 @@ function patternPipe(
   @Injectable()
   class PatternPipe implements PipeTransform<string, string> {
     transform(value: string): string {
-      if (!pattern.test(value)) {
-        throw new BadRequestException({
-          code: 'VALIDATION_FAILED',
-          message: `Invalid ${field}: ${problem}`,
-          fields: [{ field, problems: [problem] }],
-        });
-      }
+      if (!pattern.test(value)) throw validationFailed(field, problem);
       return value;
     }
   }

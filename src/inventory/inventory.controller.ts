@@ -2,8 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nest
 import { CallContext, type RequestContext } from '../common/http/call-context.decorator.js';
 import { PoolKeyPipe, SecretNumberPipe } from './inventory-params.js';
 import { BuyNumbersDto } from './dto/buy-numbers.dto.js';
+import { RegisterNumbersDto } from './dto/register-numbers.dto.js';
 import { RegisterPoolDto } from './dto/register-pool.dto.js';
 import { InventoryService, type BuyResult, type StockView } from './inventory.service.js';
+import { NumberRegistrationService, type RegisterResult } from './number-registration.service.js';
 import { ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
@@ -13,7 +15,10 @@ import { ApiErrors } from '../openapi/api-errors.decorator.js';
 @ApiErrors(400, 404)
 @Controller('v1/pools')
 export class InventoryController {
-  constructor(private readonly inventory: InventoryService) {}
+  constructor(
+    private readonly inventory: InventoryService,
+    private readonly registration: NumberRegistrationService,
+  ) {}
 
   /** The registered pools (the console's pool picker). */
   @Get()
@@ -46,6 +51,17 @@ export class InventoryController {
     @CallContext() ctx: RequestContext,
   ): Promise<BuyResult> {
     return this.inventory.buy(poolKey, dto.spec, dto.city, dto.count, dto.prefix, ctx.requestId);
+  }
+
+  /** Numbers the account already holds at the provider, each checked there first. */
+  @Post(':poolKey/numbers/register')
+  @ApiErrors(429, 502, 503, 504)
+  registerNumbers(
+    @Param('poolKey', PoolKeyPipe) poolKey: string,
+    @Body() dto: RegisterNumbersDto,
+    @CallContext() ctx: RequestContext,
+  ): Promise<RegisterResult> {
+    return this.registration.register(poolKey, dto.numbers, ctx.requestId);
   }
 
   @Delete(':poolKey/numbers/:number')

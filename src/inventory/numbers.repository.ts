@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
 import type { SecretNumber } from '../generated/prisma/client.js';
-import { liveAt } from '../bindings/binding-states.js';
 import { PrismaService } from '../prisma/prisma.service.js';
-import type { Tx } from '../bindings/bindings.repository.js';
 
 export interface NumberWithLoad {
   number: string;
@@ -42,26 +40,34 @@ export class NumbersRepository {
     });
   }
 
-  /** Records an X the provider chose itself, unless the pool already holds it. */
-  async recordProviderChosen(
-    tx: Tx,
+  /**
+   * Records a number the account already holds at the provider, unless a pool holds it here
+   * already: 'registered', or the pool that holds it.
+   */
+  async insertRegistered(
     poolKey: string,
     number: string,
+    spec: number,
     city: string,
     now: Date,
-  ): Promise<void> {
-    await tx.$executeRaw(Prisma.sql`
+  ): Promise<{ registered: true } | { registered: false; heldBy: string | null }> {
+    const inserted = await this.prisma.$executeRaw(Prisma.sql`
       INSERT INTO secret_numbers (pool_key, number, spec, city, bought_at)
-      VALUES (${poolKey}, ${number}, ${specOf(number)}, ${city}, ${now})
+      VALUES (${poolKey}, ${number}, ${spec}, ${city}, ${now})
       ON CONFLICT (number) WHERE state <> 'released' DO NOTHING`);
+    if (inserted > 0) return { registered: true };
+    const holder = await this.prisma.secretNumber.findFirst({
+      where: { number, state: 'active' },
+      select: { poolKey: true },
+    });
+    return { registered: false, heldBy: holder?.poolKey ?? null };
   }
 
   list(poolKey: string, now: Date): Promise<NumberWithLoad[]> {
     return this.prisma.$queryRaw<NumberWithLoad[]>(Prisma.sql`
       SELECT n.number, n.spec, n.city, n.state::text AS state, n.health::text AS health,
              n.bought_at AS "boughtAt", n.released_at AS "releasedAt",
-             (SELECT count(*)::int FROM bindings b
-               WHERE b.phone_x = n.number AND ${liveAt('b', now)}) AS "liveBindings"
+             x_live_pairs(n.number, ${now}) AS "liveBindings"
         FROM secret_numbers n
        WHERE n.pool_key = ${poolKey}
        ORDER BY n.state, n.city, n.spec, n.number`);
@@ -71,8 +77,7 @@ export class NumbersRepository {
     return this.prisma.$queryRaw<StockRow[]>(Prisma.sql`
       WITH held AS (
         SELECT n.number, n.city, n.spec, n.health,
-               (SELECT count(*)::int FROM bindings b
-                 WHERE b.phone_x = n.number AND ${liveAt('b', now)}) AS live
+               x_live_pairs(n.number, ${now}) AS live
           FROM secret_numbers n
          WHERE n.pool_key = ${poolKey} AND n.state = 'active')
       SELECT city, spec::int AS spec,
@@ -95,9 +100,9 @@ export class NumbersRepository {
         SELECT id FROM secret_numbers
          WHERE pool_key = ${poolKey} AND number = ${number} AND state = 'active' FOR UPDATE`);
       if (held.length === 0) return null;
-      const [row] = await tx.$queryRaw<Array<{ live: number }>>(Prisma.sql`
-        SELECT count(*)::int AS live FROM bindings b
-         WHERE b.phone_x = ${number} AND ${liveAt('b', now)}`);
+      const [row] = await tx.$queryRaw<Array<{ live: number }>>(
+        Prisma.sql`SELECT x_live_pairs(${number}, ${now}) AS live`,
+      );
       if ((row?.live ?? 0) > 0) return row!.live;
       await tx.secretNumber.update({
         where: { id: held[0]!.id },

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { liveAt } from '../bindings/binding-states.js';
 import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Prisma } from '../generated/prisma/client.js';
@@ -79,8 +78,8 @@ export class MetricsService implements ProviderCallObserver {
           Array<{ pool: string; city: string; free: number }>
         >(Prisma.sql`
           SELECT n.pool_key AS pool, n.city,
-                 coalesce(sum(greatest(${maxPairs} - (SELECT count(*) FROM bindings b
-                   WHERE b.phone_x = n.number AND ${liveAt('b', now)})::int, 0)), 0)::int AS free
+                 coalesce(sum(greatest(${maxPairs} - x_live_pairs(n.number, ${now}), 0)), 0)::int
+                   AS free
             FROM secret_numbers n WHERE n.state = 'active' AND n.health = 'normal'
            GROUP BY n.pool_key, n.city`);
         this.reset();

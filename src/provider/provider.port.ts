@@ -112,6 +112,20 @@ export interface SecretNoRemain {
   byCity: { city: string; amount: number }[];
 }
 
+export interface SecretNoDetailInput {
+  poolKey: string;
+  phoneX: string;
+}
+
+/** QuerySecretNoDetail: what the provider knows of a number the pool holds. */
+export interface SecretNoDetail {
+  city: string;
+  province: string | null;
+  purchasedAt: Date | null;
+  /** SecretStatus: 0 unbound, 1 bound, 2 locked, 3 frozen. */
+  status: number | null;
+}
+
 export interface ProviderPort {
   bindAxb(input: BindAxbInput, options?: ProviderCallOptions): Promise<BindAxbResult>;
   unbindSubscription(input: SubscriptionRef, options?: ProviderCallOptions): Promise<void>;
@@ -135,6 +149,11 @@ export interface ProviderPort {
     input: SecretNoRemainInput,
     options?: ProviderCallOptions,
   ): Promise<SecretNoRemain>;
+  /** QuerySecretNoDetail; a number the pool does not hold is a not-found code. */
+  querySecretNoDetail(
+    input: SecretNoDetailInput,
+    options?: ProviderCallOptions,
+  ): Promise<SecretNoDetail>;
 }
 
 /** Injection token for ProviderPort. */

@@ -1,7 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma } from '../generated/prisma/client.js';
-import { EventKind } from '../bindings/binding-states.js';
-import { BindingsRepository } from '../bindings/bindings.repository.js';
 import type { BindingState } from '../generated/prisma/enums.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { RoutingTarget } from './routing-target.js';
@@ -32,7 +29,7 @@ const BY_ID = `SELECT ${COLUMNS} WHERE b.id = $1::uuid`;
 // has just ended learn "expired" rather than nothing.
 const BY_OUT_ID = `SELECT ${COLUMNS}
  WHERE b.pool_key = $1 AND b.out_id = $2
- ORDER BY (b.state IN ('pending', 'active', 'unknown')) DESC, b.created_at DESC
+ ORDER BY binding_state_live(b.state) DESC, b.created_at DESC
  LIMIT 1`;
 
 /**
@@ -41,10 +38,7 @@ const BY_OUT_ID = `SELECT ${COLUMNS}
  */
 @Injectable()
 export class RoutingTargetRepository {
-  constructor(
-    private readonly prisma: PrismaService,
-    private readonly bindings: BindingsRepository,
-  ) {}
+  constructor(private readonly prisma: PrismaService) {}
 
   async byId(id: string): Promise<RoutingTarget | undefined> {
     const { rows } = await this.prisma.pgPool.query<TargetRow>({
@@ -62,27 +56,6 @@ export class RoutingTargetRepository {
       values: [poolKey, outId],
     });
     return rows[0] && toTarget(rows[0]);
-  }
-
-  /**
-   * The provider says the binding has expired (QueryCallStatus 4) although our expiry has not
-   * passed (clocks differ, or it was changed there): mark it expired here, with its event, if it
-   * is still live. True when this call did it, so concurrent lookups write one event.
-   */
-  markExpired(id: string, actor: string, reason: string, now: Date): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
-      const done = await tx.$executeRaw(Prisma.sql`
-        UPDATE bindings SET state = 'expired', ended_at = ${now}, updated_at = ${now}
-         WHERE id = ${id}::uuid AND state IN ('pending', 'active', 'unknown')`);
-      if (done === 0) return false;
-      await this.bindings.addEvent(
-        tx,
-        id,
-        { kind: EventKind.expired, actor, details: { reason } },
-        now,
-      );
-      return true;
-    });
   }
 }
 

@@ -1,7 +1,7 @@
 import { MetricsService } from '../metrics/metrics.service.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { LIVE_STATES } from '../bindings/binding-states.js';
-import { BindingsRepository } from '../bindings/bindings.repository.js';
+import { BindingExpiryRepository } from '../bindings/binding-expiry.repository.js';
 import { Clock } from '../common/clock/clock.js';
 import type { RequestContext } from '../common/http/call-context.decorator.js';
 import { maskPhone } from '../common/privacy/mask-phone.js';
@@ -39,7 +39,7 @@ export class RoutingService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly targets: RoutingTargetRepository,
-    private readonly bindings: BindingsRepository,
+    private readonly expiry: BindingExpiryRepository,
     private readonly callStatus: CallStatusGateway,
     private readonly events: RoutedEventsWriter,
     private readonly metrics: MetricsService,
@@ -79,7 +79,7 @@ export class RoutingService {
     }
     if (LIVE_STATES.includes(target.state) && target.expiresAt <= now) {
       // Overdue and not yet swept: it ends now, here, with its event.
-      await this.bindings.expireIfOverdue(target.id, ACTOR_ROUTING, now);
+      await this.expiry.expire(target.id, { now, actor: ACTOR_ROUTING, onlyIfOverdue: true });
       this.cache.dropBinding(target.id);
       return expiredAnswer(target, 'local');
     }
@@ -101,12 +101,12 @@ export class RoutingService {
     if (answer.status === 1 && healthy) {
       this.cache.set(target.id, role, target.version, phoneX, this.clock.now().getTime());
     } else if (answer.status === 4) {
-      await this.targets.markExpired(
-        target.id,
-        ACTOR_ROUTING,
-        'provider reported the binding expired',
-        this.clock.now(),
-      );
+      await this.expiry.expire(target.id, {
+        now: this.clock.now(),
+        actor: ACTOR_ROUTING,
+        details: { reason: 'provider reported the binding expired' },
+        onlyIfOverdue: false,
+      });
       this.cache.dropBinding(target.id);
     }
     return answer;

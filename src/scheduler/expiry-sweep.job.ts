@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { ExpiryRepository } from './expiry.repository.js';
-import type { JobCounts, ScheduledJob } from './scheduled-job.js';
+import { BindingExpiryRepository } from '../bindings/binding-expiry.repository.js';
+import { SCHEDULER_ACTOR, type JobCounts, type ScheduledJob } from './scheduled-job.js';
 
 /**
  * Live bindings past their expiry become `expired`, with one event each. The provider ends its
@@ -21,7 +21,7 @@ export class ExpirySweepJob implements ScheduledJob {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly expiry: ExpiryRepository,
+    private readonly expiry: BindingExpiryRepository,
   ) {}
 
   async run(): Promise<JobCounts> {
@@ -36,11 +36,11 @@ export class ExpirySweepJob implements ScheduledJob {
     const worker = async () => {
       while (batches < maxBatches) {
         batches += 1;
-        const done = await this.expiry.expireDue(now, batchSize);
+        const done = await this.expiry.expireDue(now, batchSize, SCHEDULER_ACTOR);
         let n = 0;
         for (const [state, count] of Object.entries(done)) {
-          byState[state] = (byState[state] ?? 0) + count;
-          n += count;
+          byState[state] = (byState[state] ?? 0) + (count ?? 0);
+          n += count ?? 0;
         }
         expired += n;
         // A short batch: nothing due is left, or what is left is being swept by someone else.

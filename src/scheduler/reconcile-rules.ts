@@ -1,4 +1,4 @@
-import { MIN_TTL_MS } from '../bindings/expiry.js';
+import { MIN_TTL_MS } from '../bindings/requested-expiry.js';
 import type { Binding } from '../generated/prisma/client.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
 import type { BindAxbResult, SubscriptionDetail } from '../provider/provider.port.js';
@@ -21,15 +21,16 @@ export type Decision =
   | { kind: 'deferred'; reason: string };
 
 /** How reconciliation finds out about a binding. */
-export type Approach = 'query' | 'rebind' | 'hold' | 'wait-for-expiry';
+export type Approach = 'query' | 'rebind' | 'wait-for-expiry';
 
 /** Margin over the provider's one-minute minimum for the Expiration of a re-bind. */
 const REBIND_MARGIN_MS = 5_000;
 
 export function approachFor(binding: Binding, now: Date): Approach {
   if (binding.subsId && binding.phoneX) return 'query';
-  // Without X the provider chose the number: a re-bind could land on another X and bind twice.
-  if (!binding.phoneX) return 'hold';
+  // Only a binding written before X was always chosen here can lack one; it cannot be asked
+  // about, and a re-bind could land on another X: its expiry ends it on both sides.
+  if (!binding.phoneX) return 'wait-for-expiry';
   // Too close to its expiry for the provider to accept a re-bind: the sweep ends it shortly.
   if (binding.expiresAt.getTime() - now.getTime() <= MIN_TTL_MS + REBIND_MARGIN_MS) {
     return 'wait-for-expiry';

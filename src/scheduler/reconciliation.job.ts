@@ -8,7 +8,6 @@ import { BindingsRepository, type Tx } from '../bindings/bindings.repository.js'
 import type { Binding, Prisma } from '../generated/prisma/client.js';
 import { ProviderError } from '../provider/errors/index.js';
 import { PROVIDER, type ProviderPort } from '../provider/provider.port.js';
-import { SCHEDULER_ACTOR } from './expiry.repository.js';
 import { ReconciliationRepository } from './reconciliation.repository.js';
 import {
   approachFor,
@@ -16,7 +15,7 @@ import {
   decideFromRebind,
   type Decision,
 } from './reconcile-rules.js';
-import type { JobCounts, ScheduledJob } from './scheduled-job.js';
+import { SCHEDULER_ACTOR, type JobCounts, type ScheduledJob } from './scheduled-job.js';
 
 /**
  * Settles bindings whose bind outcome was left open by a timeout, a dropped connection or a
@@ -148,12 +147,6 @@ export class ReconciliationJob implements ScheduledJob {
           );
           return decideFromRebind({ bound });
         }
-        case 'hold':
-          return {
-            kind: 'held',
-            reason: 'the provider chose X and its answer was lost: no SubsId and no X to ask about',
-            providerCode: null,
-          };
         case 'wait-for-expiry':
           return { kind: 'deferred', reason: 'expires within a minute; the sweep ends it' };
       }

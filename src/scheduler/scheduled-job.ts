@@ -2,6 +2,9 @@
 export const JOB_NAMES = ['expiry', 'reconcile', 'replenish'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
+/** The actor of the events the jobs write. */
+export const SCHEDULER_ACTOR = 'scheduler';
+
 /** What one run did, as counts (logged on one line, returned by the admin endpoint). */
 export type JobCounts = Record<string, number>;
 

@@ -3,7 +3,6 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { BindingsModule } from '../bindings/bindings.module.js';
 import { InventoryModule } from '../inventory/inventory.module.js';
 import { ExpirySweepJob } from './expiry-sweep.job.js';
-import { ExpiryRepository } from './expiry.repository.js';
 import { JobRegistration } from './job-registration.js';
 import { JobRunner } from './job-runner.js';
 import { JobsController } from './jobs.controller.js';
@@ -21,7 +20,6 @@ import { SchedulerLockRepository } from './scheduler-lock.repository.js';
     ExpirySweepJob,
     ReconciliationJob,
     ReplenishmentJob,
-    ExpiryRepository,
     ReconciliationRepository,
     SchedulerLockRepository,
     JobRunner,

@@ -83,6 +83,13 @@ describe('schema.prisma and the migrated database agree', () => {
       include: { events: true },
     });
     expect(read).toEqual({ ...binding, events: [event] });
+
+    const hint = await prisma.xLoadHint.create({
+      data: { number: number.number, pairs: 3, countedAt: new Date() },
+    });
+    expect(await prisma.xLoadHint.findUniqueOrThrow({ where: { number: hint.number } })).toEqual(
+      hint,
+    );
     expect(read.events[0]!.details).toEqual({ nested: { a: [1, 2] } });
   });
 
@@ -94,6 +101,7 @@ describe('schema.prisma and the migrated database agree', () => {
         outId: unique('order-'),
         phoneA: '13800000011',
         phoneB: '13800000012',
+        phoneX: '13000000011',
         expiresAt: inAnHour(),
       },
     });

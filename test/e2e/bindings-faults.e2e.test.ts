@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
@@ -140,6 +141,14 @@ describe('provider unreachable', () => {
     const app = await startTestApp({ ...sim.env, PROVIDER_ENDPOINT: 'http://127.0.0.1:9/' });
     try {
       await http('PUT', `${app.url}/v1/pools/${POOL}`, {});
+      // A number held here (the provider cannot be asked to register it: it is unreachable).
+      const sql = new pg.Client({ connectionString: app.config.database.url });
+      await sql.connect();
+      await sql.query(
+        `INSERT INTO secret_numbers (pool_key, number, spec, city) VALUES ($1, $2, 2, '杭州')`,
+        [POOL, numbers[0]],
+      );
+      await sql.end();
       const res = await http<ErrorBody>('POST', `${app.url}/v1/bindings`, {
         ...fresh(),
         poolKey: POOL,

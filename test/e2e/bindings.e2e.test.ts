@@ -248,28 +248,50 @@ describe('change, extend, unbind', () => {
   });
 });
 
-describe('provider-chosen X', () => {
-  it('lets the provider choose when the pool holds no usable number, and records that X', async () => {
+describe('X is always ours', () => {
+  it('an empty pool answers 503 NO_NUMBERS naming the fix, writes nothing, asks the provider nothing', async () => {
     const pool = 'FCBINDNOLOCAL';
     const own = await startTestSimulator({ poolKeys: [pool], ownedPerCity: 2 });
     const app = await startTestApp(own.env);
     try {
-      const res = await http<Binding>('POST', `${app.url}/v1/bindings`, {
+      const body = {
         outId: order(),
         phoneA: '13800000020',
         phoneB: '13900000020',
         ttlSeconds: 3600,
         poolKey: pool,
-      });
-      expect(res.status).toBe(201);
-      expect(res.body.phoneX).toMatch(/^\d+$/);
-      const numbers = await http<{ items: Array<{ number: string; liveBindings: number }> }>(
-        'GET',
-        `${app.url}/v1/pools/${pool}/numbers`,
+      };
+      const res = await http<{ code: string; message: string }>(
+        'POST',
+        `${app.url}/v1/bindings`,
+        body,
       );
-      expect(numbers.body.items).toEqual([
-        expect.objectContaining({ number: res.body.phoneX, liveBindings: 1 }),
-      ]);
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe('NO_NUMBERS');
+      expect(res.body.message).toContain(`POST /v1/pools/${pool}/numbers/register`);
+      expect(await own.calls('BindAxb')).toBe(0);
+      const search = await http<{ items: unknown[] }>(
+        'GET',
+        `${app.url}/v1/bindings?outId=${body.outId}`,
+      );
+      expect(search.body.items).toEqual([]);
+
+      // The numbers the account holds at the provider, registered, make the same order bind.
+      const held = (
+        await own.control<Array<{ secretNo: string; city: string }>>(
+          'GET',
+          `/numbers?poolKey=${pool}`,
+        )
+      ).filter((n) => n.city === '杭州');
+      const registered = await http<{ registered: string[] }>(
+        'POST',
+        `${app.url}/v1/pools/${pool}/numbers/register`,
+        { numbers: held.map((n) => n.secretNo) },
+      );
+      expect(registered.body.registered).toEqual(held.map((n) => n.secretNo));
+      const bound = await http<Binding>('POST', `${app.url}/v1/bindings`, body);
+      expect(bound.status).toBe(201);
+      expect(held.map((n) => n.secretNo)).toContain(bound.body.phoneX);
     } finally {
       await app.close();
       await own.close();

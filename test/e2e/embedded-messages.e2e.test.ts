@@ -4,6 +4,7 @@ import { bootstrap } from '../../src/bootstrap.js';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { RoutedEventsWriter } from '../../src/routing/routed-events.writer.js';
+import { readyEmbeddedPool } from '../../src/runtime/embedded-pool.js';
 import { prepareRuntime } from '../../src/runtime/prepare-runtime.js';
 import { createMigratedDatabase } from '../support/scratch-database.js';
 import { http } from '../support/test-app.js';
@@ -32,8 +33,12 @@ beforeAll(async () => {
   });
   expect(settings.provider.endpoint).toBeUndefined();
   expect(settings.auth.callbackSecret).toBe('');
-  const { config, stops } = await prepareRuntime(settings);
+  // As main.ts starts it: the built-in simulator, then its starter pool.
+  const { config, stops, simulatorStarted } = await prepareRuntime(settings);
+  expect(simulatorStarted).toBe(true);
   app = await bootstrap(config, { stops });
+  await app.init();
+  await readyEmbeddedPool(app, config);
   await app.listen(0, '127.0.0.1');
   url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   control = `${config.provider.endpoint}_sim`;

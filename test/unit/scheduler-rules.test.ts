@@ -34,8 +34,8 @@ describe('reconciliation approach', () => {
     expect(approachFor(binding({ subsId: '1' }), now)).toBe('query');
     expect(approachFor(binding({}), now)).toBe('rebind');
   });
-  it('holds a bind whose X the provider chose (a re-bind could land elsewhere)', () => {
-    expect(approachFor(binding({ phoneX: null }), now)).toBe('hold');
+  it('leaves a binding from before X was always ours (no X) to its expiry: a re-bind could land elsewhere', () => {
+    expect(approachFor(binding({ phoneX: null }), now)).toBe('wait-for-expiry');
   });
   it('leaves bindings within a minute of expiry to the sweep', () => {
     expect(approachFor(binding({ expiresAt: new Date(now.getTime() + 64_000) }), now)).toBe(

@@ -6,6 +6,7 @@ export const READ_ONLY_ACTIONS = [
   'QuerySubsId',
   'QueryCallStatus',
   'QuerySecretNoRemain',
+  'QuerySecretNoDetail',
   // Dybaseapi's (temporary MNS credentials): same version, gateway and signatures.
   'QueryTokenForMnsQueue',
 ] as const;

@@ -2,6 +2,7 @@ import { parseProviderDate } from '../../protocol/provider-dates.js';
 import type {
   BindAxbResult,
   CallStatusResult,
+  SecretNoDetail,
   SecretNoRemain,
   SubscriptionDetail,
 } from '../provider.port.js';
@@ -153,4 +154,18 @@ export function toSubsIds(body: DyplsapiEnvelope): string[] {
     .split(',')
     .map((id) => id.trim())
     .filter(Boolean);
+}
+
+/** SecretNoInfoDTO {City, Province, PurchaseTime, SecretStatus, Vendor, CertifyStatus}. */
+export function toSecretNoDetail(body: DyplsapiEnvelope): SecretNoDetail {
+  const name = 'SecretNoInfoDTO';
+  const o = dto(body, name);
+  const purchase = optStr(o, 'PurchaseTime');
+  const status = optStr(o, 'SecretStatus');
+  return {
+    city: str(o, name, 'City'),
+    province: optStr(o, 'Province') ?? null,
+    purchasedAt: purchase ? (parseProviderDate(purchase) ?? null) : null,
+    status: status !== undefined && /^\d+$/.test(status) ? Number(status) : null,
+  };
 }

@@ -10,6 +10,8 @@ import type {
   ProviderPort,
   QueryCallStatusInput,
   ReleaseSecretNoInput,
+  SecretNoDetail,
+  SecretNoDetailInput,
   SecretNoRemain,
   SecretNoRemainInput,
   SubscriptionDetail,
@@ -20,6 +22,7 @@ import {
   toBindAxbResult,
   toBoughtNumber,
   toCallStatus,
+  toSecretNoDetail,
   toSecretNoRemain,
   toSubscriptionDetail,
   toSubsIds,
@@ -156,6 +159,14 @@ export class DyplsapiClient implements ProviderPort, OnModuleDestroy {
   ): Promise<SecretNoRemain> {
     const params = { SpecId: String(input.spec), City: input.city, SecretNo: input.prefix };
     return this.transport.call('QuerySecretNoRemain', params, options, toSecretNoRemain);
+  }
+
+  querySecretNoDetail(
+    input: SecretNoDetailInput,
+    options: ProviderCallOptions = {},
+  ): Promise<SecretNoDetail> {
+    const params = { PoolKey: input.poolKey, SecretNo: input.phoneX };
+    return this.transport.call('QuerySecretNoDetail', params, options, toSecretNoDetail);
   }
 
   /** Closes the keep-alive pool; in-flight calls finish (each is bounded by its timeout). */

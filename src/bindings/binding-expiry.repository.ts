@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import type { BindingState } from '../generated/prisma/enums.js';
+import { PrismaService } from '../prisma/prisma.service.js';
+
+export interface ExpireOptions {
+  now: Date;
+  /** Who or what ended it: the event's actor. */
+  actor: string;
+  /** Merged into each `expired` event's details (which always carry `previousState`). */
+  details?: Record<string, unknown>;
+  /**
+   * Only a binding whose expiry has passed at `now` (a bind, an update or a lookup that finds it
+   * overdue); otherwise any live binding (the provider says it has expired although ours has not).
+   */
+  onlyIfOverdue: boolean;
+}
+
+/** Bindings a call ended, by the state each one left. */
+export type ExpiredByState = Partial<Record<BindingState, number>>;
+
+// Both go through the one SQL operation, expire_bindings(): lock, end, one event each.
+const EXPIRE_IDS = `SELECT binding_id FROM expire_bindings($1::uuid[], NULL, $2, $3, $4::jsonb, $5)`;
+
+// The sweep's batch: due rows that no other sweep has taken (SKIP LOCKED), oldest first.
+const EXPIRE_DUE = `
+  SELECT previous_state::text AS state, count(*)::int AS n
+    FROM expire_bindings(NULL, $2, $1, $3, '{}'::jsonb, true)
+   GROUP BY previous_state`;
+
+/**
+ * The one way a binding becomes `expired`: the sweep, a bind or update that finds it overdue, and
+ * a routing lookup the provider answers with "expired" all use it (plain `pg`, one statement).
+ */
+@Injectable()
+export class BindingExpiryRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Expires the binding if it is still live (and overdue, when asked); true when this call did. */
+  async expire(id: string, options: ExpireOptions): Promise<boolean> {
+    const { rowCount } = await this.prisma.pgPool.query({
+      name: 'binding-expire-ids',
+      text: EXPIRE_IDS,
+      values: [
+        [id],
+        options.now,
+        options.actor,
+        JSON.stringify(options.details ?? {}),
+        options.onlyIfOverdue,
+      ],
+    });
+    return (rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Expires up to `limit` live bindings whose expiry has passed at `now`, in one statement;
+   * instances sweeping at once take disjoint rows. Returns how many ended, by the state they left.
+   */
+  async expireDue(now: Date, limit: number, actor: string): Promise<ExpiredByState> {
+    const { rows } = await this.prisma.pgPool.query<{ state: BindingState; n: number }>({
+      name: 'binding-expire-due',
+      text: EXPIRE_DUE,
+      values: [now, limit, actor],
+    });
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  }
+}

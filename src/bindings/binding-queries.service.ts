@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { ApiKeysRepository } from '../auth/api-keys.repository.js';
+import { Clock } from '../common/clock/clock.js';
+import { NotFoundError } from '../common/errors/domain-error.js';
+import { parseApiDate } from '../common/validation/api-date.js';
+import type { RequestContext } from '../common/http/call-context.decorator.js';
+import { toCallView, type CallView } from '../routing/call-record.view.js';
+import { BindingSearchRepository } from './binding-search.repository.js';
+import {
+  maskedBindingView,
+  toBindingView,
+  toEventView,
+  type BindingEventView,
+  type BindingView,
+} from './binding.view.js';
+import { BindingsRepository } from './bindings.repository.js';
+import type { BindingReadView, SearchBindingsQuery } from './dto/search-bindings.query.js';
+import { decodeCursor, encodeCursor } from './page-cursor.js';
+
+export type BindingDetail = BindingView & { events: BindingEventView[]; calls: CallView[] };
+
+export interface BindingPage {
+  items: Array<BindingView & { calls: number }>;
+  nextCursor: string | null;
+}
+
+const DEFAULT_PAGE = 20;
+
+/**
+ * The admin's reads of binding history: one binding with its events and calls, and the keyset
+ * paged search. Every read of full numbers is recorded in the access log (who, what, when); a
+ * masked read (`view=masked`: A and B masked, as the console lists them) reveals nothing and is
+ * not recorded.
+ */
+@Injectable()
+export class BindingQueriesService {
+  constructor(
+    private readonly clock: Clock,
+    private readonly bindings: BindingsRepository,
+    private readonly search: BindingSearchRepository,
+    private readonly access: ApiKeysRepository,
+  ) {}
+
+  async get(id: string, view: BindingReadView, context: RequestContext): Promise<BindingDetail> {
+    const binding = await this.bindings.findWithEvents(id);
+    if (!binding) throw new NotFoundError('Binding', { id });
+    const now = this.clock.now();
+    if (view === 'full') {
+      await this.access.recordAccess(
+        context.actor,
+        'GET /v1/bindings/:id',
+        [id],
+        context.requestId,
+        now,
+      );
+    }
+    const calls = await this.bindings.findCalls(id);
+    const detail = {
+      ...toBindingView(binding, now),
+      events: binding.events.map(toEventView),
+      calls: calls.map(toCallView),
+    };
+    return view === 'masked' ? maskedBindingView(detail) : detail;
+  }
+
+  async list(query: SearchBindingsQuery, context: RequestContext): Promise<BindingPage> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    // One row more than the page tells whether there is a next page.
+    const rows = await this.search.search(
+      {
+        outId: query.outId,
+        phone: query.phone,
+        phoneX: query.phoneX,
+        state: query.state,
+        createdFrom: parseApiDate(query.createdFrom) ?? undefined,
+        createdTo: parseApiDate(query.createdTo) ?? undefined,
+      },
+      limit + 1,
+      query.cursor ? decodeCursor(query.cursor) : undefined,
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const now = this.clock.now();
+    const masked = query.view === 'masked';
+    if (!masked) {
+      await this.access.recordAccess(
+        context.actor,
+        'GET /v1/bindings',
+        page.map((b) => b.id),
+        context.requestId,
+        now,
+      );
+    }
+    const calls = await this.bindings.countCalls(page.map((b) => b.id));
+    const view = (b: (typeof page)[number]) =>
+      masked ? maskedBindingView(toBindingView(b, now)) : toBindingView(b, now);
+    return {
+      items: page.map((b) => ({ ...view(b), calls: calls.get(b.id) ?? 0 })),
+      nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import type { Binding } from '../generated/prisma/client.js';
+import type { BindingState } from '../generated/prisma/enums.js';
+
+/** A `bindings` row as `pg` returns it (timestamptz parsed to Date). */
+export interface BindingRow {
+  id: string;
+  pool_key: string;
+  out_id: string;
+  phone_a: string;
+  phone_b: string;
+  phone_x: string | null;
+  subs_id: string | null;
+  city: string | null;
+  city_strict: boolean;
+  record: boolean;
+  state: BindingState;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  ended_at: Date | null;
+}
+
+/** The columns of BindingRow, for statements that select or return a whole binding. */
+export const BINDING_COLUMNS = `id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, city,
+  city_strict, record, state, expires_at, created_at, updated_at, ended_at`;
+
+/** The same Binding the Prisma client returns, from a raw row of the hot path. */
+export function toBinding(row: BindingRow): Binding {
+  return {
+    id: row.id,
+    poolKey: row.pool_key,
+    outId: row.out_id,
+    phoneA: row.phone_a,
+    phoneB: row.phone_b,
+    phoneX: row.phone_x,
+    subsId: row.subs_id,
+    city: row.city,
+    cityStrict: row.city_strict,
+    record: row.record,
+    state: row.state,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    endedAt: row.ended_at,
+  };
+}

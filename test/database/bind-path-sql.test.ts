@@ -1,0 +1,314 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIVE_STATES } from '../../src/bindings/binding-states.js';
+import type { PrismaService } from '../../src/prisma/prisma.service.js';
+import { openPrisma, unique } from '../support/prisma.js';
+
+/**
+ * The SQL of the bind path (migration 20261123010000_bind_path_functions) on the real schema:
+ * the one definition of "live", inventory's claim_x() rules, and the one expire operation.
+ */
+let prisma: PrismaService;
+let db: pg.Pool;
+const HOUR = 3_600_000;
+const now = new Date();
+
+beforeAll(async () => {
+  prisma = await openPrisma();
+  db = prisma.pgPool;
+});
+afterAll(async () => {
+  await prisma.onModuleDestroy();
+});
+
+async function pool(cityStrict = false): Promise<string> {
+  const key = unique('FC');
+  await db.query('INSERT INTO pools (key, city_strict) VALUES ($1, $2)', [key, cityStrict]);
+  return key;
+}
+
+async function number(
+  poolKey: string,
+  city: string,
+  over: { health?: string; released?: boolean } = {},
+): Promise<string> {
+  const n = unique('130');
+  await db.query(
+    `INSERT INTO secret_numbers (pool_key, number, spec, city, health, state, released_at)
+     VALUES ($1, $2, 2, $3, $4::number_health, $5::number_state, $6)`,
+    [
+      poolKey,
+      n,
+      city,
+      over.health ?? 'normal',
+      over.released ? 'released' : 'active',
+      over.released ? now : null,
+    ],
+  );
+  return n;
+}
+
+async function binding(
+  poolKey: string,
+  phoneX: string,
+  over: { a?: string; b?: string; state?: string; expiresAt?: Date } = {},
+): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, state, expires_at)
+     VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7::binding_state, $8) RETURNING id`,
+    [
+      poolKey,
+      unique('order-'),
+      over.a ?? unique('138'),
+      over.b ?? unique('139'),
+      phoneX,
+      unique('subs'),
+      over.state ?? 'active',
+      over.expiresAt ?? new Date(now.getTime() + HOUR),
+    ],
+  );
+  return rows[0]!.id;
+}
+
+async function hint(n: string, pairs: number): Promise<void> {
+  await db.query(
+    `INSERT INTO x_load_hints (number, pairs, counted_at) VALUES ($1, $2, $3)
+     ON CONFLICT (number) DO UPDATE SET pairs = excluded.pairs`,
+    [n, pairs, now],
+  );
+}
+
+async function hintOf(n: string): Promise<number | undefined> {
+  const { rows } = await db.query(`SELECT pairs FROM x_load_hints WHERE number = $1`, [n]);
+  return rows[0]?.pairs;
+}
+
+interface Claim {
+  pool: string;
+  a?: string;
+  b?: string;
+  city?: string | null;
+  strict?: boolean;
+  pinned?: string | null;
+  exclude?: string[];
+  maxPairs?: number;
+}
+
+async function claim(
+  c: Claim,
+  client: pg.Pool | pg.PoolClient = db,
+): Promise<{ number: string | null; refusal: string | null; city_strict: boolean }> {
+  const { rows } = await client.query(
+    `SELECT (c).number, (c).refusal, (c).city_strict
+       FROM (SELECT claim_x($1, $2, $3, $4, $5, $6, $7, $8, $9) AS c) s`,
+    [
+      c.pool,
+      c.a ?? '13800000001',
+      c.b ?? '13900000001',
+      c.city === undefined ? '杭州' : c.city,
+      c.strict ?? false,
+      c.pinned ?? null,
+      c.exclude ?? [],
+      c.maxPairs ?? 200,
+      now,
+    ],
+  );
+  return rows[0];
+}
+
+describe('one definition of a live binding', () => {
+  it('binding_state_live() and LIVE_STATES agree', async () => {
+    const { rows } = await db.query<{ s: string }>(
+      `SELECT s::text FROM unnest(enum_range(NULL::binding_state)) s WHERE binding_state_live(s)`,
+    );
+    expect(rows.map((r) => r.s).sort()).toEqual([...LIVE_STATES].sort());
+  });
+
+  it('the partial indexes and the check over live bindings list exactly LIVE_STATES', async () => {
+    const { rows } = await db.query<{ name: string; predicate: string }>(
+      `SELECT c.relname AS name, pg_get_expr(i.indpred, i.indrelid) AS predicate
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        WHERE i.indrelid = 'bindings'::regclass AND c.relname LIKE 'bindings_live_%'`,
+    );
+    expect(rows.map((r) => r.name)).toEqual(
+      expect.arrayContaining([
+        'bindings_live_out_id_key',
+        'bindings_live_x_a_key',
+        'bindings_live_x_b_key',
+        'bindings_live_expires_at_idx',
+      ]),
+    );
+    const { rows: all } = await db.query<{ s: string }>(
+      `SELECT unnest(enum_range(NULL::binding_state))::text AS s`,
+    );
+    const { rows: checks } = await db.query<{ name: string; predicate: string }>(
+      `SELECT conname AS name, pg_get_constraintdef(oid) AS predicate FROM pg_constraint
+        WHERE conrelid = 'bindings'::regclass AND conname = 'bindings_live_x_check'`,
+    );
+    expect(checks).toHaveLength(1);
+    for (const { name, predicate } of [...rows, ...checks]) {
+      const listed = all.map((r) => r.s).filter((s) => predicate.includes(`'${s}'`));
+      expect(listed.sort(), name).toEqual([...LIVE_STATES].sort());
+    }
+  });
+
+  it('binding_live_at() drops an overdue binding at once; the live pairs count follows it', async () => {
+    const p = await pool();
+    const x = await number(p, '杭州');
+    await binding(p, x);
+    await binding(p, x, { expiresAt: new Date(now.getTime() - 1000) });
+    await binding(p, x, { state: 'unbound' });
+    const { rows } = await db.query(`SELECT x_live_pairs($1, $2) AS n`, [x, now]);
+    expect(rows[0].n).toBe(1);
+  });
+});
+
+describe('claim_x(): which number may carry a pair', () => {
+  it('prefers the requested city, then the least loaded as last counted, and counts it again', async () => {
+    const p = await pool();
+    const busy = await number(p, '杭州');
+    const light = await number(p, '杭州');
+    const elsewhere = await number(p, '北京');
+    await hint(busy, 2);
+    await hint(light, 1);
+    await binding(p, light);
+    expect((await claim({ pool: p })).number).toBe(light);
+    // Counted exactly under its lock: one live pair, plus the one being placed.
+    expect(await hintOf(light)).toBe(2);
+    expect((await claim({ pool: p, city: '北京' })).number).toBe(elsewhere);
+    // No number in 上海: any city, least loaded first (never counted: 0).
+    expect((await claim({ pool: p, city: '上海' })).number).toBe(elsewhere);
+  });
+
+  it('admits on the exact count: a stale high count does not keep a number out', async () => {
+    const p = await pool();
+    const stale = await number(p, '杭州');
+    await hint(stale, 500);
+    expect((await claim({ pool: p, maxPairs: 1 })).number).toBe(stale);
+    expect(await hintOf(stale)).toBe(1);
+  });
+
+  it('only takes the city when the request or the pool is strict', async () => {
+    const p = await pool();
+    await number(p, '北京');
+    expect(await claim({ pool: p, city: '上海', strict: true })).toMatchObject({
+      number: null,
+      refusal: 'no-numbers',
+      city_strict: true,
+    });
+    const strictPool = await pool(true);
+    await number(strictPool, '北京');
+    expect((await claim({ pool: strictPool, city: '上海' })).refusal).toBe('no-numbers');
+    expect((await claim({ pool: strictPool, city: '北京' })).city_strict).toBe(true);
+  });
+
+  it('skips unhealthy and released numbers, and numbers carrying A or B in either role', async () => {
+    const p = await pool();
+    await number(p, '杭州', { health: 'abnormal' });
+    await number(p, '杭州', { released: true });
+    const withA = await number(p, '杭州');
+    const withBAsA = await number(p, '杭州');
+    const free = await number(p, '杭州');
+    await binding(p, free);
+    await binding(p, free);
+    await binding(p, withA, { a: '13800000001' });
+    await binding(p, withBAsA, { a: '13900000001' });
+    expect((await claim({ pool: p })).number).toBe(free);
+  });
+
+  it('an overdue binding neither loads a number nor blocks its parties', async () => {
+    const p = await pool();
+    const x = await number(p, '杭州');
+    await binding(p, x, { a: '13800000001', expiresAt: new Date(now.getTime() - 1000) });
+    expect((await claim({ pool: p, maxPairs: 1 })).number).toBe(x);
+  });
+
+  it('keeps to the capacity, the exclusions and a pinned number', async () => {
+    const p = await pool();
+    const full = await number(p, '杭州');
+    const other = await number(p, '杭州');
+    await binding(p, full);
+    await binding(p, other);
+    expect((await claim({ pool: p, maxPairs: 1 })).refusal).toBe('exhausted');
+    expect((await claim({ pool: p, maxPairs: 2, exclude: [full] })).number).toBe(other);
+    expect((await claim({ pool: p, pinned: full })).number).toBe(full);
+    expect((await claim({ pool: p, pinned: full, maxPairs: 1 })).refusal).toBe('x-unavailable');
+    expect((await claim({ pool: p, pinned: '13012345678' })).refusal).toBe('x-unavailable');
+    expect((await claim({ pool: unique('FCNONE') })).refusal).toBe('no-pool');
+  });
+
+  it('passes over a number another claim holds (SKIP LOCKED) instead of waiting for it', async () => {
+    const p = await pool();
+    const first = await number(p, '杭州');
+    const second = await number(p, '杭州');
+    await binding(p, second);
+    const holder = await db.connect();
+    try {
+      await holder.query('BEGIN');
+      expect((await claim({ pool: p }, holder)).number).toBe(first);
+      // The first number is locked by the open transaction: the next claim takes the other.
+      expect((await claim({ pool: p, a: '13800000002', b: '13900000002' })).number).toBe(second);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+  });
+});
+
+describe('expire_bindings(): the one expire operation', () => {
+  it('ends a live binding once, with one event carrying the state it left', async () => {
+    const p = await pool();
+    const x = await number(p, '杭州');
+    const due = await binding(p, x, { state: 'pending', expiresAt: new Date(now.getTime() - 1) });
+    const ahead = await binding(p, x);
+    const expire = (ids: string[], onlyOverdue: boolean) =>
+      db.query(`SELECT * FROM expire_bindings($1::uuid[], NULL, $2, 'test', '{"why": 1}', $3)`, [
+        ids,
+        now,
+        onlyOverdue,
+      ]);
+    expect((await expire([due, ahead], true)).rows).toEqual([
+      { binding_id: due, previous_state: 'pending' },
+    ]);
+    expect((await expire([due], false)).rows).toEqual([]);
+    expect((await expire([ahead], false)).rows).toEqual([
+      { binding_id: ahead, previous_state: 'active' },
+    ]);
+    const { rows } = await db.query(
+      `SELECT binding_id, actor, details FROM binding_events WHERE binding_id = ANY($1::uuid[])
+        ORDER BY id`,
+      [[due, ahead]],
+    );
+    expect(rows).toEqual([
+      { binding_id: due, actor: 'test', details: { why: 1, previousState: 'pending' } },
+      { binding_id: ahead, actor: 'test', details: { why: 1, previousState: 'active' } },
+    ]);
+  });
+});
+
+describe('binding events belong to a binding (checked per statement)', () => {
+  it('refuses an event of no binding with a foreign-key violation, and goes with its binding', async () => {
+    const error = await db
+      .query(
+        `INSERT INTO binding_events (binding_id, kind, actor) VALUES (gen_random_uuid(), 'x', 'test')`,
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; constraint?: string },
+      );
+    expect(error).toMatchObject({ code: '23503', constraint: 'binding_events_binding_id_fkey' });
+
+    const p = await pool();
+    const id = await binding(p, await number(p, '杭州'), { state: 'unbound' });
+    await db.query(
+      `INSERT INTO binding_events (binding_id, kind, actor) VALUES ($1, 'x', 'test')`,
+      [id],
+    );
+    await db.query(`DELETE FROM bindings WHERE id = $1`, [id]);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM binding_events WHERE binding_id = $1`,
+      [id],
+    );
+    expect(rows[0].n).toBe(0);
+  });
+});
