@@ -30,6 +30,7 @@ export interface AppConfig {
     budgetMs: number;
     cacheTtlMs: number;
     cacheMaxEntries: number;
+    listenerHeartbeatMs: number;
     breakerFailures: number;
     breakerCooldownMs: number;
     refusedRecheckMs: number;

@@ -5,7 +5,10 @@ import { CallRecordsRepository } from './callbacks/call-records.repository.js';
 import { CallRecordsService } from './callbacks/call-records.service.js';
 import { NumberHealthService } from './callbacks/number-health.service.js';
 import { ProviderCallbacksController } from './callbacks/provider-callbacks.controller.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CallStatusGateway } from './call-status.gateway.js';
+import { RouteCache } from './route-cache.js';
+import { RouteCacheListener } from './route-cache.listener.js';
 import { RoutedEventsWriter } from './routed-events.writer.js';
 import { RoutingTargetRepository } from './routing-target.repository.js';
 import { RoutingController } from './routing.controller.js';
@@ -16,6 +19,13 @@ import { RoutingService } from './routing.service.js';
   imports: [BindingsModule, InventoryModule],
   controllers: [RoutingController, ProviderCallbacksController],
   providers: [
+    {
+      provide: RouteCache,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) =>
+        new RouteCache(config.routing.cacheTtlMs, config.routing.cacheMaxEntries),
+    },
+    RouteCacheListener,
     RoutingService,
     RoutingTargetRepository,
     CallStatusGateway,
