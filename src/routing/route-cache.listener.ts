@@ -31,6 +31,8 @@ export class RouteCacheListener implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RouteCacheListener.name);
   /** Names this instance's connection in pg_stat_activity (operators, and the tests, find it so). */
   readonly applicationName = `axb-router-cache-${randomBytes(4).toString('hex')}`;
+  /** How often the connection was lost (or never made) since start. */
+  interruptions = 0;
   private client: pg.Client | undefined;
   private stopped = false;
   private failures = 0;
@@ -127,6 +129,7 @@ export class RouteCacheListener implements OnModuleInit, OnModuleDestroy {
     this.cache.suspend();
     void client.end().catch(() => undefined);
     if (this.stopped) return;
+    this.interruptions += 1;
     if (wasInUse || this.failures === 0) {
       this.logger.warn(
         `Routing cache bypassed, invalidation listener lost: ${reason}; reconnecting`,

@@ -158,6 +158,11 @@ export class RouteCache {
       return entry;
     }
     const old = this.byId.get(target.id);
+    if (old && old.staleAt > now) {
+      // Still cached, so unchanged since: keep it, with the answers it already holds.
+      if (key !== undefined) this.mapOrder(old, key);
+      return old;
+    }
     if (old) this.remove(old);
     while (this.byId.size >= this.maxEntries) {
       this.remove(this.byId.values().next().value as CachedTarget);
@@ -168,12 +173,7 @@ export class RouteCache {
       if (!ids) this.byX.set(target.phoneX, (ids = new Set()));
       ids.add(target.id);
     }
-    // An order mapping stays valid while nothing about the binding or the order changed.
-    const mapped = key ?? old?.orderKey;
-    if (mapped !== undefined) {
-      entry.orderKey = mapped;
-      this.byOrder.set(mapped, target.id);
-    }
+    if (key !== undefined) this.mapOrder(entry, key);
     return entry;
   }
 
@@ -219,6 +219,11 @@ export class RouteCache {
     const count = this.byX.get(phoneX)?.size ?? 0;
     this.invalidate({ kind: 'keys', bindings: [], orders: [], numbers: [phoneX] });
     return count;
+  }
+
+  private mapOrder(entry: CachedTarget, key: string): void {
+    entry.orderKey = key;
+    this.byOrder.set(key, entry.target.id);
   }
 
   private changedSince(ticket: ReadTicket, key: string): boolean {

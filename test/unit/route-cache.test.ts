@@ -47,6 +47,16 @@ describe('RouteCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('keeps the entry (and its answers) when a concurrent read of the same binding stores too', () => {
+    const cache = cacheWith(1_000, 10);
+    const first = cache.beginRead();
+    const second = cache.beginRead();
+    cache.store(first, target('b1'), 0).rememberAnswer('A', 500);
+    const kept = cache.store(second, target('b1'), 1, { poolKey: 'FC1', outId: 'o1' });
+    expect(kept.hasAnswer('A', 1)).toBe(true);
+    expect(cache.findOrder('FC1', 'o1', 1)).toBe(kept);
+  });
+
   it('finds a binding read by order under that order, until the binding or the order changes', () => {
     const cache = cacheWith(1_000, 10);
     cache.store(cache.beginRead(), target('b1'), 0, { poolKey: 'FC1', outId: 'o1' });
