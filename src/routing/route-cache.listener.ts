@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { INVALIDATION_CHANNEL, parseInvalidation } from './cache-invalidation.js';
+import { INVALIDATION_CHANNEL, parseInvalidation, syncPayload } from './cache-invalidation.js';
 import { RouteCache } from './route-cache.js';
 
 /** Reconnection delays: doubling from the first to the last, then staying there. */
@@ -37,6 +37,8 @@ export class RouteCacheListener implements OnModuleInit, OnModuleDestroy {
   private stopped = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private syncs = 0;
+  private readonly waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -47,6 +49,24 @@ export class RouteCacheListener implements OnModuleInit, OnModuleDestroy {
   /** True while notifications are being received and the cache is in use. */
   get listening(): boolean {
     return this.cache.active;
+  }
+
+  /**
+   * Resolves once every change committed before the call has reached this cache: a marker sent
+   * through the database comes back after them, as Postgres delivers notifications in commit
+   * order. Rejects when the listener is not (or no longer) listening.
+   */
+  async caughtUp(): Promise<void> {
+    const client = this.client;
+    if (!client || !this.cache.active)
+      throw new Error('the routing cache listener is not listening');
+    this.syncs += 1;
+    const token = `${this.applicationName}:${this.syncs}`;
+    const back = new Promise<void>((resolve, reject) =>
+      this.waiting.set(token, { resolve, reject }),
+    );
+    await client.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, syncPayload(token)]);
+    await back;
   }
 
   async onModuleInit(): Promise<void> {
@@ -75,9 +95,10 @@ export class RouteCacheListener implements OnModuleInit, OnModuleDestroy {
     });
     this.client = client;
     client.on('notification', (message) => {
-      if (client === this.client && message.channel === INVALIDATION_CHANNEL) {
-        this.cache.invalidate(parseInvalidation(message.payload));
-      }
+      if (client !== this.client || message.channel !== INVALIDATION_CHANNEL) return;
+      const change = parseInvalidation(message.payload);
+      if (change.kind === 'sync') this.settle(change.token);
+      else this.cache.invalidate(change);
     });
     // Stays attached after the client is abandoned: a late error must not crash the process.
     client.on('error', (error) => this.lost(client, error.message));
@@ -96,6 +117,12 @@ export class RouteCacheListener implements OnModuleInit, OnModuleDestroy {
       this.logger.log('Routing cache listener reconnected: cache in use again');
     this.failures = 0;
     this.startHeartbeat(client);
+  }
+
+  private settle(token: string): void {
+    const waiter = this.waiting.get(token);
+    this.waiting.delete(token);
+    waiter?.resolve();
   }
 
   private startHeartbeat(client: pg.Client): void {
@@ -127,6 +154,8 @@ export class RouteCacheListener implements OnModuleInit, OnModuleDestroy {
     this.heartbeatTimer = undefined;
     const wasInUse = this.cache.active;
     this.cache.suspend();
+    for (const { reject } of this.waiting.values()) reject(new Error(`listener lost: ${reason}`));
+    this.waiting.clear();
     void client.end().catch(() => undefined);
     if (this.stopped) return;
     this.interruptions += 1;

@@ -167,6 +167,7 @@ describe('invalidation payloads', () => {
     );
     expect(parseInvalidation('{"x":["13000000001"]}')).toEqual(keys({ numbers: ['13000000001'] }));
     expect(parseInvalidation('{"all":true}')).toEqual(INVALIDATE_ALL);
+    expect(parseInvalidation('{"sync":"me:1"}')).toEqual({ kind: 'sync', token: 'me:1' });
   });
 
   it('drops everything on anything it does not understand', () => {
@@ -181,6 +182,8 @@ describe('invalidation payloads', () => {
       '{"o":[["only-pool"]]}',
       '{"y":["?"]}',
       '{"all":false}',
+      '{"sync":1}',
+      '{"sync":"me:1","b":[]}',
     ]) {
       expect(parseInvalidation(payload)).toEqual(INVALIDATE_ALL);
     }
