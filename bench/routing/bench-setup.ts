@@ -55,12 +55,43 @@ export async function startDatabase(
 }
 
 /** The simulator on a worker thread. */
-export async function startSimulatorThread(): Promise<{ url: string; stop: Stop }> {
+export async function startSimulatorThread(): Promise<{
+  url: string;
+  controlUrl: string;
+  stop: Stop;
+}> {
   const worker = new Worker(new URL('./simulator-worker.js', import.meta.url), {
     workerData: { accessKeyId: KEY_ID, accessKeySecret: KEY_SECRET, poolKey: POOL },
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    worker.once('message', (m: { url: string }) => resolve(m.url));
+  const { url, controlUrl } = await new Promise<{ url: string; controlUrl: string }>(
+    (resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    },
+  );
+  return {
+    url,
+    controlUrl,
+    stop: async () => {
+      const closed = new Promise((resolve) => worker.once('message', resolve));
+      worker.postMessage('close');
+      await closed;
+      await worker.terminate();
+    },
+  };
+}
+
+/** A service instance on its own worker thread (see service-worker.ts). */
+export async function startServiceThread(
+  databaseUrl: string,
+  providerUrl: string,
+  env: Record<string, string>,
+): Promise<{ url: string; stop: Stop }> {
+  const worker = new Worker(new URL('./service-worker.js', import.meta.url), {
+    workerData: { databaseUrl, providerUrl, env },
+  });
+  const { url } = await new Promise<{ url: string }>((resolve, reject) => {
+    worker.once('message', resolve);
     worker.once('error', reject);
   });
   return {
@@ -114,6 +145,7 @@ export interface SeededBinding {
   id: string;
   phoneA: string;
   phoneB: string;
+  phoneX: string;
 }
 
 /** Buys numbers and binds `count` orders through the API (10 at a time). */
