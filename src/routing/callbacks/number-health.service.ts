@@ -8,7 +8,8 @@ import { parseHealthReport } from './health-report.parser.js';
 /**
  * Receives the provider's number-health reports (SecretExceptionPhoneReport) and marks X abnormal
  * or healthy in the inventory: the local routing rule and X selection read that column. Cached
- * routing answers dialling X are dropped at once (other instances re-check health on every hit).
+ * routing answers dialling X are dropped here at once; every instance (this one too) also drops
+ * them when the database's change notification arrives (RouteCacheListener).
  */
 @Injectable()
 export class NumberHealthService {
