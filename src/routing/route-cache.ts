@@ -1,3 +1,4 @@
+import { LIVE_STATES } from '../bindings/binding-states.js';
 import type { Invalidation } from './cache-invalidation.js';
 import type { RoutingTarget } from './routing-target.js';
 
@@ -115,7 +116,7 @@ export class RouteCache {
     return undefined;
   }
 
-  /** The binding a lookup by order finds (the live one, else the latest), if cached. */
+  /** The live binding of an order, if cached (orders whose bindings have all ended are not). */
   findOrder(poolKey: string, outId: string, now: number): CachedTarget | undefined {
     if (!this.usable) return undefined;
     const id = this.byOrder.get(orderKey(poolKey, outId));
@@ -147,7 +148,13 @@ export class RouteCache {
     const entry = new CachedTarget(target, now + this.ttlMs);
     if (ticket === NO_TICKET) return entry;
     this.reads -= 1;
-    const key = order && orderKey(order.poolKey, order.outId);
+    // An order is mapped only to a live binding: while it lives no other binding of the order can
+    // be inserted (a unique index), and its ending notifies its id. A new bind of an ended order
+    // notifies nothing (see the migration), so an ended binding is never the mapping.
+    const key =
+      order && LIVE_STATES.includes(target.state)
+        ? orderKey(order.poolKey, order.outId)
+        : undefined;
     if (
       !this.usable ||
       ticket < this.floor ||

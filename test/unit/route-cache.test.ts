@@ -72,6 +72,14 @@ describe('RouteCache', () => {
     expect(cache.find('b1', 1)).toBeUndefined();
   });
 
+  it('maps an order only to a live binding (a new bind of an ended order notifies nothing)', () => {
+    const cache = cacheWith(1_000, 10);
+    const ended = { ...target('b1'), state: 'unbound' as const };
+    cache.store(cache.beginRead(), ended, 0, { poolKey: 'FC1', outId: 'o1' });
+    expect(cache.findOrder('FC1', 'o1', 1)).toBeUndefined();
+    expect(cache.find('b1', 1)!.target.state).toBe('unbound');
+  });
+
   it('drops entries by binding, by X, and everything', () => {
     const cache = cacheWith(1_000, 10, 'b1', 'b2');
     cache.store(cache.beginRead(), target('b3', 'x2'), 0);

@@ -7,12 +7,18 @@
 -- rows it touches (the expiry sweep ends thousands of bindings per statement). A notification
 -- carries one kind of key as JSON:
 --   {"b": [binding id, ...]}        these bindings changed (state, parties, X, expiry, SubsId)
---   {"o": [[pool_key, out_id], ...]} lookups by order may now find another binding (a new bind)
+--   {"o": [[pool_key, out_id], ...]} lookups by order may now find another binding
 --   {"x": [number, ...]}             these numbers changed health or state (held/released)
 --   {"all": true}                    drop everything (a very large statement, TRUNCATE)
 -- A statement's keys are split over as many notifications as needed to keep each payload under
 -- Postgres's 8000-byte limit; beyond routing_cache_max_keys() keys one "all" is sent instead.
 -- Postgres delivers notifications only at commit, in commit order; a rolled-back change sends none.
+--
+-- Inserting a binding notifies nothing: its id is new to every cache, and caches map an order
+-- only to its live binding, while a second live binding of the same order cannot be inserted
+-- (bindings_live_out_id_key); the live one's ending notifies its id, which drops that mapping.
+-- This matters for throughput: Postgres serialises the commits of notifying transactions (a
+-- global lock held through the commit's WAL flush), so a bind notifies once, when it settles.
 
 -- Keys beyond this many in one statement are sent as {"all": true}: cheaper for every listener
 -- than tens of thousands of keys, and rare (bulk maintenance, not the sweep's batches).
@@ -44,15 +50,6 @@ CREATE FUNCTION "routing_cache_bindings_changed"() RETURNS trigger
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         PERFORM pg_notify('axb_routing_cache', '{"all":true}');
-    ELSIF TG_OP = 'INSERT' THEN
-        -- A new binding has an id no cache holds; what changes is which binding its order's
-        -- lookups find (the live one).
-        IF (SELECT count(*) FROM new_rows) > routing_cache_max_keys() THEN
-            PERFORM pg_notify('axb_routing_cache', '{"all":true}');
-        ELSE
-            PERFORM routing_cache_publish('o', ARRAY(
-                SELECT DISTINCT json_build_array(pool_key, out_id)::text FROM new_rows));
-        END IF;
     ELSIF TG_OP = 'UPDATE' THEN
         IF (SELECT count(*) FROM new_rows) > routing_cache_max_keys() THEN
             PERFORM pg_notify('axb_routing_cache', '{"all":true}');
@@ -111,9 +108,6 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER "bindings_routing_cache_insert" AFTER INSERT ON "bindings"
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION routing_cache_bindings_changed();
 CREATE TRIGGER "bindings_routing_cache_update" AFTER UPDATE ON "bindings"
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION routing_cache_bindings_changed();
