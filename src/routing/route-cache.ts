@@ -1,4 +1,4 @@
-import { LIVE_STATES } from '../bindings/binding-states.js';
+import type { BindingState } from '../generated/prisma/enums.js';
 import type { Invalidation } from './cache-invalidation.js';
 import type { RoutingTarget } from './routing-target.js';
 
@@ -40,6 +40,12 @@ export class CachedTarget {
  */
 export type ReadTicket = number;
 export const NO_TICKET: ReadTicket = -1;
+
+/**
+ * Settled bindings only. A pending or unknown binding is read afresh by every lookup, so that
+ * binding and settling (the bind path) need not notify anyone: the triggers skip them.
+ */
+const CACHEABLE: ReadonlySet<BindingState> = new Set(['active', 'unbound', 'expired', 'failed']);
 
 /** Invalidated keys remembered for reads in flight beyond this many: those reads are refused. */
 const MAX_RECENT = 50_000;
@@ -116,7 +122,7 @@ export class RouteCache {
     return undefined;
   }
 
-  /** The live binding of an order, if cached (orders whose bindings have all ended are not). */
+  /** The active binding of an order, if cached (other orders are read afresh). */
   findOrder(poolKey: string, outId: string, now: number): CachedTarget | undefined {
     if (!this.usable) return undefined;
     const id = this.byOrder.get(orderKey(poolKey, outId));
@@ -148,15 +154,14 @@ export class RouteCache {
     const entry = new CachedTarget(target, now + this.ttlMs);
     if (ticket === NO_TICKET) return entry;
     this.reads -= 1;
-    // An order is mapped only to a live binding: while it lives no other binding of the order can
-    // be inserted (a unique index), and its ending notifies its id. A new bind of an ended order
-    // notifies nothing (see the migration), so an ended binding is never the mapping.
+    // An order is mapped only to its active binding: while it lives no other binding of the order
+    // can be inserted (a unique index), and its ending notifies its id. A new bind of an ended
+    // order notifies nothing (see the migration), so an ended binding is never the mapping.
     const key =
-      order && LIVE_STATES.includes(target.state)
-        ? orderKey(order.poolKey, order.outId)
-        : undefined;
+      order && target.state === 'active' ? orderKey(order.poolKey, order.outId) : undefined;
     if (
       !this.usable ||
+      !CACHEABLE.has(target.state) ||
       ticket < this.floor ||
       this.changedSince(ticket, `b${target.id}`) ||
       (key !== undefined && this.changedSince(ticket, `o${key}`)) ||

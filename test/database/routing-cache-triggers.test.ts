@@ -56,37 +56,53 @@ async function notified(statement: string, values: unknown[] = []): Promise<stri
 
 let parties = 0;
 /** `count` live bindings on X with parties no other statement used, orders `<prefix>1…`. */
-function insertBindings(count: number, prefix: string, x = '13000000001'): string {
+function insertBindings(
+  count: number,
+  prefix: string,
+  x = '13000000001',
+  state = 'active',
+): string {
   const base = parties;
   parties += count;
   return `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, state,
                                 expires_at)
    SELECT gen_random_uuid(), '${POOL}', '${prefix}' || g, '138' || lpad((${base} + g)::text, 8, '0'),
-          '139' || lpad((${base} + g)::text, 8, '0'), '${x}', g::text, 'active',
+          '139' || lpad((${base} + g)::text, 8, '0'), '${x}', g::text, '${state}',
           now() + interval '1 hour'
      FROM generate_series(1, ${count}) g
    RETURNING id`;
 }
 
 describe('bindings', () => {
-  it('a new binding notifies nothing; a change to what routes notifies the binding', async () => {
-    expect(await notified(insertBindings(1, 'one-'))).toEqual([]);
-    const { rows } = await sql.query<{ id: string }>(
-      `SELECT id FROM bindings WHERE out_id = 'one-1'`,
-    );
+  it('a change to what routes notifies a settled binding', async () => {
+    const { rows } = await sql.query<{ id: string }>(insertBindings(1, 'one-'));
     const id = rows[0]!.id;
     for (const change of [
-      `state = 'unknown'`,
       `phone_a = '13700009999'`,
       `phone_b = '13700009998'`,
       `phone_x = '13000000002'`,
       `expires_at = expires_at + interval '1 minute'`,
       `subs_id = 'other'`,
+      `state = 'unbound'`,
     ]) {
       expect(await notified(`UPDATE bindings SET ${change} WHERE id = $1`, [id])).toEqual([
         `{"b":["${id}"]}`,
       ]);
     }
+  });
+
+  it('the bind path notifies nothing: insert, move and settle of a pending binding', async () => {
+    const insert = insertBindings(1, 'bind-', '13000000001', 'pending');
+    expect(await notified(insert)).toEqual([]);
+    const bound = `UPDATE bindings SET phone_x = '13000000002' WHERE out_id = 'bind-1'`;
+    expect(await notified(bound)).toEqual([]);
+    const settle = `UPDATE bindings SET state = 'active', subs_id = 's' WHERE out_id = 'bind-1'`;
+    expect(await notified(settle)).toEqual([]);
+    const unknown = insertBindings(1, 'lost-', '13000000001', 'unknown');
+    expect(await notified(unknown)).toEqual([]);
+    expect(await notified(`UPDATE bindings SET state = 'failed' WHERE out_id = 'lost-1'`)).toEqual(
+      [],
+    );
   });
 
   it('says nothing for a change routing does not read, or one rolled back', async () => {

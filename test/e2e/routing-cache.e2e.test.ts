@@ -119,6 +119,20 @@ describe('changes through instance 1 reach instance 2', () => {
     expect(ended).toMatchObject({ dial: null, reason: 'expired' });
   });
 
+  it('holds no unsettled binding: settling it (which notifies nothing) is seen at once', async () => {
+    const b = await cachedOnTwo();
+    // Back to pending by hand (that change notifies: the binding was settled), then settled again
+    // the way a bind settles, which notifies nobody.
+    await sql.query(`UPDATE bindings SET state = 'pending' WHERE id = $1`, [b.id]);
+    await listener2().caughtUp();
+    expect(
+      (await http('POST', `${two.url}/v1/routing/lookup`, { bindingId: b.id, callerNo: b.phoneA }))
+        .status,
+    ).toBe(403);
+    await sql.query(`UPDATE bindings SET state = 'active' WHERE id = $1`, [b.id]);
+    expect(await lookup2(b.id, b.phoneA)).toMatchObject({ status: 1, dial: b.phoneX });
+  });
+
   it('a new bind for an order is found by order, not the ended binding cached for it', async () => {
     const b = await f.bind();
     const byOrder = (callerNo: string) =>

@@ -72,7 +72,19 @@ describe('RouteCache', () => {
     expect(cache.find('b1', 1)).toBeUndefined();
   });
 
-  it('maps an order only to a live binding (a new bind of an ended order notifies nothing)', () => {
+  it('holds settled bindings only: a pending or unknown one is read by every lookup', () => {
+    const cache = cacheWith(1_000, 10);
+    for (const state of ['pending', 'unknown'] as const) {
+      cache.store(cache.beginRead(), { ...target('b1'), state }, 0);
+      expect(cache.find('b1', 1)).toBeUndefined();
+    }
+    for (const state of ['active', 'unbound', 'expired', 'failed'] as const) {
+      cache.store(cache.beginRead(), { ...target(state), state }, 0);
+      expect(cache.find(state, 1)!.target.state).toBe(state);
+    }
+  });
+
+  it('maps an order only to its active binding (a new bind of an ended order notifies nothing)', () => {
     const cache = cacheWith(1_000, 10);
     const ended = { ...target('b1'), state: 'unbound' as const };
     cache.store(cache.beginRead(), ended, 0, { poolKey: 'FC1', outId: 'o1' });

@@ -14,11 +14,14 @@
 -- Postgres's 8000-byte limit; beyond routing_cache_max_keys() keys one "all" is sent instead.
 -- Postgres delivers notifications only at commit, in commit order; a rolled-back change sends none.
 --
--- Inserting a binding notifies nothing: its id is new to every cache, and caches map an order
--- only to its live binding, while a second live binding of the same order cannot be inserted
--- (bindings_live_out_id_key); the live one's ending notifies its id, which drops that mapping.
+-- Caches hold only settled bindings (active, or ended: unbound, expired, failed); a pending or
+-- unknown binding is read afresh by every lookup. So the bind path notifies nothing: inserting a
+-- binding (its id is new to every cache), moving a pending binding to another X, and settling it
+-- (pending or unknown to active, failed, expired) change nothing a cache holds. Caches map an
+-- order only to its active binding, and no other binding of that order can be inserted while it
+-- lives (bindings_live_out_id_key); its ending notifies its id, which drops the mapping.
 -- This matters for throughput: Postgres serialises the commits of notifying transactions (a
--- global lock held through the commit's WAL flush), so a bind notifies once, when it settles.
+-- global lock held through the commit's WAL flush); binds do not take part in that.
 
 -- Keys beyond this many in one statement are sent as {"all": true}: cheaper for every listener
 -- than tens of thousands of keys, and rare (bulk maintenance, not the sweep's batches).
@@ -54,11 +57,12 @@ BEGIN
         IF (SELECT count(*) FROM new_rows) > routing_cache_max_keys() THEN
             PERFORM pg_notify('axb_routing_cache', '{"all":true}');
         ELSE
-            -- Only rows whose routing-relevant columns changed (not updated_at alone).
+            -- Rows a cache may hold (settled) whose routing columns changed (not updated_at alone).
             PERFORM routing_cache_publish('b', ARRAY(
                 SELECT to_json(n.id)::text
                   FROM new_rows n JOIN old_rows o ON o.id = n.id
-                 WHERE (n.state, n.phone_a, n.phone_b, n.phone_x, n.expires_at, n.subs_id,
+                 WHERE o.state NOT IN ('pending', 'unknown')
+                   AND (n.state, n.phone_a, n.phone_b, n.phone_x, n.expires_at, n.subs_id,
                         n.pool_key, n.out_id)
                        IS DISTINCT FROM
                        (o.state, o.phone_a, o.phone_b, o.phone_x, o.expires_at, o.subs_id,
