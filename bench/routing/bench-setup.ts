@@ -86,7 +86,7 @@ export async function startServiceThread(
   databaseUrl: string,
   providerUrl: string,
   env: Record<string, string>,
-): Promise<{ url: string; stop: Stop }> {
+): Promise<{ url: string; heard: () => Promise<Record<string, number[]>>; stop: Stop }> {
   const worker = new Worker(new URL('./service-worker.js', import.meta.url), {
     workerData: { databaseUrl, providerUrl, env },
   });
@@ -96,6 +96,13 @@ export async function startServiceThread(
   });
   return {
     url,
+    heard: async () => {
+      const reply = new Promise<{ heard: Record<string, number[]> }>((resolve) =>
+        worker.once('message', resolve),
+      );
+      worker.postMessage('heard');
+      return (await reply).heard;
+    },
     stop: async () => {
       const closed = new Promise((resolve) => worker.once('message', resolve));
       worker.postMessage('close');
