@@ -9,6 +9,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { RouteCacheListener } from '../src/routing/route-cache.listener.js';
 import { RoutedEventsWriter } from '../src/routing/routed-events.writer.js';
 import {
+  intSetting,
   seedBindings,
   startDatabase,
   startService,
@@ -49,15 +50,6 @@ const BINDINGS = 200;
 const ONLY = (process.env.BENCH_TARGETS ?? 'hit,miss').split(',').map((t) => t.trim());
 /** Where to write CPU profiles of the saturation phases (unset: no profiling). */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
-
-function intSetting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer in ${min}..${max}`);
-  }
-  return value;
-}
 
 function runLoad(job: LoadJob): Promise<LoadSummary> {
   const worker = new Worker(new URL('./routing/load-worker.js', import.meta.url), {

@@ -3,6 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import {
+  intSetting,
   seedBindings,
   startDatabase,
   startService,
@@ -33,15 +34,6 @@ const TRIALS = intSetting('BENCH_TRIALS', 200, 1, 1000);
 const MAX_POLLS = 5_000;
 const TARGET_MS = 50;
 const CALLBACK_SECRET = 'bench-callback-secret';
-
-function intSetting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer in ${min}..${max}`);
-  }
-  return value;
-}
 
 interface Answer {
   status: number;

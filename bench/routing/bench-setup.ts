@@ -18,6 +18,16 @@ const KEY_SECRET = 'bench-key-secret';
 
 type Stop = () => Promise<void>;
 
+/** An integer setting of a benchmark from the environment, within bounds. */
+export function intSetting(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer in ${min}..${max}`);
+  }
+  return value;
+}
+
 /** A fresh database: on DATABASE_URL's server when set, else on an embedded Postgres. */
 export async function startDatabase(
   serverUrl: string | undefined,

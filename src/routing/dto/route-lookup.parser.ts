@@ -69,10 +69,13 @@ export const ROUTE_LOOKUP_SCHEMA = {
   },
 };
 
+// The global ValidationPipe's error, as it builds it (the message names the first ten fields).
 function validationFailed(fields: Array<{ field: string; problems: string[] }>) {
+  const shown = fields.slice(0, 10);
+  const more = fields.length > shown.length ? ` (and ${fields.length - shown.length} more)` : '';
   return new BadRequestException({
     code: 'VALIDATION_FAILED',
-    message: `Invalid ${fields.map((f) => f.field).join(', ')}: ${fields
+    message: `Invalid ${shown.map((f) => f.field).join(', ')}${more}: ${shown
       .map((f) => f.problems.join('; '))
       .join('; ')}`,
     fields,
