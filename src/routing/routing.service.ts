@@ -47,13 +47,14 @@ export class RoutingService {
   ) {}
 
   async lookup(ref: BindingRef, callerNo: string, ctx: RequestContext): Promise<RouteAnswer> {
-    const entry = this.cached(ref) ?? (await this.read(ref));
+    const now = this.clock.now();
+    const entry = this.cached(ref, now.getTime()) ?? (await this.read(ref));
     if (!entry) throw new RouteForbiddenError();
     const target = entry.target;
     const role = roleOf(target, callerNo);
     if (!role) return this.refuse(target, callerNo, 'not-a-party', ctx);
 
-    const answer = await this.decide(entry, role, ctx);
+    const answer = await this.decide(entry, role, now, ctx);
     if (answer === undefined) return this.refuse(target, callerNo, `binding-${target.state}`, ctx);
     await this.record(target, role, callerNo, answer, ctx);
     return answer;
@@ -64,8 +65,7 @@ export class RoutingService {
     return this.cache.dropX(phoneX);
   }
 
-  private cached(ref: BindingRef): CachedTarget | undefined {
-    const now = this.clock.now().getTime();
+  private cached(ref: BindingRef, now: number): CachedTarget | undefined {
     return 'bindingId' in ref
       ? this.cache.find(ref.bindingId, now)
       : this.cache.findOrder(ref.poolKey, ref.outId, now);
@@ -92,10 +92,10 @@ export class RoutingService {
   private async decide(
     entry: CachedTarget,
     role: PartyRole,
+    now: Date,
     ctx: RequestContext,
   ): Promise<RouteAnswer | undefined> {
     const target = entry.target;
-    const now = this.clock.now();
     if (target.state === 'expired' || target.state === 'unbound') {
       return expiredAnswer(target, 'local', target.state);
     }
