@@ -18,6 +18,16 @@ const KEY_SECRET = 'bench-key-secret';
 
 type Stop = () => Promise<void>;
 
+/** An integer setting of a benchmark from the environment, within bounds. */
+export function intSetting(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer in ${min}..${max}`);
+  }
+  return value;
+}
+
 /** A fresh database: on DATABASE_URL's server when set, else on an embedded Postgres. */
 export async function startDatabase(
   serverUrl: string | undefined,
@@ -55,16 +65,54 @@ export async function startDatabase(
 }
 
 /** The simulator on a worker thread. */
-export async function startSimulatorThread(): Promise<{ url: string; stop: Stop }> {
+export async function startSimulatorThread(): Promise<{
+  url: string;
+  controlUrl: string;
+  stop: Stop;
+}> {
   const worker = new Worker(new URL('./simulator-worker.js', import.meta.url), {
     workerData: { accessKeyId: KEY_ID, accessKeySecret: KEY_SECRET, poolKey: POOL },
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    worker.once('message', (m: { url: string }) => resolve(m.url));
+  const { url, controlUrl } = await new Promise<{ url: string; controlUrl: string }>(
+    (resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    },
+  );
+  return {
+    url,
+    controlUrl,
+    stop: async () => {
+      const closed = new Promise((resolve) => worker.once('message', resolve));
+      worker.postMessage('close');
+      await closed;
+      await worker.terminate();
+    },
+  };
+}
+
+/** A service instance on its own worker thread (see service-worker.ts). */
+export async function startServiceThread(
+  databaseUrl: string,
+  providerUrl: string,
+  env: Record<string, string>,
+): Promise<{ url: string; heard: () => Promise<Record<string, number[]>>; stop: Stop }> {
+  const worker = new Worker(new URL('./service-worker.js', import.meta.url), {
+    workerData: { databaseUrl, providerUrl, env },
+  });
+  const { url } = await new Promise<{ url: string }>((resolve, reject) => {
+    worker.once('message', resolve);
     worker.once('error', reject);
   });
   return {
     url,
+    heard: async () => {
+      const reply = new Promise<{ heard: Record<string, number[]> }>((resolve) =>
+        worker.once('message', resolve),
+      );
+      worker.postMessage('heard');
+      return (await reply).heard;
+    },
     stop: async () => {
       const closed = new Promise((resolve) => worker.once('message', resolve));
       worker.postMessage('close');
@@ -114,6 +162,7 @@ export interface SeededBinding {
   id: string;
   phoneA: string;
   phoneB: string;
+  phoneX: string;
 }
 
 /** Buys numbers and binds `count` orders through the API (10 at a time). */

@@ -2,11 +2,12 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Pool } from 'undici';
 
-/** POSTs of JSON bodies (cycled) to one path of a loopback server. */
+/** POSTs of JSON bodies (cycled) to one path of a loopback server; or GETs when `get` is set. */
 export interface LoadTarget {
   origin: string;
   path: string;
   bodies: string[];
+  get?: boolean;
   /** Sent with every request (the API key). */
   headers?: Record<string, string>;
 }
@@ -63,12 +64,16 @@ function openPool(target: LoadTarget, connections: number): Pool {
 /** One request; latency counted from `since` (the intended send time at a fixed rate). */
 async function send(pool: Pool, target: LoadTarget, i: number, since: number, rec: Recorder) {
   try {
-    const res = await pool.request({
-      method: 'POST',
-      path: target.path,
-      headers: { 'content-type': 'application/json', ...target.headers },
-      body: target.bodies[i % target.bodies.length],
-    });
+    const res = await pool.request(
+      target.get
+        ? { method: 'GET', path: target.path, headers: target.headers }
+        : {
+            method: 'POST',
+            path: target.path,
+            headers: { 'content-type': 'application/json', ...target.headers },
+            body: target.bodies[i % target.bodies.length],
+          },
+    );
     const text = await res.body.text();
     rec.latencies.push(performance.now() - since);
     if (res.statusCode >= 200 && res.statusCode < 300) rec.ok += 1;

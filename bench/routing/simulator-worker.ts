@@ -14,4 +14,4 @@ parentPort!.on('message', (message: unknown) => {
   if (message !== 'close') return;
   void sim.close().then(() => parentPort!.postMessage({ closed: true }));
 });
-parentPort!.postMessage({ url: sim.url });
+parentPort!.postMessage({ url: sim.url, controlUrl: sim.controlUrl });

@@ -44,6 +44,7 @@ export interface AppConfig {
     budgetMs: number;
     cacheTtlMs: number;
     cacheMaxEntries: number;
+    listenerHeartbeatMs: number;
     breakerFailures: number;
     breakerCooldownMs: number;
     refusedRecheckMs: number;

@@ -119,10 +119,15 @@ export class Environment {
 
   /** Longest a routing lookup waits for QueryCallStatus before deciding locally, ms. */
   @toInt() @IsInt() @Min(20) @Max(10000) ROUTING_BUDGET_MS: number = 300;
-  /** How long a status-1 answer per (binding, caller) is reused without asking the provider, ms. */
+  /**
+   * How long a cached binding, and a status-1 answer per (binding, caller), is reused without
+   * reading the database or asking the provider, ms (changes drop entries at once); 0 disables.
+   */
   @toInt() @IsInt() @Min(0) @Max(600000) ROUTING_CACHE_TTL_MS: number = 5000;
-  /** Most cached answers kept in memory (oldest dropped first). */
+  /** Most bindings kept in the routing cache (oldest dropped first). */
   @toInt() @IsInt() @Min(1) ROUTING_CACHE_MAX_ENTRIES: number = 100000;
+  /** The cache's invalidation listener checks its connection this often; unanswered → bypass, ms. */
+  @toInt() @IsInt() @Min(100) @Max(60000) ROUTING_LISTENER_HEARTBEAT_MS: number = 1000;
   /** Consecutive QueryCallStatus failures or timeouts that open the circuit. */
   @toInt() @IsInt() @Min(1) @Max(1000) ROUTING_BREAKER_FAILURES: number = 5;
   /** How long an open circuit stays open before one trial call (half-open), ms. */

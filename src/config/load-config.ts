@@ -119,6 +119,7 @@ export function loadConfig(
       budgetMs: env.ROUTING_BUDGET_MS,
       cacheTtlMs: env.ROUTING_CACHE_TTL_MS,
       cacheMaxEntries: env.ROUTING_CACHE_MAX_ENTRIES,
+      listenerHeartbeatMs: env.ROUTING_LISTENER_HEARTBEAT_MS,
       breakerFailures: env.ROUTING_BREAKER_FAILURES,
       breakerCooldownMs: env.ROUTING_BREAKER_COOLDOWN_MS,
       refusedRecheckMs: env.ROUTING_REFUSED_RECHECK_MS,

@@ -102,7 +102,7 @@ export function answerLocally(
   return fallbackAnswer(target, role, fallback, 'local', basis);
 }
 
-/** A status-1 answer reused from the cache. */
-export function cachedAnswer(target: RoutingTarget, phoneX: string): RouteAnswer {
-  return dial(target, 1, phoneX, 'cache', 'x-normal');
+/** A status-1 answer reused from the cache: dial the binding's X. */
+export function cachedAnswer(target: RoutingTarget): RouteAnswer {
+  return dial(target, 1, target.phoneX!, 'cache', 'x-normal');
 }

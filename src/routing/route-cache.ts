@@ -1,94 +1,273 @@
+import type { BindingState } from '../generated/prisma/enums.js';
+import type { Invalidation } from './cache-invalidation.js';
+import type { RoutingTarget } from './routing-target.js';
+
 /** Which party of the binding is calling. */
 export type PartyRole = 'A' | 'B';
 
-interface Entry {
-  phoneX: string;
-  /** The binding's updated_at (ms) when the answer was cached: any change invalidates it. */
-  version: number;
-  /** Clock time (ms) after which the entry is stale. */
-  staleAt: number;
+/**
+ * A binding as a lookup needs it (parties, state, X, SubsId, expiry, X's health), and the
+ * provider's recent status-1 answers per caller. Entries that are no longer in the cache (dropped,
+ * or never stored because a change raced the read) still serve the lookup that holds them; what
+ * it remembers on them is simply never seen again.
+ */
+export class CachedTarget {
+  /** Clock time (ms) until which the provider's "dial X" may be reused, per caller. */
+  private answerA = 0;
+  private answerB = 0;
+  /** The order key under which this entry is also found, if it was read by order. */
+  orderKey: string | undefined;
+
+  constructor(
+    readonly target: RoutingTarget,
+    /** Clock time (ms) after which the binding is read again even without a notification. */
+    readonly staleAt: number,
+  ) {}
+
+  hasAnswer(role: PartyRole, now: number): boolean {
+    return (role === 'A' ? this.answerA : this.answerB) > now;
+  }
+
+  rememberAnswer(role: PartyRole, until: number): void {
+    if (role === 'A') this.answerA = until;
+    else this.answerB = until;
+  }
 }
 
 /**
- * Recent status-1 answers (dial X) per (binding, caller), so bursts of calls on one binding do not
- * each ask the provider. In memory, per instance, bounded (oldest first out).
+ * A database read begun at this invalidation sequence number; NO_TICKET when the cache was not in
+ * use (nothing read then may be stored).
+ */
+export type ReadTicket = number;
+export const NO_TICKET: ReadTicket = -1;
+
+/**
+ * Settled bindings only. A pending or unknown binding is read afresh by every lookup, so that
+ * binding and settling (the bind path) need not notify anyone: the triggers skip them.
+ */
+const CACHEABLE: ReadonlySet<BindingState> = new Set(['active', 'unbound', 'expired', 'failed']);
+
+/** Invalidated keys remembered for reads in flight beyond this many: those reads are refused. */
+const MAX_RECENT = 50_000;
+
+/**
+ * Routing targets in memory, per instance, so that a lookup needs no database read. Bounded
+ * (oldest first out); an entry lives until a notification drops it or ROUTING_CACHE_TTL_MS passes.
  *
- * An entry is used only while its TTL runs, and only if the binding row just read still has the
- * version (updated_at) and the X it was cached with: an update, unbind or expiry anywhere, by any
- * instance, makes the next lookup miss. Health reports and expiries seen here also drop entries
- * explicitly, so memory is not held by answers that can no longer be used.
+ * Correctness rests on the invalidation stream (Postgres LISTEN/NOTIFY, sent by triggers in the
+ * transaction of every change): the cache is usable only while the listener is connected and
+ * listening (`resume`), and is emptied and bypassed whenever it is not (`suspend`).
+ *
+ * The race it guards: a lookup reads a binding, a change commits and its notification is
+ * processed, then the lookup stores what it read — now stale. Every invalidation advances a
+ * sequence number; a read takes a ticket (the number) before it starts, and its result is stored
+ * only if nothing it depends on (the binding, the order it was looked up by, its X) was
+ * invalidated after the ticket, and the cache was not emptied since.
  */
 export class RouteCache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly keysByX = new Map<string, Set<string>>();
+  private usable = false;
+  private seq = 0;
+  /** Tickets below this are refused (the cache was emptied or suspended after they were taken). */
+  private floor = 0;
+  /** Reads begun and not yet stored or abandoned. */
+  private reads = 0;
+  /** Key → sequence number of its last invalidation, kept only while reads are in flight. */
+  private readonly recent = new Map<string, number>();
+  private readonly byId = new Map<string, CachedTarget>();
+  private readonly byOrder = new Map<string, string>();
+  private readonly byX = new Map<string, Set<string>>();
 
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
   ) {}
 
+  /** Whether caching is configured at all (ROUTING_CACHE_TTL_MS > 0). */
+  get enabled(): boolean {
+    return this.ttlMs > 0;
+  }
+
+  /** Whether entries are served and stored now (the listener is caught up). */
+  get active(): boolean {
+    return this.usable;
+  }
+
   get size(): number {
-    return this.entries.size;
+    return this.byId.size;
   }
 
-  /** The cached X for this caller of this binding version, if still fresh. */
-  get(bindingId: string, role: PartyRole, version: number, phoneX: string, now: number) {
-    const key = cacheKey(bindingId, role);
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.staleAt <= now || entry.version !== version || entry.phoneX !== phoneX) {
-      this.remove(key, entry);
-      return undefined;
+  get answerTtlMs(): number {
+    return this.ttlMs;
+  }
+
+  /** Starts serving, from empty: nothing read before this point can be stored. */
+  resume(): void {
+    this.reset();
+    this.usable = this.enabled;
+  }
+
+  /** Stops serving until `resume`: empties the cache and refuses every read in flight. */
+  suspend(): void {
+    this.usable = false;
+    this.reset();
+  }
+
+  /** The cached binding, if the cache is in use and the entry is fresh. */
+  find(bindingId: string, now: number): CachedTarget | undefined {
+    if (!this.usable) return undefined;
+    const entry = this.byId.get(bindingId);
+    if (entry === undefined) return undefined;
+    if (entry.staleAt > now) return entry;
+    this.remove(entry);
+    return undefined;
+  }
+
+  /** The active binding of an order, if cached (other orders are read afresh). */
+  findOrder(poolKey: string, outId: string, now: number): CachedTarget | undefined {
+    if (!this.usable) return undefined;
+    const id = this.byOrder.get(orderKey(poolKey, outId));
+    return id === undefined ? undefined : this.find(id, now);
+  }
+
+  /** Call before reading a binding from the database; pass the ticket to `store` or `abandon`. */
+  beginRead(): ReadTicket {
+    if (!this.usable) return NO_TICKET;
+    this.reads += 1;
+    return this.seq;
+  }
+
+  abandon(ticket: ReadTicket): void {
+    if (ticket !== NO_TICKET) this.reads -= 1;
+  }
+
+  /**
+   * Ends a read: caches the target unless the cache is out of use, was emptied, or the binding,
+   * its order (when read by order) or its X was invalidated since the ticket. Returns the entry
+   * to decide with, detached (not cached) when refused.
+   */
+  store(
+    ticket: ReadTicket,
+    target: RoutingTarget,
+    now: number,
+    order?: { poolKey: string; outId: string },
+  ): CachedTarget {
+    const entry = new CachedTarget(target, now + this.ttlMs);
+    if (ticket === NO_TICKET) return entry;
+    this.reads -= 1;
+    // An order is mapped only to its active binding: while it lives no other binding of the order
+    // can be inserted (a unique index), and its ending notifies its id. A new bind of an ended
+    // order notifies nothing (see the migration), so an ended binding is never the mapping.
+    const key =
+      order && target.state === 'active' ? orderKey(order.poolKey, order.outId) : undefined;
+    if (
+      !this.usable ||
+      !CACHEABLE.has(target.state) ||
+      ticket < this.floor ||
+      this.changedSince(ticket, `b${target.id}`) ||
+      (key !== undefined && this.changedSince(ticket, `o${key}`)) ||
+      (target.phoneX !== null && this.changedSince(ticket, `x${target.phoneX}`))
+    ) {
+      return entry;
     }
-    return entry.phoneX;
-  }
-
-  set(bindingId: string, role: PartyRole, version: number, phoneX: string, now: number): void {
-    if (this.ttlMs <= 0) return;
-    const key = cacheKey(bindingId, role);
-    const old = this.entries.get(key);
-    if (old) this.remove(key, old);
-    while (this.entries.size >= this.maxEntries) {
-      const [oldestKey, oldest] = this.entries.entries().next().value as [string, Entry];
-      this.remove(oldestKey, oldest);
+    const old = this.byId.get(target.id);
+    if (old && old.staleAt > now) {
+      // Still cached, so unchanged since: keep it, with the answers it already holds.
+      if (key !== undefined) this.mapOrder(old, key);
+      return old;
     }
-    this.entries.set(key, { phoneX, version, staleAt: now + this.ttlMs });
-    let keys = this.keysByX.get(phoneX);
-    if (!keys) this.keysByX.set(phoneX, (keys = new Set()));
-    keys.add(key);
+    if (old) this.remove(old);
+    while (this.byId.size >= this.maxEntries) {
+      this.remove(this.byId.values().next().value as CachedTarget);
+    }
+    this.byId.set(target.id, entry);
+    if (target.phoneX !== null) {
+      let ids = this.byX.get(target.phoneX);
+      if (!ids) this.byX.set(target.phoneX, (ids = new Set()));
+      ids.add(target.id);
+    }
+    if (key !== undefined) this.mapOrder(entry, key);
+    return entry;
   }
 
-  /** Drops both parties' answers for a binding (it changed or ended). */
+  /** Applies a notification (or a change this instance made itself). */
+  invalidate(change: Invalidation): void {
+    this.seq += 1;
+    if (change.kind === 'all') {
+      this.reset();
+      return;
+    }
+    const track = this.reads > 0;
+    if (!track) this.recent.clear();
+    for (const id of change.bindings) {
+      const entry = this.byId.get(id);
+      if (entry) this.remove(entry);
+      if (track) this.recent.set(`b${id}`, this.seq);
+    }
+    for (const [poolKey, outId] of change.orders) {
+      const key = orderKey(poolKey, outId);
+      this.byOrder.delete(key);
+      if (track) this.recent.set(`o${key}`, this.seq);
+    }
+    for (const number of change.numbers) {
+      const ids = this.byX.get(number);
+      if (ids) for (const id of [...ids]) this.remove(this.byId.get(id)!);
+      if (track) this.recent.set(`x${number}`, this.seq);
+    }
+    if (this.recent.size > MAX_RECENT) {
+      // Too much to remember: refuse the reads in flight instead.
+      this.seq += 1;
+      this.floor = this.seq;
+      this.recent.clear();
+    }
+  }
+
+  /** Drops a binding's entry (it changed or ended here). */
   dropBinding(bindingId: string): void {
-    for (const role of ['A', 'B'] as const) {
-      const key = cacheKey(bindingId, role);
-      const entry = this.entries.get(key);
-      if (entry) this.remove(key, entry);
-    }
+    this.invalidate({ kind: 'keys', bindings: [bindingId], orders: [], numbers: [] });
   }
 
-  /** Drops every answer that dials this X (reported abnormal). */
+  /** Drops every entry on this X (reported abnormal); returns how many. */
   dropX(phoneX: string): number {
-    const keys = this.keysByX.get(phoneX);
-    if (!keys) return 0;
-    for (const key of keys) this.entries.delete(key);
-    this.keysByX.delete(phoneX);
-    return keys.size;
+    const count = this.byX.get(phoneX)?.size ?? 0;
+    this.invalidate({ kind: 'keys', bindings: [], orders: [], numbers: [phoneX] });
+    return count;
   }
 
-  clear(): void {
-    this.entries.clear();
-    this.keysByX.clear();
+  private mapOrder(entry: CachedTarget, key: string): void {
+    entry.orderKey = key;
+    this.byOrder.set(key, entry.target.id);
   }
 
-  private remove(key: string, entry: Entry): void {
-    this.entries.delete(key);
-    const keys = this.keysByX.get(entry.phoneX);
-    keys?.delete(key);
-    if (keys?.size === 0) this.keysByX.delete(entry.phoneX);
+  private changedSince(ticket: ReadTicket, key: string): boolean {
+    const at = this.recent.get(key);
+    return at !== undefined && at > ticket;
+  }
+
+  private reset(): void {
+    this.seq += 1;
+    this.floor = this.seq;
+    this.recent.clear();
+    this.byId.clear();
+    this.byOrder.clear();
+    this.byX.clear();
+  }
+
+  private remove(entry: CachedTarget): void {
+    const { id, phoneX } = entry.target;
+    if (this.byId.get(id) !== entry) return;
+    this.byId.delete(id);
+    if (entry.orderKey !== undefined && this.byOrder.get(entry.orderKey) === id) {
+      this.byOrder.delete(entry.orderKey);
+    }
+    if (phoneX !== null) {
+      const ids = this.byX.get(phoneX);
+      ids?.delete(id);
+      if (ids?.size === 0) this.byX.delete(phoneX);
+    }
   }
 }
 
-function cacheKey(bindingId: string, role: PartyRole): string {
-  return `${bindingId}:${role}`;
+/** Pool key and outId cannot hold NUL (Postgres text), so this joins them unambiguously. */
+function orderKey(poolKey: string, outId: string): string {
+  return `${poolKey}\u0000${outId}`;
 }

@@ -17,9 +17,10 @@ const HARD_CAP_BATCHES = 200;
 
 // The batch goes as one JSON document: one native JSON.stringify here instead of per-element
 // escaping of four array parameters, which cost the event loop more than the lookups themselves.
+// Times go as epoch milliseconds: Date's toJSON was half of the stringify's cost per event.
 const INSERT = `INSERT INTO binding_events (binding_id, kind, actor, at, details)
-SELECT e.b, '${EventKind.routed}', e.a, e.t, e.d
-  FROM jsonb_to_recordset($1::jsonb) AS e(b uuid, a text, t timestamptz, d jsonb)`;
+SELECT e.b, '${EventKind.routed}', e.a, to_timestamp(e.t / 1000.0), e.d
+  FROM jsonb_to_recordset($1::jsonb) AS e(b uuid, a text, t float8, d jsonb)`;
 
 /**
  * Writes `routed` events in batches, off the lookup's path: a cache hit is one read, and an insert
@@ -87,7 +88,12 @@ export class RoutedEventsWriter implements OnModuleDestroy {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, size);
       try {
-        const rows = batch.map((e) => ({ b: e.bindingId, a: e.actor, t: e.at, d: e.details }));
+        const rows = batch.map((e) => ({
+          b: e.bindingId,
+          a: e.actor,
+          t: e.at.getTime(),
+          d: e.details,
+        }));
         await this.prisma.pgPool.query(INSERT, [JSON.stringify(rows)]);
         this.queue.splice(0, batch.length);
       } catch (error) {

@@ -12,14 +12,13 @@ interface TargetRow {
   phone_x: string | null;
   subs_id: string | null;
   expires_at: Date;
-  updated_at: Date;
   health: 'normal' | 'abnormal' | null;
 }
 
 // X's health comes from the held-number partial unique index; the binding from its primary key
 // (by id) or the (pool, outId) indexes. One round trip either way.
 const COLUMNS = `b.id, b.pool_key, b.state, b.phone_a, b.phone_b, b.phone_x, b.subs_id,
-       b.expires_at, b.updated_at, n.health
+       b.expires_at, n.health
   FROM bindings b
   LEFT JOIN secret_numbers n ON n.number = b.phone_x AND n.state <> 'released'`;
 
@@ -33,8 +32,8 @@ const BY_OUT_ID = `SELECT ${COLUMNS}
  LIMIT 1`;
 
 /**
- * The hot-path reads of call routing, on the raw pg pool with named (prepared) statements:
- * Prisma's per-query overhead would be most of a cache hit's cost.
+ * The reads of call routing on a cache miss, on the raw pg pool with named (prepared) statements:
+ * Prisma's per-query overhead would double a miss's cost.
  */
 @Injectable()
 export class RoutingTargetRepository {
@@ -69,7 +68,6 @@ function toTarget(row: TargetRow): RoutingTarget {
     phoneX: row.phone_x,
     subsId: row.subs_id,
     expiresAt: row.expires_at,
-    version: row.updated_at.getTime(),
     xHealth: row.health,
   };
 }

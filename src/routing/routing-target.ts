@@ -1,7 +1,10 @@
 import type { BindingState } from '../generated/prisma/enums.js';
 import type { PartyRole } from './route-cache.js';
 
-/** What a lookup needs to know about a binding and its X, read in one indexed query. */
+/**
+ * What a lookup needs to know about a binding and its X, read in one indexed query: all it takes
+ * to answer or refuse a caller, so a cached copy answers without the database.
+ */
 export interface RoutingTarget {
   id: string;
   poolKey: string;
@@ -11,8 +14,6 @@ export interface RoutingTarget {
   phoneX: string | null;
   subsId: string | null;
   expiresAt: Date;
-  /** updated_at in ms: changes with every update, unbind or expiry of the binding. */
-  version: number;
   /** Health of X in the inventory; null when the pool does not hold X (any more). */
   xHealth: 'normal' | 'abnormal' | null;
 }

@@ -1,20 +1,16 @@
-import { BadRequestException, Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/roles.js';
 import { CallContext, type RequestContext } from '../common/http/call-context.decorator.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { RouteLookupDto } from './dto/route-lookup.dto.js';
-import type { RouteAnswer } from './route-answer.js';
-import { RoutingService, type BindingRef } from './routing.service.js';
-import { ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/roles.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
-
-function invalid(field: string, problem: string): BadRequestException {
-  return new BadRequestException({
-    code: 'VALIDATION_FAILED',
-    message: `Invalid ${field}: ${problem}`,
-    fields: [{ field, problems: [problem] }],
-  });
-}
+import {
+  parseRouteLookup,
+  ROUTE_LOOKUP_SCHEMA,
+  type RouteLookupBody,
+} from './dto/route-lookup.parser.js';
+import type { RouteAnswer } from './route-answer.js';
+import { RoutingService } from './routing.service.js';
 
 @ApiTags('routing')
 @Roles('routing')
@@ -29,22 +25,14 @@ export class RoutingController {
   /**
    * 200 with what to dial (or that there is no route: status 4); 403 ROUTE_FORBIDDEN, the same for
    * every refusal, when the caller is not a party of a live binding or the binding is unknown.
+   * The body is typed by an interface, so the global ValidationPipe passes it through untouched
+   * and parseRouteLookup checks it (the hot path: see there).
    */
   @Post('lookup')
   @HttpCode(200)
-  lookup(@Body() dto: RouteLookupDto, @CallContext() ctx: RequestContext): Promise<RouteAnswer> {
-    return this.routing.lookup(this.bindingRef(dto), dto.callerNo, ctx);
-  }
-
-  private bindingRef(dto: RouteLookupDto): BindingRef {
-    if (dto.bindingId !== undefined && dto.outId !== undefined) {
-      throw invalid('bindingId', 'give either bindingId or outId, not both');
-    }
-    if (dto.bindingId !== undefined) {
-      if (dto.poolKey !== undefined) throw invalid('poolKey', 'only with outId');
-      return { bindingId: dto.bindingId };
-    }
-    if (dto.outId === undefined) throw invalid('outId', 'bindingId or outId is required');
-    return { poolKey: dto.poolKey ?? this.config.pools.defaultPoolKey, outId: dto.outId };
+  @ApiBody({ schema: ROUTE_LOOKUP_SCHEMA })
+  lookup(@Body() body: RouteLookupBody, @CallContext() ctx: RequestContext): Promise<RouteAnswer> {
+    const { ref, callerNo } = parseRouteLookup(body, this.config.pools.defaultPoolKey);
+    return this.routing.lookup(ref, callerNo, ctx);
   }
 }

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { BindingsModule } from '../bindings/bindings.module.js';
 import { InventoryModule } from '../inventory/inventory.module.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CallStatusGateway } from './call-status.gateway.js';
+import { RouteCache } from './route-cache.js';
+import { RouteCacheListener } from './route-cache.listener.js';
 import { RoutedEventsWriter } from './routed-events.writer.js';
 import { RoutingTargetRepository } from './routing-target.repository.js';
 import { RoutingController } from './routing.controller.js';
@@ -11,7 +14,19 @@ import { RoutingService } from './routing.service.js';
 @Module({
   imports: [BindingsModule, InventoryModule],
   controllers: [RoutingController],
-  providers: [RoutingService, RoutingTargetRepository, CallStatusGateway, RoutedEventsWriter],
+  providers: [
+    {
+      provide: RouteCache,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) =>
+        new RouteCache(config.routing.cacheTtlMs, config.routing.cacheMaxEntries),
+    },
+    RouteCacheListener,
+    RoutingService,
+    RoutingTargetRepository,
+    CallStatusGateway,
+    RoutedEventsWriter,
+  ],
   exports: [RoutingService, RoutedEventsWriter, CallStatusGateway],
 })
 export class RoutingModule {}

@@ -7,7 +7,7 @@ import type { RequestContext } from '../common/http/call-context.decorator.js';
 import { maskPhone } from '../common/privacy/mask-phone.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CallStatusGateway } from './call-status.gateway.js';
-import { RouteCache, type PartyRole } from './route-cache.js';
+import { RouteCache, type CachedTarget, type PartyRole } from './route-cache.js';
 import { RouteForbiddenError } from './route-forbidden.error.js';
 import {
   answerFromProvider,
@@ -27,36 +27,34 @@ const ACTOR_ROUTING = 'routing';
 
 /**
  * Decides, at call time, what a party of a binding should dial (invariant 4: only A or B of a live
- * binding get a number). The provider's QueryCallStatus answers when it can, within the time
- * budget; recent status-1 answers are reused from a short cache; otherwise the decision is local.
- * Every decision, refusals of a known binding included, is a `routed` event.
+ * binding get a number). The binding comes from the route cache when it holds it (no database
+ * read: the cache is kept in step by LISTEN/NOTIFY, see RouteCacheListener), else from one indexed
+ * read. The provider's QueryCallStatus answers when it can, within the time budget; its recent
+ * status-1 answers are reused; otherwise the decision is local. Every decision, refusals of a
+ * known binding included, is a `routed` event, written in batches off the answer's path.
  */
 @Injectable()
 export class RoutingService {
-  readonly cache: RouteCache;
-
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly cache: RouteCache,
     private readonly targets: RoutingTargetRepository,
     private readonly expiry: BindingExpiryRepository,
     private readonly callStatus: CallStatusGateway,
     private readonly events: RoutedEventsWriter,
     private readonly metrics: MetricsService,
-  ) {
-    this.cache = new RouteCache(config.routing.cacheTtlMs, config.routing.cacheMaxEntries);
-  }
+  ) {}
 
   async lookup(ref: BindingRef, callerNo: string, ctx: RequestContext): Promise<RouteAnswer> {
-    const target =
-      'bindingId' in ref
-        ? await this.targets.byId(ref.bindingId)
-        : await this.targets.byOutId(ref.poolKey, ref.outId);
-    if (!target) throw new RouteForbiddenError();
+    const now = this.clock.now();
+    const entry = this.cached(ref, now.getTime()) ?? (await this.read(ref));
+    if (!entry) throw new RouteForbiddenError();
+    const target = entry.target;
     const role = roleOf(target, callerNo);
     if (!role) return this.refuse(target, callerNo, 'not-a-party', ctx);
 
-    const answer = await this.decide(target, role, ctx);
+    const answer = await this.decide(entry, role, now, ctx);
     if (answer === undefined) return this.refuse(target, callerNo, `binding-${target.state}`, ctx);
     await this.record(target, role, callerNo, answer, ctx);
     return answer;
@@ -67,13 +65,37 @@ export class RoutingService {
     return this.cache.dropX(phoneX);
   }
 
+  private cached(ref: BindingRef, now: number): CachedTarget | undefined {
+    return 'bindingId' in ref
+      ? this.cache.find(ref.bindingId, now)
+      : this.cache.findOrder(ref.poolKey, ref.outId, now);
+  }
+
+  /** One indexed read; the result is cached unless a change to it was heard meanwhile. */
+  private async read(ref: BindingRef): Promise<CachedTarget | undefined> {
+    const ticket = this.cache.beginRead();
+    let target: RoutingTarget | undefined;
+    try {
+      target =
+        'bindingId' in ref
+          ? await this.targets.byId(ref.bindingId)
+          : await this.targets.byOutId(ref.poolKey, ref.outId);
+    } finally {
+      if (!target) this.cache.abandon(ticket);
+    }
+    if (!target) return undefined;
+    const order = 'bindingId' in ref ? undefined : ref;
+    return this.cache.store(ticket, target, this.clock.now().getTime(), order);
+  }
+
   /** The answer for a party, or undefined when the binding cannot route (not settled, failed). */
   private async decide(
-    target: RoutingTarget,
+    entry: CachedTarget,
     role: PartyRole,
+    now: Date,
     ctx: RequestContext,
   ): Promise<RouteAnswer | undefined> {
-    const now = this.clock.now();
+    const target = entry.target;
     if (target.state === 'expired' || target.state === 'unbound') {
       return expiredAnswer(target, 'local', target.state);
     }
@@ -85,10 +107,8 @@ export class RoutingService {
     }
     if (target.state !== 'active') return undefined;
 
-    const phoneX = target.phoneX!;
     const healthy = target.xHealth !== 'abnormal';
-    const hit = healthy && this.cache.get(target.id, role, target.version, phoneX, now.getTime());
-    if (hit) return cachedAnswer(target, hit);
+    if (healthy && entry.hasAnswer(role, now.getTime())) return cachedAnswer(target);
 
     const outcome = await this.callStatus.query(
       { poolKey: target.poolKey, subsId: target.subsId!, callerNo: partyNumber(target, role) },
@@ -99,7 +119,7 @@ export class RoutingService {
 
     const answer = answerFromProvider(target, role, outcome.result, fallback);
     if (answer.status === 1 && healthy) {
-      this.cache.set(target.id, role, target.version, phoneX, this.clock.now().getTime());
+      entry.rememberAnswer(role, this.clock.now().getTime() + this.cache.answerTtlMs);
     } else if (answer.status === 4) {
       await this.expiry.expire(target.id, {
         now: this.clock.now(),

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import type { RouteAnswer } from '../../src/routing/route-answer.js';
+import { RouteCacheListener } from '../../src/routing/route-cache.listener.js';
 import { RoutedEventsWriter } from '../../src/routing/routed-events.writer.js';
 import type { SimulatorOptions } from '../../simulator/server.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
@@ -17,8 +18,10 @@ export interface RoutingFixture {
   t: TestApp;
   /** Numbers the service bought for the pool (X candidates). */
   numbers: string[];
-  /** A fresh active binding with parties no other test uses. */
+  /** A fresh active binding with parties no other test uses (its notifications already heard). */
   bind(extra?: Record<string, unknown>): Promise<BindingView>;
+  /** Until every change committed so far has reached the service's routing cache. */
+  caughtUp(): Promise<void>;
   lookup(
     body: Record<string, unknown>,
   ): Promise<{ status: number; body: RouteAnswer & Record<string, unknown> }>;
@@ -76,7 +79,12 @@ export async function startRoutingFixture(options: {
       });
       expect(res.status).toBe(201);
       expect(res.body.state).toBe('active');
+      await fixture.caughtUp();
       return res.body;
+    },
+    async caughtUp() {
+      const listener = t.app.get(RouteCacheListener);
+      if (listener.listening) await listener.caughtUp();
     },
     lookup: (body) => http('POST', `${t.url}/v1/routing/lookup`, body),
     async detail(id) {

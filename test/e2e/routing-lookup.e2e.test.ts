@@ -81,6 +81,7 @@ describe('the cache of status-1 answers', () => {
     await byId(b.id, b.phoneA);
     const patched = await http('PATCH', `${f.t.url}/v1/bindings/${b.id}`, { ttlSeconds: 7200 });
     expect(patched.status).toBe(200);
+    await f.caughtUp();
     expect((await byId(b.id, b.phoneA)).body.source).toBe('provider');
   });
 
@@ -105,6 +106,7 @@ describe('the cache of status-1 answers', () => {
     const b = await f.bind();
     await byId(b.id, b.phoneA);
     expect((await http('DELETE', `${f.t.url}/v1/bindings/${b.id}`)).status).toBe(200);
+    await f.caughtUp();
     const res = await byId(b.id, b.phoneA);
     expect(res.body).toEqual({
       action: 'none',

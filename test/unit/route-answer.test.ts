@@ -16,7 +16,6 @@ const target = (xHealth: RoutingTarget['xHealth'] = 'normal'): RoutingTarget => 
   phoneX: '13000000001',
   subsId: '1',
   expiresAt: new Date(0),
-  version: 1,
   xHealth,
 });
 

@@ -1,45 +1,211 @@
 import { describe, expect, it } from 'vitest';
-import { RouteCache } from '../../src/routing/route-cache.js';
+import { INVALIDATE_ALL, parseInvalidation } from '../../src/routing/cache-invalidation.js';
+import { NO_TICKET, RouteCache } from '../../src/routing/route-cache.js';
+import type { RoutingTarget } from '../../src/routing/routing-target.js';
+
+const target = (id: string, phoneX: string | null = 'x1'): RoutingTarget => ({
+  id,
+  poolKey: 'FC1',
+  state: 'active',
+  phoneA: '13800000001',
+  phoneB: '13900000001',
+  phoneX,
+  subsId: '1',
+  expiresAt: new Date(10_000_000),
+  xHealth: 'normal',
+});
+
+const keys = (change: {
+  bindings?: string[];
+  orders?: [string, string][];
+  numbers?: string[];
+}) => ({
+  kind: 'keys' as const,
+  bindings: change.bindings ?? [],
+  orders: change.orders ?? [],
+  numbers: change.numbers ?? [],
+});
+
+/** A cache in use, with `ids` read and stored at time 0. */
+function cacheWith(ttlMs: number, max: number, ...ids: string[]): RouteCache {
+  const cache = new RouteCache(ttlMs, max);
+  cache.resume();
+  for (const id of ids) cache.store(cache.beginRead(), target(id), 0);
+  return cache;
+}
 
 describe('RouteCache', () => {
-  it('answers within the TTL for the same binding version and X only', () => {
-    const cache = new RouteCache(1_000, 10);
-    cache.set('b1', 'A', 7, '13000000001', 0);
-    expect(cache.get('b1', 'A', 7, '13000000001', 999)).toBe('13000000001');
-    expect(cache.get('b1', 'B', 7, '13000000001', 1)).toBeUndefined();
-    expect(cache.get('b1', 'A', 8, '13000000001', 1)).toBeUndefined();
-    // The stale version dropped the entry.
-    expect(cache.get('b1', 'A', 7, '13000000001', 1)).toBeUndefined();
-    cache.set('b1', 'A', 7, '13000000001', 0);
-    expect(cache.get('b1', 'A', 7, '13000000001', 1_000)).toBeUndefined();
+  it('serves a stored binding by id until its TTL, and per caller the answers remembered', () => {
+    const cache = cacheWith(1_000, 10, 'b1');
+    const entry = cache.find('b1', 999)!;
+    expect(entry.target.id).toBe('b1');
+    expect(entry.hasAnswer('A', 999)).toBe(false);
+    entry.rememberAnswer('A', 1_500);
+    expect(cache.find('b1', 999)!.hasAnswer('A', 999)).toBe(true);
+    expect(cache.find('b1', 999)!.hasAnswer('B', 999)).toBe(false);
+    expect(cache.find('b1', 1_000)).toBeUndefined();
     expect(cache.size).toBe(0);
   });
 
-  it('drops entries by binding and by X', () => {
-    const cache = new RouteCache(1_000, 10);
-    cache.set('b1', 'A', 1, 'x1', 0);
-    cache.set('b1', 'B', 1, 'x1', 0);
-    cache.set('b2', 'A', 1, 'x1', 0);
-    cache.set('b3', 'A', 1, 'x2', 0);
-    cache.dropBinding('b1');
-    expect(cache.size).toBe(2);
-    expect(cache.dropX('x1')).toBe(1);
-    expect(cache.get('b2', 'A', 1, 'x1', 1)).toBeUndefined();
-    expect(cache.get('b3', 'A', 1, 'x2', 1)).toBe('x2');
-    expect(cache.dropX('x1')).toBe(0);
+  it('keeps the entry (and its answers) when a concurrent read of the same binding stores too', () => {
+    const cache = cacheWith(1_000, 10);
+    const first = cache.beginRead();
+    const second = cache.beginRead();
+    cache.store(first, target('b1'), 0).rememberAnswer('A', 500);
+    const kept = cache.store(second, target('b1'), 1, { poolKey: 'FC1', outId: 'o1' });
+    expect(kept.hasAnswer('A', 1)).toBe(true);
+    expect(cache.findOrder('FC1', 'o1', 1)).toBe(kept);
   });
 
-  it('stays within its bound, oldest out first, and caches nothing with a zero TTL', () => {
-    const cache = new RouteCache(1_000, 2);
-    cache.set('b1', 'A', 1, 'x', 0);
-    cache.set('b2', 'A', 1, 'x', 0);
-    cache.set('b3', 'A', 1, 'x', 0);
+  it('finds a binding read by order under that order, until the binding or the order changes', () => {
+    const cache = cacheWith(1_000, 10);
+    cache.store(cache.beginRead(), target('b1'), 0, { poolKey: 'FC1', outId: 'o1' });
+    expect(cache.findOrder('FC1', 'o1', 1)!.target.id).toBe('b1');
+    expect(cache.findOrder('FC1', 'o2', 1)).toBeUndefined();
+    // A new bind for the order: lookups by order read again, the binding itself stays cached.
+    cache.invalidate(keys({ orders: [['FC1', 'o1']] }));
+    expect(cache.findOrder('FC1', 'o1', 1)).toBeUndefined();
+    expect(cache.find('b1', 1)).toBeDefined();
+    cache.store(cache.beginRead(), target('b1'), 0, { poolKey: 'FC1', outId: 'o1' });
+    cache.invalidate(keys({ bindings: ['b1'] }));
+    expect(cache.findOrder('FC1', 'o1', 1)).toBeUndefined();
+    expect(cache.find('b1', 1)).toBeUndefined();
+  });
+
+  it('holds settled bindings only: a pending or unknown one is read by every lookup', () => {
+    const cache = cacheWith(1_000, 10);
+    for (const state of ['pending', 'unknown'] as const) {
+      cache.store(cache.beginRead(), { ...target('b1'), state }, 0);
+      expect(cache.find('b1', 1)).toBeUndefined();
+    }
+    for (const state of ['active', 'unbound', 'expired', 'failed'] as const) {
+      cache.store(cache.beginRead(), { ...target(state), state }, 0);
+      expect(cache.find(state, 1)!.target.state).toBe(state);
+    }
+  });
+
+  it('maps an order only to its active binding (a new bind of an ended order notifies nothing)', () => {
+    const cache = cacheWith(1_000, 10);
+    const ended = { ...target('b1'), state: 'unbound' as const };
+    cache.store(cache.beginRead(), ended, 0, { poolKey: 'FC1', outId: 'o1' });
+    expect(cache.findOrder('FC1', 'o1', 1)).toBeUndefined();
+    expect(cache.find('b1', 1)!.target.state).toBe('unbound');
+  });
+
+  it('drops entries by binding, by X, and everything', () => {
+    const cache = cacheWith(1_000, 10, 'b1', 'b2');
+    cache.store(cache.beginRead(), target('b3', 'x2'), 0);
+    cache.invalidate(keys({ bindings: ['b1'] }));
     expect(cache.size).toBe(2);
-    expect(cache.get('b1', 'A', 1, 'x', 1)).toBeUndefined();
-    expect(cache.get('b3', 'A', 1, 'x', 1)).toBe('x');
-    expect(cache.dropX('x')).toBe(2);
-    const off = new RouteCache(0, 2);
-    off.set('b1', 'A', 1, 'x', 0);
+    expect(cache.dropX('x1')).toBe(1);
+    expect(cache.find('b2', 1)).toBeUndefined();
+    expect(cache.find('b3', 1)).toBeDefined();
+    cache.invalidate(INVALIDATE_ALL);
+    expect(cache.size).toBe(0);
+  });
+
+  it('refuses to store a read that a change to its binding, order or X overtook', () => {
+    const cache = cacheWith(1_000, 10);
+    // The read starts, the change is heard, then the read tries to store what it saw.
+    let ticket = cache.beginRead();
+    cache.invalidate(keys({ bindings: ['b1'] }));
+    const detached = cache.store(ticket, target('b1'), 0);
+    expect(detached.target.id).toBe('b1');
+    expect(cache.find('b1', 1)).toBeUndefined();
+
+    ticket = cache.beginRead();
+    cache.invalidate(keys({ numbers: ['x1'] }));
+    cache.store(ticket, target('b1'), 0);
+    expect(cache.find('b1', 1)).toBeUndefined();
+
+    ticket = cache.beginRead();
+    cache.invalidate(keys({ orders: [['FC1', 'o1']] }));
+    cache.store(ticket, target('b1'), 0, { poolKey: 'FC1', outId: 'o1' });
+    expect(cache.findOrder('FC1', 'o1', 1)).toBeUndefined();
+
+    // Changes to other keys, or heard before the read began, do not refuse it.
+    cache.invalidate(keys({ bindings: ['b1'] }));
+    ticket = cache.beginRead();
+    cache.invalidate(keys({ bindings: ['b2'], numbers: ['x9'], orders: [['FC1', 'o9']] }));
+    cache.store(ticket, target('b1'), 0);
+    expect(cache.find('b1', 1)).toBeDefined();
+  });
+
+  it('refuses reads in flight when it is emptied, suspended, or has too much to remember', () => {
+    const cache = cacheWith(1_000, 10);
+    let ticket = cache.beginRead();
+    cache.invalidate(INVALIDATE_ALL);
+    cache.store(ticket, target('b1'), 0);
+    expect(cache.find('b1', 1)).toBeUndefined();
+
+    ticket = cache.beginRead();
+    cache.invalidate(keys({ bindings: Array.from({ length: 50_001 }, (_, i) => `other-${i}`) }));
+    cache.store(ticket, target('b1'), 0);
+    expect(cache.find('b1', 1)).toBeUndefined();
+    // A read begun afterwards is stored as usual.
+    cache.store(cache.beginRead(), target('b1'), 0);
+    expect(cache.find('b1', 1)).toBeDefined();
+
+    ticket = cache.beginRead();
+    cache.suspend();
+    expect(cache.find('b1', 1)).toBeUndefined();
+    cache.resume();
+    cache.store(ticket, target('b1'), 0);
+    expect(cache.find('b1', 1)).toBeUndefined();
+  });
+
+  it('serves and stores nothing while suspended, or with a zero TTL', () => {
+    const cache = cacheWith(1_000, 10, 'b1');
+    cache.suspend();
+    expect(cache.active).toBe(false);
+    expect(cache.find('b1', 1)).toBeUndefined();
+    expect(cache.beginRead()).toBe(NO_TICKET);
+    cache.store(NO_TICKET, target('b2'), 0);
+    cache.resume();
+    expect(cache.size).toBe(0);
+
+    const off = cacheWith(0, 10, 'b1');
+    expect(off.enabled).toBe(false);
+    expect(off.active).toBe(false);
     expect(off.size).toBe(0);
+  });
+
+  it('stays within its bound, oldest out first', () => {
+    const cache = cacheWith(1_000, 2, 'b1', 'b2', 'b3');
+    expect(cache.size).toBe(2);
+    expect(cache.find('b1', 1)).toBeUndefined();
+    expect(cache.find('b3', 1)).toBeDefined();
+    expect(cache.dropX('x1')).toBe(2);
+  });
+});
+
+describe('invalidation payloads', () => {
+  it('reads what the triggers send', () => {
+    expect(parseInvalidation('{"b":["id1","id2"]}')).toEqual(keys({ bindings: ['id1', 'id2'] }));
+    expect(parseInvalidation('{"o":[["FC1", "o\\"1"]]}')).toEqual(
+      keys({ orders: [['FC1', 'o"1']] }),
+    );
+    expect(parseInvalidation('{"x":["13000000001"]}')).toEqual(keys({ numbers: ['13000000001'] }));
+    expect(parseInvalidation('{"all":true}')).toEqual(INVALIDATE_ALL);
+    expect(parseInvalidation('{"sync":"me:1"}')).toEqual({ kind: 'sync', token: 'me:1' });
+  });
+
+  it('drops everything on anything it does not understand', () => {
+    for (const payload of [
+      undefined,
+      '',
+      'not json',
+      '[]',
+      'null',
+      '{"b":"id1"}',
+      '{"b":[1]}',
+      '{"o":[["only-pool"]]}',
+      '{"y":["?"]}',
+      '{"all":false}',
+      '{"sync":1}',
+      '{"sync":"me:1","b":[]}',
+    ]) {
+      expect(parseInvalidation(payload)).toEqual(INVALIDATE_ALL);
+    }
   });
 });

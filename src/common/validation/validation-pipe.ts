@@ -1,9 +1,5 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
-
-export interface FieldProblem {
-  field: string;
-  problems: string[];
-}
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { validationFailedFields, type FieldProblem } from './validation-failed.js';
 
 /** Flattens nested validation errors into `a.b.c` paths. */
 export function fieldProblems(errors: ValidationError[], prefix = ''): FieldProblem[] {
@@ -24,17 +20,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: false,
-    exceptionFactory: (errors) => {
-      const fields = fieldProblems(errors);
-      // The message names the first few; `fields` lists them all (bounded by the error filter).
-      const shown = fields.slice(0, 10);
-      return new BadRequestException({
-        code: 'VALIDATION_FAILED',
-        message: `Invalid ${shown.map((f) => f.field).join(', ')}${fields.length > shown.length ? ` (and ${fields.length - shown.length} more)` : ''}: ${shown
-          .map((f) => f.problems.join('; '))
-          .join('; ')}`,
-        fields,
-      });
-    },
+    exceptionFactory: (errors) => validationFailedFields(fieldProblems(errors)),
   });
 }

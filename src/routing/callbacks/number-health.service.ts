@@ -12,6 +12,8 @@ import { emptyReceipt, type ReportReceipt, type ReportSource } from './report-so
  * queue): marks X abnormal or healthy in the inventory, which the local routing rule and X
  * selection read. A report older than the last one applied changes nothing (counted as a
  * duplicate); a report dated in the future counts as received now (see health-report.parser).
+ * Cached routing answers dialling X are dropped here at once; every instance (this one too) also
+ * drops them when the database's change notification arrives (RouteCacheListener).
  */
 @Injectable()
 export class NumberHealthService {

@@ -1,6 +1,7 @@
-import { BadRequestException, Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { RAW_STRINGS } from '../../common/http/json-body-policy.js';
+import { validationFailed } from '../../common/validation/validation-failed.js';
 import { ApiTags } from '@nestjs/swagger';
 import { CallbackSecretGuard } from '../../auth/callback-secret.guard.js';
 import { Roles } from '../../auth/roles.js';
@@ -10,11 +11,7 @@ import { ProviderReportsService, type HandledMessageType } from './provider-repo
 
 function requireArray(body: unknown): unknown[] {
   if (Array.isArray(body)) return body;
-  throw new BadRequestException({
-    code: 'VALIDATION_FAILED',
-    message: 'Invalid body: must be a JSON array of reports',
-    fields: [{ field: 'body', problems: ['must be a JSON array'] }],
-  });
+  throw validationFailed('body', 'must be a JSON array of reports');
 }
 
 /**
