@@ -4,21 +4,21 @@ import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { RouteCacheListener } from '../src/routing/route-cache.listener.js';
 import { RoutedEventsWriter } from '../src/routing/routed-events.writer.js';
 import {
-  intSetting,
   seedBindings,
-  startDatabase,
   startService,
-  startSimulatorThread,
+  SIMULATOR,
   type SeededBinding,
 } from './routing/bench-setup.js';
-import type { LoadSummary, LoadTarget } from './routing/load.js';
-import type { LoadJob } from './routing/load-worker.js';
+import type { LoadSummary, LoadTarget } from './support/load.js';
+import { runLoad } from './support/run-load.js';
 import { BENCH_AUTH } from './support/bench-key.js';
+import { createBenchDatabase } from './support/bench-database.js';
+import { intSetting } from './support/settings.js';
+import { startSimulatorThread } from './support/simulator-thread.js';
 
 /**
  * Routing lookup benchmark. One process: Postgres (DATABASE_URL's server, else embedded), the
@@ -52,16 +52,6 @@ const BINDINGS = 200;
 const ONLY = (process.env.BENCH_TARGETS ?? 'hit,miss').split(',').map((t) => t.trim());
 /** Where to write CPU profiles of the saturation phases (unset: no profiling). */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
-
-function runLoad(job: LoadJob): Promise<LoadSummary> {
-  const worker = new Worker(new URL('./routing/load-worker.js', import.meta.url), {
-    workerData: job,
-  });
-  return new Promise((resolve, reject) => {
-    worker.once('message', (summary: LoadSummary) => resolve(summary));
-    worker.once('error', reject);
-  });
-}
 
 function bodies(bindings: SeededBinding[]): string[] {
   return bindings.flatMap((b) => [
@@ -126,8 +116,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 async function main(): Promise<void> {
-  const db = await startDatabase(process.env.DATABASE_URL);
-  const sim = await startSimulatorThread();
+  const db = await createBenchDatabase('routing');
+  const sim = await startSimulatorThread(SIMULATOR);
   const hitApp = await startService(db.url, sim.url, { ROUTING_CACHE_TTL_MS: '600000' });
   const missApp = await startService(db.url, sim.url, { ROUTING_CACHE_TTL_MS: '0' });
   try {
@@ -215,7 +205,7 @@ async function main(): Promise<void> {
     await hitApp.app.close();
     await missApp.app.close();
     await sim.stop();
-    await db.stop();
+    await db.drop();
   }
 }
 

@@ -3,15 +3,16 @@ import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import {
-  intSetting,
   seedBindings,
-  startDatabase,
   startService,
   startServiceThread,
-  startSimulatorThread,
+  SIMULATOR,
   type SeededBinding,
 } from './routing/bench-setup.js';
 import { BENCH_API_KEYS, BENCH_AUTH } from './support/bench-key.js';
+import { createBenchDatabase } from './support/bench-database.js';
+import { intSetting } from './support/settings.js';
+import { startSimulatorThread } from './support/simulator-thread.js';
 
 /**
  * How fast a change made through one instance reaches another instance's routing cache. Two
@@ -142,8 +143,8 @@ function summarise(name: string, trials: Trial[], heard: Record<string, number[]
 }
 
 async function main(): Promise<void> {
-  const db = await startDatabase(process.env.DATABASE_URL);
-  const sim = await startSimulatorThread();
+  const db = await createBenchDatabase('routing');
+  const sim = await startSimulatorThread(SIMULATOR);
   const env = {
     ROUTING_CACHE_TTL_MS: '600000',
     API_KEYS: BENCH_API_KEYS,
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
     await twoThread.stop();
     await one.app.close();
     await sim.stop();
-    await db.stop();
+    await db.drop();
   }
 }
 

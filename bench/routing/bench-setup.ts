@@ -1,14 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import pg from 'pg';
 import { bootstrap } from '../../src/bootstrap.js';
-import { MIGRATIONS_DIR } from '../../src/common/project-root.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { ensureDatabase, startEmbeddedPostgres } from '../../src/prisma/embedded-postgres.js';
-import { runMigrations } from '../../src/prisma/migrations/migration-runner.js';
 import { BaselineModule } from './baseline.module.js';
 import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from '../support/bench-key.js';
 
@@ -16,80 +9,15 @@ export const POOL = 'FCROUTINGBENCH';
 const KEY_ID = 'bench-key-id';
 const KEY_SECRET = 'bench-key-secret';
 
+/** The simulator the routing benches run on its own thread: one pool, no numbers owned. */
+export const SIMULATOR = {
+  accessKeyId: KEY_ID,
+  accessKeySecret: KEY_SECRET,
+  poolKeys: [POOL],
+  ownedPerCity: 0,
+};
+
 type Stop = () => Promise<void>;
-
-/** An integer setting of a benchmark from the environment, within bounds. */
-export function intSetting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer in ${min}..${max}`);
-  }
-  return value;
-}
-
-/** A fresh database: on DATABASE_URL's server when set, else on an embedded Postgres. */
-export async function startDatabase(
-  serverUrl: string | undefined,
-): Promise<{ url: string; stop: Stop }> {
-  const stops: Stop[] = [];
-  if (!serverUrl) {
-    const dir = await mkdtemp(join(tmpdir(), 'axb-routing-bench-'));
-    const server = await startEmbeddedPostgres({
-      dir,
-      port: 56000 + Math.floor(Math.random() * 3000),
-      persistent: false,
-    });
-    serverUrl = server.serverUrl;
-    stops.push(
-      () => rm(dir, { recursive: true, force: true }),
-      () => server.stop(),
-    );
-  }
-  const name = `axb_routing_bench_${Date.now()}`;
-  const url = await ensureDatabase(serverUrl, name);
-  const admin = serverUrl;
-  stops.push(async () => {
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.end();
-  });
-  await runMigrations({ connectionString: url, migrationsDir: MIGRATIONS_DIR });
-  return {
-    url,
-    stop: async () => {
-      for (const stop of stops.reverse()) await stop();
-    },
-  };
-}
-
-/** The simulator on a worker thread. */
-export async function startSimulatorThread(): Promise<{
-  url: string;
-  controlUrl: string;
-  stop: Stop;
-}> {
-  const worker = new Worker(new URL('./simulator-worker.js', import.meta.url), {
-    workerData: { accessKeyId: KEY_ID, accessKeySecret: KEY_SECRET, poolKey: POOL },
-  });
-  const { url, controlUrl } = await new Promise<{ url: string; controlUrl: string }>(
-    (resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    },
-  );
-  return {
-    url,
-    controlUrl,
-    stop: async () => {
-      const closed = new Promise((resolve) => worker.once('message', resolve));
-      worker.postMessage('close');
-      await closed;
-      await worker.terminate();
-    },
-  };
-}
 
 /** A service instance on its own worker thread (see service-worker.ts). */
 export async function startServiceThread(

@@ -54,11 +54,12 @@ export interface FixedRateOptions {
   maxInFlight: number;
 }
 
-/** POSTs of JSON bodies (cycled) to one path of a loopback server. */
+/** POSTs of JSON bodies (cycled) to one path of a loopback server; or GETs when `get` is set. */
 export interface LoadTarget {
   origin: string;
   path: string;
   bodies: string[];
+  get?: boolean;
   /** Sent with every request (the API key). */
   headers?: Record<string, string>;
 }
@@ -155,7 +156,7 @@ export async function openLoop(task: Task, options: FixedRateOptions): Promise<L
   return rec.summary((performance.now() - started) / 1000);
 }
 
-/** A task POSTing `target`'s bodies in turn over a keep-alive pool, and how to close it. */
+/** A task sending `target`'s requests in turn over a keep-alive pool, and how to close it. */
 export function httpTask(
   target: LoadTarget,
   connections: number,
@@ -165,12 +166,16 @@ export function httpTask(
   const pool = new Pool(url.origin, { connections, pipelining: 1 });
   const headers = { 'content-type': 'application/json', ...target.headers };
   const task: Task = async (i) => {
-    const res = await pool.request({
-      method: 'POST',
-      path: target.path,
-      headers,
-      body: target.bodies[i % target.bodies.length],
-    });
+    const res = await pool.request(
+      target.get
+        ? { method: 'GET', path: target.path, headers: target.headers }
+        : {
+            method: 'POST',
+            path: target.path,
+            headers,
+            body: target.bodies[i % target.bodies.length],
+          },
+    );
     const body = await res.body.text();
     return { ok: res.statusCode >= 200 && res.statusCode < 300, status: res.statusCode, body };
   };
