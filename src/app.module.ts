@@ -17,6 +17,7 @@ import { RuntimeResources, type StopFn } from './runtime/runtime-resources.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { OperationsModule } from './operations/operations.module.js';
+import { LifecycleModule } from './runtime/lifecycle.module.js';
 
 export interface AppModuleOptions {
   /** Stopped after the app: what main.ts started outside Nest. */
@@ -34,6 +35,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LifecycleModule,
         AuthModule,
         MetricsModule,
         ClockModule.forRoot(options.clock),

@@ -14,6 +14,7 @@ import { AppLogger } from './logging/app-logger.js';
 import { createPino } from './logging/pino-logger.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupOpenApi } from './openapi/openapi.js';
+import { GracefulShutdown } from './runtime/graceful-shutdown.js';
 import type { StopFn } from './runtime/runtime-resources.js';
 
 export interface BootstrapOptions {
@@ -60,6 +61,8 @@ export async function bootstrap(
   setupOpenApi(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ErrorFilter());
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // Shutdown is GracefulShutdown's sequence (main.ts runs it on SIGTERM/SIGINT), not Nest's
+  // shutdown hooks, which would close the database pool before the listener.
+  app.get(GracefulShutdown).attach(app);
   return app;
 }

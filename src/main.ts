@@ -7,6 +7,7 @@ import { AppLogger } from './logging/app-logger.js';
 import { createPino } from './logging/pino-logger.js';
 import { readyEmbeddedPool } from './runtime/embedded-pool.js';
 import { prepareRuntime } from './runtime/prepare-runtime.js';
+import { GracefulShutdown } from './runtime/graceful-shutdown.js';
 
 /** Config (.env under the environment) → logger → embedded deps if unconfigured → app → listen. */
 async function main(): Promise<void> {
@@ -25,10 +26,32 @@ async function main(): Promise<void> {
   const logger = new Logger('Main');
   const { config, stops, simulatorStarted } = await prepareRuntime(settings);
   const app = await bootstrap(config, { stops, logger: appLogger });
-  await app.init();
-  if (simulatorStarted) await readyEmbeddedPool(app, config);
-  await app.listen(config.http.port, config.http.host);
-  logger.log(`axb-router listening on ${await app.getUrl()}`);
+  const started = (async () => {
+    await app.init();
+    if (simulatorStarted) await readyEmbeddedPool(app, config);
+    await app.listen(config.http.port, config.http.host);
+    logger.log(`axb-router listening on ${await app.getUrl()}`);
+  })();
+  // One owner of the shutdown sequence (src/runtime/graceful-shutdown.ts), from the moment the
+  // app exists (a signal during start-up waits for it to finish); a second signal changes nothing.
+  const shutdown = app.get(GracefulShutdown);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      started
+        .catch(() => undefined)
+        .then(() => shutdown.run(signal))
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error(
+              `Shutdown failed: ${error instanceof Error ? error.stack : String(error)}`,
+            );
+            process.exit(1);
+          },
+        );
+    });
+  }
+  await started;
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,8 @@ const { key } = generateApiKey();
 
 export const BENCH_API_KEYS = `bench:order+routing+admin+provider:${key}`;
 export const BENCH_AUTH = { authorization: `Bearer ${key}` };
+/** The key itself, for helpers that take one (bench/support/order-book.ts). */
+export const BENCH_KEY = key;
 
 /** Benchmarks measure the service, not the per-key rate limit. */
 export const BENCH_RATE_LIMIT = '100000000';

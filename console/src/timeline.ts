@@ -20,6 +20,8 @@ const TITLES: Record<string, string> = {
   outcome_unknown: 'Provider outcome unknown',
   updated: 'Updated',
   update_failed: 'Update failed',
+  unbind_requested: 'Unbind requested',
+  unbind_failed: 'Unbind not confirmed by the provider, retried by reconciliation',
   unbound: 'Unbound',
   expired: 'Expired',
   reconciled: 'Reconciled',
@@ -33,6 +35,7 @@ const TONES: Record<string, TimelineEntry['tone']> = {
   failed: 'bad',
   outcome_unknown: 'warn',
   update_failed: 'bad',
+  unbind_failed: 'warn',
   unbound: 'normal',
   expired: 'normal',
 };
@@ -108,6 +111,12 @@ function eventEntry(event: BindingEvent): TimelineEntry {
   if (event.kind === 'reconciled' && typeof d.decision === 'string') {
     title = `Reconciled: ${String(d.from ?? '?')} → ${d.decision}`;
     tone = d.decision === 'active' ? 'good' : d.decision === 'failed' ? 'bad' : 'warn';
+    if (d.decision === 'gone') {
+      title = d.unboundNow
+        ? 'Provider side checked: still live there, unbound'
+        : 'Provider side checked: nothing live there';
+      tone = 'normal';
+    }
   }
   if (event.kind === 'updated' && d.changed && typeof d.changed === 'object') {
     title = `Updated ${Object.keys(d.changed).join(', ')}`;

@@ -35,7 +35,13 @@ export class AccessHook {
     const route = request.routeOptions.url;
     if (route === undefined) return;
     const access = this.table.lookup(request.method, route);
-    const principal = await this.principals.resolve(request, access);
+    const principal = await this.principals.resolve(request, access).catch((error: unknown) => {
+      // A public route (health, the console's files) answers without a principal when the key
+      // cannot be looked up (the database is away: liveness stays 200, readiness says 503
+      // itself); any other route fails, and the error filter maps an unavailable database to 503.
+      if (access.public) return undefined;
+      throw error;
+    });
     if (principal) {
       request.principal = principal;
       request.actor = principal.name;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { DatabaseError } from 'pg';
 import { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { Role } from './roles.js';
@@ -30,15 +31,43 @@ export class ApiKeysRepository {
         FROM api_keys WHERE revoked_at IS NULL ORDER BY name`);
   }
 
-  /** Adds a key; a live key of the same name is revoked in the same transaction (rotation). */
-  async replace(key: Omit<StoredKey, 'createdAt'>, now: Date): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.$executeRaw(Prisma.sql`
-        UPDATE api_keys SET revoked_at = ${now} WHERE name = ${key.name} AND revoked_at IS NULL`),
-      this.prisma.$executeRaw(Prisma.sql`
-        INSERT INTO api_keys (name, prefix, secret_hash, roles, source, created_at)
-        VALUES (${key.name}, ${key.prefix}, ${key.secretHash}, ${key.roles}::text[], ${key.source}, ${now})`),
-    ]);
+  /**
+   * Stores a key as the live key of its name: any other live key of that name is revoked
+   * (rotation), and the key's row is inserted, or, when its prefix is already stored (several
+   * instances storing the same configured key at once, or a configured key revoked by hand),
+   * updated to this name, secret, roles and source and made live again. One transaction; no
+   * check-then-insert, so instances starting together all succeed. A concurrent writer of
+   * another key under the same name (misconfigured instances) makes the live-name index refuse
+   * one of them; that one is run once more, and then revokes the other's key.
+   */
+  async store(key: Omit<StoredKey, 'createdAt'>, now: Date): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const client = await this.prisma.pgPool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          `UPDATE api_keys SET revoked_at = $3
+            WHERE name = $1 AND revoked_at IS NULL AND prefix <> $2`,
+          [key.name, key.prefix, now],
+        );
+        await client.query(
+          `INSERT INTO api_keys (name, prefix, secret_hash, roles, source, created_at)
+           VALUES ($1, $2, $3, $4::text[], $5, $6)
+           ON CONFLICT (prefix) DO UPDATE
+              SET name = excluded.name, secret_hash = excluded.secret_hash,
+                  roles = excluded.roles, source = excluded.source, revoked_at = NULL`,
+          [key.name, key.prefix, key.secretHash, key.roles, key.source, now],
+        );
+        await client.query('COMMIT');
+        client.release();
+        return;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        client.release(error as Error);
+        const liveName = (error as DatabaseError).constraint === 'api_keys_live_name_key';
+        if (!liveName || attempt >= 2) throw error;
+      }
+    }
   }
 
   async revoke(name: string, now: Date): Promise<number> {

@@ -23,7 +23,10 @@ export class ApiKeysService implements OnModuleInit {
     private readonly clock: Clock,
   ) {}
 
-  /** Keys given in API_KEYS are stored (hashed) at start; a changed key replaces the old one. */
+  /**
+   * Keys given in API_KEYS are stored (hashed) at start; a changed key replaces the old one. An
+   * upsert (ApiKeysRepository.store), so instances starting together on one database all start.
+   */
   async onModuleInit(): Promise<void> {
     for (const entry of this.config.auth.configuredKeys) {
       const parsed = parseApiKey(entry.key)!;
@@ -35,7 +38,7 @@ export class ApiKeysService implements OnModuleInit {
         sameRoles(stored.roles, entry.roles)
       )
         continue;
-      await this.keys.replace(
+      await this.keys.store(
         {
           name: entry.name,
           prefix: parsed.prefix,

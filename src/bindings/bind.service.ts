@@ -11,10 +11,18 @@ import type { Binding } from '../generated/prisma/client.js';
 import { XClaimService, type XClaimTerms } from '../inventory/x-claim.service.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
 import { PROVIDER, type ProviderPort } from '../provider/provider.port.js';
+import { bindAxbRequest } from './bind-axb-request.js';
 import { BindingsRepository } from './bindings.repository.js';
 import { PlacementRepository } from './placement.repository.js';
 import { resolveExpiry, type RequestedExpiry } from './requested-expiry.js';
 import { SettlementRepository } from './settlement.repository.js';
+import { UnbindService } from './unbind.service.js';
+import { BindOutcomePendingError } from './bind-outcome-pending.error.js';
+import { withDeadline } from '../common/async/with-deadline.js';
+import {
+  DatabaseUnavailableError,
+  isDatabaseUnavailable,
+} from '../common/errors/database-unavailable.js';
 
 /** A bind as the order service asks for it (POST /v1/bindings). */
 export interface BindRequest extends RequestedExpiry {
@@ -38,6 +46,8 @@ export interface BindOutcome {
 
 /** How often a replay looks again at a binding another instance is still binding. */
 const SETTLE_POLL_MS = 50;
+/** First pause before a settle is written again while the database is unavailable, ms. */
+const SETTLE_RETRY_MS = 100;
 
 /**
  * Binds A and B on an X for one order (invariants 1–3). The pending binding is written on an X
@@ -59,6 +69,7 @@ export class BindService {
     private readonly placements: PlacementRepository,
     private readonly settlements: SettlementRepository,
     private readonly bindings: BindingsRepository,
+    private readonly unbinder: UnbindService,
   ) {}
 
   async bind(request: BindRequest, context: RequestContext): Promise<BindOutcome> {
@@ -123,30 +134,31 @@ export class BindService {
     for (let attempt = 1; ; attempt += 1) {
       let error: ProviderError;
       try {
-        const result = await this.provider.bindAxb(
-          {
-            poolKey: binding.poolKey,
-            phoneA: binding.phoneA,
-            phoneB: binding.phoneB,
-            expiresAt: binding.expiresAt,
-            phoneX: binding.phoneX!,
-            expectCity: binding.city ?? undefined,
-            record: binding.record,
-            outId: binding.outId,
-          },
-          { requestId: context.requestId },
-        );
+        const result = await this.provider.bindAxb(bindAxbRequest(binding), {
+          requestId: context.requestId,
+        });
         if (result.phoneX !== binding.phoneX) {
           this.logger.warn(
             `Bind ${binding.id}: the provider answered another X than the pinned one`,
           );
         }
-        return await this.settlements.bound(
-          binding.id,
-          result.subsId,
-          { actor: context.actor, details: { subsId: result.subsId, phoneX: result.phoneX } },
-          this.clock.now(),
+        const settled = await this.settle(binding, 'bound', (timeoutMs) =>
+          this.settlements.bound(
+            binding.id,
+            result.subsId,
+            { actor: context.actor, details: { subsId: result.subsId, phoneX: result.phoneX } },
+            this.clock.now(),
+            timeoutMs,
+          ),
         );
+        // DELETEd while the bind was in flight: the SubsId is recorded, so the unbind proceeds.
+        if (settled.state === 'unbinding') {
+          return this.unbinder.complete(settled, {
+            actor: context.actor,
+            details: { requestId: context.requestId ?? null },
+          });
+        }
+        return settled;
       } catch (caught) {
         if (!(caught instanceof ProviderError)) throw caught;
         error = caught;
@@ -173,31 +185,77 @@ export class BindService {
     }
   }
 
-  /** Records the failure (failed, or unknown when the provider may have bound) and maps it. */
+  /**
+   * Records the failure (failed, or unknown when the provider may have bound) and maps it. A
+   * binding the order service asked to unbind meanwhile is unbound when nothing was bound, and
+   * left `unbinding` for reconciliation when the outcome is unknown.
+   */
   private async settleFailure(
     binding: Binding,
     error: ProviderError,
     context: RequestContext,
   ): Promise<DomainError> {
     const unknown = error.mutating && error.outcome === 'unknown';
-    await this.settlements.unsettled(
-      binding.id,
-      unknown ? 'unknown' : 'failed',
-      {
-        actor: context.actor,
-        details: {
-          error: error.name,
-          providerCode: error instanceof ProviderCodeError ? error.code : null,
-          providerRequestId: error.requestId ?? null,
+    const recorded = await this.settle(binding, unknown ? 'unknown' : 'failed', (timeoutMs) =>
+      this.settlements.unsettled(
+        binding.id,
+        unknown ? 'unknown' : 'failed',
+        {
+          actor: context.actor,
+          details: {
+            error: error.name,
+            providerCode: error instanceof ProviderCodeError ? error.code : null,
+            providerRequestId: error.requestId ?? null,
+          },
         },
-      },
-      this.clock.now(),
+        this.clock.now(),
+        timeoutMs,
+      ),
     );
+    if (recorded.state === 'unbinding' && !unknown) {
+      await this.unbinder.finish(
+        recorded,
+        null,
+        { actor: context.actor, details: { requestId: context.requestId ?? null } },
+        { reason: 'the bind did not take effect at the provider' },
+      );
+    }
     this.logger.warn(
       `Bind ${binding.id} for order ${binding.outId} (${maskPhone(binding.phoneA)} / ${maskPhone(binding.phoneB)}) ` +
         `${unknown ? 'has an unknown outcome' : 'failed'}: ${error.message}`,
     );
     return providerFailure(error, { bindingId: binding.id });
+  }
+
+  /**
+   * Records the provider's answer, retried briefly while the database is unavailable: within
+   * DATABASE_QUERY_TIMEOUT_MS in all, each attempt with what is left of it. Still unrecorded
+   * then, the binding stays `pending` (as written before the provider call) for reconciliation,
+   * and the caller is told the outcome is not known yet (503 BIND_OUTCOME_PENDING).
+   */
+  private async settle(
+    binding: Binding,
+    answer: 'bound' | 'failed' | 'unknown',
+    write: (timeoutMs: number) => Promise<Binding>,
+  ): Promise<Binding> {
+    const deadline = Date.now() + this.config.database.queryTimeoutMs;
+    for (let attempt = 0; ; attempt += 1) {
+      const left = deadline - Date.now();
+      try {
+        return await withDeadline(write(left), left, () => new DatabaseUnavailableError());
+      } catch (error) {
+        if (!isDatabaseUnavailable(error)) throw error;
+        const pause = Math.min(SETTLE_RETRY_MS * 2 ** attempt, 1000);
+        if (Date.now() + pause >= deadline) {
+          this.logger.warn(
+            `Bind ${binding.id} (${answer} at the provider) could not be recorded: ` +
+              `${(error as Error).message}; left pending for reconciliation`,
+          );
+          throw new BindOutcomePendingError(binding.id, answer);
+        }
+        await delay(pause);
+      }
+    }
   }
 
   /** Waits (bounded) for another instance's bind of the same order to leave `pending`. */

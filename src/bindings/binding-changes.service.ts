@@ -26,7 +26,7 @@ interface BindingChange {
   expiresAt?: Date;
 }
 
-/** Changing a party or the expiry of a live binding, and unbinding it at trip end. */
+/** Changing a party or the expiry of an active binding (unbinding: unbind.service.ts). */
 @Injectable()
 export class BindingChangesService {
   private readonly logger = new Logger(BindingChangesService.name);
@@ -81,48 +81,6 @@ export class BindingChangesService {
       }
     }
     return this.recordApplied(binding, applied, context, EventKind.updated);
-  }
-
-  /** Ends the binding at the provider and here. Idempotent: an ended binding is returned as is. */
-  async unbind(id: string, context: RequestContext): Promise<Binding> {
-    const binding = await this.bindings.findById(id);
-    if (!binding) throw new NotFoundError('Binding', { id });
-    if (['unbound', 'expired', 'failed'].includes(binding.state)) return binding;
-    if (binding.state !== 'active') {
-      throw new ConflictError(
-        'BINDING_NOT_SETTLED',
-        `Binding is ${binding.state}; its bind outcome is still being settled`,
-        { state: binding.state },
-      );
-    }
-    try {
-      await this.provider.unbindSubscription(
-        { poolKey: binding.poolKey, subsId: binding.subsId!, phoneX: binding.phoneX! },
-        { requestId: context.requestId },
-      );
-    } catch (error) {
-      // Gone at the provider already (expired there, or unbound by an earlier attempt): done.
-      const gone = error instanceof ProviderCodeError && error.kind === 'not-found';
-      if (!gone) {
-        if (error instanceof ProviderError) throw providerFailure(error, { bindingId: binding.id });
-        throw error;
-      }
-    }
-    const now = this.clock.now();
-    return this.bindings.withLockedBinding(id, async (tx, current) => {
-      if (!current || current.state !== 'active') return current ?? binding;
-      return this.bindings.transition(
-        id,
-        { state: 'unbound', endedAt: now },
-        {
-          kind: EventKind.unbound,
-          actor: context.actor,
-          details: { requestId: context.requestId ?? null },
-        },
-        now,
-        tx,
-      );
-    });
   }
 
   private async requireActive(id: string): Promise<Binding> {

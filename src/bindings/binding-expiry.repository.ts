@@ -13,13 +13,19 @@ export interface ExpireOptions {
    * overdue); otherwise any live binding (the provider says it has expired although ours has not).
    */
   onlyIfOverdue: boolean;
+  /**
+   * The caller has just asked the provider, which reports the binding expired there. Otherwise a
+   * binding whose provider side was open (pending, unknown, unbinding) is left due for
+   * reconciliation's provider check.
+   */
+  providerChecked?: boolean;
 }
 
 /** Bindings a call ended, by the state each one left. */
 export type ExpiredByState = Partial<Record<BindingState, number>>;
 
 // Both go through the one SQL operation, expire_bindings(): lock, end, one event each.
-const EXPIRE_IDS = `SELECT binding_id FROM expire_bindings($1::uuid[], NULL, $2, $3, $4::jsonb, $5)`;
+const EXPIRE_IDS = `SELECT binding_id FROM expire_bindings($1::uuid[], NULL, $2, $3, $4::jsonb, $5, $6)`;
 
 // The sweep's batch: due rows that no other sweep has taken (SKIP LOCKED), oldest first.
 const EXPIRE_DUE = `
@@ -28,7 +34,8 @@ const EXPIRE_DUE = `
    GROUP BY previous_state`;
 
 /**
- * The one way a binding becomes `expired`: the sweep, a bind or update that finds it overdue, and
+ * The one way a binding becomes `expired` (one whose provider side was open stays due for
+ * reconciliation's provider check): the sweep, a bind or update that finds it overdue, and
  * a routing lookup the provider answers with "expired" all use it (plain `pg`, one statement).
  */
 @Injectable()
@@ -46,6 +53,7 @@ export class BindingExpiryRepository {
         options.actor,
         JSON.stringify(options.details ?? {}),
         options.onlyIfOverdue,
+        options.providerChecked ?? false,
       ],
     });
     return (rowCount ?? 0) > 0;

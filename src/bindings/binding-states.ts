@@ -10,7 +10,13 @@ import type { BindingState } from '../generated/prisma/enums.js';
  * unique indexes agree. A new live state is added here, in that function and in those indexes
  * (one migration).
  */
-export const LIVE_STATES: readonly BindingState[] = ['pending', 'active', 'unknown'];
+export const LIVE_STATES: readonly BindingState[] = ['pending', 'active', 'unknown', 'unbinding'];
+
+/**
+ * Live states whose provider side is not settled: reconciliation settles them (pending past the
+ * grace period, unknown, unbinding). Only `active` routes calls.
+ */
+export const OPEN_STATES: readonly BindingState[] = ['pending', 'unknown', 'unbinding'];
 
 /** What happened to a binding; the `kind` of a binding event. */
 export const EventKind = {
@@ -21,6 +27,10 @@ export const EventKind = {
   outcomeUnknown: 'outcome_unknown',
   updated: 'updated',
   updateFailed: 'update_failed',
+  /** The order service asked to unbind (DELETE); the provider side is being ended. */
+  unbindRequested: 'unbind_requested',
+  /** UnbindSubscription did not confirm; the binding stays `unbinding` for reconciliation. */
+  unbindFailed: 'unbind_failed',
   unbound: 'unbound',
   expired: 'expired',
   reconciled: 'reconciled',

@@ -14,7 +14,9 @@ export class BindingView {
   @ApiProperty({ type: String, nullable: true, description: 'Provider SubsId' }) subsId!:
     string | null;
   /** A live binding past its expiry reads as expired even before the sweep has run. */
-  @ApiProperty({ enum: ['pending', 'active', 'unknown', 'unbound', 'expired', 'failed'] })
+  @ApiProperty({
+    enum: ['pending', 'active', 'unknown', 'unbinding', 'unbound', 'expired', 'failed'],
+  })
   state!: string;
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
   @ApiProperty() record!: boolean;

@@ -11,7 +11,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../auth/roles.js';
 import { Clock } from '../common/clock/clock.js';
@@ -34,6 +34,7 @@ import {
 import { CreateBindingDto } from './dto/create-binding.dto.js';
 import { BindingReadQuery, SearchBindingsQuery } from './dto/search-bindings.query.js';
 import { UpdateBindingDto } from './dto/update-binding.dto.js';
+import { UnbindService } from './unbind.service.js';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () => validationFailed('id', 'must be a UUID'),
@@ -48,6 +49,7 @@ export class BindingsController {
     private readonly binder: BindService,
     private readonly changes: BindingChangesService,
     private readonly queries: BindingQueriesService,
+    private readonly unbinder: UnbindService,
   ) {}
 
   /** 201 with a new binding; 200 with the existing one when the order was already bound. */
@@ -78,15 +80,23 @@ export class BindingsController {
     return toBindingView(await this.changes.update(id, dto, ctx), this.clock.now());
   }
 
+  /** 200 once ended (unbound, or already ended); 202 while `unbinding` (reconciliation ends it). */
   @Delete(':id')
   @Roles('order')
-  @ApiOkResponse({ type: BindingView })
-  @ApiErrors(400, 404, 409, 502, 504)
+  @ApiOkResponse({ type: BindingView, description: 'Unbound (or already ended)' })
+  @ApiAcceptedResponse({
+    type: BindingView,
+    description: 'Unbinding: recorded, routes no call, ended at the provider by reconciliation',
+  })
+  @ApiErrors(400, 404, 503)
   async unbind(
     @Param('id', uuid) id: string,
     @CallContext() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BindingView> {
-    return toBindingView(await this.changes.unbind(id, ctx), this.clock.now());
+    const binding = await this.unbinder.unbind(id, ctx);
+    void reply.status(binding.state === 'unbinding' ? HttpStatus.ACCEPTED : HttpStatus.OK);
+    return toBindingView(binding, this.clock.now());
   }
 
   @Get(':id')

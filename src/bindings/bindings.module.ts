@@ -9,10 +9,13 @@ import { BindingsController } from './bindings.controller.js';
 import { BindingsRepository } from './bindings.repository.js';
 import { PlacementRepository } from './placement.repository.js';
 import { SettlementRepository } from './settlement.repository.js';
+import { UnbindService } from './unbind.service.js';
+import { UnbindingRepository } from './unbinding.repository.js';
 
 /**
  * Bind, change, unbind and the history of bindings. Exports what the features above it share:
- * the Prisma repository (events, transitions) and the one expire operation.
+ * the Prisma repository (events, transitions), the one expire operation, and unbinding (which
+ * reconciliation finishes).
  */
 @Module({
   imports: [InventoryModule],
@@ -26,7 +29,9 @@ import { SettlementRepository } from './settlement.repository.js';
     BindingExpiryRepository,
     PlacementRepository,
     SettlementRepository,
+    UnbindService,
+    UnbindingRepository,
   ],
-  exports: [BindingsRepository, BindingExpiryRepository],
+  exports: [BindingsRepository, BindingExpiryRepository, UnbindService],
 })
 export class BindingsModule {}

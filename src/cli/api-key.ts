@@ -66,10 +66,7 @@ async function main(): Promise<void> {
         throw new ConfigError(['--name must be 1-64 of A-Z a-z 0-9 _ . -']);
       const roles = parseRoles(values.roles);
       const { key, prefix, secretHash } = generateApiKey();
-      await keys.replace(
-        { name: values.name, prefix, secretHash, roles, source: 'cli' },
-        new Date(),
-      );
+      await keys.store({ name: values.name, prefix, secretHash, roles, source: 'cli' }, new Date());
       console.error(
         `Created "${values.name}" (${roles.join(', ')}). Store this key now; it is not kept and cannot be shown again:`,
       );

@@ -15,12 +15,19 @@ export interface AppConfig {
     /** Resolved DOCS_PUBLIC: /docs without a key. */
     docsPublic: boolean;
   };
+  /** Graceful shutdown (src/runtime/graceful-shutdown.ts). */
+  shutdown: { drainTimeoutMs: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose';
   database: {
     /** Undefined means "start an embedded Postgres". */
     url?: string;
     poolSize: number;
+    /** Longest wait for a connection (queued for a pooled one, or making a new one). */
     connectTimeoutMs: number;
+    /** Client-side limit of one statement (pg query_timeout), and of a Prisma transaction. */
+    queryTimeoutMs: number;
+    /** Callers waiting for a pooled connection beyond which the next is refused at once. */
+    maxWaiting: number;
     idleTimeoutMs: number;
     statementTimeoutMs: number;
     migrateOnStart: boolean;
@@ -92,7 +99,14 @@ export interface AppConfig {
     enabled: boolean;
     /** Interval per job in ms; 0 means the job is not registered. */
     expiry: { intervalMs: number; batchSize: number; maxBatches: number; workers: number };
-    reconcile: { intervalMs: number; graceSeconds: number; batchSize: number };
+    reconcile: {
+      intervalMs: number;
+      graceSeconds: number;
+      batchSize: number;
+      /** Wait after a binding's first failed attempt, doubled per failure up to the maximum. */
+      backoffSeconds: number;
+      backoffMaxSeconds: number;
+    };
     replenish: {
       intervalMs: number;
       targets: Array<{ poolKey: string; city: string; spec: 1 | 2 | 3 }>;

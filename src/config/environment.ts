@@ -75,6 +75,11 @@ export class Environment {
   /** A connection with no traffic at all for this long is closed, ms (0: never). */
   @toInt() @IsInt() @Min(0) HTTP_CONNECTION_TIMEOUT_MS: number = 120000;
   /**
+   * On SIGTERM/SIGINT, how long requests in flight may take to finish after the listener closed,
+   * ms; connections still busy then are closed.
+   */
+  @toInt() @IsInt() @Min(0) SHUTDOWN_DRAIN_TIMEOUT_MS: number = 20000;
+  /**
    * Who may open /docs and /docs/json: `true` anyone (the UI's Authorize button takes a key for
    * "Try it out"), `false` admin keys only, `auto` anyone under NODE_ENV=development only.
    */
@@ -85,7 +90,19 @@ export class Environment {
   @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_port: false })
   DATABASE_URL?: string;
   @toInt() @IsInt() @Min(1) @Max(500) DATABASE_POOL_SIZE: number = 10;
+  /**
+   * Longest wait for a database connection, ms: a pooled one (queued behind others) or a new one
+   * being made. 503 DATABASE_UNAVAILABLE after.
+   */
   @toInt() @IsInt() @Min(100) DATABASE_CONNECT_TIMEOUT_MS: number = 5000;
+  /**
+   * Client-side limit of one statement, ms (the driver gives up even when the server does not
+   * answer at all, e.g. a frozen host); 503 DATABASE_UNAVAILABLE after. Also the limit of a
+   * Prisma interactive transaction, and the budget of a bind's settle retries.
+   */
+  @toInt() @IsInt() @Min(100) DATABASE_QUERY_TIMEOUT_MS: number = 10000;
+  /** Requests waiting for a pooled connection beyond which the next is refused at once (503). */
+  @toInt() @IsInt() @Min(1) DATABASE_POOL_MAX_WAITING: number = 1000;
   @toInt() @IsInt() @Min(1000) DATABASE_IDLE_TIMEOUT_MS: number = 30000;
   @toInt() @IsInt() @Min(0) DATABASE_STATEMENT_TIMEOUT_MS: number = 15000;
   @toBoolean() @IsBoolean() MIGRATE_ON_START: boolean = true;
@@ -158,6 +175,13 @@ export class Environment {
   @toInt() @IsInt() @Min(0) SCHEDULER_RECONCILE_INTERVAL_MS: number = 60000;
   /** Pending or unknown this long before reconciliation touches it (binds in flight are left alone), s. */
   @toInt() @IsInt() @Min(0) SCHEDULER_RECONCILE_GRACE_SECONDS: number = 60;
+  /**
+   * First wait after a failed reconciliation attempt of a binding, s; doubled per further failure
+   * up to SCHEDULER_RECONCILE_BACKOFF_MAX_SECONDS. Reconciliation never gives up on a binding.
+   */
+  @toInt() @IsInt() @Min(1) SCHEDULER_RECONCILE_BACKOFF_SECONDS: number = 60;
+  /** Longest wait between two reconciliation attempts of one binding, s. */
+  @toInt() @IsInt() @Min(1) SCHEDULER_RECONCILE_BACKOFF_MAX_SECONDS: number = 900;
   /** Most bindings settled per reconciliation run. */
   @toInt() @IsInt() @Min(1) @Max(10000) SCHEDULER_RECONCILE_BATCH_SIZE: number = 200;
   /** Pool replenishment interval, ms; 0 (the default) disables the job. */

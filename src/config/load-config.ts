@@ -85,11 +85,14 @@ export function loadConfig(
       docsPublic:
         env.DOCS_PUBLIC === 'auto' ? env.NODE_ENV === 'development' : env.DOCS_PUBLIC === 'true',
     },
+    shutdown: { drainTimeoutMs: env.SHUTDOWN_DRAIN_TIMEOUT_MS },
     logLevel: env.LOG_LEVEL,
     database: {
       url: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: env.DATABASE_QUERY_TIMEOUT_MS,
+      maxWaiting: env.DATABASE_POOL_MAX_WAITING,
       idleTimeoutMs: env.DATABASE_IDLE_TIMEOUT_MS,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       migrateOnStart: env.MIGRATE_ON_START,
@@ -173,6 +176,11 @@ export function loadConfig(
         intervalMs: env.SCHEDULER_RECONCILE_INTERVAL_MS,
         graceSeconds: env.SCHEDULER_RECONCILE_GRACE_SECONDS,
         batchSize: env.SCHEDULER_RECONCILE_BATCH_SIZE,
+        backoffSeconds: env.SCHEDULER_RECONCILE_BACKOFF_SECONDS,
+        backoffMaxSeconds: Math.max(
+          env.SCHEDULER_RECONCILE_BACKOFF_MAX_SECONDS,
+          env.SCHEDULER_RECONCILE_BACKOFF_SECONDS,
+        ),
       },
       replenish: {
         intervalMs: env.SCHEDULER_REPLENISH_INTERVAL_MS,

@@ -2,7 +2,9 @@ import { Controller, Get, HttpCode, Req, ServiceUnavailableException } from '@ne
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../auth/roles.js';
 import { PrismaService } from '../prisma/prisma.service.js';
+import { statementLimit } from '../prisma/statement-limit.js';
 import { CallStatusGateway } from '../routing/call-status.gateway.js';
+import { Lifecycle } from '../runtime/lifecycle.js';
 
 interface Readiness {
   status: 'ok';
@@ -10,16 +12,21 @@ interface Readiness {
   provider?: { circuit: string };
 }
 
+/** Readiness answers within this, whatever the database does (probes time out after ~1–2 s). */
+const READINESS_TIMEOUT_MS = 2000;
+
 /**
- * Liveness says the process answers; readiness says it can do its job (the database answers).
- * Both are open to probes without keys (Kubernetes, load balancers); readiness adds its details
- * (database, the provider's circuit) only for a caller with a valid key.
+ * Liveness says the process answers; readiness says it can do its job: not shutting down, and the
+ * database answers within READINESS_TIMEOUT_MS. Both are open to probes without keys
+ * (Kubernetes, load balancers); readiness adds its details (database, the provider's circuit)
+ * only for a caller with a valid key, and is 503 for keyed and unkeyed callers alike.
  */
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly prisma: PrismaService,
     private readonly callStatus: CallStatusGateway,
+    private readonly lifecycle: Lifecycle,
   ) {}
 
   @Public()
@@ -34,9 +41,10 @@ export class HealthController {
   @Get('ready')
   async ready(@Req() request: FastifyRequest): Promise<Readiness> {
     const detailed = request.principal !== undefined;
-    try {
-      await this.prisma.pgPool.query('SELECT 1');
-    } catch {
+    if (this.lifecycle.draining) {
+      throw new ServiceUnavailableException({ code: 'NOT_READY', message: 'Shutting down' });
+    }
+    if (!(await this.databaseAnswers())) {
       throw new ServiceUnavailableException({
         code: 'NOT_READY',
         message: 'Database unreachable',
@@ -45,5 +53,23 @@ export class HealthController {
     }
     if (!detailed) return { status: 'ok' };
     return { status: 'ok', database: 'up', provider: { circuit: this.callStatus.breakerState } };
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), READINESS_TIMEOUT_MS);
+    });
+    const probe = this.prisma.pgPool
+      .query({ text: 'SELECT 1', ...statementLimit(READINESS_TIMEOUT_MS) })
+      .then(
+        () => true,
+        () => false,
+      );
+    try {
+      return await Promise.race([probe, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -31,6 +31,7 @@ export class MessageConsumerService implements OnApplicationBootstrap, OnModuleD
   private readonly logger = new Logger(MessageConsumerService.name);
   private readonly stopping = new AbortController();
   private running: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
   private client: MnsQueueClient | undefined;
   private dybaseapi: DybaseapiClient | undefined;
 
@@ -88,11 +89,22 @@ export class MessageConsumerService implements OnApplicationBootstrap, OnModuleD
     );
   }
 
-  /** Aborts the long polls, lets messages in hand finish, closes the connections. */
-  async onModuleDestroy(): Promise<void> {
-    this.stopping.abort();
-    await this.running;
-    await this.client?.close();
-    await this.dybaseapi?.close();
+  /**
+   * Aborts the long polls, lets messages in hand finish (their handlers need the database, which
+   * closes later), closes the connections. GracefulShutdown calls it before the database and the
+   * provider client close; Nest's destroy hook again (the same promise).
+   */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping.abort();
+      await this.running;
+      await this.client?.close();
+      await this.dybaseapi?.close();
+    })();
+    return this.stopped;
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
   }
 }

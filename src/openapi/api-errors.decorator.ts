@@ -10,13 +10,18 @@ const MEANING: Record<number, string> = {
   409: 'Conflicts with the current state',
   429: 'Rate limited (per key, Retry-After) or the provider is flow limiting',
   502: 'The provider failed, refused, or could not be reached',
-  503: 'No middle number available',
+  503:
+    'DATABASE_UNAVAILABLE (Retry-After; any route); on binds also NO_NUMBERS, NUMBERS_EXHAUSTED, ' +
+    'BIND_OUTCOME_PENDING',
   504: 'The provider did not answer in time',
 };
 
-/** Documents the error responses of a route (401, 403 and 429 apply to every keyed route). */
+/**
+ * Documents the error responses of a route (401, 403 and 429 apply to every keyed route, 503
+ * DATABASE_UNAVAILABLE to every route).
+ */
 export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorator {
-  const all = [...new Set([401, 403, 429, ...statuses])].sort();
+  const all = [...new Set([401, 403, 429, 503, ...statuses])].sort();
   return applyDecorators(
     ApiBearerAuth(),
     ...all.map((status) =>

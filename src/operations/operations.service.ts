@@ -58,7 +58,11 @@ export class OperationsService {
         oldestAgeSeconds: backlog.oldestSince
           ? Math.max(0, Math.round((now.getTime() - backlog.oldestSince.getTime()) / 1000))
           : null,
-        held: backlog.held,
+        due: backlog.due,
+        binds: backlog.binds,
+        unbinds: backlog.unbinds,
+        providerChecks: backlog.providerChecks,
+        maxAttempts: backlog.maxAttempts,
         graceSeconds,
       },
       provider: { circuit: this.callStatus.breakerState },

@@ -21,12 +21,27 @@ export class JobStatusView {
 }
 
 export class ReconciliationBacklogView {
-  @ApiProperty({ description: 'Bindings the next reconciliation run would take up' })
+  @ApiProperty({
+    description:
+      'Bindings waiting for reconciliation: due now or waiting out a backoff (never dropped)',
+  })
   awaiting!: number;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) oldestSince!: string | null;
+  @ApiProperty({ description: 'Of those, the ones the next run takes up' }) due!: number;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the longest waiting one last changed',
+  })
+  oldestSince!: string | null;
   @ApiProperty({ type: Number, nullable: true }) oldestAgeSeconds!: number | null;
-  @ApiProperty({ description: 'Held live until their expiry (SubsId not learnable)' })
-  held!: number;
+  @ApiProperty({ description: 'Open bind outcomes (pending past the grace period, unknown)' })
+  binds!: number;
+  @ApiProperty({ description: 'Unbinding: to be ended at the provider' }) unbinds!: number;
+  @ApiProperty({ description: 'Ended while open: the provider side still to be checked' })
+  providerChecks!: number;
+  @ApiProperty({ description: 'Most failed attempts in a row of any waiting binding' })
+  maxAttempts!: number;
   @ApiProperty() graceSeconds!: number;
 }
 

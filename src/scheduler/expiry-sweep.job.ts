@@ -8,9 +8,10 @@ import { SCHEDULER_ACTOR, type JobCounts, type ScheduledJob } from './scheduled-
  * Live bindings past their expiry become `expired`, with one event each. The provider ends its
  * side at the same Expiration on its own, so nothing is sent to it.
  *
- * Pending and unknown bindings are swept too: once the expiry has passed, whatever the unknown
- * outcome was, no binding is left at the provider, so `expired` is the true final state and
- * there is nothing left to reconcile (the event records the state it left). Binds in flight are
+ * Pending, unknown and unbinding bindings are swept too: once the expiry has passed the provider
+ * has ended its side as well, so `expired` is the true final state (the event records the state
+ * it left); their pairs are free at once, and reconciliation then checks that nothing of them is
+ * left live at the provider (expire_bindings() leaves them due for that). Binds in flight are
  * not touched in practice: a bind's expiry is over a minute ahead and its provider calls time
  * out within seconds.
  */
@@ -24,9 +25,9 @@ export class ExpirySweepJob implements ScheduledJob {
     private readonly expiry: BindingExpiryRepository,
   ) {}
 
-  async run(): Promise<JobCounts> {
+  async run(stopping?: AbortSignal): Promise<JobCounts> {
     const { batchSize, maxBatches, workers } = this.config.scheduler.expiry;
-    const byState: JobCounts = { active: 0, pending: 0, unknown: 0 };
+    const byState: JobCounts = { active: 0, pending: 0, unknown: 0, unbinding: 0 };
     let expired = 0;
     let batches = 0;
     // One `now` per run: every binding of the run is judged, and ended, at the same instant.
@@ -34,7 +35,7 @@ export class ExpirySweepJob implements ScheduledJob {
     // Several statements at once use the database's cores (index upkeep is the cost); they take
     // disjoint rows through SKIP LOCKED, exactly as separate instances would.
     const worker = async () => {
-      while (batches < maxBatches) {
+      while (batches < maxBatches && !stopping?.aborted) {
         batches += 1;
         const done = await this.expiry.expireDue(now, batchSize, SCHEDULER_ACTOR);
         let n = 0;

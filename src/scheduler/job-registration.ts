@@ -46,12 +46,19 @@ export class JobRegistration implements OnApplicationBootstrap, BeforeApplicatio
     this.logger.log(on.length ? `Scheduled jobs: ${on.join(', ')}` : 'No scheduled jobs enabled');
   }
 
-  /** Stops the timers, then waits for passes under way, before the database pool closes. */
-  async beforeApplicationShutdown(): Promise<void> {
+  /**
+   * Stops the timers, then stops and waits for passes under way, before the database pool
+   * closes. GracefulShutdown calls it early; Nest's shutdown hook again (then it does nothing).
+   */
+  async stop(): Promise<void> {
     for (const name of this.registered.splice(0)) {
       // The schedule module clears its registry on shutdown too; whoever is first wins.
       if (this.registry.doesExist('interval', name)) this.registry.deleteInterval(name);
     }
     await this.runner.drain();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.stop();
   }
 }

@@ -20,6 +20,7 @@ export class JobRunner {
   private readonly logger = new Logger(JobRunner.name);
   private readonly running = new Map<string, Promise<JobReport>>();
   private readonly last = new Map<JobName, LastRun>();
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly metrics: MetricsService,
@@ -27,6 +28,7 @@ export class JobRunner {
   ) {}
 
   run(job: ScheduledJob): Promise<JobReport> {
+    if (this.stopping.signal.aborted) return Promise.resolve({ job: job.name, status: 'skipped' });
     if (this.running.has(job.name)) {
       this.logger.log(`${job.name}: skipped, the previous run is still going`);
       return Promise.resolve({ job: job.name, status: 'skipped' });
@@ -55,8 +57,12 @@ export class JobRunner {
     }));
   }
 
-  /** Waits for the passes under way (shutdown: let them finish before the database closes). */
+  /**
+   * Shutdown: passes under way stop at their next safe point (between bindings, between batches)
+   * and are waited for, before the database closes; no new pass starts.
+   */
   async drain(): Promise<void> {
+    this.stopping.abort();
     await Promise.allSettled([...this.running.values()]);
   }
 
@@ -64,7 +70,7 @@ export class JobRunner {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const counts = await job.run();
+      const counts = await job.run(this.stopping.signal);
       const ms = elapsed();
       const shown = Object.entries(counts)
         .map(([k, v]) => `${k}=${v}`)

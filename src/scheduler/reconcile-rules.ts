@@ -3,24 +3,30 @@ import type { Binding } from '../generated/prisma/client.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
 import type { BindAxbResult, SubscriptionDetail } from '../provider/provider.port.js';
 
-/** What reconciliation decided for one pending or unknown binding. */
+/**
+ * What reconciliation decided for one binding. Every kind but `deferred` settles it: reconciliation
+ * never gives up, it only waits (with backoff) until the provider can be asked.
+ */
 export type Decision =
-  /** The provider holds it (found by SubsId, or just bound by the re-bind): active here. */
-  | { kind: 'active'; via: 'query' | 'rebind'; subsId: string; phoneX: string }
-  /** The provider reports it expired. */
-  | { kind: 'expired'; via: 'query' }
+  /** The provider holds it (found by SubsId, just bound by the re-bind, or found on X): active. */
+  | { kind: 'active'; via: 'query' | 'rebind' | 'lookup'; subsId: string; phoneX: string }
+  /** The provider reports it expired (Status 0): it ends `expired`, nothing live there. */
+  | { kind: 'expired'; via: 'query' | 'lookup' }
   /** Proven absent at the provider: nothing there, and nothing will appear. */
   | { kind: 'failed'; reason: string; providerCode: string | null }
   /**
-   * A provider binding exists (or may exist) that cannot be addressed without its SubsId: the
-   * binding stays live here (unknown), holding its order and its pairs on X so nothing binds
-   * them twice, until its expiry ends both sides.
+   * Nothing of the binding is live at the provider any more (unbound there now, or found gone):
+   * an `unbinding` binding ends `unbound`; an ended one has had its provider side checked.
    */
-  | { kind: 'held'; reason: string; providerCode: string | null }
-  /** Not decidable now (provider unavailable, throttled, slow): the next run tries again. */
+  | { kind: 'gone'; subsId: string | null; unboundNow: boolean }
+  /** Not decidable now (provider unavailable, throttled, slow, conflict not found yet): later. */
   | { kind: 'deferred'; reason: string };
 
-/** How reconciliation finds out about a binding. */
+/**
+ * How reconciliation finds out about a binding whose bind outcome is open (pending, unknown):
+ * ask by SubsId, re-bind on its own X, or wait for its expiry (the sweep ends it; its provider
+ * side is checked then).
+ */
 export type Approach = 'query' | 'rebind' | 'wait-for-expiry';
 
 /** Margin over the provider's one-minute minimum for the Expiration of a re-bind. */
@@ -31,7 +37,8 @@ export function approachFor(binding: Binding, now: Date): Approach {
   // Only a binding written before X was always chosen here can lack one; it cannot be asked
   // about, and a re-bind could land on another X: its expiry ends it on both sides.
   if (!binding.phoneX) return 'wait-for-expiry';
-  // Too close to its expiry for the provider to accept a re-bind: the sweep ends it shortly.
+  // Too close to its expiry for the provider to accept a re-bind: the sweep ends it shortly, and
+  // reconciliation then checks that nothing is left at the provider.
   if (binding.expiresAt.getTime() - now.getTime() <= MIN_TTL_MS + REBIND_MARGIN_MS) {
     return 'wait-for-expiry';
   }
@@ -41,12 +48,13 @@ export function approachFor(binding: Binding, now: Date): Approach {
 /** QuerySubscriptionDetail by SubsId answers directly. */
 export function decideFromDetail(
   result: { detail: SubscriptionDetail } | { error: ProviderError },
+  via: 'query' | 'lookup' = 'query',
 ): Decision {
   if ('detail' in result) {
     const { detail } = result;
     return detail.active
-      ? { kind: 'active', via: 'query', subsId: detail.subsId, phoneX: detail.phoneX }
-      : { kind: 'expired', via: 'query' };
+      ? { kind: 'active', via, subsId: detail.subsId, phoneX: detail.phoneX }
+      : { kind: 'expired', via };
   }
   const { error } = result;
   if (error instanceof ProviderCodeError && error.kind === 'not-found') {
@@ -56,7 +64,7 @@ export function decideFromDetail(
       providerCode: error.code,
     };
   }
-  return { kind: 'deferred', reason: error.message };
+  return { kind: 'deferred', reason: `${error.name}: ${error.message}` };
 }
 
 /**
@@ -66,14 +74,14 @@ export function decideFromDetail(
  * - OK: the first request never took effect (a late copy of it will now be refused), and the
  *   order has its binding, with a SubsId.
  * - BIND_CONFLICT: A or B is already on X at the provider. No other live binding of ours holds
- *   them there (unique indexes), so it is this order's first request that took effect; its
- *   SubsId was lost with the answer and no action of the port finds it.
+ *   them there (unique indexes), so it is most likely this order's first request that took
+ *   effect: `look-up` (QuerySubsId on X, then the detail of each) finds its SubsId.
  * - a refusal that the first request would have met as well (number not in the pool, invalid
  *   number): nothing was ever created.
  */
 export function decideFromRebind(
   result: { bound: BindAxbResult } | { error: ProviderError },
-): Decision {
+): Decision | { kind: 'look-up' } {
   if ('bound' in result) {
     return {
       kind: 'active',
@@ -84,13 +92,7 @@ export function decideFromRebind(
   }
   const { error } = result;
   if (error instanceof ProviderCodeError) {
-    if (error.kind === 'conflict') {
-      return {
-        kind: 'held',
-        reason: 'a binding of A or B on X exists at the provider; its SubsId is unknown',
-        providerCode: error.code,
-      };
-    }
+    if (error.kind === 'conflict') return { kind: 'look-up' };
     // The expiry check depends on the time of asking: the first request may have passed it.
     const sameForFirst =
       error.kind === 'not-found' ||
@@ -103,6 +105,15 @@ export function decideFromRebind(
       };
     }
   }
-  // Timeout, dropped connection, throttling, provider fault: ask again next run (X stays pinned).
+  // Timeout, dropped connection, throttling, provider fault: ask again later (X stays pinned).
   return { kind: 'deferred', reason: `${error.name}: ${error.message}` };
+}
+
+/**
+ * The wait before a binding's next attempt after `failures` failed ones in a row: `baseSeconds`,
+ * doubled per further failure, never more than `maxSeconds`.
+ */
+export function backoffMs(failures: number, baseSeconds: number, maxSeconds: number): number {
+  const exponent = Math.min(Math.max(failures - 1, 0), 30);
+  return Math.min(baseSeconds * 2 ** exponent, maxSeconds) * 1000;
 }

@@ -8,10 +8,13 @@ export const SCHEDULER_ACTOR = 'scheduler';
 /** What one run did, as counts (logged on one line, returned by the admin endpoint). */
 export type JobCounts = Record<string, number>;
 
-/** One periodic job: `run` does one pass and throws when the pass failed. */
+/**
+ * One periodic job: `run` does one pass and throws when the pass failed. A pass stops early, at a
+ * point where stopping loses nothing, once `stopping` is aborted (shutdown).
+ */
 export interface ScheduledJob {
   readonly name: JobName;
-  run(): Promise<JobCounts>;
+  run(stopping?: AbortSignal): Promise<JobCounts>;
 }
 
 /** The jobs, injectable as one list (the runner and the registration look them up by name). */

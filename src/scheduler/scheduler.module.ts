@@ -7,6 +7,7 @@ import { JobRegistration } from './job-registration.js';
 import { JobRunner } from './job-runner.js';
 import { JobsController } from './jobs.controller.js';
 import { ReconciliationJob } from './reconciliation.job.js';
+import { ReconciliationMetrics } from './reconciliation.metrics.js';
 import { ReconciliationRepository } from './reconciliation.repository.js';
 import { ReplenishmentJob } from './replenishment.job.js';
 import { SCHEDULED_JOBS } from './scheduled-job.js';
@@ -21,6 +22,7 @@ import { SchedulerLockRepository } from './scheduler-lock.repository.js';
     ReconciliationJob,
     ReplenishmentJob,
     ReconciliationRepository,
+    ReconciliationMetrics,
     SchedulerLockRepository,
     JobRunner,
     JobRegistration,

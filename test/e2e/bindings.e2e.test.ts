@@ -204,7 +204,14 @@ describe('change, extend, unbind', () => {
     expect(patch.status).toBe(409);
     expect(patch.body.code).toBe('BINDING_NOT_LIVE');
     const detail = await http<Binding>('GET', `${t.url}/v1/bindings/${created.body.id}`);
-    expect(detail.body.events!.map((e) => e.kind)).toEqual(['created', 'bound', 'unbound']);
+    // The intent is recorded before the provider is asked, then the end.
+    expect(detail.body.events!.map((e) => e.kind)).toEqual([
+      'created',
+      'bound',
+      'unbind_requested',
+      'unbound',
+    ]);
+    expect(detail.body.events![2]!.details).toMatchObject({ previousState: 'active' });
   });
 
   it('a new order of the same parties can bind again once the old one ended', async () => {

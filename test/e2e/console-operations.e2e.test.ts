@@ -19,7 +19,11 @@ interface Ops {
   reconciliation: {
     awaiting: number;
     oldestAgeSeconds: number | null;
-    held: number;
+    due: number;
+    binds: number;
+    unbinds: number;
+    providerChecks: number;
+    maxAttempts: number;
     graceSeconds: number;
   };
   provider: { circuit: string };
@@ -56,8 +60,9 @@ describe('GET /v1/admin/operations', () => {
     const empty = await http<Ops>('GET', `${t.url}/v1/admin/operations`);
     expect(empty.body.reconciliation).toMatchObject({
       awaiting: 0,
+      due: 0,
       oldestAgeSeconds: null,
-      held: 0,
+      maxAttempts: 0,
     });
 
     const bound = await http<BindingView>('POST', `${t.url}/v1/bindings`, {
@@ -82,9 +87,50 @@ describe('GET /v1/admin/operations', () => {
     await pool.query(`UPDATE bindings SET state = 'pending' WHERE id = $1`, [fresh.body.id]);
 
     const ops = await http<Ops>('GET', `${t.url}/v1/admin/operations`);
-    expect(ops.body.reconciliation.awaiting).toBe(1);
+    expect(ops.body.reconciliation).toMatchObject({ awaiting: 1, due: 1, binds: 1, unbinds: 0 });
     expect(ops.body.reconciliation.oldestAgeSeconds).toBeGreaterThanOrEqual(299);
     expect(ops.body.reconciliation.graceSeconds).toBe(60);
+
+    // Waiting out a backoff after three failed attempts: still waiting (never dropped), not due.
+    await pool.query(
+      `UPDATE bindings SET reconcile_attempts = 3, reconcile_after = now() + interval '4 minutes'
+        WHERE id = $1`,
+      [bound.body.id],
+    );
+    // An unbind to finish at the provider, and a binding that expired while open (to be checked).
+    await pool.query(
+      `UPDATE bindings SET state = 'unbinding', updated_at = now() - interval '2 minutes'
+        WHERE id = $1`,
+      [fresh.body.id],
+    );
+    const third = await http<BindingView>('POST', `${t.url}/v1/bindings`, {
+      outId: 'ops-3',
+      phoneA: '13855551111',
+      phoneB: '13977771111',
+      ttlSeconds: 3600,
+    });
+    await pool.query(
+      `UPDATE bindings SET state = 'expired', ended_at = now(), reconcile_after = now()
+        WHERE id = $1`,
+      [third.body.id],
+    );
+    const later = await http<Ops>('GET', `${t.url}/v1/admin/operations`);
+    expect(later.body.reconciliation).toMatchObject({
+      awaiting: 3,
+      due: 2,
+      binds: 1,
+      unbinds: 1,
+      providerChecks: 1,
+      maxAttempts: 3,
+    });
+    // The same backlog as Prometheus gauges.
+    const metrics = await http<string>('GET', `${t.url}/metrics`);
+    expect(metrics.body).toContain('axb_reconcile_awaiting{kind="bind"} 1');
+    expect(metrics.body).toContain('axb_reconcile_awaiting{kind="unbind"} 1');
+    expect(metrics.body).toContain('axb_reconcile_awaiting{kind="provider-check"} 1');
+    expect(metrics.body).toContain('axb_reconcile_due 2');
+    const age = /axb_reconcile_oldest_age_seconds ([\d.]+)/.exec(metrics.body);
+    expect(Number(age?.[1])).toBeGreaterThanOrEqual(299);
   });
 
   it('is for admins only', async () => {

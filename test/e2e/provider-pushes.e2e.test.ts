@@ -139,11 +139,16 @@ describe('a malformed record does not fail the push', () => {
     });
   });
 
-  it('a database failure that is not the data answers 500, and the redelivery stores it once', async () => {
+  it('a database failure that is not the data answers 503, and the redelivery stores it once', async () => {
     const r1 = record();
+    // 57P03 (cannot connect now): the database is unavailable, a 503 the provider delivers again.
     await withFailingCallInsert(prisma, null, '57P03', async () => {
-      const res = await http('POST', `${f.t.url}/v1/callbacks/call-records`, [r1]);
-      expect(res.status).toBe(500);
+      const res = await http<{ code: string }>('POST', `${f.t.url}/v1/callbacks/call-records`, [
+        r1,
+      ]);
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe('DATABASE_UNAVAILABLE');
+      expect(res.headers.get('retry-after')).toBe('2');
     });
     for (let i = 0; i < 2; i += 1) {
       expect((await http('POST', `${f.t.url}/v1/callbacks/call-records`, [r1])).body).toEqual(ACK);

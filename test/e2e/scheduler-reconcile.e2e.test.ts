@@ -2,18 +2,30 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import { PROVIDER, type ProviderPort } from '../../src/provider/provider.port.js';
+import { ExpirySweepJob } from '../../src/scheduler/expiry-sweep.job.js';
 import { ReconciliationJob } from '../../src/scheduler/reconciliation.job.js';
+import { SharedClock } from '../support/clocks.js';
 import { createMigratedDatabase } from '../support/scratch-database.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
-import { TestClock } from '../support/test-clock.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
 
+/**
+ * Reconciliation against the simulator over HTTP, on a clock the test moves (shared with the
+ * simulator's, so both agree on expiries). Nothing here waits for real time: the provider faults
+ * used (dropped connections, forced codes) fail at once, so the provider timeout is generous and
+ * a busy machine cannot turn a normal answer into a timeout. (It used to be 300 ms, which a loaded
+ * machine exceeded on ordinary calls: binds became `unknown`, re-binds were deferred, and the
+ * leftovers made the next tests' counts wrong.) Every test checks its own bindings, and whatever
+ * a test leaves open is closed after it, so one failure cannot cascade.
+ */
 const POOL = 'FCSCHEDRECON';
 const GRACE_MS = 60_000;
+const BACKOFF_S = 60;
+const BACKOFF_MAX_S = 240;
 let sim: TestSimulator;
 let db: { url: string; drop: () => Promise<void> };
 let sql: pg.Client;
-const clock = new TestClock();
+let clock: SharedClock;
 let one: TestApp;
 let two: TestApp;
 let numbers: string[];
@@ -21,13 +33,21 @@ let numbers: string[];
 type SimBinding = { subsId: string; outId: string | null; secretNo: string; live: boolean };
 type ErrorBody = { code: string; details: { bindingId: string } };
 type Event = { kind: string; actor: string; details: Record<string, unknown> };
+type Row = { state: string; reconcile_attempts: number; reconcile_after: Date | null };
 
 beforeAll(async () => {
   sim = await startTestSimulator({ poolKeys: [POOL], ownedPerCity: 0 });
+  clock = new SharedClock(sim);
   db = await createMigratedDatabase();
   sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
-  const env = { ...sim.env, PROVIDER_TIMEOUT_MS: '300', SCHEDULER_RECONCILE_GRACE_SECONDS: '60' };
+  const env = {
+    ...sim.env,
+    PROVIDER_TIMEOUT_MS: '10000',
+    SCHEDULER_RECONCILE_GRACE_SECONDS: '60',
+    SCHEDULER_RECONCILE_BACKOFF_SECONDS: String(BACKOFF_S),
+    SCHEDULER_RECONCILE_BACKOFF_MAX_SECONDS: String(BACKOFF_MAX_S),
+  };
   one = await startTestApp(env, { clock, databaseUrl: db.url });
   two = await startTestApp(env, { clock, databaseUrl: db.url });
   const bought = await http<{ bought: string[] }>('POST', `${one.url}/v1/pools/${POOL}/numbers`, {
@@ -39,6 +59,13 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await sim.control('DELETE', '/faults');
+  await clock.level();
+  // Nothing a test leaves open (after a failure, say) reaches the next one's runs.
+  await sql.query(
+    `UPDATE bindings SET state = 'failed', ended_at = now()
+      WHERE state IN ('pending', 'unknown', 'unbinding')`,
+  );
+  await sql.query(`UPDATE bindings SET reconcile_after = NULL, reconcile_attempts = 0`);
 });
 afterAll(async () => {
   await one?.close();
@@ -63,6 +90,13 @@ const bind = (body: object) =>
   http<BindingView & ErrorBody>('POST', `${one.url}/v1/bindings`, body);
 const get = async (id: string) =>
   (await http<BindingView & { events: Event[] }>('GET', `${one.url}/v1/bindings/${id}`)).body;
+const row = async (id: string) =>
+  (
+    await sql.query<Row>(
+      `SELECT state::text, reconcile_attempts, reconcile_after FROM bindings WHERE id = $1`,
+      [id],
+    )
+  ).rows[0]!;
 const fault = (body: object) => sim.control('POST', '/faults', { action: 'BindAxb', ...body });
 const atProvider = async (outId: string) =>
   (await sim.control<SimBinding[]>('GET', `/bindings?poolKey=${POOL}`)).filter(
@@ -111,7 +145,7 @@ describe('reconciling a bind whose answer was lost (no SubsId)', () => {
 
     // Within the grace period nothing is touched.
     expect(await reconcile()).toMatchObject({ found: 0 });
-    clock.advance(GRACE_MS + 1000);
+    await clock.forward(GRACE_MS + 1000);
     expect(await reconcile()).toMatchObject({ active: 1 });
 
     const settled = await get(id);
@@ -129,7 +163,7 @@ describe('reconciling a bind whose answer was lost (no SubsId)', () => {
 
   it('provider did not bind (a provider fault code): re-bound, active', async () => {
     const { body, id } = await bindWithLostAnswer({ code: 'isp.SYSTEM_ERROR', count: 1 });
-    clock.advance(GRACE_MS + 1000);
+    await clock.forward(GRACE_MS + 1000);
     expect(await reconcile()).toMatchObject({ active: 1 });
     expect((await get(id)).state).toBe('active');
     expect(await atProvider(body.outId)).toHaveLength(1);
@@ -143,20 +177,77 @@ describe('reconciling a bind whose answer was lost (no SubsId)', () => {
     expect(replay.status).toBe(200);
     expect(replay.body.id).toBe(id);
 
-    clock.advance(GRACE_MS + 1000);
+    await clock.forward(GRACE_MS + 1000);
     expect(await reconcile()).toMatchObject({ active: 1 });
     const settled = await get(id);
     expect(settled.state).toBe('active');
     const [remote] = await atProvider(body.outId);
     expect(settled.subsId).toBe((remote as { subsId: string }).subsId);
     expect(reconciledEvents(settled)).toEqual([
-      expect.objectContaining({ details: expect.objectContaining({ decision: 'active' }) }),
+      expect.objectContaining({
+        details: expect.objectContaining({ decision: 'active', via: 'lookup' }),
+      }),
     ]);
     expect(await atProvider(body.outId)).toHaveLength(1);
     // Settled: a replay returns it and binds nothing new; it can be unbound at trip end.
     expect((await bind(body)).body.id).toBe(id);
     expect((await http('DELETE', `${one.url}/v1/bindings/${id}`)).status).toBe(200);
     expect(await atProvider(body.outId)).toHaveLength(0);
+  });
+
+  it('never gives up when the lookup after a conflict fails: retried after a backoff, then active (nothing is "held")', async () => {
+    const { body, id } = await bindWithLostAnswer({ drop: 1, afterProcessing: true });
+    // The re-bind meets the conflict; QuerySubsId then fails on every attempt (retries included).
+    await sim.control('POST', '/faults', {
+      action: 'QuerySubsId',
+      code: 'isp.SYSTEM_ERROR',
+      count: 1000,
+    });
+    await clock.forward(GRACE_MS + 1000);
+    expect(await reconcile()).toMatchObject({ deferred: 1 });
+    expect(await row(id)).toMatchObject({ state: 'unknown', reconcile_attempts: 1 });
+    const next = (await row(id)).reconcile_after!.getTime() - clock.now().getTime();
+    expect(next).toBeGreaterThan((BACKOFF_S - 5) * 1000);
+    expect(next).toBeLessThanOrEqual(BACKOFF_S * 1000);
+
+    // Not before its backoff has passed; then again (still failing): the wait doubles.
+    expect(await reconcile()).toMatchObject({ found: 0 });
+    await clock.forward(BACKOFF_S * 1000);
+    expect(await reconcile()).toMatchObject({ deferred: 1 });
+    expect(await row(id)).toMatchObject({ state: 'unknown', reconcile_attempts: 2 });
+    const second = (await row(id)).reconcile_after!.getTime() - clock.now().getTime();
+    expect(second).toBeGreaterThan((2 * BACKOFF_S - 5) * 1000);
+
+    // Waiting, it is counted: GET /v1/admin/operations shows it and its age.
+    const ops = await http<{ reconciliation: { awaiting: number; due: number; binds: number } }>(
+      'GET',
+      `${one.url}/v1/admin/operations`,
+    );
+    expect(ops.body.reconciliation).toMatchObject({ awaiting: 1, due: 0, binds: 1 });
+
+    await sim.control('DELETE', '/faults');
+    await clock.forward(BACKOFF_MAX_S * 1000);
+    expect(await reconcile()).toMatchObject({ active: 1 });
+    expect(await row(id)).toMatchObject({ state: 'active', reconcile_attempts: 0 });
+    expect(await atProvider(body.outId)).toHaveLength(1);
+    expect((await get(id)).subsId).toBe((await atProvider(body.outId))[0]!.subsId);
+  });
+
+  it('caps the backoff at its maximum however long the provider fails', async () => {
+    const { id } = await bindWithLostAnswer({ drop: 1 });
+    await fault({ code: 'isp.SYSTEM_ERROR', count: 1000 });
+    const waits: number[] = [];
+    await clock.forward(GRACE_MS + 1000);
+    for (let i = 0; i < 5; i += 1) {
+      expect(await reconcile()).toMatchObject({ deferred: 1 });
+      const after = (await row(id)).reconcile_after!.getTime();
+      waits.push(Math.round((after - clock.now().getTime()) / 1000));
+      await clock.forward(after - clock.now().getTime());
+    }
+    expect(waits).toEqual([60, 120, 240, 240, 240]);
+    expect((await row(id)).reconcile_attempts).toBe(5);
+    await sim.control('DELETE', '/faults');
+    expect(await reconcile()).toMatchObject({ active: 1 });
   });
 });
 
@@ -165,7 +256,7 @@ describe('reconciling bindings a crash left pending', () => {
     const { id } = await crashedPending(false);
     expect(await reconcile()).toMatchObject({ found: 0 });
     expect((await get(id)).state).toBe('pending');
-    clock.advance(GRACE_MS + 1000);
+    await clock.forward(GRACE_MS + 1000);
     expect(await reconcile()).toMatchObject({ active: 1 });
   });
 
@@ -174,10 +265,10 @@ describe('reconciling bindings a crash left pending', () => {
       crashedPending(true, numbers[0]),
       crashedPending(false, numbers[1]),
     ]);
-    clock.advance(GRACE_MS + 1000);
+    await clock.forward(GRACE_MS + 1000);
     const [a, b] = await Promise.all([reconcile(one), reconcile(two)]);
     expect(a.active! + b.active!).toBe(2);
-    expect(a.held! + b.held!).toBe(0);
+    expect(a.deferred! + b.deferred!).toBe(0);
     for (const { id, body } of created) {
       expect(reconciledEvents(await get(id))).toHaveLength(1);
       expect(await atProvider(body.outId)).toHaveLength(1);
@@ -188,7 +279,7 @@ describe('reconciling bindings a crash left pending', () => {
 
   it('fails a bind the provider refuses outright (X not in the pool there)', async () => {
     const { id, body } = await crashedPending(false, '13099990000');
-    clock.advance(GRACE_MS + 1000);
+    await clock.forward(GRACE_MS + 1000);
     expect(await reconcile()).toMatchObject({ failed: 1 });
     const failed = await get(id);
     expect(failed.state).toBe('failed');
@@ -199,30 +290,32 @@ describe('reconciling bindings a crash left pending', () => {
     expect(await atProvider(body.outId)).toHaveLength(0);
   });
 
-  it('defers when the re-bind itself times out, and settles on the next run', async () => {
+  it('defers when the re-bind itself fails, and settles once its backoff has passed', async () => {
     const { id } = await crashedPending(false);
-    clock.advance(GRACE_MS + 1000);
+    await clock.forward(GRACE_MS + 1000);
     await fault({ drop: 1 });
     expect(await reconcile()).toMatchObject({ deferred: 1 });
     expect((await get(id)).state).toBe('pending');
+    expect(await reconcile()).toMatchObject({ found: 0 });
+    await clock.forward(BACKOFF_S * 1000);
     expect(await reconcile()).toMatchObject({ active: 1 });
   });
 });
 
 describe('reconciling with a SubsId (QuerySubscriptionDetail decides)', () => {
-  async function unknownWithSubsId(subsId?: string) {
-    const res = await bind(order());
+  async function unknownWithSubsId(subsId?: string, ttlSeconds = 3600) {
+    const res = await bind({ ...order(), ttlSeconds });
     expect(res.status).toBe(201);
     await sql.query(
       `UPDATE bindings SET state = 'unknown', subs_id = coalesce($2, subs_id) WHERE id = $1`,
       [res.body.id, subsId ?? null],
     );
-    clock.advance(GRACE_MS + 1000);
     return res.body;
   }
 
   it('in effect at the provider: active', async () => {
     const b = await unknownWithSubsId();
+    await clock.forward(GRACE_MS + 1000);
     expect(await reconcile()).toMatchObject({ active: 1 });
     const after = await get(b.id);
     expect(after).toMatchObject({ state: 'active', subsId: b.subsId });
@@ -231,7 +324,59 @@ describe('reconciling with a SubsId (QuerySubscriptionDetail decides)', () => {
 
   it('unknown to the provider: failed', async () => {
     const b = await unknownWithSubsId('9999999999999999');
+    await clock.forward(GRACE_MS + 1000);
     expect(await reconcile()).toMatchObject({ failed: 1 });
     expect((await get(b.id)).state).toBe('failed');
+  });
+});
+
+describe('bindings that expire while their provider side is open', () => {
+  it('expires them at once, then checks the provider: nothing live there', async () => {
+    const { body, id } = await bindWithLostAnswer({ drop: 1, afterProcessing: true });
+    expect(await atProvider(body.outId)).toHaveLength(1);
+    // Both clocks pass the expiry: the provider has ended its side on its own.
+    await clock.forward(3601_000);
+    expect(await one.app.get(ExpirySweepJob).run()).toMatchObject({ unknown: 1 });
+    expect(await row(id)).toMatchObject({ state: 'expired' });
+    expect((await row(id)).reconcile_after).not.toBeNull();
+    expect(await reconcile()).toMatchObject({ checked: 1 });
+    expect(await row(id)).toMatchObject({ state: 'expired', reconcile_after: null });
+    expect(reconciledEvents(await get(id))[0]!.details).toMatchObject({
+      decision: 'gone',
+      unboundNow: false,
+    });
+    expect(await atProvider(body.outId)).toHaveLength(0);
+  });
+
+  it('unbinds at the provider what is still live there after our expiry', async () => {
+    const { body, id } = await bindWithLostAnswer({ drop: 1, afterProcessing: true });
+    // Only our clock passes the expiry: the provider still holds the binding live.
+    await clock.forward(3601_000, { serviceOnly: true });
+    expect(await one.app.get(ExpirySweepJob).run()).toMatchObject({ unknown: 1 });
+    expect(await atProvider(body.outId)).toHaveLength(1);
+    expect(await reconcile()).toMatchObject({ checked: 1 });
+    expect(reconciledEvents(await get(id))[0]!.details).toMatchObject({
+      decision: 'gone',
+      unboundNow: true,
+    });
+    expect(await atProvider(body.outId)).toHaveLength(0);
+    expect(await row(id)).toMatchObject({ state: 'expired', reconcile_after: null });
+  });
+
+  it('keeps checking when the provider cannot be asked, with backoff', async () => {
+    const { body, id } = await bindWithLostAnswer({ drop: 1, afterProcessing: true });
+    await clock.forward(3601_000, { serviceOnly: true });
+    await one.app.get(ExpirySweepJob).run();
+    await sim.control('POST', '/faults', {
+      action: 'QuerySubsId',
+      code: 'isp.SYSTEM_ERROR',
+      count: 1000,
+    });
+    expect(await reconcile()).toMatchObject({ deferred: 1 });
+    expect(await row(id)).toMatchObject({ state: 'expired', reconcile_attempts: 1 });
+    await sim.control('DELETE', '/faults');
+    await clock.forward(BACKOFF_S * 1000, { serviceOnly: true });
+    expect(await reconcile()).toMatchObject({ checked: 1 });
+    expect(await atProvider(body.outId)).toHaveLength(0);
   });
 });

@@ -51,6 +51,18 @@ async function failure<E extends ProviderError>(
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
 
+/** The client's settings against this file's simulator. */
+const settings = (over: { connections?: number; readRetries?: number } = {}) => ({
+  endpoint: sim.url,
+  accessKeyId: KEY_ID,
+  accessKeySecret: KEY_SECRET,
+  regionId: 'cn-hangzhou',
+  timeoutMs: 1_000,
+  connections: 4,
+  readRetries: 2,
+  ...over,
+});
+
 beforeAll(async () => {
   Logger.overrideLogger(['error', 'warn']);
   sim = await startSimulator({
@@ -59,18 +71,7 @@ beforeAll(async () => {
     accessKeySecret: KEY_SECRET,
     poolKeys: [POOL],
   });
-  client = new DyplsapiClient(
-    {
-      endpoint: sim.url,
-      accessKeyId: KEY_ID,
-      accessKeySecret: KEY_SECRET,
-      regionId: 'cn-hangzhou',
-      timeoutMs: 1_000,
-      connections: 4,
-      readRetries: 2,
-    },
-    { backoff: { baseMs: 1, capMs: 5 } },
-  );
+  client = new DyplsapiClient(settings(), { backoff: { baseMs: 1, capMs: 5 } });
 });
 afterAll(async () => {
   await client?.close();
@@ -249,6 +250,24 @@ describe('DyplsapiClient against the simulator', () => {
       live: boolean;
     }[];
     expect(bindings.filter((b) => b.live).length).toBeGreaterThan(0);
+  });
+
+  it('reports a call made after close() began as not sent (UND_ERR_CLOSED), never "maybe sent"', async () => {
+    const closing = new DyplsapiClient(settings({ connections: 1, readRetries: 0 }));
+    const before = await calls('BindAxb');
+    const closed = closing.close();
+    const err = await failure(
+      closing.bindAxb({
+        poolKey: POOL,
+        phoneA: '13500000011',
+        phoneB: '13500000012',
+        expiresAt: inAnHour(),
+      }),
+      ProviderConnectionError,
+    );
+    await closed;
+    expect(err).toMatchObject({ errorCode: 'UND_ERR_CLOSED', sent: false, outcome: 'not-applied' });
+    expect(await calls('BindAxb')).toBe(before);
   });
 
   it('gives up on a read after repeated non-JSON 502s', async () => {

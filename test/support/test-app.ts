@@ -4,6 +4,7 @@ import { bootstrap } from '../../src/bootstrap.js';
 import type { Clock } from '../../src/common/clock/clock.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { GracefulShutdown } from '../../src/runtime/graceful-shutdown.js';
 import { createMigratedDatabase } from './scratch-database.js';
 import { TEST_AUTH_ENV, TEST_CALLBACK_SECRET, TEST_KEYS } from './test-keys.js';
 
@@ -40,8 +41,9 @@ export async function startTestApp(
     app,
     config,
     url,
+    // The service's own shutdown sequence (readiness 503, drain, jobs, then the pools).
     close: async () => {
-      await app.close();
+      await app.get(GracefulShutdown).run('test');
       await own?.drop();
     },
   };

@@ -4,6 +4,7 @@ import type { Binding } from '../../src/generated/prisma/client.js';
 import { ProviderCodeError, ProviderTimeoutError } from '../../src/provider/errors/index.js';
 import {
   approachFor,
+  backoffMs,
   decideFromDetail,
   decideFromRebind,
 } from '../../src/scheduler/reconcile-rules.js';
@@ -44,6 +45,16 @@ describe('reconciliation approach', () => {
   });
 });
 
+describe('backoff between attempts of one binding', () => {
+  it('starts at the base, doubles per failure, and stops growing at the maximum', () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, 60, 900) / 1000)).toEqual([
+      60, 120, 240, 480, 900, 900,
+    ]);
+    expect(backoffMs(0, 60, 900)).toBe(60_000);
+    expect(backoffMs(10_000, 60, 900)).toBe(900_000);
+  });
+});
+
 describe('decisions', () => {
   it('re-bind accepted: active with the new SubsId', () => {
     expect(decideFromRebind({ bound: { subsId: '7', phoneX: '13000000001' } })).toEqual({
@@ -53,8 +64,8 @@ describe('decisions', () => {
       phoneX: '13000000001',
     });
   });
-  it('re-bind conflict: held', () => {
-    expect(decideFromRebind({ error: bindError('isv.BIND_CONFLICT') }).kind).toBe('held');
+  it('re-bind conflict: look the binding up on X (never a final "held")', () => {
+    expect(decideFromRebind({ error: bindError('isv.BIND_CONFLICT') }).kind).toBe('look-up');
   });
   it('refusals the first request would have met too: failed', () => {
     expect(decideFromRebind({ error: bindError('isv.NO_NOT_EXIST') }).kind).toBe('failed');

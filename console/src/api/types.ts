@@ -1,10 +1,12 @@
 /** What the console reads from the /v1 API (the shapes the service's views return). */
 
-export type BindingState = 'pending' | 'active' | 'unknown' | 'unbound' | 'expired' | 'failed';
+export type BindingState =
+  'pending' | 'active' | 'unknown' | 'unbinding' | 'unbound' | 'expired' | 'failed';
 export const BINDING_STATES: readonly BindingState[] = [
   'pending',
   'active',
   'unknown',
+  'unbinding',
   'unbound',
   'expired',
   'failed',
@@ -122,7 +124,11 @@ export interface Operations {
     awaiting: number;
     oldestSince: string | null;
     oldestAgeSeconds: number | null;
-    held: number;
+    due: number;
+    binds: number;
+    unbinds: number;
+    providerChecks: number;
+    maxAttempts: number;
     graceSeconds: number;
   };
   provider: { circuit: 'closed' | 'open' | 'half-open' };

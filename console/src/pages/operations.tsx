@@ -65,8 +65,10 @@ export function Operations() {
                 {o.reconciliation.oldestAgeSeconds === null
                   ? 'Nothing waiting.'
                   : `Oldest waiting ${formatDuration(o.reconciliation.oldestAgeSeconds)}.`}{' '}
-                {o.reconciliation.held} held until expiry; binds younger than{' '}
-                {o.reconciliation.graceSeconds} s are left alone.
+                {o.reconciliation.binds} bind outcomes, {o.reconciliation.unbinds} unbinds,{' '}
+                {o.reconciliation.providerChecks} provider checks; {o.reconciliation.due} due now,
+                the rest waiting out a backoff (most failed attempts: {o.reconciliation.maxAttempts}
+                ). Binds younger than {o.reconciliation.graceSeconds} s are left alone.
               </p>
             </div>
           </div>

@@ -8,6 +8,7 @@ export const BINDING_STATES = [
   'pending',
   'active',
   'unknown',
+  'unbinding',
   'unbound',
   'expired',
   'failed',

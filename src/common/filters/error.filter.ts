@@ -8,6 +8,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from '../errors/database-unavailable.js';
 import { DomainError } from '../errors/domain-error.js';
 import { boundedErrorBody, STATUS_CODES, type ErrorBody } from './error-body.js';
 
@@ -23,14 +24,23 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /**
  * The one error filter. Domain errors and HTTP exceptions keep their status and code; Fastify's
  * own errors (body too large, wrong content type) get a code; an unmatched route is a 404, or a
- * 405 with Allow when the path exists for other methods; anything else is a 500 whose details
- * stay in the log, keyed by the request id returned to the caller. Every body is bounded.
+ * 405 with Allow when the path exists for other methods; the database being unavailable, from
+ * whichever layer it surfaces (pg, Prisma, the driver adapter, a timeout), is a 503
+ * DATABASE_UNAVAILABLE (one classification: isDatabaseUnavailable); anything else is a 500 whose
+ * details stay in the log, keyed by the request id returned to the caller. An error that says
+ * when to come back (`details.retryAfterSeconds`) also sets Retry-After. Every body is bounded.
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(caught: unknown, host: ArgumentsHost): void {
+    const exception =
+      !(caught instanceof DomainError) &&
+      !(caught instanceof HttpException) &&
+      isDatabaseUnavailable(caught)
+        ? new DatabaseUnavailableError()
+        : caught;
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
@@ -40,14 +50,20 @@ export class ErrorFilter implements ExceptionFilter {
     }
     const where = `${request.method} ${request.routeOptions?.url ?? 'unmatched route'}`;
     if (exception instanceof DomainError || exception instanceof HttpException) {
-      // Expected failures (a provider outage, say): one line, no stack.
+      // Expected failures (a provider or database outage, say): one line, no stack.
       if (body.statusCode >= 500)
-        this.logger.warn(`${where} [${body.requestId}]: ${body.code} ${body.message}`);
+        this.logger.warn(
+          `${where} [${body.requestId}]: ${body.code} ${body.message}` +
+            (exception === caught ? '' : ` (${(caught as Error).message})`),
+        );
     } else if (body.statusCode >= 500) {
       const detail =
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
       this.logger.error(`${where} failed [${body.requestId}]: ${detail}`);
     }
+    const retryAfter = (body.details as { retryAfterSeconds?: unknown } | undefined)
+      ?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(body.statusCode).send(boundedErrorBody(body));
   }
 

@@ -4,8 +4,13 @@ import {
   type ProviderOutcome,
 } from './provider.error.js';
 
-/** Socket error codes that mean no connection was made, so nothing was sent. */
+/**
+ * Error codes that mean the request never left this process: no connection was made, or the
+ * client was already closing (undici's ClientClosedError, UND_ERR_CLOSED: it refuses new requests
+ * once close() began, while it lets the ones in flight finish).
+ */
 const NOT_CONNECTED = new Set([
+  'UND_ERR_CLOSED',
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/common/project-root.js';
+import { BENCH_API_KEYS, BENCH_RATE_LIMIT } from './bench-key.js';
 
 /** A free loopback port (asked of the OS, then released for the child to take). */
 export async function freePort(): Promise<number> {
@@ -53,4 +54,36 @@ export async function startService(
 export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * The settings of a benchmark's service process: on `databaseUrl`, against the simulator at
+ * `providerUrl` with its keys, `poolKey` as default pool, the bench key, no rate limit, jobs on
+ * request only and no reconciliation grace (the benches reconcile after the process they stopped
+ * is gone, so no bind of it can still be in flight); `extra` on top.
+ */
+export async function benchServiceEnv(options: {
+  databaseUrl: string;
+  providerUrl: string;
+  provider: { accessKeyId: string; accessKeySecret: string };
+  poolKey: string;
+  extra?: Record<string, string>;
+}): Promise<Record<string, string>> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    PORT: String(await freePort()),
+    DATABASE_URL: options.databaseUrl,
+    MIGRATE_ON_START: 'false',
+    PROVIDER_ENDPOINT: options.providerUrl,
+    PROVIDER_ACCESS_KEY_ID: options.provider.accessKeyId,
+    PROVIDER_ACCESS_KEY_SECRET: options.provider.accessKeySecret,
+    DEFAULT_POOL_KEY: options.poolKey,
+    SCHEDULER_ENABLED: 'false',
+    SCHEDULER_RECONCILE_GRACE_SECONDS: '0',
+    API_KEYS: BENCH_API_KEYS,
+    RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
+    RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
+    ...options.extra,
+  };
 }

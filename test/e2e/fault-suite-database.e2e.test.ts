@@ -1,0 +1,117 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OwnedPostgres } from '../../bench/support/owned-postgres.js';
+import { ReconciliationJob } from '../../src/scheduler/reconciliation.job.js';
+import { SharedClock } from '../support/clocks.js';
+import { closeBooks } from '../support/fault-books.js';
+import { OrderBook, reconcileUntilSettled } from '../../bench/support/order-book.js';
+import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
+import { http, startTestApp, type TestApp } from '../support/test-app.js';
+import { TEST_KEYS } from '../support/test-keys.js';
+import { until } from '../support/until.js';
+
+/**
+ * The fault suite, database side: the service's Postgres (one this file owns) killed with SIGKILL
+ * in the middle of a burst of binds and restarted (crash recovery) while the burst goes on. While
+ * it is away every request is answered 503 (DATABASE_UNAVAILABLE, or BIND_OUTCOME_PENDING when
+ * the provider had bound), never 500; afterwards, without restarting the service, the order
+ * service's replays and reconciliation settle every order exactly once.
+ */
+const POOL = 'FCFAULTDB';
+const BURST = 30;
+let pgServer: OwnedPostgres;
+let sim: TestSimulator;
+let clock: SharedClock;
+let sql: pg.Pool;
+let t: TestApp;
+const report: string[] = [];
+
+beforeAll(async () => {
+  pgServer = await OwnedPostgres.start();
+  sim = await startTestSimulator({ poolKeys: [POOL], ownedPerCity: 0, stockPerCity: 100 });
+  clock = new SharedClock(sim);
+  const url = await pgServer.migratedDatabase('faultsuite');
+  sql = new pg.Pool({ connectionString: url, max: 2 });
+  sql.on('error', () => undefined);
+  t = await startTestApp(
+    {
+      ...sim.env,
+      // A replay of an order left pending waits up to this + 1 s for it to settle: keep it short.
+      PROVIDER_TIMEOUT_MS: '2000',
+      DATABASE_CONNECT_TIMEOUT_MS: '1000',
+      DATABASE_QUERY_TIMEOUT_MS: '2000',
+    },
+    { clock, databaseUrl: url },
+  );
+  await http('POST', `${t.url}/v1/pools/${POOL}/numbers`, { spec: 2, city: '杭州', count: 4 });
+});
+afterAll(async () => {
+  console.log(`\nfault suite (database), ${BURST} orders:\n${report.join('\n')}`);
+  await t?.close();
+  await sql?.end();
+  await sim?.close();
+  await pgServer?.stop();
+});
+
+describe('fault suite: the database', () => {
+  it('killed and restarted mid-burst: 503s while away, never 500; then nothing doubled, lost or stuck', async () => {
+    const book = new OrderBook(POOL, 'dbkill', 1, TEST_KEYS.all);
+    const rows = async () =>
+      (
+        await sql.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM bindings WHERE out_id LIKE 'dbkill-%'`,
+        )
+      ).rows[0]!.n;
+    // 1. Six binds reach the provider, which takes 3 s to answer; the database dies meanwhile:
+    //    their settles fail (retried within DATABASE_QUERY_TIMEOUT_MS) → 503 BIND_OUTCOME_PENDING.
+    await sim.control('POST', '/faults', { action: 'BindAxb', latencyMs: 3000, count: 6 });
+    const inFlight = book.burst([t.url], 6, 6);
+    await until(rows, (n) => n === 6, 'six binds placed and at the provider');
+    await pgServer.kill();
+    // 2. While it is away, the burst goes on: 503 DATABASE_UNAVAILABLE, no provider call.
+    await book.burst([t.url], 12, 6, 6);
+    await inFlight;
+    // 3. Back (crash recovery), with no restart of the service: the rest of the burst binds.
+    await pgServer.restart();
+    await until(
+      () => http('GET', `${t.url}/health/ready`),
+      (r) => r.status === 200,
+      'readiness after the restart',
+      { tries: 200, everyMs: 50 },
+    );
+    await book.burst([t.url], BURST - 18, 6, 18);
+    await sim.control('DELETE', '/faults');
+    const answers = book.answers();
+    report.push(
+      `database killed mid-burst: answers ${JSON.stringify(answers)} ${JSON.stringify(book.codes)}`,
+    );
+    expect(answers['500'] ?? 0).toBe(0);
+    expect(answers['no answer'] ?? 0).toBe(0);
+    for (const key of Object.keys(answers)) expect(['201', '503']).toContain(key);
+    for (const code of Object.keys(book.codes)) {
+      expect(['503 DATABASE_UNAVAILABLE', '503 BIND_OUTCOME_PENDING']).toContain(code);
+    }
+    expect(book.codes['503 DATABASE_UNAVAILABLE']).toBe(12);
+    expect(book.codes['503 BIND_OUTCOME_PENDING']).toBeGreaterThan(0);
+
+    await book.replayUnsettled(t.url);
+    const settle = () =>
+      reconcileUntilSettled({
+        db: sql,
+        outIds: [...book.sent.keys()],
+        forward: (ms) => clock.forward(ms),
+        pass: () => t.app.get(ReconciliationJob).run(),
+        stepMs: 61_000 + 900_000,
+      });
+    await closeBooks({
+      name: 'database killed mid-burst',
+      book,
+      url: t.url,
+      db: sql,
+      sim,
+      poolKey: POOL,
+      settle,
+      report,
+    });
+  });
+});
