@@ -9,6 +9,11 @@ import { RoutedEventsWriter } from '../routing/routed-events.writer.js';
 import { JobRegistration } from '../scheduler/job-registration.js';
 import { Lifecycle } from './lifecycle.js';
 
+/** The connection closes after this response (the client must not send another on it). */
+function closeAfter(response: ServerResponse): void {
+  if (!response.headersSent) response.setHeader('connection', 'close');
+}
+
 /**
  * The one owner of the shutdown sequence (SIGTERM/SIGINT in main.ts; TestApp.close in tests).
  * Nest's own `app.close()` destroys providers (the provider client, the database pool) before its
@@ -32,7 +37,8 @@ export class GracefulShutdown {
   private readonly logger = new Logger(GracefulShutdown.name);
   private app: NestFastifyApplication | undefined;
   private server: Server | undefined;
-  private inFlight = 0;
+  /** Responses not yet finished: the requests in flight. */
+  private readonly open = new Set<ServerResponse>();
   private readonly idleWaiters = new Set<() => void>();
   private sequence: Promise<void> | undefined;
 
@@ -43,7 +49,7 @@ export class GracefulShutdown {
 
   /** Requests in flight now (answered ones are not counted). */
   get requestsInFlight(): number {
-    return this.inFlight;
+    return this.open.size;
   }
 
   /** Counts requests in flight on the app's HTTP server (before it listens). */
@@ -51,13 +57,11 @@ export class GracefulShutdown {
     this.app = app;
     this.server = app.getHttpAdapter().getInstance().server;
     this.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
-      this.inFlight += 1;
-      if (this.lifecycle.draining && !response.headersSent) {
-        response.setHeader('connection', 'close');
-      }
+      this.open.add(response);
+      if (this.lifecycle.draining) closeAfter(response);
       response.once('close', () => {
-        this.inFlight -= 1;
-        if (this.inFlight === 0) for (const wake of this.idleWaiters) wake();
+        this.open.delete(response);
+        if (this.open.size === 0) for (const wake of this.idleWaiters) wake();
       });
     });
   }
@@ -74,10 +78,13 @@ export class GracefulShutdown {
     const started = performance.now();
     const drainMs = this.config.shutdown.drainTimeoutMs;
     this.lifecycle.beginShutdown();
+    // Requests already running answer with `Connection: close` too: otherwise their client would
+    // send its next request on that connection just as the drain ends and idle ones are closed.
+    for (const response of this.open) closeAfter(response);
     // net.Server's close, not http.Server's: the latter also cuts idle keep-alive connections.
     if (this.server?.listening) net.Server.prototype.close.call(this.server);
     this.logger.log(
-      `${reason}: shutting down; readiness 503, listener closed, ${this.inFlight} request(s) ` +
+      `${reason}: shutting down; readiness 503, listener closed, ${this.open.size} request(s) ` +
         `in flight get up to ${drainMs} ms`,
     );
     const jobs = app.get(JobRegistration, { strict: false });
@@ -88,7 +95,7 @@ export class GracefulShutdown {
       this.server?.closeIdleConnections();
     } else {
       this.logger.warn(
-        `${this.inFlight} request(s) still running after ${drainMs} ms: closing their connections`,
+        `${this.open.size} request(s) still running after ${drainMs} ms: closing their connections`,
       );
       this.server?.closeAllConnections();
     }
@@ -104,7 +111,7 @@ export class GracefulShutdown {
 
   /** True once no request is in flight; false when `ms` pass first. */
   private drained(ms: number): Promise<boolean> {
-    if (this.inFlight === 0) return Promise.resolve(true);
+    if (this.open.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (value: boolean) => {
         clearTimeout(timer);

@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
@@ -30,17 +30,21 @@ afterAll(async () => {
   await sim?.close();
 });
 
-/** A bind over its own connection, with the response's Connection header. */
+/**
+ * A bind over its own keep-alive connection (as order services send them), with the response's
+ * Connection header: the server, not the client, must ask for the close.
+ */
 function bindOnOwnConnection(body: object) {
   const url = new URL(`${t.url}/v1/bindings`);
   return new Promise<{ status: number; connection?: string; body: BindingView }>(
     (resolve, reject) => {
       const payload = JSON.stringify(body);
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
       const req = request(
         url,
         {
           method: 'POST',
-          agent: false,
+          agent,
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(payload),
@@ -51,13 +55,14 @@ function bindOnOwnConnection(body: object) {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (text += c));
-          res.on('end', () =>
+          res.on('end', () => {
+            agent.destroy();
             resolve({
               status: res.statusCode!,
               connection: res.headers.connection,
               body: JSON.parse(text) as BindingView,
-            }),
-          );
+            });
+          });
         },
       );
       req.on('error', reject);
