@@ -10,10 +10,12 @@
  *   pass, and the books (bench/support/order-ledger.ts): doubled, lost, unsettled must be 0.
  *
  *   npm run build && node dist/bench/shutdown-drain.js
- *   (DATABASE_URL optional; RUNS=3 BINDS=100 CONCURRENCY=20 LATENCY_MS=300)
+ *   (DATABASE_URL optional; RUNS=3 BINDS=100 CONCURRENCY=20 LATENCY_MS=300
+ *   CLIENT_CONNECTIONS=<CONCURRENCY>)
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { Agent, setGlobalDispatcher } from 'undici';
 import { startSimulator } from '../simulator/server.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { BENCH_KEY } from './support/bench-key.js';
@@ -27,10 +29,21 @@ const RUNS = intSetting('RUNS', 3, 1, 20);
 const BINDS = intSetting('BINDS', 100, 4, 2000);
 const CONCURRENCY = intSetting('CONCURRENCY', 20, 1, 200);
 const LATENCY_MS = intSetting('LATENCY_MS', 300, 0, 5000);
+/**
+ * The client's keep-alive connections to the service, as an order service's HTTP client pools
+ * them (default: one per concurrent request). 0: a new connection whenever none is free, as
+ * fetch's default agent does; then a connection the kernel completed in the last moments before
+ * the listener closed, which the service never accepted, is reset by the kernel when it closes
+ * the listening socket (its accept queue is dropped; the order was never processed and its
+ * replay binds it once). No server can answer those; load balancers avoid them by leaving on
+ * readiness 503 first.
+ */
+const CLIENT_CONNECTIONS = intSetting('CLIENT_CONNECTIONS', CONCURRENCY, 0, 1000);
 const POOL = 'FCDRAIN';
 const KEY = { accessKeyId: 'drain-id', accessKeySecret: 'drain-secret' };
 
 async function main(): Promise<void> {
+  if (CLIENT_CONNECTIONS > 0) setGlobalDispatcher(new Agent({ connections: CLIENT_CONNECTIONS }));
   const deadline = setTimeout(() => {
     console.error('shutdown-drain: gave up after 600 s');
     process.exit(2);
@@ -134,7 +147,8 @@ async function main(): Promise<void> {
       for (const p of books.problems.slice(0, 10)) console.log(`  run ${run}: ${p}`);
     }
     printTable(
-      `SIGTERM during ${BINDS} binds (${CONCURRENCY} clients, BindAxb latency ${LATENCY_MS} ms), ` +
+      `SIGTERM during ${BINDS} binds (${CONCURRENCY} clients over ` +
+        `${CLIENT_CONNECTIONS || 'as many as needed'} connections, BindAxb latency ${LATENCY_MS} ms), ` +
         `once a quarter of them were written`,
       rows,
     );
