@@ -152,6 +152,19 @@ describe('one definition of a live binding', () => {
     }
   });
 
+  it('no other SQL function spells out the live states (they use binding_state_live())', async () => {
+    const { rows } = await db.query<{ name: string; source: string }>(
+      `SELECT proname AS name, prosrc AS source FROM pg_proc
+        WHERE pronamespace = 'public'::regnamespace AND proname <> 'binding_state_live'`,
+    );
+    // Naming three or more live states in one place is a list of them, bound to go stale when a
+    // state is added (as the routing trigger's did when `unbinding` came).
+    const listing = rows
+      .filter((r) => LIVE_STATES.filter((s) => r.source.includes(`'${s}'`)).length >= 3)
+      .map((r) => r.name);
+    expect(listing).toEqual([]);
+  });
+
   it('binding_live_at() drops an overdue binding at once; the live pairs count follows it', async () => {
     const p = await pool();
     const x = await number(p, '杭州');
