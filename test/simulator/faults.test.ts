@@ -1,32 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningSimulator } from '../../simulator/server.js';
+import { describe, expect, it } from 'vitest';
 import {
   bind,
   control,
   expectCode,
   popClient,
   signedRequest,
-  startTestSimulator,
-  type PopClient,
+  useTestSimulator,
 } from './helpers.js';
 
-let sim: RunningSimulator;
-let client: PopClient;
-beforeAll(async () => {
-  sim = await startTestSimulator();
-  client = popClient(sim);
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  await control(sim).post('/reset');
-});
+const t = useTestSimulator();
 
 const remain = (opts: { method?: 'GET' | 'POST'; timeout?: number } = {}) =>
-  client.request('QuerySecretNoRemain', { SpecId: 2, City: '杭州' }, opts);
+  t.client.request('QuerySecretNoRemain', { SpecId: 2, City: '杭州' }, opts);
 const pair = { PhoneNoA: '13800000001', PhoneNoB: '13800000002' };
 
 async function stats() {
-  return (await control(sim).get('/stats')).body as unknown as {
+  return (await control(t.sim).get('/stats')).body as unknown as {
     total: number;
     byAction: Record<string, { calls: number; codes: Record<string, number> }>;
     byCode: Record<string, number>;
@@ -35,18 +24,18 @@ async function stats() {
 
 describe('fault injection', () => {
   it('forces a Code for the next N calls of one action, then behaves again', async () => {
-    const added = await control(sim).post('/faults', {
+    const added = await control(t.sim).post('/faults', {
       action: 'BindAxb',
       code: 'isv.FLOW_LIMIT',
       count: 2,
     });
     expect(added.status).toBe(200);
     await expect(remain()).resolves.toMatchObject({ Code: 'OK' });
-    await expectCode(bind(client, sim, pair), 'isv.FLOW_LIMIT');
-    await expectCode(bind(client, sim, pair), 'isv.FLOW_LIMIT');
-    await expect(bind(client, sim, pair)).resolves.toBeDefined();
+    await expectCode(bind(t.client, t.sim, pair), 'isv.FLOW_LIMIT');
+    await expectCode(bind(t.client, t.sim, pair), 'isv.FLOW_LIMIT');
+    await expect(bind(t.client, t.sim, pair)).resolves.toBeDefined();
     // Forced failures change nothing: exactly one binding exists.
-    expect(((await control(sim).get('/bindings')).body as unknown[]).length).toBe(1);
+    expect(((await control(t.sim).get('/bindings')).body as unknown[]).length).toBe(1);
     expect((await stats()).byAction.BindAxb).toEqual({
       calls: 3,
       codes: { 'isv.FLOW_LIMIT': 2, OK: 1 },
@@ -54,11 +43,11 @@ describe('fault injection', () => {
   });
 
   it('forces platform errors on every action with HTTP 500 and a custom message', async () => {
-    await control(sim).post('/faults', { code: 'isp.SYSTEM_ERROR', message: 'boom', count: 1 });
+    await control(t.sim).post('/faults', { code: 'isp.SYSTEM_ERROR', message: 'boom', count: 1 });
     const error = await remain().catch((e: { code: string; data: { Message: string } }) => e);
     expect(error).toMatchObject({ code: 'isp.SYSTEM_ERROR', data: { Message: 'boom' } });
-    await control(sim).post('/faults', { code: 'isp.SYSTEM_ERROR', count: 1 });
-    const raw = await signedRequest(sim, {
+    await control(t.sim).post('/faults', { code: 'isp.SYSTEM_ERROR', count: 1 });
+    const raw = await signedRequest(t.sim, {
       Action: 'QuerySecretNoRemain',
       SpecId: '1',
       City: '北京',
@@ -66,51 +55,55 @@ describe('fault injection', () => {
     expect(raw).toMatchObject({ status: 500, body: { Code: 'isp.SYSTEM_ERROR' } });
   });
 
-  it('adds latency, so a client with a short timeout gives up', async () => {
-    await control(sim).post('/faults', { action: 'QuerySecretNoRemain', latencyMs: 400, count: 1 });
+  it('adds latency, so a t.client with a short timeout gives up', async () => {
+    await control(t.sim).post('/faults', {
+      action: 'QuerySecretNoRemain',
+      latencyMs: 400,
+      count: 1,
+    });
     await expect(remain({ timeout: 100 })).rejects.toThrow(/timeout/i);
-    await control(sim).post('/faults', { latencyMs: 50, count: 1 });
+    await control(t.sim).post('/faults', { latencyMs: 50, count: 1 });
     const started = Date.now();
     await expect(remain()).resolves.toMatchObject({ Code: 'OK' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
   });
 
   it('drops connections without answering, before or after doing the work', async () => {
-    await control(sim).post('/faults', { action: 'BindAxb', drop: 1 });
-    await expect(bind(client, sim, pair)).rejects.toThrow(/socket hang up|ECONNRESET/i);
-    expect(((await control(sim).get('/bindings')).body as unknown[]).length).toBe(0);
+    await control(t.sim).post('/faults', { action: 'BindAxb', drop: 1 });
+    await expect(bind(t.client, t.sim, pair)).rejects.toThrow(/socket hang up|ECONNRESET/i);
+    expect(((await control(t.sim).get('/bindings')).body as unknown[]).length).toBe(0);
 
-    await control(sim).post('/faults', { action: 'BindAxb', drop: 1, afterProcessing: true });
-    await expect(bind(client, sim, pair)).rejects.toThrow(/socket hang up|ECONNRESET/i);
-    // The answer was lost but the binding exists: the outcome was unknown to the client.
-    expect(((await control(sim).get('/bindings')).body as unknown[]).length).toBe(1);
+    await control(t.sim).post('/faults', { action: 'BindAxb', drop: 1, afterProcessing: true });
+    await expect(bind(t.client, t.sim, pair)).rejects.toThrow(/socket hang up|ECONNRESET/i);
+    // The answer was lost but the binding exists: the outcome was unknown to the t.client.
+    expect(((await control(t.sim).get('/bindings')).body as unknown[]).length).toBe(1);
     expect((await stats()).byAction.BindAxb?.codes['(dropped)']).toBe(2);
   });
 
   it('answers with a non-JSON body and an HTTP error status', async () => {
-    await control(sim).post('/faults', {
+    await control(t.sim).post('/faults', {
       httpStatus: 502,
       body: '<html>Bad Gateway</html>',
       count: 1,
     });
     // pop-core parses every body as JSON; json-bigint's parse error is a plain object.
     await expect(remain()).rejects.toMatchObject({ name: 'SyntaxError' });
-    const response = await fetch(`${sim.url}?Action=x`);
+    const response = await fetch(`${t.sim.url}?Action=x`);
     expect(response.status).toBe(400);
     await expect(remain()).resolves.toMatchObject({ Code: 'OK' });
     expect((await stats()).byCode.HTTP_502).toBe(1);
   });
 
   it('lists and clears faults; rejects malformed ones', async () => {
-    await control(sim).post('/faults', { latencyMs: 10 });
-    await control(sim).post('/faults', { action: 'BindAxb', code: 'isv.FLOW_LIMIT', count: 5 });
-    expect(((await control(sim).get('/faults')).body as unknown[]).length).toBe(2);
-    await control(sim).del('/faults');
-    expect(((await control(sim).get('/faults')).body as unknown[]).length).toBe(0);
+    await control(t.sim).post('/faults', { latencyMs: 10 });
+    await control(t.sim).post('/faults', { action: 'BindAxb', code: 'isv.FLOW_LIMIT', count: 5 });
+    expect(((await control(t.sim).get('/faults')).body as unknown[]).length).toBe(2);
+    await control(t.sim).del('/faults');
+    expect(((await control(t.sim).get('/faults')).body as unknown[]).length).toBe(0);
 
-    expect((await control(sim).post('/faults', { code: 'x', drop: 1 })).status).toBe(400);
-    expect((await control(sim).post('/faults', { action: 'Nope', drop: 1 })).status).toBe(400);
-    expect((await control(sim).post('/faults', { code: 'x', count: 0 })).status).toBe(400);
+    expect((await control(t.sim).post('/faults', { code: 'x', drop: 1 })).status).toBe(400);
+    expect((await control(t.sim).post('/faults', { action: 'Nope', drop: 1 })).status).toBe(400);
+    expect((await control(t.sim).post('/faults', { code: 'x', count: 0 })).status).toBe(400);
   });
 });
 
@@ -119,32 +112,36 @@ describe('stats and reset', () => {
     await remain();
     await remain({ method: 'POST' });
     await expectCode(
-      popClient(sim, { accessKeySecret: 'bad' }).request('BindAxb', {}),
+      popClient(t.sim, { accessKeySecret: 'bad' }).request('BindAxb', {}),
       'SignatureDoesNotMatch',
     );
     const snapshot = await stats();
     expect(snapshot.total).toBe(3);
     expect(snapshot.byAction.QuerySecretNoRemain).toEqual({ calls: 2, codes: { OK: 2 } });
     expect(snapshot.byAction.BindAxb?.codes.SignatureDoesNotMatch).toBe(1);
-    await control(sim).del('/stats');
+    await control(t.sim).del('/stats');
     expect((await stats()).total).toBe(0);
   });
 
   it('reset restores the initial state with the same seed', async () => {
-    const first = await bind(client, sim, pair);
-    await client.request('BuySecretNo', { PoolKey: 'FC100000000000001', SpecId: 1, City: '杭州' });
-    await control(sim).post('/clock/advance', { ms: 1000 });
-    await control(sim).post('/private-actions', { queryCallStatus: 'refused' });
-    await control(sim).post('/faults', { latencyMs: 10 });
-    await control(sim).post('/reset');
+    const first = await bind(t.client, t.sim, pair);
+    await t.client.request('BuySecretNo', {
+      PoolKey: 'FC100000000000001',
+      SpecId: 1,
+      City: '杭州',
+    });
+    await control(t.sim).post('/clock/advance', { ms: 1000 });
+    await control(t.sim).post('/private-actions', { queryCallStatus: 'refused' });
+    await control(t.sim).post('/faults', { latencyMs: 10 });
+    await control(t.sim).post('/reset');
 
-    expect((await control(sim).get('/bindings')).body).toEqual([]);
-    expect((await control(sim).get('/faults')).body).toEqual([]);
+    expect((await control(t.sim).get('/bindings')).body).toEqual([]);
+    expect((await control(t.sim).get('/faults')).body).toEqual([]);
     expect((await stats()).total).toBe(0);
-    const again = await bind(client, sim, pair);
+    const again = await bind(t.client, t.sim, pair);
     expect(again).toEqual(first);
     await expect(
-      client.request('QueryCallStatus', { PoolKey: 'FC100000000000001', SubsId: again.SubsId }),
+      t.client.request('QueryCallStatus', { PoolKey: 'FC100000000000001', SubsId: again.SubsId }),
     ).resolves.toMatchObject({ Code: 'OK' });
   });
 });

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { formatProviderDate } from '../../src/protocol/provider-dates.js';
 import { formatTimestamp, sign } from '../../src/protocol/signature.js';
 import {
@@ -43,6 +43,56 @@ export function startTestSimulator(overrides: Partial<SimulatorOptions> = {}) {
     stockPerCity: 20,
     ...overrides,
   });
+}
+
+/** A test file's simulator and a pop-core client of it (read them inside tests and hooks). */
+export interface SimulatorFixture {
+  readonly sim: RunningSimulator;
+  readonly client: PopClient;
+}
+
+/**
+ * Starts the file's simulator before its tests (startTestSimulator with `overrides`), resets it
+ * before each test, closes it after the last.
+ */
+export function useTestSimulator(overrides: Partial<SimulatorOptions> = {}): SimulatorFixture {
+  let running: { sim: RunningSimulator; client: PopClient } | undefined;
+  const current = () => {
+    if (!running) throw new Error('the simulator is not running (use it inside tests and hooks)');
+    return running;
+  };
+  beforeAll(async () => {
+    const sim = await startTestSimulator(overrides);
+    running = { sim, client: popClient(sim) };
+  });
+  afterAll(() => running?.sim.close());
+  beforeEach(async () => {
+    await control(current().sim).post('/reset');
+  });
+  return {
+    get sim() {
+      return current().sim;
+    },
+    get client() {
+      return current().client;
+    },
+  };
+}
+
+/** A number as the simulator's control API lists it. */
+export interface SimulatorNumber {
+  secretNo: string;
+  city: string;
+  specId: number;
+}
+
+/** The numbers the simulator holds for a pool (every pool's when none is given). */
+export async function simulatorNumbers(
+  sim: RunningSimulator,
+  poolKey?: string,
+): Promise<SimulatorNumber[]> {
+  const path = poolKey === undefined ? '/numbers' : `/numbers?poolKey=${poolKey}`;
+  return (await control(sim).get(path)).body as unknown as SimulatorNumber[];
 }
 
 /** Alibaba's generic RPC client, pointed at the simulator. */

@@ -1,31 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningSimulator } from '../../simulator/server.js';
-import {
-  bind,
-  control,
-  expectCode,
-  popClient,
-  POOL,
-  startTestSimulator,
-  type PopClient,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { bind, control, expectCode, POOL, useTestSimulator } from './helpers.js';
 
-let sim: RunningSimulator;
-let client: PopClient;
-beforeAll(async () => {
-  sim = await startTestSimulator({ stockPerCity: 6, cities: ['杭州', '北京'], ownedPerCity: 2 });
-  client = popClient(sim);
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  await control(sim).post('/reset');
-});
+const t = useTestSimulator({ stockPerCity: 6, cities: ['杭州', '北京'], ownedPerCity: 2 });
 
 const buy = (params: Record<string, unknown>) =>
-  client.request('BuySecretNo', { PoolKey: POOL, ...params });
+  t.client.request('BuySecretNo', { PoolKey: POOL, ...params });
 const remain = async (SpecId: number, City: string, SecretNo?: string) =>
-  (await client.request('QuerySecretNoRemain', { SpecId, City, ...(SecretNo ? { SecretNo } : {}) }))
-    .SecretRemainDTO as {
+  (
+    await t.client.request('QuerySecretNoRemain', {
+      SpecId,
+      City,
+      ...(SecretNo ? { SecretNo } : {}),
+    })
+  ).SecretRemainDTO as {
     City: string;
     Amount: number;
     RemainDTOList: { remainDTO: { City: string; Amount: number }[] };
@@ -67,26 +54,26 @@ describe('stock', () => {
     await expectCode(buy({ SpecId: 2, City: '北京' }), 'isv.PHONE_NOT_ENOUGH');
     await expectCode(buy({ SpecId: 3, City: '杭州' }), 'isv.ILLEGAL_ARGUMENT');
     await expectCode(buy({ SpecId: 4, City: '杭州' }), 'isv.ILLEGAL_ARGUMENT');
-    const owned = (await control(sim).get(`/numbers?poolKey=${POOL}`)).body as unknown as {
+    const owned = (await control(t.sim).get(`/numbers?poolKey=${POOL}`)).body as unknown as {
       secretNo: string;
     }[];
     expect(owned.map((n) => n.secretNo)).toEqual(expect.arrayContaining(bought));
   });
 
   it('releases a number only when no live binding uses it', async () => {
-    const { SubsId, SecretNo } = await bind(client, sim, {
+    const { SubsId, SecretNo } = await bind(t.client, t.sim, {
       PhoneNoA: '13800000001',
       PhoneNoB: '13800000002',
     });
     await expectCode(
-      client.request('ReleaseSecretNo', { PoolKey: POOL, SecretNo }),
+      t.client.request('ReleaseSecretNo', { PoolKey: POOL, SecretNo }),
       'isv.FORBIDDEN_ACTION',
     );
-    await client.request('UnbindSubscription', { PoolKey: POOL, SubsId, SecretNo });
-    await client.request('ReleaseSecretNo', { PoolKey: POOL, SecretNo });
+    await t.client.request('UnbindSubscription', { PoolKey: POOL, SubsId, SecretNo });
+    await t.client.request('ReleaseSecretNo', { PoolKey: POOL, SecretNo });
     expect((await remain(2, '杭州')).Amount + (await remain(2, '北京')).Amount).toBe(1);
     await expectCode(
-      client.request('ReleaseSecretNo', { PoolKey: POOL, SecretNo }),
+      t.client.request('ReleaseSecretNo', { PoolKey: POOL, SecretNo }),
       'isv.NO_NOT_EXIST',
     );
   });
@@ -94,61 +81,61 @@ describe('stock', () => {
 
 describe('QueryCallStatus and number health', () => {
   it('lends the same temporary X while X is abnormal, and none when spare stock is empty', async () => {
-    const { SubsId, SecretNo } = await bind(client, sim, {
+    const { SubsId, SecretNo } = await bind(t.client, t.sim, {
       PhoneNoA: '13800000001',
       PhoneNoB: '13800000002',
     });
     const status = async () =>
-      (await client.request('QueryCallStatus', { PoolKey: POOL, SubsId, CallNo: '13800000001' }))
+      (await t.client.request('QueryCallStatus', { PoolKey: POOL, SubsId, CallNo: '13800000001' }))
         .SecretCallStatusDTO;
 
     // All spec-2 numbers are owned: an abnormal X gets no temporary X.
-    await control(sim).post(`/numbers/${SecretNo}/health`, { status: 'abnormal' });
+    await control(t.sim).post(`/numbers/${SecretNo}/health`, { status: 'abnormal' });
     expect(await status()).toEqual({ Status: 3, CalledNo: null });
 
     // Releasing an unused number of the pool makes spare stock.
     const spareX = (
-      (await control(sim).get(`/numbers?poolKey=${POOL}`)).body as unknown as {
+      (await control(t.sim).get(`/numbers?poolKey=${POOL}`)).body as unknown as {
         secretNo: string;
         liveBindings: number;
       }[]
     ).find((n) => n.liveBindings === 0)?.secretNo;
-    await client.request('ReleaseSecretNo', { PoolKey: POOL, SecretNo: spareX });
+    await t.client.request('ReleaseSecretNo', { PoolKey: POOL, SecretNo: spareX });
     expect(await status()).toEqual({ Status: 2, CalledNo: spareX });
     expect(await status()).toEqual({ Status: 2, CalledNo: spareX });
     // Lent out, it is not for sale.
     expect((await remain(2, '杭州')).Amount + (await remain(2, '北京')).Amount).toBe(0);
 
-    await control(sim).post(`/numbers/${SecretNo}/health`, { status: 'normal' });
+    await control(t.sim).post(`/numbers/${SecretNo}/health`, { status: 'normal' });
     expect(await status()).toEqual({ Status: 1, CalledNo: SecretNo });
     expect((await remain(2, '杭州')).Amount + (await remain(2, '北京')).Amount).toBe(1);
   });
 
   it('can be refused for the account, as a private action', async () => {
-    const { SubsId } = await bind(client, sim, {
+    const { SubsId } = await bind(t.client, t.sim, {
       PhoneNoA: '13800000001',
       PhoneNoB: '13800000002',
     });
-    await control(sim).post('/private-actions', { queryCallStatus: 'refused' });
+    await control(t.sim).post('/private-actions', { queryCallStatus: 'refused' });
     await expectCode(
-      client.request('QueryCallStatus', { PoolKey: POOL, SubsId }),
+      t.client.request('QueryCallStatus', { PoolKey: POOL, SubsId }),
       'isp.RAM_PERMISSION_DENY',
     );
-    await control(sim).post('/private-actions', { queryCallStatus: 'allowed' });
+    await control(t.sim).post('/private-actions', { queryCallStatus: 'allowed' });
     await expect(
-      client.request('QueryCallStatus', { PoolKey: POOL, SubsId }),
+      t.client.request('QueryCallStatus', { PoolKey: POOL, SubsId }),
     ).resolves.toMatchObject({ Code: 'OK' });
   });
 
   it('does not pick an abnormal X for new bindings', async () => {
-    const owned = (await control(sim).get(`/numbers?poolKey=${POOL}`)).body as unknown as {
+    const owned = (await control(t.sim).get(`/numbers?poolKey=${POOL}`)).body as unknown as {
       secretNo: string;
     }[];
     for (const n of owned.slice(1)) {
-      await control(sim).post(`/numbers/${n.secretNo}/health`, { status: 'abnormal' });
+      await control(t.sim).post(`/numbers/${n.secretNo}/health`, { status: 'abnormal' });
     }
     for (let i = 0; i < 3; i += 1) {
-      const { SecretNo } = await bind(client, sim, {
+      const { SecretNo } = await bind(t.client, t.sim, {
         PhoneNoA: `1380000000${i}`,
         PhoneNoB: `1390000000${i}`,
       });

@@ -1,74 +1,56 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningSimulator } from '../../simulator/server.js';
+import { describe, expect, it } from 'vitest';
 import {
   bind,
   control,
   expectCode,
   expiresIn,
   HOUR,
-  popClient,
   POOL,
-  startTestSimulator,
-  type PopClient,
+  simulatorNumbers,
+  useTestSimulator,
 } from './helpers.js';
 
-let sim: RunningSimulator;
-let client: PopClient;
-beforeAll(async () => {
-  sim = await startTestSimulator();
-  client = popClient(sim);
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  await control(sim).post('/reset');
-});
+const t = useTestSimulator();
 
-interface NumberView {
-  secretNo: string;
-  city: string;
-  specId: number;
-}
-async function numbersOf(poolKey: string): Promise<NumberView[]> {
-  return (await control(sim).get(`/numbers?poolKey=${poolKey}`)).body as unknown as NumberView[];
-}
+const numbersOf = (poolKey: string) => simulatorNumbers(t.sim, poolKey);
 
 describe('expiry and updates', () => {
   it('expires on the simulated clock: detail Status 0, call status 4, updates forbidden', async () => {
-    const { SubsId, SecretNo } = await bind(client, sim, {
+    const { SubsId, SecretNo } = await bind(t.client, t.sim, {
       PhoneNoA: '13800000001',
       PhoneNoB: '13800000002',
-      Expiration: await expiresIn(sim, 2 * HOUR),
+      Expiration: await expiresIn(t.sim, 2 * HOUR),
     });
-    await control(sim).post('/clock/advance', { ms: 2 * HOUR + 1000 });
-    const detail = await client.request('QuerySubscriptionDetail', {
+    await control(t.sim).post('/clock/advance', { ms: 2 * HOUR + 1000 });
+    const detail = await t.client.request('QuerySubscriptionDetail', {
       PoolKey: POOL,
       SubsId,
       PhoneNoX: SecretNo,
     });
     expect(detail.SecretBindDetailDTO).toMatchObject({ Status: 0 });
-    const status = await client.request('QueryCallStatus', { PoolKey: POOL, SubsId });
+    const status = await t.client.request('QueryCallStatus', { PoolKey: POOL, SubsId });
     expect(status.SecretCallStatusDTO).toEqual({ Status: 4, CalledNo: null });
     await expectCode(
-      client.request('UpdateSubscription', {
+      t.client.request('UpdateSubscription', {
         PoolKey: POOL,
         SubsId,
         PhoneNoX: SecretNo,
         OperateType: 'updateExpire',
-        Expiration: await expiresIn(sim, HOUR),
+        Expiration: await expiresIn(t.sim, HOUR),
       }),
       'isv.FORBIDDEN_ACTION',
     );
     // The pair is free again on that X, and the expired binding can still be unbound.
-    await bind(client, sim, {
+    await bind(t.client, t.sim, {
       PhoneNoA: '13800000001',
       PhoneNoB: '13800000002',
       PhoneNoX: SecretNo,
     });
-    await client.request('UnbindSubscription', { PoolKey: POOL, SubsId, SecretNo });
+    await t.client.request('UnbindSubscription', { PoolKey: POOL, SubsId, SecretNo });
   });
 
   it('clock/set moves the clock to an absolute instant', async () => {
-    const { body } = await control(sim).post('/clock/set', { now: '2030-01-01 08:00:00' });
+    const { body } = await control(t.sim).post('/clock/set', { now: '2030-01-01 08:00:00' });
     // The simulated clock keeps running from the instant it was set, so allow for the round trip.
     const drift =
       Date.parse((body as unknown as { now: string }).now) - Date.parse('2030-01-01T00:00:00.000Z');
@@ -78,7 +60,7 @@ describe('expiry and updates', () => {
       /^2030-01-01 08:00:0\d$/,
     );
     await expectCode(
-      bind(client, sim, {
+      bind(t.client, t.sim, {
         PhoneNoA: '13800000001',
         PhoneNoB: '13800000002',
         Expiration: '2029-12-31 23:00:00',
@@ -90,14 +72,14 @@ describe('expiry and updates', () => {
   it('updates A, B and expiry with the same conflict rules', async () => {
     const [x] = await numbersOf(POOL);
     const PhoneNoX = x?.secretNo ?? '';
-    await bind(client, sim, { PhoneNoA: '13800000001', PhoneNoB: '13800000002', PhoneNoX });
-    const { SubsId } = await bind(client, sim, {
+    await bind(t.client, t.sim, { PhoneNoA: '13800000001', PhoneNoB: '13800000002', PhoneNoX });
+    const { SubsId } = await bind(t.client, t.sim, {
       PhoneNoA: '13800000003',
       PhoneNoB: '13800000004',
       PhoneNoX,
     });
     const update = (params: Record<string, unknown>) =>
-      client.request('UpdateSubscription', { PoolKey: POOL, SubsId, PhoneNoX, ...params });
+      t.client.request('UpdateSubscription', { PoolKey: POOL, SubsId, PhoneNoX, ...params });
 
     await expectCode(
       update({ OperateType: 'updateNoA', PhoneNoA: '13800000001' }),
@@ -112,13 +94,13 @@ describe('expiry and updates', () => {
       'isv.MOBILE_NUMBER_ILLEGAL',
     );
     await expectCode(
-      update({ OperateType: 'updateExpire', Expiration: await expiresIn(sim, 10_000) }),
+      update({ OperateType: 'updateExpire', Expiration: await expiresIn(t.sim, 10_000) }),
       'isv.EXPIRE_DATE_ILLEGAL',
     );
     await expectCode(update({ OperateType: 'updateCallRestrict' }), 'isv.ILLEGAL_ARGUMENT');
     await expectCode(update({ OperateType: 'updateNoA' }), 'MissingPhoneNoA');
     await expectCode(
-      client.request('UpdateSubscription', {
+      t.client.request('UpdateSubscription', {
         PoolKey: POOL,
         SubsId,
         PhoneNoX: '13000000000',
@@ -131,7 +113,7 @@ describe('expiry and updates', () => {
     await update({ OperateType: 'updateNoA', PhoneNoA: '13800000005' });
     await update({ OperateType: 'updateNoB', PhoneNoB: '02112345678' });
     await update({ OperateType: 'updateExpire', Expiration: '2099-01-01 00:00:00' });
-    const detail = await client.request('QuerySubscriptionDetail', {
+    const detail = await t.client.request('QuerySubscriptionDetail', {
       PoolKey: POOL,
       SubsId,
       PhoneNoX,
@@ -145,21 +127,21 @@ describe('expiry and updates', () => {
   });
 
   it('unbinding twice, or with the wrong X, is SUBS_NOT_EXIST', async () => {
-    const { SubsId, SecretNo } = await bind(client, sim, {
+    const { SubsId, SecretNo } = await bind(t.client, t.sim, {
       PhoneNoA: '13800000001',
       PhoneNoB: '13800000002',
     });
     await expectCode(
-      client.request('UnbindSubscription', { PoolKey: POOL, SubsId, SecretNo: '13000000000' }),
+      t.client.request('UnbindSubscription', { PoolKey: POOL, SubsId, SecretNo: '13000000000' }),
       'isv.SUBS_NOT_EXIST',
     );
-    await client.request('UnbindSubscription', { PoolKey: POOL, SubsId, SecretNo });
+    await t.client.request('UnbindSubscription', { PoolKey: POOL, SubsId, SecretNo });
     await expectCode(
-      client.request('UnbindSubscription', { PoolKey: POOL, SubsId, SecretNo }),
+      t.client.request('UnbindSubscription', { PoolKey: POOL, SubsId, SecretNo }),
       'isv.SUBS_NOT_EXIST',
     );
     await expectCode(
-      client.request('QuerySubscriptionDetail', { PoolKey: POOL, SubsId, PhoneNoX: SecretNo }),
+      t.client.request('QuerySubscriptionDetail', { PoolKey: POOL, SubsId, PhoneNoX: SecretNo }),
       'isv.SUBS_NOT_EXIST',
     );
   });
