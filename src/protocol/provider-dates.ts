@@ -4,6 +4,8 @@
  * the service on Date instants. Shared by client and simulator: no framework imports.
  */
 
+import { wallClockMs } from './calendar-fields.js';
+
 const BEIJING_OFFSET_MS = 8 * 60 * 60 * 1000;
 const PATTERN = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
@@ -26,19 +28,6 @@ export function formatProviderDate(date: Date): string {
  * field was bad.
  */
 export function parseProviderDate(text: string): Date | undefined {
-  const m = PATTERN.exec(text);
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
-  const utcWall = Date.UTC(y, mo - 1, d, h, mi, s);
-  // Date.UTC rolls 02-30 over into March; a round trip exposes days that do not exist.
-  if (new Date(utcWall).getUTCDate() !== d) return undefined;
-  return new Date(utcWall - BEIJING_OFFSET_MS);
+  const wall = wallClockMs(PATTERN, text);
+  return wall === undefined ? undefined : new Date(wall - BEIJING_OFFSET_MS);
 }
