@@ -32,6 +32,10 @@ export async function startTestApp(
     MIGRATE_ON_START: 'false',
     PROVIDER_ENDPOINT: 'http://127.0.0.1:9/',
     ...TEST_AUTH_ENV,
+    // No rate limit unless a test sets one: the default (200/s a key) would make a test's
+    // statuses depend on how fast the machine sends its requests (429s on a quiet one).
+    RATE_LIMIT_PER_SECOND: '1000000',
+    RATE_LIMIT_BURST: '1000000',
     ...env,
   });
   const app = await bootstrap(config, { clock: options.clock, logStream: options.logStream });
