@@ -14,7 +14,8 @@ const KNOWN_ACTIONS: ReadonlySet<string> = new Set(ACTIONS.keys());
  * The Dyplsapi endpoint: GET or form POST to the root path, signed with V3 (ACS3-HMAC-SHA256)
  * or the HMAC-SHA1 RPC scheme. Authenticates, applies injected faults,
  * runs the action and answers with Alibaba's JSON envelope `{RequestId, Code, Message, ...DTO}`.
- * `closing` aborts injected latency so the server can close without waiting it out.
+ * `closing` aborts injected latency so the server can close without waiting it out; a reset
+ * aborts it too (see SimulatorState.resetSignal).
  */
 export function registerDyplsapiRoute(
   app: FastifyInstance,
@@ -63,8 +64,11 @@ export function registerDyplsapiRoute(
 
     const latency = state.faults.take('latency', action);
     if (latency) {
-      const aborted = await sleep(latency.latencyMs, false, { signal: closing }).catch(() => true);
-      if (aborted) return drop(reply, state, action);
+      const era = state.resetSignal;
+      const signal = AbortSignal.any([closing, era]);
+      const aborted = await sleep(latency.latencyMs, false, { signal }).catch(() => true);
+      // Reset meanwhile: the call belongs to a state that is gone, and records nothing in the new one.
+      if (aborted) return era.aborted ? cut(reply) : drop(reply, state, action);
     }
     // A drop after processing leaves the outcome unknown to the client, as a lost answer does.
     if (state.faults.take('drop', action, (f) => f.afterProcessing)) {
@@ -110,9 +114,13 @@ async function sendJson(reply: FastifyReply, status: number, body: unknown): Pro
     .send(JSON.stringify(body));
 }
 
-/** Destroys the connection without an answer, as a network failure would. */
+/** Destroys the connection without an answer, as a network failure would (counted). */
 function drop(reply: FastifyReply, state: SimulatorState, action: string): void {
   state.stats.record(action, '(dropped)');
+  cut(reply);
+}
+
+function cut(reply: FastifyReply): void {
   reply.hijack();
   reply.raw.destroy();
   reply.request.raw.socket.destroy();

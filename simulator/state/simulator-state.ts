@@ -32,6 +32,7 @@ export class SimulatorState {
   /** Temporary MNS credentials from QueryTokenForMnsQueue. */
   readonly tokens: TokenBook;
   queryCallStatusAllowed = true;
+  private era = new AbortController();
   private callSerial = 0;
   private recordSerial = 0;
 
@@ -41,7 +42,17 @@ export class SimulatorState {
     this.reset();
   }
 
+  /**
+   * Aborted by the next reset(): requests still waiting out injected latency belong to the state
+   * before it, and end without touching the new one (a fresh simulator has none in flight).
+   */
+  get resetSignal(): AbortSignal {
+    return this.era.signal;
+  }
+
   reset(): void {
+    this.era.abort();
+    this.era = new AbortController();
     this.clock.reset();
     this.stats.clear();
     this.faults.clear();

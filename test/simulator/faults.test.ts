@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { until } from '../support/until.js';
 import {
   bind,
   control,
@@ -120,6 +121,27 @@ describe('stats and reset', () => {
     expect(snapshot.byAction.QuerySecretNoRemain).toEqual({ calls: 2, codes: { OK: 2 } });
     expect(snapshot.byAction.BindAxb?.codes.SignatureDoesNotMatch).toBe(1);
     await control(t.sim).del('/stats');
+    expect((await stats()).total).toBe(0);
+  });
+
+  it('a reset ends calls still waiting out injected latency; they count nothing afterwards', async () => {
+    await control(t.sim).post('/faults', {
+      action: 'QuerySecretNoRemain',
+      latencyMs: 60_000,
+      count: 1,
+    });
+    const slow = remain({ timeout: 120_000 }).then(
+      () => 'answered',
+      () => 'cut',
+    );
+    // The call has taken its fault (so it is waiting) once the fault list is empty.
+    await until(
+      async () => (await control(t.sim).get('/faults')).body.length,
+      (n) => n === 0,
+      'the call to take its latency',
+    );
+    await control(t.sim).post('/reset');
+    expect(await slow).toBe('cut');
     expect((await stats()).total).toBe(0);
   });
 
