@@ -1,12 +1,11 @@
 /**
- * The wall-clock reading of `YYYY-MM-DD?hh:mm:ss` text as milliseconds since the epoch, as if
- * the reading were UTC, when `pattern` matches it with those six fields captured in that order;
- * undefined when it does not match or names a time or day that does not exist (24:00, 2026-02-30).
- * The one check behind the protocol's date parsers (provider dates, signing timestamps).
+ * The wall-clock reading of a matched `YYYY-MM-DD?hh:mm:ss` date-time as milliseconds since the
+ * epoch, as if the reading were UTC, from a match whose first six captures are those fields in
+ * that order; undefined when it names a time or day that does not exist (24:00, 2026-02-30).
+ * The one calendar check behind every date parser: provider dates, signing timestamps and the
+ * API's RFC 3339 dates (which add their fraction and offset to it).
  */
-export function wallClockMs(pattern: RegExp, text: string): number | undefined {
-  const match = pattern.exec(text);
-  if (!match) return undefined;
+export function wallClockMs(match: RegExpExecArray): number | undefined {
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
     number,
     number,

@@ -28,6 +28,7 @@ export function formatProviderDate(date: Date): string {
  * field was bad.
  */
 export function parseProviderDate(text: string): Date | undefined {
-  const wall = wallClockMs(PATTERN, text);
+  const match = PATTERN.exec(text);
+  const wall = match ? wallClockMs(match) : undefined;
   return wall === undefined ? undefined : new Date(wall - BEIJING_OFFSET_MS);
 }

@@ -1,4 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { wallClockMs } from '../../protocol/calendar-fields.js';
 
 /**
  * The one date-time format of the API: RFC 3339's profile of ISO-8601, e.g.
@@ -17,29 +18,23 @@ const MAX_YEAR = 9999;
 export const API_DATE_FORMAT =
   'an RFC 3339 date-time like 2026-11-30T12:00:00Z or 2026-11-30T20:00:00+08:00';
 
-function daysIn(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
 /** The instant a value of the API's date-time format names, or null when it is not one. */
 export function parseApiDate(value: unknown): Date | null {
   if (typeof value !== 'string') return null;
   const m = RFC3339.exec(value);
   if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  const fraction = m[7] ?? '';
+  const year = Number(m[1]);
   if (year < MIN_YEAR || year > MAX_YEAR) return null;
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return null;
-  if (hour > 23 || minute > 59 || second > 59) return null;
+  const wall = wallClockMs(m);
+  if (wall === undefined) return null;
   let offsetMinutes = 0;
   if (!m[8]) {
     const [oh, om] = [Number(m[10]), Number(m[11])];
     if (oh > 23 || om > 59) return null;
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  const ms = Number(fraction.padEnd(3, '0').slice(0, 3));
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
-  const date = new Date(utc);
+  const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
+  const date = new Date(wall + ms - offsetMinutes * 60_000);
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
