@@ -1,18 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningSimulator } from '../../simulator/server.js';
-import { bind, control, popClient, POOL, startReceiver, startTestSimulator } from './helpers.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bind, control, POOL, startReceiver, useTestSimulator } from './helpers.js';
 
 type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
-let sim: RunningSimulator;
+const t = useTestSimulator({ callbackRetryDelaysMs: [20, 40] });
 let receivers: Receiver[] = [];
-beforeAll(async () => {
-  sim = await startTestSimulator({ callbackRetryDelaysMs: [20, 40] });
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  await control(sim).post('/reset');
-});
 afterEach(async () => {
   await Promise.all(receivers.map((r) => r.close()));
   receivers = [];
@@ -25,7 +17,7 @@ async function receiver(answer?: Parameters<typeof startReceiver>[0]): Promise<R
 }
 
 async function binding() {
-  return bind(popClient(sim), sim, {
+  return bind(t.client, t.sim, {
     PhoneNoA: '13800000001',
     PhoneNoB: '13800000002',
     IsRecordingEnabled: true,
@@ -36,9 +28,9 @@ async function binding() {
 describe('call records (SecretReport)', () => {
   it('pushes a JSON array with the SecretReport fields', async () => {
     const hook = await receiver();
-    await control(sim).post('/callbacks', { callRecordUrl: hook.url });
+    await control(t.sim).post('/callbacks', { callRecordUrl: hook.url });
     const { SubsId, SecretNo } = await binding();
-    const { body } = await control(sim).post('/calls', {
+    const { body } = await control(t.sim).post('/calls', {
       subsId: SubsId,
       caller: 'B',
       durationSeconds: 30,
@@ -73,12 +65,12 @@ describe('call records (SecretReport)', () => {
           ? { status: 200, body: { code: 1 } }
           : { status: 200, body: { code: 0, msg: '接收成功' } },
     );
-    await control(sim).post('/callbacks', { callRecordUrl: hook.url });
+    await control(t.sim).post('/callbacks', { callRecordUrl: hook.url });
     const { SubsId } = await binding();
-    await control(sim).post('/calls', { subsId: SubsId, caller: 'A' });
+    await control(t.sim).post('/calls', { subsId: SubsId, caller: 'A' });
     await hook.waitFor(3);
     expect(hook.received[0]).toEqual(hook.received[2]);
-    const deliveries = (await control(sim).get('/deliveries')).body as unknown as {
+    const deliveries = (await control(t.sim).get('/deliveries')).body as unknown as {
       state: string;
       attempts: { ok: boolean; status: number }[];
     }[];
@@ -88,15 +80,15 @@ describe('call records (SecretReport)', () => {
 
   it('gives up after the last retry delay', async () => {
     const hook = await receiver(() => ({ status: 503, body: 'no' }));
-    await control(sim).post('/callbacks', { callRecordUrl: hook.url });
+    await control(t.sim).post('/callbacks', { callRecordUrl: hook.url });
     const { SubsId } = await binding();
-    await control(sim).post('/calls', { subsId: SubsId, caller: 'A' });
+    await control(t.sim).post('/calls', { subsId: SubsId, caller: 'A' });
     await hook.waitFor(3);
     // Poll the delivery log (bounded) until the simulator records the final failure.
     let state = 'pending';
     for (let i = 0; i < 50 && state === 'pending'; i += 1) {
       await new Promise((resolve) => setImmediate(resolve));
-      const log = (await control(sim).get('/deliveries')).body as unknown as { state: string }[];
+      const log = (await control(t.sim).get('/deliveries')).body as unknown as { state: string }[];
       state = log[0]?.state ?? 'pending';
     }
     expect(state).toBe('failed');
@@ -105,9 +97,9 @@ describe('call records (SecretReport)', () => {
 
   it('can deliver the same record twice', async () => {
     const hook = await receiver();
-    await control(sim).post('/callbacks', { callRecordUrl: hook.url });
+    await control(t.sim).post('/callbacks', { callRecordUrl: hook.url });
     const { SubsId } = await binding();
-    const { body } = await control(sim).post('/calls', {
+    const { body } = await control(t.sim).post('/calls', {
       subsId: SubsId,
       caller: 'A',
       duplicate: true,
@@ -120,26 +112,28 @@ describe('call records (SecretReport)', () => {
   });
 
   it('refuses calls on unknown or expired bindings', async () => {
-    expect((await control(sim).post('/calls', { subsId: '1', caller: 'A' })).status).toBe(404);
+    expect((await control(t.sim).post('/calls', { subsId: '1', caller: 'A' })).status).toBe(404);
     const { SubsId } = await binding();
-    expect((await control(sim).post('/calls', { subsId: SubsId, caller: 'C' })).status).toBe(400);
-    await control(sim).post('/clock/advance', { ms: 2 * 60 * 60 * 1000 });
-    expect((await control(sim).post('/calls', { subsId: SubsId, caller: 'A' })).status).toBe(409);
+    expect((await control(t.sim).post('/calls', { subsId: SubsId, caller: 'C' })).status).toBe(400);
+    await control(t.sim).post('/clock/advance', { ms: 2 * 60 * 60 * 1000 });
+    expect((await control(t.sim).post('/calls', { subsId: SubsId, caller: 'A' })).status).toBe(409);
   });
 });
 
 describe('number health reports (SecretExceptionPhoneReport)', () => {
   it('pushes noStatus 0 when X turns abnormal and 1 when it recovers', async () => {
     const hook = await receiver();
-    await control(sim).post('/callbacks', { healthReportUrl: hook.url });
+    await control(t.sim).post('/callbacks', { healthReportUrl: hook.url });
     const { SecretNo } = await binding();
-    await control(sim).post(`/numbers/${SecretNo}/health`, { status: 'abnormal' });
-    await control(sim).post(`/numbers/${SecretNo}/health`, { status: 'normal' });
+    await control(t.sim).post(`/numbers/${SecretNo}/health`, { status: 'abnormal' });
+    await control(t.sim).post(`/numbers/${SecretNo}/health`, { status: 'normal' });
     await hook.waitFor(2);
     expect(hook.received.map((r) => r[0])).toEqual([
       expect.objectContaining({ secretNo: SecretNo, noStatus: 0, partnerKey: POOL }),
       expect.objectContaining({ secretNo: SecretNo, noStatus: 1, partnerKey: POOL }),
     ]);
-    expect((await control(sim).post('/numbers/123/health', { status: 'normal' })).status).toBe(404);
+    expect((await control(t.sim).post('/numbers/123/health', { status: 'normal' })).status).toBe(
+      404,
+    );
   });
 });

@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../simulator/server.js';
 import {
-  control,
   expectCode,
   expiresIn,
   HOUR,
@@ -10,7 +9,7 @@ import {
   KEY_SECRET,
   popClient,
   POOL,
-  startTestSimulator,
+  useTestSimulator,
   type PopClient,
 } from './helpers.js';
 
@@ -38,25 +37,18 @@ function plsSdk(sim: RunningSimulator): PlsSdk {
   return sdk;
 }
 
-let sim: RunningSimulator;
-beforeAll(async () => {
-  sim = await startTestSimulator();
-});
-afterAll(() => sim.close());
-beforeEach(async () => {
-  await control(sim).post('/reset');
-});
+const t = useTestSimulator();
 
 describe.each(['GET', 'POST'] as const)('@alicloud/pop-core RPCClient over %s', (method) => {
   const call = (action: string, params: Record<string, unknown>) =>
-    popClient(sim).request(action, params, { method });
+    t.client.request(action, params, { method });
 
   it('runs every action successfully', async () => {
     const bound = await call('BindAxb', {
       PoolKey: POOL,
       PhoneNoA: '13800000001',
       PhoneNoB: '02187654321',
-      Expiration: await expiresIn(sim, HOUR),
+      Expiration: await expiresIn(t.sim, HOUR),
       ExpectCity: '杭州',
       IsRecordingEnabled: true,
       OutId: 'order-1',
@@ -120,7 +112,7 @@ describe.each(['GET', 'POST'] as const)('@alicloud/pop-core RPCClient over %s', 
         PoolKey: POOL,
         PhoneNoA: '12345',
         PhoneNoB: '13900000002',
-        Expiration: await expiresIn(sim, HOUR),
+        Expiration: await expiresIn(t.sim, HOUR),
       }),
       'isv.MOBILE_NUMBER_ILLEGAL',
     );
@@ -137,13 +129,15 @@ describe.each(['GET', 'POST'] as const)('@alicloud/pop-core RPCClient over %s', 
   it('refuses a wrong secret, an unknown key and an unknown action', async () => {
     const params = { SpecId: 2, City: '杭州' };
     await expectCode(
-      popClient(sim, { accessKeySecret: 'tampered' }).request('QuerySecretNoRemain', params, {
+      popClient(t.sim, { accessKeySecret: 'tampered' }).request('QuerySecretNoRemain', params, {
         method,
       }),
       'SignatureDoesNotMatch',
     );
     await expectCode(
-      popClient(sim, { accessKeyId: 'nobody' }).request('QuerySecretNoRemain', params, { method }),
+      popClient(t.sim, { accessKeyId: 'nobody' }).request('QuerySecretNoRemain', params, {
+        method,
+      }),
       'InvalidAccessKeyId.NotFound',
     );
     await expectCode(call('SendSms', {}), 'InvalidAction.NotFound');
@@ -152,12 +146,12 @@ describe.each(['GET', 'POST'] as const)('@alicloud/pop-core RPCClient over %s', 
 
 describe('@alicloud/pls-sdk', () => {
   it('runs every action, success and error paths', async () => {
-    const sdk = plsSdk(sim);
+    const sdk = plsSdk(t.sim);
     const bound = await sdk.bindAxb({
       PoolKey: POOL,
       PhoneNoA: '13800000011',
       PhoneNoB: '13800000012',
-      Expiration: await expiresIn(sim, HOUR),
+      Expiration: await expiresIn(t.sim, HOUR),
     });
     const { SubsId, SecretNo } = bound.SecretBindDTO as { SubsId: string; SecretNo: string };
 
@@ -170,7 +164,7 @@ describe('@alicloud/pls-sdk', () => {
         SubsId,
         PhoneNoX: SecretNo,
         OperateType: 'updateExpire',
-        Expiration: await expiresIn(sim, 2 * HOUR),
+        Expiration: await expiresIn(t.sim, 2 * HOUR),
       }),
     ).resolves.toMatchObject({ Code: 'OK' });
 
@@ -204,7 +198,7 @@ describe('@alicloud/pls-sdk', () => {
         PoolKey: POOL,
         PhoneNoA: '13800000011',
         PhoneNoB: '13800000012',
-        Expiration: await expiresIn(sim, 30_000),
+        Expiration: await expiresIn(t.sim, 30_000),
       }),
       'isv.EXPIRE_DATE_ILLEGAL',
     );
