@@ -1,4 +1,9 @@
 import { maskPhone, maskPhonesInText } from '../common/privacy/mask-phone.js';
+import {
+  isSecretName,
+  REDACTED,
+  redactSecretsInText,
+} from '../common/privacy/redact-secrets.js';
 
 /**
  * Fields that hold a phone number whatever it looks like (a number type, an odd format): their
@@ -6,33 +11,47 @@ import { maskPhone, maskPhonesInText } from '../common/privacy/mask-phone.js';
  */
 const PHONE_FIELD = /phone|mobile|msisdn|caller|callee|called_?no|peer_?no|secret_?no|^dial$/i;
 
-/** Query strings of URLs: values are decoded before masking, so `%20`/`+` separators cannot hide a number. */
+/** Free text: credentials redacted, phone numbers masked. */
+function maskText(text: string): string {
+  return maskPhonesInText(redactSecretsInText(text));
+}
+
+/**
+ * Query strings of URLs: a secret parameter's value (`key`, `secret`, `token`…) is replaced
+ * whole; other values are decoded before masking, so `%20`/`+` separators cannot hide a number.
+ */
 export function maskUrl(url: string): string {
   const q = url.indexOf('?');
-  if (q < 0) return maskPhonesInText(url);
-  const path = maskPhonesInText(url.slice(0, q));
+  if (q < 0) return maskText(url);
+  const path = maskText(url.slice(0, q));
   const query = url
     .slice(q + 1)
     .split('&')
     .map((pair) => {
       const eq = pair.indexOf('=');
-      if (eq < 0) return maskPhonesInText(pair);
+      if (eq < 0) return maskText(pair);
       const name = pair.slice(0, eq);
       const raw = pair.slice(eq + 1);
-      let decoded: string;
-      try {
-        decoded = decodeURIComponent(raw.replace(/\+/g, ' '));
-      } catch {
-        decoded = raw;
-      }
-      const masked = PHONE_FIELD.test(name) ? maskPhone(decoded) : maskPhonesInText(decoded);
+      if (isSecretName(safeDecode(name))) return `${name}=${REDACTED}`;
+      const decoded = safeDecode(raw);
+      const masked = PHONE_FIELD.test(name) ? maskPhone(decoded) : maskText(decoded);
       return masked === decoded ? pair : `${name}=${encodeURIComponent(masked)}`;
     })
     .join('&');
   return `${path}?${query}`;
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
 function maskField(key: string, value: unknown, depth: number): unknown {
+  // A credential by its name (a header, a query parameter, a config field), whatever its type.
+  if (isSecretName(key) && value !== undefined && value !== null && value !== '') return REDACTED;
   if (PHONE_FIELD.test(key) && (typeof value === 'string' || typeof value === 'number'))
     return maskPhone(String(value));
   if (key === 'url' && typeof value === 'string') return maskUrl(value);
@@ -40,18 +59,19 @@ function maskField(key: string, value: unknown, depth: number): unknown {
 }
 
 /**
- * Masks phone numbers in a log record, however they got there: by field name (phoneA, callerNo…),
- * and by shape in every string (a message, an error, a URL, a nested object). The one place every
- * log line passes through. Request ids, pool keys and other ids stay verbatim.
+ * Masks phone numbers and redacts credentials in a log record, however they got there: by field
+ * name (phoneA, callerNo…; key, secret, authorization…), and by shape in every string (a message,
+ * an error, a URL, a nested object). The one place every log line passes through. Request ids,
+ * pool keys and other ids stay verbatim.
  */
 export function maskDeep(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return maskPhonesInText(value);
+  if (typeof value === 'string') return maskText(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (value instanceof Error) {
     return {
       type: value.name,
-      message: maskPhonesInText(value.message),
-      stack: value.stack && maskPhonesInText(value.stack),
+      message: maskText(value.message),
+      stack: value.stack && maskText(value.stack),
     };
   }
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));

@@ -1,3 +1,5 @@
+import { redactSecretsInText } from '../privacy/redact-secrets.js';
+
 /** The one error shape of the API (README: errors). */
 export interface ErrorBody {
   statusCode: number;
@@ -34,15 +36,21 @@ function clip(text: string, max: number): string {
 
 /**
  * Bounds an error body: the message, at most MAX_FIELDS `fields` (the rest counted in
- * `fieldsOmitted`), each with a few short problems.
+ * `fieldsOmitted`), each with a few short problems. A credential quoted by a message (a URL of
+ * Fastify's with `?key=…`, say) is redacted like in the log.
  */
 export function boundedErrorBody(body: ErrorBody): ErrorBody {
-  const out: ErrorBody = { ...body, message: clip(body.message, MAX_MESSAGE) };
+  const out: ErrorBody = {
+    ...body,
+    message: clip(redactSecretsInText(body.message), MAX_MESSAGE),
+  };
   if (Array.isArray(body.fields)) {
     const fields = body.fields as Array<{ field: string; problems?: unknown[] }>;
     out.fields = fields.slice(0, MAX_FIELDS).map((f) => ({
       field: clip(String(f.field), MAX_TEXT),
-      problems: (f.problems ?? []).slice(0, MAX_PROBLEMS).map((p) => clip(String(p), MAX_TEXT)),
+      problems: (f.problems ?? [])
+        .slice(0, MAX_PROBLEMS)
+        .map((p) => clip(redactSecretsInText(String(p)), MAX_TEXT)),
     }));
     if (fields.length > MAX_FIELDS) out.fieldsOmitted = fields.length - MAX_FIELDS;
   }
