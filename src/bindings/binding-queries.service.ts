@@ -4,7 +4,7 @@ import { Clock } from '../common/clock/clock.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
 import { parseApiDate } from '../common/validation/api-date.js';
 import type { RequestContext } from '../common/http/call-context.decorator.js';
-import { toCallView, type CallView } from '../routing/call-record.view.js';
+import { toCallView, type CallView } from './call-record.view.js';
 import { BindingSearchRepository } from './binding-search.repository.js';
 import {
   maskedBindingView,
@@ -14,10 +14,15 @@ import {
   type BindingView,
 } from './binding.view.js';
 import { BindingsRepository } from './bindings.repository.js';
+import { toRoutedCountView, type RoutedCountView } from './routed-count.view.js';
 import type { BindingReadView, SearchBindingsQuery } from './dto/search-bindings.query.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 
-export type BindingDetail = BindingView & { events: BindingEventView[]; calls: CallView[] };
+export type BindingDetail = BindingView & {
+  events: BindingEventView[];
+  calls: CallView[];
+  routing: RoutedCountView[];
+};
 
 export interface BindingPage {
   items: Array<BindingView & { calls: number }>;
@@ -54,11 +59,15 @@ export class BindingQueriesService {
         now,
       );
     }
-    const calls = await this.bindings.findCalls(id);
+    const [calls, routing] = await Promise.all([
+      this.bindings.findCalls(id),
+      this.bindings.findRoutedCounts(id),
+    ]);
     const detail = {
       ...toBindingView(binding, now),
       events: binding.events.map(toEventView),
       calls: calls.map(toCallView),
+      routing: routing.map(toRoutedCountView),
     };
     return view === 'masked' ? maskedBindingView(detail) : detail;
   }

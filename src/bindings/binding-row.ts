@@ -18,15 +18,11 @@ export interface BindingRow {
   created_at: Date;
   updated_at: Date;
   ended_at: Date | null;
-  /** Absent from place_binding()'s answer (a binding it places has neither yet). */
-  reconcile_attempts?: number;
-  reconcile_after?: Date | null;
 }
 
 /** The columns of BindingRow, for statements that select or return a whole binding. */
 export const BINDING_COLUMNS = `id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, city,
-  city_strict, record, state, expires_at, created_at, updated_at, ended_at, reconcile_attempts,
-  reconcile_after`;
+  city_strict, record, state, expires_at, created_at, updated_at, ended_at`;
 
 /** BINDING_COLUMNS of table alias `alias` (for statements that join another row set). */
 export function qualified(alias: string): string {
@@ -53,8 +49,6 @@ export function toBinding(row: BindingRow): Binding {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     endedAt: row.ended_at,
-    reconcileAttempts: row.reconcile_attempts ?? 0,
-    reconcileAfter: row.reconcile_after ?? null,
   };
 }
 

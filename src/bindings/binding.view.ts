@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { Binding, BindingEvent } from '../generated/prisma/client.js';
 import { maskPhone } from '../common/privacy/mask-phone.js';
 import { LIVE_STATES } from './binding-states.js';
+import { RoutedCountView } from './routed-count.view.js';
 
 /** A binding as the API returns it. */
 export class BindingView {
@@ -37,6 +38,11 @@ export class BindingEventView {
 
 export class BindingWithEventsView extends BindingView {
   @ApiProperty({ type: [BindingEventView] }) events!: BindingEventView[];
+  @ApiProperty({
+    type: [RoutedCountView],
+    description: 'Routing decisions counted per caller and outcome (the first of each is an event)',
+  })
+  routing!: RoutedCountView[];
 }
 
 export class BindingPageView {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
-import type { Binding, BindingEvent, CallRecord } from '../generated/prisma/client.js';
+import type { Binding, BindingEvent, CallRecord, RoutedCount } from '../generated/prisma/client.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { EventKind } from './binding-states.js';
 
@@ -61,16 +61,14 @@ export class BindingsRepository {
     exceptId: string,
     now: Date,
   ): Promise<string | undefined> {
-    const [row] = await this.prisma.$queryRaw<
-      Array<{ phone_a: string; phone_b: string }>
-    >(Prisma.sql`
-      SELECT b.phone_a, b.phone_b FROM bindings b
-       WHERE b.phone_x = ${phoneX} AND b.id <> ${exceptId}::uuid
-         AND binding_live_at(b.state, b.expires_at, ${now})
-         AND (b.phone_a = ANY(${phones}::text[]) OR b.phone_b = ANY(${phones}::text[]))
+    const [row] = await this.prisma.$queryRaw<Array<{ a: string; b: string }>>(Prisma.sql`
+      SELECT lp.a, lp.b FROM live_pairs lp
+       WHERE lp.x = ${phoneX} AND lp.binding_id <> ${exceptId}::uuid
+         AND lp.expires_at > ${now}
+         AND (lp.a = ANY(${phones}::text[]) OR lp.b = ANY(${phones}::text[]))
        LIMIT 1`);
     if (!row) return undefined;
-    return phones.find((p) => p === row.phone_a || p === row.phone_b);
+    return phones.find((p) => p === row.a || p === row.b);
   }
 
   /** Runs `work` with the binding's row locked, for changes that must not interleave. */
@@ -92,6 +90,14 @@ export class BindingsRepository {
     return this.prisma.callRecord.findMany({
       where: { bindingId },
       orderBy: [{ callTime: 'asc' }, { id: 'asc' }],
+    });
+  }
+
+  /** The binding's routing decisions, counted per caller and outcome, first counted first. */
+  findRoutedCounts(bindingId: string): Promise<RoutedCount[]> {
+    return this.prisma.routedCount.findMany({
+      where: { bindingId },
+      orderBy: [{ firstAt: 'asc' }, { caller: 'asc' }, { outcome: 'asc' }],
     });
   }
 

@@ -46,13 +46,13 @@ const CLAIM_ARGS = 8;
 const claimParams = (from: number) =>
   Array.from({ length: CLAIM_ARGS }, (_, i) => `$${from + i}`).join(', ');
 
-// One round trip each: the SQL functions of migration 20261123010000_bind_path_functions.
+// One round trip each: the SQL functions of prisma/sql/050_bind_path.sql.
 const PLACE = `SELECT * FROM place_binding($1, $2, $3, $4, $5::jsonb, $6, ${claimParams(7)})`;
 const MOVE = `SELECT * FROM move_binding($1::uuid, $2, $3::jsonb, $4, ${claimParams(5)})`;
 
 // A write that put a party on X outside a claim (a concurrent change of A or B) can still meet
 // the unique indexes after the claim's check; the claim, run again, then sees it.
-const PARTY_INDEXES = new Set(['bindings_live_x_a_key', 'bindings_live_x_b_key']);
+const PARTY_INDEXES = new Set(['live_pairs_x_a_key', 'live_pairs_x_b_key']);
 
 /**
  * Writing a bind's pending binding: the first placement of an order, and the move to another X

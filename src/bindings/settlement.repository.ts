@@ -7,7 +7,9 @@ import { EventKind } from './binding-states.js';
 import type { EventOrigin } from './placement.repository.js';
 
 // Each settle is one statement: the state change and its event, only from an open outcome (a
-// binding the sweep or the reconciler has settled meanwhile is left as it is).
+// binding the sweep or the reconciler has settled meanwhile is left as it is). It writes only
+// unindexed columns of the record (a HOT update); the reconciliation queue and the SubsId's
+// lookup row follow by trigger (prisma/sql/).
 //
 // BindAxb answered: a pending binding becomes `active` with its SubsId. One the order service
 // asked to unbind while the bind was in flight (`unbinding`, no SubsId yet) only records the
@@ -16,8 +18,7 @@ const BOUND = `
   WITH b AS (
     UPDATE bindings
        SET state = CASE WHEN state = 'pending' THEN 'active'::binding_state ELSE state END,
-           subs_id = $2, updated_at = $3::timestamptz, reconcile_attempts = 0,
-           reconcile_after = NULL
+           subs_id = $2, updated_at = $3::timestamptz
      WHERE id = $1::uuid AND (state = 'pending' OR (state = 'unbinding' AND subs_id IS NULL))
     RETURNING ${BINDING_COLUMNS}
   ), e AS (
@@ -30,8 +31,7 @@ const UNSETTLED = `
   WITH b AS (
     UPDATE bindings
        SET state = $2::binding_state, updated_at = $3::timestamptz,
-           ended_at = CASE WHEN $2::binding_state = 'failed' THEN $3::timestamptz END,
-           reconcile_attempts = 0, reconcile_after = NULL
+           ended_at = CASE WHEN $2::binding_state = 'failed' THEN $3::timestamptz END
      WHERE id = $1::uuid AND state = 'pending'
     RETURNING ${BINDING_COLUMNS}
   ), e AS (

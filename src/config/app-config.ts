@@ -56,8 +56,9 @@ export interface AppConfig {
     breakerCooldownMs: number;
     refusedRecheckMs: number;
     fallback: 'real-number' | 'none';
-    eventFlushMs: number;
-    eventBatch: number;
+    countsFlushMs: number;
+    countsBatch: number;
+    countsMaxKeys: number;
   };
   auth: {
     configuredKeys: Array<{

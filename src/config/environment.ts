@@ -153,10 +153,15 @@ export class Environment {
   @toInt() @IsInt() @Min(1000) ROUTING_REFUSED_RECHECK_MS: number = 600000;
   /** What to dial when X is abnormal and no temporary X is known: the real number, or nothing. */
   @IsIn(['real-number', 'none']) ROUTING_FALLBACK: 'real-number' | 'none' = 'real-number';
-  /** Routed events are written in batches: at most this long after the decision, ms. */
-  @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_EVENT_FLUSH_MS: number = 100;
-  /** Most routed events written per statement. */
-  @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_EVENT_BATCH: number = 500;
+  /** Routing decisions are counted in memory and written at most this long after, ms. */
+  @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_COUNTS_FLUSH_MS: number = 100;
+  /** Most (binding, caller, outcome) counts written per statement. */
+  @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_COUNTS_BATCH: number = 500;
+  /**
+   * Most distinct (binding, caller, outcome) counts kept waiting while the database is away;
+   * decisions of further keys are dropped (and counted in a metric).
+   */
+  @toInt() @IsInt() @Min(100) @Max(10000000) ROUTING_COUNTS_MAX_KEYS: number = 100000;
 
   /**
    * Master switch of the scheduled jobs. `auto`: on, except under NODE_ENV=test (tests call the

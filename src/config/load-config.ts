@@ -127,8 +127,9 @@ export function loadConfig(
       breakerCooldownMs: env.ROUTING_BREAKER_COOLDOWN_MS,
       refusedRecheckMs: env.ROUTING_REFUSED_RECHECK_MS,
       fallback: env.ROUTING_FALLBACK,
-      eventFlushMs: env.ROUTING_EVENT_FLUSH_MS,
-      eventBatch: env.ROUTING_EVENT_BATCH,
+      countsFlushMs: env.ROUTING_COUNTS_FLUSH_MS,
+      countsBatch: env.ROUTING_COUNTS_BATCH,
+      countsMaxKeys: env.ROUTING_COUNTS_MAX_KEYS,
     },
     auth: {
       configuredKeys: parseApiKeys(env.API_KEYS),

@@ -16,7 +16,8 @@ interface TargetRow {
 }
 
 // X's health comes from the held-number partial unique index; the binding from its primary key
-// (by id) or the (pool, outId) indexes. One round trip either way.
+// (by id), or by order: its live pair's (pool, outId) index, else the record's. One round trip
+// either way.
 const COLUMNS = `b.id, b.pool_key, b.state, b.phone_a, b.phone_b, b.phone_x, b.subs_id,
        b.expires_at, n.health
   FROM bindings b
@@ -27,9 +28,10 @@ const BY_ID = `SELECT ${COLUMNS} WHERE b.id = $1::uuid`;
 // The live binding of the order if there is one, else its latest: so that A or B of an order that
 // has just ended learn "expired" rather than nothing.
 const BY_OUT_ID = `SELECT ${COLUMNS}
- WHERE b.pool_key = $1 AND b.out_id = $2
- ORDER BY binding_state_live(b.state) DESC, b.created_at DESC
- LIMIT 1`;
+ WHERE b.id = coalesce(
+   (SELECT lp.binding_id FROM live_pairs lp WHERE lp.pool_key = $1 AND lp.out_id = $2),
+   (SELECT r.id FROM bindings r WHERE r.pool_key = $1 AND r.out_id = $2
+     ORDER BY r.created_at DESC LIMIT 1))`;
 
 /**
  * The reads of call routing on a cache miss, on the raw pg pool with named (prepared) statements:

@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { formatProviderDate } from '../../src/protocol/provider-dates.js';
-import { RoutedEventsWriter } from '../../src/routing/routed-events.writer.js';
+import { RoutedCountsWriter } from '../../src/routing/routed-counts.writer.js';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import { startRoutingFixture, type RoutingFixture } from '../e2e/routing-fixture.js';
 import { http } from '../support/test-app.js';
@@ -52,7 +52,7 @@ describe.runIf(run)('admin console in Chromium', () => {
     binding = await f.bind({ outId: 'trip-browser-1', phoneA: PASSENGER, phoneB: DRIVER });
     await f.bind({ outId: 'trip-browser-2' });
     expect((await f.lookup({ bindingId: binding.id, callerNo: PASSENGER })).status).toBe(200);
-    await f.t.app.get(RoutedEventsWriter).flush();
+    await f.t.app.get(RoutedCountsWriter).flush();
     const at = (seconds: number) => formatProviderDate(new Date(Date.now() + seconds * 1000));
     const pushed = await http('POST', `${f.t.url}/v1/callbacks/call-records${CALLBACK_QUERY}`, [
       {

@@ -93,8 +93,8 @@ describe('GET /v1/admin/operations', () => {
 
     // Waiting out a backoff after three failed attempts: still waiting (never dropped), not due.
     await pool.query(
-      `UPDATE bindings SET reconcile_attempts = 3, reconcile_after = now() + interval '4 minutes'
-        WHERE id = $1`,
+      `UPDATE reconcile_queue SET attempts = 3, next_at = now() + interval '4 minutes'
+        WHERE binding_id = $1`,
       [bound.body.id],
     );
     // An unbind to finish at the provider, and a binding that expired while open (to be checked).
@@ -109,11 +109,12 @@ describe('GET /v1/admin/operations', () => {
       phoneB: '13977771111',
       ttlSeconds: 3600,
     });
-    await pool.query(
-      `UPDATE bindings SET state = 'expired', ended_at = now(), reconcile_after = now()
-        WHERE id = $1`,
-      [third.body.id],
-    );
+    await pool.query(`UPDATE bindings SET state = 'expired', ended_at = now() WHERE id = $1;`, [
+      third.body.id,
+    ]);
+    await pool.query(`INSERT INTO reconcile_queue (binding_id, since) VALUES ($1, now())`, [
+      third.body.id,
+    ]);
     const later = await http<Ops>('GET', `${t.url}/v1/admin/operations`);
     expect(later.body.reconciliation).toMatchObject({
       awaiting: 3,

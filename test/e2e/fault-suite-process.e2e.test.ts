@@ -86,8 +86,9 @@ function settle(url: string, book: OrderBook) {
     // Real time here: wait (at most 1.5 s) for the earliest backoff to pass.
     forward: async () => {
       const { rows } = await sql.query<{ ms: number | null }>(
-        `SELECT extract(epoch FROM min(reconcile_after) - now()) * 1000 AS ms FROM bindings
-          WHERE out_id = ANY($1) AND reconcile_after > now()`,
+        `SELECT extract(epoch FROM min(q.next_at) - now()) * 1000 AS ms
+           FROM reconcile_queue q JOIN bindings b ON b.id = q.binding_id
+          WHERE b.out_id = ANY($1) AND q.next_at > now()`,
         [[...book.sent.keys()]],
       );
       const ms = Number(rows[0]?.ms ?? 0);

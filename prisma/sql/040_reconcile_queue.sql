@@ -1,0 +1,43 @@
+-- Scheduler: the bindings awaiting reconciliation (src/scheduler/reconciliation.repository.ts).
+--
+-- reconcile_queue holds a binding while its provider side is open (pending, unknown, unbinding),
+-- and after it ended by expiry while open, until reconciliation has checked the provider side.
+-- It follows the record's state through the trigger below, whoever changes it:
+--   becomes open, or moves between open states   → (re)queued: `since` = the change, no attempts;
+--   leaves an open state by expiry               → kept, due at once: the provider check;
+--   leaves an open state otherwise (settled)     → dequeued.
+-- Reconciliation itself dequeues a binding when it settles it (expire_bindings() when told the
+-- provider was just asked), and counts failed attempts and leases in `attempts` / `next_at`.
+
+CREATE OR REPLACE FUNCTION reconcile_queue_follow_bindings() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO reconcile_queue (binding_id, since)
+        SELECT n.id, n.updated_at FROM new_rows n WHERE binding_state_open(n.state)
+        ON CONFLICT (binding_id) DO UPDATE
+           SET since = excluded.since, attempts = 0, next_at = NULL;
+        RETURN NULL;
+    END IF;
+    WITH changed AS (
+        SELECT n.id, n.state, n.updated_at, binding_state_open(o.state) AS was_open,
+               binding_state_open(n.state) AS is_open
+          FROM new_rows n JOIN old_rows o ON o.id = n.id
+         WHERE n.state <> o.state
+    ), settled AS (
+        DELETE FROM reconcile_queue q USING changed c
+         WHERE q.binding_id = c.id AND c.was_open AND NOT c.is_open AND c.state <> 'expired'
+    )
+    INSERT INTO reconcile_queue (binding_id, since)
+    SELECT c.id, c.updated_at FROM changed c
+     WHERE c.is_open OR (c.was_open AND c.state = 'expired')
+    ON CONFLICT (binding_id) DO UPDATE SET since = excluded.since, attempts = 0, next_at = NULL;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER "bindings_reconcile_queue_insert" AFTER INSERT ON "bindings"
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reconcile_queue_follow_bindings();
+CREATE OR REPLACE TRIGGER "bindings_reconcile_queue_update" AFTER UPDATE ON "bindings"
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reconcile_queue_follow_bindings();
