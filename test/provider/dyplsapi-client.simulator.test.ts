@@ -8,7 +8,6 @@ import {
   ProviderError,
   ProviderTimeoutError,
 } from '../../src/provider/errors/index.js';
-import { parseProviderDate } from '../../src/protocol/provider-dates.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
 
 const KEY_ID = 'sim-test-key';
@@ -127,101 +126,6 @@ describe('DyplsapiClient against the simulator', () => {
     }[];
     expect(bindings.find((b) => b.subsId === bound.subsId)?.live).toBe(false);
     await client.releaseSecretNo({ poolKey: POOL, phoneX });
-  });
-
-  it('runs call control, recordings, transcripts, locks and the blacklist through the port', async () => {
-    const { phoneX } = await client.buySecretNo({ poolKey: POOL, spec: 2, city: '上海' });
-    const ref = { poolKey: POOL, phoneX };
-    const { subsId } = await client.bindAxb({
-      ...ref,
-      phoneA: '13300000001',
-      phoneB: '13300000002',
-      expiresAt: inAnHour(),
-      record: true,
-      asr: true,
-      asrModelId: 'model-1',
-      callRestrict: 'CONTROL_BX_DISABLE',
-      callDisplayType: 1,
-      callTimeoutSeconds: 20,
-      ringConfig: { AXBRing_B: '100000002' },
-      dtmfConfig: { step1File: 'menu.wav', validKey: '1' },
-      outOrderId: 'trip-1',
-    });
-    const sub = { ...ref, subsId };
-    expect(await client.querySubscriptionDetail(sub)).toMatchObject({
-      callRestrict: 'CONTROL_BX_DISABLE',
-      asr: true,
-      asrModelId: 'model-1',
-      record: true,
-    });
-
-    // B is restricted: the platform intercepts; A's call is recorded and transcribed.
-    const blocked = await control('POST', '/calls', { subsId, caller: 'B' });
-    expect(blocked).toMatchObject({ intercepted: true, records: [{ call_type: 4 }] });
-    const placed = (await control('POST', '/calls', { subsId, caller: 'A' })) as {
-      records: Array<{ call_id: string; call_time: string }>;
-    };
-    const callRef = {
-      poolKey: POOL,
-      callId: placed.records[0]!.call_id,
-      callTime: parseProviderDate(placed.records[0]!.call_time)!,
-    };
-    const link = await client.queryRecordFileDownloadUrl(callRef);
-    const now = Number((await control('GET', '/clock')).epochMs);
-    expect(link.expiresAt.getTime() - now).toBeGreaterThan(7_000_000);
-    expect((await fetch(link.url)).status).toBe(200);
-    const transcript = await client.getSecretAsrDetail(callRef);
-    expect(transcript.statusCode).toBe('21050000');
-    expect(transcript.sentences.length).toBeGreaterThan(0);
-
-    for (const change of [
-      { kind: 'callRestrict', callRestrict: 'CONTROL_CLEAR_DISABLE' },
-      { kind: 'callDisplayType', callDisplayType: 1 },
-      { kind: 'outId', outId: 'order-9' },
-      { kind: 'recording', record: false, asr: false },
-    ] as const) {
-      await client.updateSubscription({ ...sub, change });
-    }
-    expect(await client.querySubscriptionDetail(sub)).toMatchObject({
-      callRestrict: null,
-      asr: false,
-      record: false,
-    });
-
-    await client.lockSecretNo(ref);
-    const locked = await failure(
-      client.bindAxb({
-        ...ref,
-        phoneA: '13300000003',
-        phoneB: '13300000004',
-        expiresAt: inAnHour(),
-      }),
-      ProviderCodeError,
-    );
-    expect(locked).toMatchObject({ code: 'isv.FORBIDDEN_ACTION', mutating: true });
-    expect((await client.querySecretNoDetail(ref)).status).toBe(2);
-    await client.unlockSecretNo(ref);
-
-    const entry = {
-      poolKey: POOL,
-      blackType: 'PARTNER_GLOBAL_NUMBER_BLACK',
-      phone: '13300000001',
-    } as const;
-    await client.addSecretBlacklist(entry);
-    expect(await control('POST', '/calls', { subsId, caller: 'A' })).toMatchObject({
-      intercepted: true,
-      records: [{ call_type: 4, unconnected_cause: 1 }],
-    });
-    await client.deleteSecretBlacklist(entry);
-    expect(await control('POST', '/calls', { subsId, caller: 'A' })).toMatchObject({
-      intercepted: false,
-    });
-    const invalid = await failure(
-      client.addSecretBlacklist({ ...entry, phone: '12' }),
-      ProviderCodeError,
-    );
-    expect(invalid).toMatchObject({ code: 'isv.MOBILE_NUMBER_ILLEGAL', kind: 'invalid-argument' });
-    await client.unbindSubscription(sub);
   });
 
   it('surfaces the simulator rules as typed, final Code errors', async () => {
