@@ -161,7 +161,7 @@ export class Environment {
    * Most distinct (binding, caller, outcome) counts kept waiting while the database is away;
    * decisions of further keys are dropped (and counted in a metric).
    */
-  @toInt() @IsInt() @Min(100) @Max(10000000) ROUTING_COUNTS_MAX_KEYS: number = 100000;
+  @toInt() @IsInt() @Min(1) @Max(10000000) ROUTING_COUNTS_MAX_KEYS: number = 100000;
 
   /**
    * Master switch of the scheduled jobs. `auto`: on, except under NODE_ENV=test (tests call the
