@@ -72,7 +72,8 @@ $$;
 
 -- The outcome of claim_x: the number claimed (locked for the caller's transaction), the city mode
 -- that applied, or why none: no-pool, no-numbers (the pool holds none here), exhausted (none can
--- take this pair now), x-unavailable (the pinned number cannot).
+-- take this pair now), x-unavailable (the pinned number cannot), busy (not waiting, and every
+-- number that could take it is being claimed by another transaction right now).
 DROP TYPE IF EXISTS x_claim CASCADE;
 CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text);
 
@@ -80,11 +81,12 @@ CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text);
 -- until the caller's transaction ends: held, healthy, of `p_city` when the pool or the request is
 -- strict (else that city first), not in `p_exclude`, carrying neither A nor B, fewer than
 -- `p_max_pairs` live pairs; least loaded (as last counted, x_load_hints) first. `p_pinned` allows
--- only that number.
+-- only that number. `p_batch_x/_a/_b`: pairs the caller's transaction has claimed numbers for but
+-- not inserted yet (a batch of placements, inserted together): counted like live ones.
 --
 -- Concurrent binds first try numbers no other bind is placing a pair on right now (SKIP LOCKED),
--- so they spread over the pool instead of queueing on one number; then they wait for the busy
--- ones. Candidates are ranked on their last counted load; whether the pair fits (its exact load,
+-- so they spread over the pool instead of queueing on one number; then (`p_wait`) they wait for
+-- the busy ones, or answer 'busy' (a batch never waits: see place_bindings()). Candidates are ranked on their last counted load; whether the pair fits (its exact load,
 -- and no party of it on the number) is decided under the lock, where both are current. A number
 -- that does not fit is unlocked at once (its sub-block is rolled back), so a claim holds at most
 -- the one lock it returns, and claims cannot deadlock on each other.
@@ -94,9 +96,13 @@ CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text);
 -- live pair of the pool per bind; whether a pair fits is always counted exactly, under the lock.
 -- Only claims add pairs to a number and every claim refreshes its hint, so a hint is never below
 -- the true load; pairs that end lower the true load only, and the next claim brings it down.
+DROP FUNCTION IF EXISTS claim_x(text, text, text, text, boolean, text, text[], integer,
+                                timestamptz);
 CREATE OR REPLACE FUNCTION claim_x(p_pool text, p_a text, p_b text, p_city text,
                                    p_city_strict boolean, p_pinned text, p_exclude text[],
-                                   p_max_pairs integer, p_now timestamptz)
+                                   p_max_pairs integer, p_now timestamptz,
+                                   p_wait boolean DEFAULT true, p_batch_x text[] DEFAULT '{}',
+                                   p_batch_a text[] DEFAULT '{}', p_batch_b text[] DEFAULT '{}')
 RETURNS x_claim
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -110,7 +116,7 @@ BEGIN
     IF NOT FOUND THEN
         RETURN ROW(NULL, p_city_strict, 'no-pool')::x_claim;
     END IF;
-    FOREACH v_wait IN ARRAY ARRAY[false, true] LOOP
+    FOREACH v_wait IN ARRAY CASE WHEN p_wait THEN ARRAY[false, true] ELSE ARRAY[false] END LOOP
         FOR v_number IN
             SELECT n.number FROM secret_numbers n
               LEFT JOIN x_load_hints h ON h.number = n.number
@@ -138,6 +144,14 @@ BEGIN
                     IF NOT v_wait THEN v_busy := v_busy || v_number; END IF;
                 ELSE
                     v_pairs := x_live_pairs(v_number, p_now);
+                    IF cardinality(p_batch_x) > 0 THEN
+                        v_pairs := v_pairs + cardinality(array_positions(p_batch_x, v_number));
+                        IF EXISTS (SELECT 1 FROM unnest(p_batch_x, p_batch_a, p_batch_b) t(x, a, b)
+                                    WHERE t.x = v_number
+                                      AND (t.a IN (p_a, p_b) OR t.b IN (p_a, p_b))) THEN
+                            RAISE EXCEPTION USING ERRCODE = 'AXB01';
+                        END IF;
+                    END IF;
                     IF v_pairs >= p_max_pairs OR x_carries_party(v_number, p_a, p_b, p_now) THEN
                         RAISE EXCEPTION USING ERRCODE = 'AXB01';
                     END IF;
@@ -153,6 +167,9 @@ BEGIN
         END LOOP;
         EXIT WHEN cardinality(v_busy) = 0;
     END LOOP;
+    IF NOT p_wait AND cardinality(v_busy) > 0 THEN
+        RETURN ROW(NULL, v_strict, 'busy')::x_claim;
+    END IF;
 
     IF p_pinned IS NOT NULL THEN
         RETURN ROW(NULL, v_strict, 'x-unavailable')::x_claim;
@@ -166,5 +183,6 @@ BEGIN
 END $$;
 -- Its statements branch on parameters (a pinned X or not, a strict city or not): generic plans,
 -- cached per connection, instead of planning them afresh on every call.
-ALTER FUNCTION claim_x(text, text, text, text, boolean, text, text[], integer, timestamptz)
+ALTER FUNCTION claim_x(text, text, text, text, boolean, text, text[], integer, timestamptz,
+                      boolean, text[], text[], text[])
     SET plan_cache_mode = force_generic_plan;

@@ -46,7 +46,13 @@ export interface AppConfig {
     embeddedSimulatorPort: number;
   };
   pools: { defaultPoolKey: string; defaultCity: string; maxPairsPerX: number };
-  bindings: { maxTtlSeconds: number; maxBindAttempts: number };
+  bindings: {
+    maxTtlSeconds: number;
+    maxBindAttempts: number;
+    /** Binds placed (and settled) together at most, and such batches under way at once. */
+    batchSize: number;
+    batchConcurrency: number;
+  };
   routing: {
     budgetMs: number;
     cacheTtlMs: number;

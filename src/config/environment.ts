@@ -131,6 +131,13 @@ export class Environment {
   @toInt() @IsInt() @Min(120) BINDING_MAX_TTL_SECONDS: number = 7 * 24 * 3600;
   /** Provider BindAxb attempts per bind when the provider reports a conflict on the chosen X. */
   @toInt() @IsInt() @Min(1) @Max(10) BIND_MAX_ATTEMPTS: number = 3;
+  /**
+   * Binds that arrive while others are being written are written together, at most this many in
+   * one statement and one commit (1: each alone).
+   */
+  @toInt() @IsInt() @Min(1) @Max(256) BIND_BATCH_SIZE: number = 32;
+  /** Such batches (of placements, of settles) written at once, each on its own connection. */
+  @toInt() @IsInt() @Min(1) @Max(16) BIND_BATCH_CONCURRENCY: number = 2;
   /** Live AXB pairs one X may carry at once (Dyplsapi's limit is 200). */
   @toInt() @IsInt() @Min(1) @Max(200) X_MAX_PAIRS: number = 200;
 

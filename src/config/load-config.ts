@@ -117,6 +117,8 @@ export function loadConfig(
     bindings: {
       maxTtlSeconds: env.BINDING_MAX_TTL_SECONDS,
       maxBindAttempts: env.BIND_MAX_ATTEMPTS,
+      batchSize: env.BIND_BATCH_SIZE,
+      batchConcurrency: env.BIND_BATCH_CONCURRENCY,
     },
     routing: {
       budgetMs: env.ROUTING_BUDGET_MS,
