@@ -4,6 +4,7 @@ import { MIGRATIONS_DIR } from '../common/project-root.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../prisma/embedded-postgres.js';
 import { runMigrations } from '../prisma/migrations/migration-runner.js';
 import type { StopFn } from './runtime-resources.js';
+import type { StartedDependencies } from './startup-summary.js';
 
 const EMBEDDED_DATABASE = 'axb';
 
@@ -11,14 +12,19 @@ const EMBEDDED_DATABASE = 'axb';
  * Resolves what the configuration left open before the app is built: with no DATABASE_URL an
  * embedded Postgres, with no PROVIDER_ENDPOINT the built-in simulator (and the message consumer
  * on its queues); then pending migrations.
- * Returns the configuration with both filled in, how to stop what was started, and whether the
- * simulator was (then main.ts readies the default pool, see embedded-pool.ts).
+ * Returns the configuration with both filled in, how to stop what was started, and what was
+ * started (with the simulator main.ts readies the default pool, see embedded-pool.ts; the
+ * start-up summary names both, see startup-summary.ts).
  */
-export async function prepareRuntime(
-  config: AppConfig,
-): Promise<{ config: AppConfig; stops: StopFn[]; simulatorStarted: boolean }> {
+export async function prepareRuntime(config: AppConfig): Promise<{
+  config: AppConfig;
+  stops: StopFn[];
+  simulatorStarted: boolean;
+  started: StartedDependencies;
+}> {
   const logger = new Logger('Runtime');
   const stops: StopFn[] = [];
+  const started: StartedDependencies = {};
   try {
     let url = config.database.url;
     if (!url) {
@@ -29,6 +35,7 @@ export async function prepareRuntime(
         logger.log('Embedded Postgres stopped');
       });
       url = await ensureDatabase(server.serverUrl, EMBEDDED_DATABASE);
+      started.embeddedPostgres = { dir, port, database: EMBEDDED_DATABASE };
       logger.warn(
         `DATABASE_URL is not set: started an embedded Postgres on 127.0.0.1:${port} ` +
           `(data in ${dir}). Set DATABASE_URL to use your own server.`,
@@ -56,6 +63,7 @@ export async function prepareRuntime(
       });
       stops.push(() => simulator.close());
       endpoint = simulator.url;
+      started.simulator = { url: simulator.url, controlUrl: simulator.controlUrl };
       // Health and call records reach the service the way Alibaba delivers them: MNS queues.
       messages = {
         ...messages,
@@ -77,6 +85,7 @@ export async function prepareRuntime(
       },
       stops,
       simulatorStarted: !config.provider.endpoint,
+      started,
     };
   } catch (error) {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
