@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { MIGRATIONS_DIR } from '../common/project-root.js';
+import { formatDuration } from '../common/progress/progress.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../prisma/embedded-postgres.js';
 import { runMigrations } from '../prisma/migrations/migration-runner.js';
 import type { StopFn } from './runtime-resources.js';
@@ -42,10 +43,12 @@ export async function prepareRuntime(config: AppConfig): Promise<{
       );
     }
     if (config.database.migrateOnStart) {
+      const started = performance.now();
       const result = await runMigrations({ connectionString: url, migrationsDir: MIGRATIONS_DIR });
+      const took = formatDuration(performance.now() - started);
       logger.log(
         result.applied.length
-          ? `Applied ${result.applied.length} migration(s): ${result.applied.join(', ')}`
+          ? `Applied ${result.applied.length} migration(s) in ${took}: ${result.applied.join(', ')}`
           : `Database schema up to date (${result.alreadyApplied.length} migrations)`,
       );
     }

@@ -1,17 +1,10 @@
 import type { AppConfig } from '../config/app-config.js';
+import { databaseAddress } from '../prisma/database-address.js';
 
 /** What prepareRuntime started because the configuration left it open. */
 export interface StartedDependencies {
   embeddedPostgres?: { dir: string; port: number; database: string };
   simulator?: { url: string; controlUrl: string };
-}
-
-/** `host:port/dbname` of a Postgres URL: never the user name or password, nor its options. */
-export function databaseAddress(url: string): string {
-  const parsed = new URL(url);
-  const host = parsed.hostname || 'localhost';
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || '(default)';
-  return `${host}:${parsed.port || '5432'}/${database}`;
 }
 
 /** The host (and port) of an HTTP endpoint: not its path, query or any credentials in it. */
