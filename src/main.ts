@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     settings = loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    // Same JSON lines as everything else, before a log level is known.
+    // In the form LOG_FORMAT asks for (when that setting is valid itself), at the default level.
     createPino('info', { format: error.logFormat }).fatal(
       { problems: error.problems },
       error.message,
@@ -28,11 +28,11 @@ async function main(): Promise<void> {
   // Every `new Logger(…)` writes through pino from the first line on.
   Logger.overrideLogger(appLogger);
   const logger = new Logger('Main');
-  const { config, stops, simulatorStarted, started: dependencies } = await prepareRuntime(settings);
+  const { config, stops, started: dependencies } = await prepareRuntime(settings);
   const app = await bootstrap(config, { stops, logger: appLogger });
   const started = (async () => {
     await app.init();
-    if (simulatorStarted) await readyEmbeddedPool(app, config);
+    if (dependencies.simulator) await readyEmbeddedPool(app, config);
     await app.listen(config.http.port, config.http.host);
     // Where it is, what it uses, what to do next: one line each (startup-summary.ts).
     for (const line of startupSummary(config, dependencies, await app.getUrl())) logger.log(line);

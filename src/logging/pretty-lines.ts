@@ -21,7 +21,17 @@ export function loadPinoPretty(): PinoPretty | undefined {
 }
 
 /** Fields every line carries, or that the message already says: not repeated on a pretty line. */
-const UNSHOWN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'service', 'context', 'err']);
+const UNSHOWN = new Set([
+  'level',
+  'time',
+  'msg',
+  'pid',
+  'hostname',
+  'service',
+  'context',
+  'stack',
+  'err',
+]);
 /** An access-log line's fields, shown as `POST /v1/bindings → 201 12 ms`. */
 const REQUEST = ['method', 'url', 'route', 'status', 'ms'] as const;
 
@@ -32,7 +42,8 @@ function show(value: unknown): string {
 
 /**
  * One event, one line: `[Context] message` (Nest's lines), `POST /v1/bindings → 201 12 ms`
- * (the access log), then the other fields as `key=value` in grey. Records arrive already masked
+ * (the access log), then the other fields as `key=value` in grey; only an error's stack trace
+ * follows on lines of its own. Records arrive already masked
  * (createPino masks every argument before pino serialises it), so this only arranges them.
  */
 export function prettyMessage(log: LogRecord, colors: Colors): string {
@@ -52,7 +63,10 @@ export function prettyMessage(log: LogRecord, colors: Colors): string {
     .filter(([key, value]) => !shown.has(key) && value !== undefined)
     .map(([key, value]) => `${key}=${show(value)}`);
   if (rest.length) parts.push(colors.gray(rest.join(' ')));
-  return parts.join(' ');
+  // A stack trace (Nest's beside the message, or a logged error's) goes under the line.
+  const err = log.err as { stack?: unknown } | undefined;
+  const trace = typeof log.stack === 'string' ? log.stack : err?.stack;
+  return parts.join(' ') + (typeof trace === 'string' ? `\n${colors.gray(trace)}` : '');
 }
 
 /**

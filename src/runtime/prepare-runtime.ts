@@ -17,12 +17,9 @@ const EMBEDDED_DATABASE = 'axb';
  * started (with the simulator main.ts readies the default pool, see embedded-pool.ts; the
  * start-up summary names both, see startup-summary.ts).
  */
-export async function prepareRuntime(config: AppConfig): Promise<{
-  config: AppConfig;
-  stops: StopFn[];
-  simulatorStarted: boolean;
-  started: StartedDependencies;
-}> {
+export async function prepareRuntime(
+  config: AppConfig,
+): Promise<{ config: AppConfig; stops: StopFn[]; started: StartedDependencies }> {
   const logger = new Logger('Runtime');
   const stops: StopFn[] = [];
   const started: StartedDependencies = {};
@@ -43,9 +40,9 @@ export async function prepareRuntime(config: AppConfig): Promise<{
       );
     }
     if (config.database.migrateOnStart) {
-      const started = performance.now();
+      const migrating = performance.now();
       const result = await runMigrations({ connectionString: url, migrationsDir: MIGRATIONS_DIR });
-      const took = formatDuration(performance.now() - started);
+      const took = formatDuration(performance.now() - migrating);
       logger.log(
         result.applied.length
           ? `Applied ${result.applied.length} migration(s) in ${took}: ${result.applied.join(', ')}`
@@ -87,7 +84,6 @@ export async function prepareRuntime(config: AppConfig): Promise<{
         messages,
       },
       stops,
-      simulatorStarted: !config.provider.endpoint,
       started,
     };
   } catch (error) {

@@ -63,6 +63,19 @@ describe('LOG_FORMAT', () => {
     expect(lines.join('\n')).not.toMatch(/13812345678|13900001111/);
   });
 
+  it("on a terminal: an error's stack trace follows its line", () => {
+    const log = capture({ format: 'pretty', terminal: true });
+    const error = new Error('provider unreachable for 13812345678');
+    log.nest.error('Bind failed', error.stack, 'BindService');
+    log.nest.error(error);
+    const text = log.lines().join('\n');
+    expect(text).toMatch(
+      /ERROR: \[BindService\] Bind failed\nError: provider unreachable for 138\*{4}5678\n\s+at /,
+    );
+    expect(text).toMatch(/ERROR: provider unreachable for 138\*{4}5678\n(.|\n)*\s+at /);
+    expect(text).not.toContain('13812345678');
+  });
+
   it('not on a terminal, or told json: JSON lines carrying the same masked record', () => {
     for (const options of [
       { format: 'auto', terminal: false },
