@@ -19,11 +19,12 @@ _axb_use_node() {
     return 0
   fi
 
+  # The registry carries Node 24 for Linux only (node-darwin-* stops at 18): elsewhere, a version
+  # manager reads .nvmrc (`nvm install`, `fnm use`).
   case "$(uname -s)" in
     Linux) platform=linux ;;
-    Darwin) platform=darwin ;;
     *)
-      echo "use-node: no registry build of Node for $(uname -s); install Node $want yourself" >&2
+      echo "use-node: no registry build of Node $want for $(uname -s); install it yourself (nvm install)" >&2
       return 1
       ;;
   esac
