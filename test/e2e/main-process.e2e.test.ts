@@ -147,7 +147,7 @@ describe.skipIf(!existsSync(MAIN))('the built service', () => {
     expect(exit.code === 0 || exit.signal === 'SIGTERM', JSON.stringify(exit)).toBe(true);
     expect(service.output()).toContain('Embedded Postgres stopped');
     expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
-  });
+  }, 120_000); // its own limits inside (60 s to start): initdb and a first start on a busy machine
 
   it('refuses to start with an invalid setting, naming the key', async () => {
     const service = run(cleanEnv({ PORT: 'eighty', DATABASE_POOL_SIZE: '0' }), tmpdir());

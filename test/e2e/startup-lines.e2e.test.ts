@@ -166,7 +166,7 @@ describe.skipIf(!existsSync(MAIN) || !hasScript)('the built service on a termina
       ...Object.values(TEST_KEYS),
     ])
       expect(run.output(), 'a secret in the logs').not.toContain(secret);
-  });
+  }, 90_000); // waits up to 60 s for the start, on a busy machine
 
   it('writes JSON lines on a terminal when LOG_FORMAT=json, and a bad setting readably when not', async () => {
     const bad = { PORT: 'eighty', PROVIDER_ACCESS_KEY_SECRET: providerSecret };
