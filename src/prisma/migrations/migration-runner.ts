@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { readMigrationFiles, type MigrationFile } from './migration-files.js';
 
@@ -32,6 +33,12 @@ export interface MigrationResult {
 export interface MigrationLogger {
   log(message: string): void;
 }
+
+/** What a runner is doing, for a progress display (`npm run migrate`). */
+export type MigrationEvent =
+  | { type: 'plan'; pending: string[]; alreadyApplied: number }
+  | { type: 'start'; name: string; index: number; of: number }
+  | { type: 'applied'; name: string; index: number; of: number; ms: number };
 
 const CREATE_TABLE = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -98,7 +105,9 @@ export async function runMigrations(options: {
   connectionString: string;
   migrationsDir: string;
   logger?: MigrationLogger;
+  onProgress?: (event: MigrationEvent) => void;
 }): Promise<MigrationResult> {
+  const progress = options.onProgress ?? (() => undefined);
   const files = await readMigrationFiles(options.migrationsDir);
   const client = new pg.Client({ connectionString: options.connectionString });
   await client.connect();
@@ -111,13 +120,22 @@ export async function runMigrations(options: {
            FROM "_prisma_migrations" ORDER BY started_at`,
       );
       const done = check(files, rows);
-      const result: MigrationResult = { applied: [], alreadyApplied: [] };
-      for (const file of files) {
-        if (done.has(file.name)) {
-          result.alreadyApplied.push(file.name);
-          continue;
-        }
+      const pending = files.filter((f) => !done.has(f.name));
+      const result: MigrationResult = {
+        applied: [],
+        alreadyApplied: files.filter((f) => done.has(f.name)).map((f) => f.name),
+      };
+      progress({
+        type: 'plan',
+        pending: pending.map((f) => f.name),
+        alreadyApplied: result.alreadyApplied.length,
+      });
+      for (const [i, file] of pending.entries()) {
+        const at = { name: file.name, index: i + 1, of: pending.length };
+        progress({ type: 'start', ...at });
+        const started = performance.now();
         await applyOne(client, file);
+        progress({ type: 'applied', ...at, ms: performance.now() - started });
         options.logger?.log(`Applied migration ${file.name}`);
         result.applied.push(file.name);
       }
