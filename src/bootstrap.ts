@@ -26,7 +26,7 @@ export interface BootstrapOptions {
   extraModules?: AppModuleOptions['extraModules'];
   /** The logger main.ts already uses; else one is made from the config. */
   logger?: AppLogger;
-  /** Where the JSON logs go (default stdout); tests capture them to scan for phone numbers. */
+  /** Where the logs go (default stdout; LOG_FORMAT decides their form); tests capture them. */
   logStream?: DestinationStream;
 }
 
@@ -42,7 +42,11 @@ export async function bootstrap(
   config: AppConfig,
   options: BootstrapOptions = {},
 ): Promise<NestFastifyApplication> {
-  const logger = options.logger ?? new AppLogger(createPino(config.logLevel, options.logStream));
+  const logger =
+    options.logger ??
+    new AppLogger(
+      createPino(config.logLevel, { destination: options.logStream, format: config.logFormat }),
+    );
   const adapter = new FastifyAdapter(serverOptions(config.http, logger.pino));
   const fastify = adapter.getInstance();
 

@@ -18,6 +18,8 @@ export interface AppConfig {
   /** Graceful shutdown (src/runtime/graceful-shutdown.ts). */
   shutdown: { drainTimeoutMs: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+  /** LOG_FORMAT: `auto` follows the terminal (src/logging/log-format.ts). */
+  logFormat: 'auto' | 'pretty' | 'json';
   database: {
     /** Undefined means "start an embedded Postgres". */
     url?: string;

@@ -34,6 +34,7 @@ const KEY_ENTRY =
 const API_KEYS_PATTERN = new RegExp(`^(${KEY_ENTRY}(,${KEY_ENTRY})*)?$`);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 
 /** The message types the consumer understands (SecretAsrReport is not used). */
 export const CONSUMED_TYPES = [
@@ -57,6 +58,12 @@ export class Environment {
   @toInt() @IsInt() @Min(0) @Max(65535) PORT: number = 3000;
   @IsString() @MinLength(1) HOST: string = '127.0.0.1';
   @IsIn(LOG_LEVELS) LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+  /**
+   * `json`: one JSON object per line. `pretty`: one readable, coloured line per event (needs the
+   * dev dependency pino-pretty; without it JSON, with a warning). `auto`: pretty on a terminal,
+   * JSON otherwise.
+   */
+  @IsIn(LOG_FORMATS) LOG_FORMAT: (typeof LOG_FORMATS)[number] = 'auto';
 
   /** Largest request body accepted (413 above), bytes. */
   @toInt() @IsInt() @Min(1024) @Max(64 * 1024 * 1024) HTTP_BODY_LIMIT_BYTES: number = 256 * 1024;
