@@ -9,6 +9,7 @@ import { maskPhone } from '../common/privacy/mask-phone.js';
 import { validationFailed } from '../common/validation/validation-failed.js';
 import type { Binding } from '../generated/prisma/client.js';
 import { XClaimService, type XClaimTerms } from '../inventory/x-claim.service.js';
+import { LogThrottle } from '../logging/log-throttle.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
 import { PROVIDER, type ProviderPort } from '../provider/provider.port.js';
 import { bindAxbRequest } from './bind-axb-request.js';
@@ -71,6 +72,7 @@ export class BindService {
     private readonly settlements: SettlementRepository,
     private readonly bindings: BindingsRepository,
     private readonly unbinder: UnbindService,
+    private readonly refusals: LogThrottle,
   ) {}
 
   async bind(request: BindRequest, context: RequestContext): Promise<BindOutcome> {
@@ -249,11 +251,14 @@ export class BindService {
         { reason: 'the bind did not take effect at the provider' },
       );
     }
-    this.logger.warn(
+    const failure = providerFailure(error, { bindingId: binding.id });
+    this.refusals.note(
+      `bind ${failure.code}`,
       `Bind ${binding.id} for order ${binding.outId} (${maskPhone(binding.phoneA)} / ${maskPhone(binding.phoneB)}) ` +
         `${unknown ? 'has an unknown outcome' : 'failed'}: ${error.message}`,
+      context.requestId,
     );
-    return providerFailure(error, { bindingId: binding.id });
+    return failure;
   }
 
   /**
@@ -276,7 +281,8 @@ export class BindService {
         if (!isDatabaseUnavailable(error)) throw error;
         const pause = Math.min(SETTLE_RETRY_MS * 2 ** attempt, 1000);
         if (Date.now() + pause >= deadline) {
-          this.logger.warn(
+          this.refusals.note(
+            'bind BIND_OUTCOME_PENDING',
             `Bind ${binding.id} (${answer} at the provider) could not be recorded: ` +
               `${(error as Error).message}; left pending for reconciliation`,
           );
