@@ -45,7 +45,8 @@ beforeAll(async () => {
   t = await startTestApp(
     {
       ...sim.env,
-      PROVIDER_TIMEOUT_MS: '5000',
+      // Above BindAxb's injected latency (2.5 s); a replay of a pending binding waits this + 1 s.
+      PROVIDER_TIMEOUT_MS: '3500',
       DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
       DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
       DATABASE_POOL_SIZE: '4',
