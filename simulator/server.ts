@@ -7,6 +7,7 @@ import { registerMnsControlRoutes } from './control/mns-routes.js';
 import { MNS_PREFIX, registerMnsRoutes } from './mns/mns-route.js';
 import { stringifyWithBigIntegers } from '../src/protocol/json-big-integers.js';
 import { registerDyplsapiRoute } from './http/dyplsapi-route.js';
+import { registerRecordingRoute } from './recordings/recording-route.js';
 import { resolveOptions, type RunningSimulator, type SimulatorOptions } from './options.js';
 import { SimulatorState } from './state/simulator-state.js';
 
@@ -39,12 +40,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   registerCallbackRoutes(app, state);
   registerMnsRoutes(app, state, closing.signal);
   registerMnsControlRoutes(app, state);
+  registerRecordingRoute(app, state);
 
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const base = `http://${urlHost(host)}:${port}`;
+  state.recordings.baseUrl = base;
 
   let closed: Promise<void> | undefined;
   return {

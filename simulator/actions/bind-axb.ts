@@ -1,6 +1,7 @@
 import { ApiError } from '../http/api-error.js';
 import { MAX_PAIRS_PER_X } from '../state/bindings.js';
 import type { SecretNumber } from '../state/stock.js';
+import { bindingSettings, outIdParam } from './binding-settings.js';
 import {
   booleanParam,
   expiration,
@@ -12,10 +13,11 @@ import {
 } from './context.js';
 
 /**
- * BindAxb: binds A and B to X. With PhoneNoX, X must be a number of the pool and free of
- * conflicts (else isv.NO_NOT_EXIST / isv.BIND_CONFLICT). Without it, a random fitting healthy X of
- * the pool is chosen, in ExpectCity when possible; other cities are tried unless the pool is
- * strict. No fitting X: isv.NO_AVAILABLE_NUMBER.
+ * BindAxb: binds A and B to X. With PhoneNoX, X must be a number of the pool, not locked and free
+ * of conflicts (else isv.NO_NOT_EXIST / isv.FORBIDDEN_ACTION / isv.BIND_CONFLICT). Without it, a
+ * random fitting healthy unlocked X of the pool is chosen, in ExpectCity when possible; other
+ * cities are tried unless the pool is strict. No fitting X: isv.NO_AVAILABLE_NUMBER. Call control
+ * and ASR parameters are validated and kept with the binding (binding-settings.ts).
  */
 export const bindAxb: ActionHandler = (ctx) => {
   const poolKey = requirePool(ctx);
@@ -25,6 +27,9 @@ export const bindAxb: ActionHandler = (ctx) => {
     throw new ApiError('isv.ILLEGAL_ARGUMENT', 'PhoneNoA and PhoneNoB must differ');
   }
   const expireAt = expiration(ctx);
+  const needRecord = booleanParam(ctx, 'IsRecordingEnabled') ?? false;
+  const outId = outIdParam(ctx) ?? null;
+  const settings = bindingSettings(ctx);
   const requestedX = optional(ctx, 'PhoneNoX');
   const number = requestedX
     ? requestedNumber(ctx, poolKey, requestedX, phoneNoA, phoneNoB)
@@ -37,8 +42,9 @@ export const bindAxb: ActionHandler = (ctx) => {
     phoneNoB,
     createdAt: ctx.now,
     expireAt,
-    needRecord: booleanParam(ctx, 'IsRecordingEnabled'),
-    outId: optional(ctx, 'OutId') ?? null,
+    needRecord,
+    outId,
+    settings,
   });
   return {
     SecretBindDTO: { SubsId: binding.subsId, SecretNo: binding.secretNo, Extension: '' },
@@ -56,6 +62,9 @@ function requestedNumber(
   if (!number || number.poolKey !== poolKey) {
     throw new ApiError('isv.NO_NOT_EXIST', `PhoneNoX ${secretNo} is not a number of this pool`);
   }
+  if (number.locked) {
+    throw new ApiError('isv.FORBIDDEN_ACTION', `PhoneNoX ${secretNo} is locked (LockSecretNo)`);
+  }
   const conflict = ctx.state.bindings.conflictOn(secretNo, phoneNoA, phoneNoB, ctx.now);
   if (conflict) throw new ApiError('isv.BIND_CONFLICT', conflict);
   return number;
@@ -72,6 +81,7 @@ function chooseNumber(
     .filter(
       (n) =>
         n.health === 'normal' &&
+        !n.locked &&
         ctx.state.bindings.conflictOn(n.secretNo, phoneNoA, phoneNoB, ctx.now) === null,
     );
   const expectCity = optional(ctx, 'ExpectCity');

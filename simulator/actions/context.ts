@@ -1,3 +1,4 @@
+import { parseBooleanFlag, type Checked } from '../../src/protocol/call-control.js';
 import { parseProviderDate } from '../../src/protocol/provider-dates.js';
 import { isSubscriberNumber } from '../../src/protocol/phone-number.js';
 import { ApiError, missingParameter } from '../http/api-error.js';
@@ -58,8 +59,32 @@ export function expiration(ctx: ActionContext): number {
   return date.getTime();
 }
 
-export function booleanParam(ctx: ActionContext, name: string): boolean {
-  return optional(ctx, name)?.toLowerCase() === 'true';
+/** An optional boolean parameter ("true" / "false"); anything else is isv.ILLEGAL_ARGUMENT. */
+export function booleanParam(ctx: ActionContext, name: string): boolean | undefined {
+  return checked(ctx, name, parseBooleanFlag);
+}
+
+/** An optional parameter read by a protocol parser; a refusal is isv.ILLEGAL_ARGUMENT naming it. */
+export function checked<T>(
+  ctx: ActionContext,
+  name: string,
+  parse: (value: string) => Checked<T>,
+): T | undefined {
+  const value = optional(ctx, name);
+  if (value === undefined) return undefined;
+  const result = parse(value);
+  if (!result.ok) throw new ApiError('isv.ILLEGAL_ARGUMENT', `${name} ${result.reason}`);
+  return result.value;
+}
+
+/** Like checked(), for a parameter the operation needs (Missing<Name> when absent). */
+export function requiredChecked<T>(
+  ctx: ActionContext,
+  name: string,
+  parse: (value: string) => Checked<T>,
+): T {
+  required(ctx, name);
+  return checked(ctx, name, parse)!;
 }
 
 /**

@@ -12,8 +12,11 @@ import {
   querySubscriptionDetail,
   querySubsId,
   unbindSubscription,
-  updateSubscription,
 } from './subscriptions.js';
+import { updateSubscription } from './update-subscription.js';
+import { lockSecretNo, unlockSecretNo } from './number-locks.js';
+import { addSecretBlacklist, deleteSecretBlacklist } from './blacklist.js';
+import { getSecretAsrDetail, queryRecordFileDownloadUrl } from './recordings.js';
 
 /** The Dyplsapi (and Dybaseapi) actions the simulator implements, by Action name. */
 export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map([
@@ -27,6 +30,12 @@ export const ACTIONS: ReadonlyMap<string, ActionHandler> = new Map([
   ['ReleaseSecretNo', releaseSecretNo],
   ['QuerySecretNoRemain', querySecretNoRemain],
   ['QuerySecretNoDetail', querySecretNoDetail],
+  ['LockSecretNo', lockSecretNo],
+  ['UnlockSecretNo', unlockSecretNo],
+  ['AddSecretBlacklist', addSecretBlacklist],
+  ['DeleteSecretBlacklist', deleteSecretBlacklist],
+  ['QueryRecordFileDownloadUrl', queryRecordFileDownloadUrl],
+  ['GetSecretAsrDetail', getSecretAsrDetail],
   // Dybaseapi's, served on the same endpoint (same version and signatures).
   ['QueryTokenForMnsQueue', queryTokenForMnsQueue],
 ]);

@@ -59,6 +59,7 @@ export const releaseSecretNo: ActionHandler = (ctx) => {
   }
   ctx.state.setHealth(number, 'normal');
   number.poolKey = null;
+  number.locked = false;
   return {};
 };
 
@@ -83,8 +84,8 @@ export const querySecretNoRemain: ActionHandler = (ctx) => {
 };
 
 /**
- * QuerySecretNoDetail: a number of the pool, with its City and SecretStatus (1 while it carries a
- * live binding, else 0). A number the pool does not own is isv.NO_NOT_EXIST, as ReleaseSecretNo
+ * QuerySecretNoDetail: a number of the pool, with its City and SecretStatus (2 while locked, else 1
+ * while it carries a live binding, else 0). A number the pool does not own is isv.NO_NOT_EXIST, as ReleaseSecretNo
  * answers (Alibaba's page lists no code for it).
  */
 export const querySecretNoDetail: ActionHandler = (ctx) => {
@@ -96,6 +97,10 @@ export const querySecretNoDetail: ActionHandler = (ctx) => {
   }
   const bound = ctx.state.bindings.liveOn(secretNo, ctx.now).length > 0;
   return {
-    SecretNoInfoDTO: { City: number.city, SecretStatus: bound ? 1 : 0, CertifyStatus: 0 },
+    SecretNoInfoDTO: {
+      City: number.city,
+      SecretStatus: number.locked ? 2 : bound ? 1 : 0,
+      CertifyStatus: 0,
+    },
   };
 };

@@ -1,15 +1,7 @@
 import { formatProviderDate } from '../../src/protocol/provider-dates.js';
 import { ApiError } from '../http/api-error.js';
 import { isLive } from '../state/bindings.js';
-import type { SimulatorState } from '../state/simulator-state.js';
-import {
-  expiration,
-  findBinding,
-  required,
-  requirePool,
-  subscriberNumber,
-  type ActionHandler,
-} from './context.js';
+import { findBinding, required, requirePool, type ActionHandler } from './context.js';
 
 /**
  * UnbindSubscription: ends a binding. An expired binding can still be unbound (OK); an unknown
@@ -22,56 +14,6 @@ export const unbindSubscription: ActionHandler = (ctx) => {
   binding.unboundAt = ctx.now;
   return {};
 };
-
-/**
- * UpdateSubscription: OperateType updateNoA / updateNoB / updateExpire. Expired bindings cannot
- * change (isv.FORBIDDEN_ACTION); a new A or B that another live binding on X already has is
- * isv.BIND_CONFLICT. Other operate types are not simulated (isv.ILLEGAL_ARGUMENT).
- */
-export const updateSubscription: ActionHandler = (ctx) => {
-  const poolKey = requirePool(ctx);
-  const secretNo = required(ctx, 'PhoneNoX');
-  const operateType = required(ctx, 'OperateType');
-  const binding = findBinding(ctx, poolKey, secretNo);
-  if (!isLive(binding, ctx.now)) {
-    throw new ApiError('isv.FORBIDDEN_ACTION', 'the subscription has expired');
-  }
-  switch (operateType) {
-    case 'updateNoA': {
-      const phoneNoA = subscriberNumber(ctx, 'PhoneNoA');
-      checkConflict(ctx.state, secretNo, phoneNoA, binding.phoneNoB, ctx.now, binding.subsId);
-      binding.phoneNoA = phoneNoA;
-      break;
-    }
-    case 'updateNoB': {
-      const phoneNoB = subscriberNumber(ctx, 'PhoneNoB');
-      checkConflict(ctx.state, secretNo, binding.phoneNoA, phoneNoB, ctx.now, binding.subsId);
-      binding.phoneNoB = phoneNoB;
-      break;
-    }
-    case 'updateExpire':
-      binding.expireAt = expiration(ctx);
-      break;
-    default:
-      throw new ApiError('isv.ILLEGAL_ARGUMENT', `OperateType ${operateType} is not supported`);
-  }
-  return {};
-};
-
-function checkConflict(
-  state: SimulatorState,
-  secretNo: string,
-  phoneNoA: string,
-  phoneNoB: string,
-  now: number,
-  subsId: string,
-): void {
-  if (phoneNoA === phoneNoB) {
-    throw new ApiError('isv.ILLEGAL_ARGUMENT', 'PhoneNoA and PhoneNoB must differ');
-  }
-  const conflict = state.bindings.conflictOn(secretNo, phoneNoA, phoneNoB, now, subsId);
-  if (conflict) throw new ApiError('isv.BIND_CONFLICT', conflict);
-}
 
 /**
  * QuerySubsId: the SubsIds of the live bindings on an X of the pool, comma-separated (an empty
@@ -87,7 +29,10 @@ export const querySubsId: ActionHandler = (ctx) => {
   return { SubsId: ids.join(',') };
 };
 
-/** QuerySubscriptionDetail: Status 1 while in effect, 0 once expired. */
+/**
+ * QuerySubscriptionDetail: Status 1 while in effect, 0 once expired; CallRestrict, ASRStatus and
+ * ASRModelId as the binding holds them.
+ */
 export const querySubscriptionDetail: ActionHandler = (ctx) => {
   const poolKey = requirePool(ctx);
   const secretNo = required(ctx, 'PhoneNoX');
@@ -102,6 +47,10 @@ export const querySubscriptionDetail: ActionHandler = (ctx) => {
       ExpireDate: formatProviderDate(new Date(binding.expireAt)),
       NeedRecord: binding.needRecord,
       Status: isLive(binding, ctx.now) ? 1 : 0,
+      // Left out when unset, as Alibaba answers; AXB has no GroupId or Extension.
+      ...(binding.settings.callRestrict ? { CallRestrict: binding.settings.callRestrict } : {}),
+      ASRStatus: binding.settings.asrStatus,
+      ...(binding.settings.asrModelId ? { ASRModelId: binding.settings.asrModelId } : {}),
     },
   };
 };

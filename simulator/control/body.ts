@@ -50,6 +50,15 @@ export function optionalBoolean(body: Body, name: string): boolean | undefined {
   return value;
 }
 
+export function optionalStrings(body: Body, name: string): string[] | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) {
+    throw new ControlError(400, `${name} must be a list of non-empty strings`);
+  }
+  return value as string[];
+}
+
 export function oneOf<T extends string>(body: Body, name: string, allowed: readonly T[]): T {
   const value = body[name];
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {

@@ -1,12 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isLive } from '../state/bindings.js';
-import {
-  buildCallRecord,
-  buildProgressReports,
-  buildRecordingReport,
-  callTimeline,
-  type SimulatedCall,
-} from '../push/reports.js';
+import { simulateCall } from '../push/call-simulation.js';
 import type { SimulatorState } from '../state/simulator-state.js';
 import {
   asBody,
@@ -14,6 +8,7 @@ import {
   oneOf,
   optionalBoolean,
   optionalInteger,
+  optionalStrings,
   requiredString,
   type Body,
 } from './body.js';
@@ -41,31 +36,23 @@ export function registerCallbackRoutes(app: FastifyInstance, state: SimulatorSta
     if (!isLive(binding, state.clock.now())) {
       throw new ControlError(409, `binding ${subsId} is not live: no call can connect through it`);
     }
-    const call: SimulatedCall = {
+    const outcome = simulateCall(state, binding, {
       caller: oneOf(body, 'caller', ['A', 'B']),
       durationSeconds: optionalInteger(body, 'durationSeconds', 0),
       releaseCause: optionalInteger(body, 'releaseCause', 0),
       record: optionalBoolean(body, 'record'),
       intercepted: optionalBoolean(body, 'intercepted'),
-    };
-    const timeline = callTimeline(state, binding, call);
-    const record = buildCallRecord(state, binding, call, timeline);
-    const copies = optionalBoolean(body, 'duplicate') ? 2 : 1;
-    // The message queues get everything the call produced, in the order it happened.
-    for (const progress of buildProgressReports(state, binding, call, timeline)) {
-      state.alicom.publish(progress.type, progress.record);
-    }
-    for (let i = 0; i < copies; i += 1) state.alicom.publish('SecretReport', record);
-    if (timeline.recorded) {
-      state.alicom.publish('SecretRecording', buildRecordingReport(binding, timeline));
-    }
+      transcript: optionalStrings(body, 'transcript'),
+      duplicate: optionalBoolean(body, 'duplicate'),
+    });
     const url = state.callbacks.callRecordUrl;
     const deliveryIds: number[] = [];
-    for (let i = 0; i < copies && url; i += 1) {
-      deliveryIds.push(state.pusher.push('callRecord', url, [record]).id);
+    for (let i = 0; i < outcome.copies && url; i += 1) {
+      deliveryIds.push(state.pusher.push('callRecord', url, [outcome.record]).id);
     }
     return {
-      records: Array.from({ length: copies }, () => record),
+      records: Array.from({ length: outcome.copies }, () => outcome.record),
+      intercepted: outcome.interception !== null,
       pushed: Boolean(url),
       deliveryIds,
     };

@@ -45,6 +45,18 @@ export function registerInspectionRoutes(app: FastifyInstance, state: SimulatorS
     },
   );
 
+  /** Alibaba has no action listing a blacklist; this shows the simulator's, per pool. */
+  app.get<{ Querystring: { poolKey?: string } }>('/_sim/blacklist', async (request) =>
+    state.blacklist.list(request.query.poolKey).map((e) => ({
+      poolKey: e.poolKey,
+      blackType: e.blackType,
+      blackNo: e.blackNoText,
+      wayControl: e.wayControl ?? null,
+      remark: e.remark,
+      addedAt: new Date(e.addedAt).toISOString(),
+    })),
+  );
+
   app.get('/_sim/clock', async () => clockView(state));
   app.post('/_sim/clock/advance', async (request) => {
     const ms = optionalInteger(asBody(request.body), 'ms', 0);

@@ -1,3 +1,5 @@
+import type { CallRestrict, DtmfConfig, RingConfig } from '../../src/protocol/call-control.js';
+
 /** The AXB bindings the simulated platform holds, with the per-X rules. */
 
 export interface Binding {
@@ -11,7 +13,31 @@ export interface Binding {
   needRecord: boolean;
   outId: string | null;
   unboundAt: number | null;
+  /** Call control and ASR, as BindAxb / UpdateSubscription set them. */
+  settings: BindingSettings;
 }
+
+export interface BindingSettings {
+  outOrderId: string | null;
+  callRestrict: CallRestrict | null;
+  callDisplayType: number | null;
+  callTimeoutSeconds: number | null;
+  ringConfig: RingConfig | null;
+  dtmfConfig: DtmfConfig | null;
+  asrStatus: boolean;
+  asrModelId: string | null;
+}
+
+export const DEFAULT_SETTINGS: BindingSettings = {
+  outOrderId: null,
+  callRestrict: null,
+  callDisplayType: null,
+  callTimeoutSeconds: null,
+  ringConfig: null,
+  dtmfConfig: null,
+  asrStatus: false,
+  asrModelId: null,
+};
 
 /** One X serves at most this many live pairs at once. */
 export const MAX_PAIRS_PER_X = 200;

@@ -2,7 +2,10 @@ import { AlicomQueues } from '../mns/alicom-queues.js';
 import { TokenBook } from '../mns/token-book.js';
 import type { ResolvedOptions } from '../options.js';
 import { Pusher } from '../push/pusher.js';
+import { RecordingLinks } from '../recordings/recording-links.js';
 import { BindingStore } from './bindings.js';
+import { BlacklistStore } from './blacklist.js';
+import { CallLog } from './call-log.js';
 import { SimClock } from './clock.js';
 import { FaultBook } from './faults.js';
 import { SeededRandom } from './random.js';
@@ -26,6 +29,12 @@ export class SimulatorState {
   random!: SeededRandom;
   stock!: NumberStock;
   bindings!: BindingStore;
+  /** The pools' blacklists (AddSecretBlacklist). */
+  blacklist!: BlacklistStore;
+  /** Simulated calls, for their recordings and transcripts. */
+  calls!: CallLog;
+  /** Signs and checks recording download links (the simulator serves them itself). */
+  readonly recordings: RecordingLinks;
   callbacks!: CallbackTargets;
   /** The account's MNS queues, one per Dyplsapi message type. */
   alicom!: AlicomQueues;
@@ -39,6 +48,7 @@ export class SimulatorState {
   constructor(readonly options: ResolvedOptions) {
     this.pusher = new Pusher(options.callbackRetryDelaysMs);
     this.tokens = new TokenBook(options.mnsTokenTtlMs);
+    this.recordings = new RecordingLinks(options.accessKeySecret);
     this.reset();
   }
 
@@ -64,6 +74,8 @@ export class SimulatorState {
     this.stock = new NumberStock(this.options.cities, this.options.stockPerCity);
     this.stock.assignInitialOwnership(this.options.poolKeys, this.options.ownedPerCity);
     this.bindings = new BindingStore();
+    this.blacklist = new BlacklistStore();
+    this.calls = new CallLog();
     this.callbacks = {
       callRecordUrl: this.options.callRecordUrl,
       healthReportUrl: this.options.healthReportUrl,

@@ -12,6 +12,8 @@ export interface SecretNumber {
   health: 'normal' | 'abnormal';
   /** Set while this spare number stands in as the temporary X of an abnormal number. */
   temporaryFor: string | null;
+  /** LockSecretNo: never chosen for a new binding until unlocked. */
+  locked: boolean;
 }
 
 const SPEC1_PREFIXES = ['170', '171'];
@@ -107,6 +109,7 @@ export class NumberStock {
       poolKey: null,
       health: 'normal',
       temporaryFor: null,
+      locked: false,
     });
   }
 }

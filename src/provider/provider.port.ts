@@ -5,6 +5,26 @@
  * Every method rejects with a ProviderError subclass (src/provider/errors) on failure.
  */
 
+import type {
+  CallDisplayType,
+  CallRestrict,
+  CallRestrictUpdate,
+  DtmfConfig,
+  RingConfig,
+} from '../protocol/call-control.js';
+import type { BlacklistEntry, SecretNoRef } from './provider-number-safety.types.js';
+import type { AsrDetail, CallRef, RecordingLink } from './provider-recordings.types.js';
+
+export type * from './provider-number-safety.types.js';
+export type * from './provider-recordings.types.js';
+export type {
+  CallDisplayType,
+  CallRestrict,
+  CallRestrictUpdate,
+  DtmfConfig,
+  RingConfig,
+} from '../protocol/call-control.js';
+
 /** Per-call options. */
 export interface ProviderCallOptions {
   /** Timeout of one HTTP attempt in ms; defaults to the configured provider timeout. */
@@ -34,6 +54,21 @@ export interface BindAxbInput {
   record?: boolean;
   /** Our order id, echoed in call records. */
   outId?: string;
+  /** OutOrderId: the external business id. */
+  outOrderId?: string;
+  /** One direction may not call X from the start (validate with isCallRestrict). */
+  callRestrict?: CallRestrict;
+  callDisplayType?: CallDisplayType;
+  /** CallTimeout: ring time per number in sequential ringing, 5-20 s (parseCallTimeout). */
+  callTimeoutSeconds?: number;
+  /** Sent as JSON (parseRingConfig). */
+  ringConfig?: RingConfig;
+  /** Sent as JSON (parseDtmfConfig). */
+  dtmfConfig?: DtmfConfig;
+  /** ASRStatus: transcribe recorded calls. */
+  asr?: boolean;
+  /** ASRModelId (parseAsrModelId). */
+  asrModelId?: string;
 }
 
 export interface BindAxbResult {
@@ -53,8 +88,22 @@ export type SubscriptionChange =
   | { kind: 'phoneB'; phoneB: string }
   | { kind: 'expiry'; expiresAt: Date };
 
+/**
+ * The other AXB OperateTypes: updateCallRestrict, updateCallDisplayType, updateOutId and
+ * updateIsRecordingEnabled (which also carries ASRStatus / ASRModelId when given: the SDK has
+ * those parameters on UpdateSubscription but no OperateType of their own).
+ */
+export type SubscriptionSettingChange =
+  | { kind: 'callRestrict'; callRestrict: CallRestrictUpdate }
+  | { kind: 'callDisplayType'; callDisplayType: CallDisplayType }
+  | { kind: 'outId'; outId: string }
+  | { kind: 'recording'; record: boolean; asr?: boolean; asrModelId?: string };
+
+/** Any one UpdateSubscription: one OperateType per call, as Dyplsapi takes them. */
+export type SubscriptionUpdate = SubscriptionChange | SubscriptionSettingChange;
+
 export interface UpdateSubscriptionInput extends SubscriptionRef {
-  change: SubscriptionChange;
+  change: SubscriptionUpdate;
 }
 
 export interface SubscriptionDetail {
@@ -67,6 +116,14 @@ export interface SubscriptionDetail {
   record: boolean;
   /** Provider Status 1 (in effect); false for 0 (expired). */
   active: boolean;
+  /** CallRestrict; null when none is set (Alibaba then leaves the field out). */
+  callRestrict: CallRestrict | null;
+  /** ASRStatus; false when absent. */
+  asr: boolean;
+  asrModelId: string | null;
+  /** AXG only (GroupId, Extension); null for AXB. */
+  groupId: string | null;
+  extension: string | null;
 }
 
 export interface QueryCallStatusInput {
@@ -154,6 +211,17 @@ export interface ProviderPort {
     input: SecretNoDetailInput,
     options?: ProviderCallOptions,
   ): Promise<SecretNoDetail>;
+  /** QueryRecordFileDownloadUrl (read): a fresh link, valid 2 hours; recordings are kept 30 days. */
+  queryRecordFileDownloadUrl(input: CallRef, options?: ProviderCallOptions): Promise<RecordingLink>;
+  /** GetSecretAsrDetail (read): the transcript of a recorded call whose binding had ASR on. */
+  getSecretAsrDetail(input: CallRef, options?: ProviderCallOptions): Promise<AsrDetail>;
+  /** LockSecretNo: X takes no new bindings (existing ones go on). */
+  lockSecretNo(input: SecretNoRef, options?: ProviderCallOptions): Promise<void>;
+  unlockSecretNo(input: SecretNoRef, options?: ProviderCallOptions): Promise<void>;
+  /** AddSecretBlacklist. There is no action to list a pool's blacklist: keep your own record. */
+  addSecretBlacklist(input: BlacklistEntry, options?: ProviderCallOptions): Promise<void>;
+  /** DeleteSecretBlacklist: the entry is named by its type and numbers. */
+  deleteSecretBlacklist(input: BlacklistEntry, options?: ProviderCallOptions): Promise<void>;
 }
 
 /** Injection token for ProviderPort. */

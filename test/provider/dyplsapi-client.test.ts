@@ -158,6 +158,11 @@ describe('DyplsapiClient over HTTP against a signature-checking stub', () => {
       expiresAt,
       record: true,
       active: true,
+      callRestrict: 'CONTROL_BX_DISABLE',
+      asr: true,
+      asrModelId: '7ee372834d2f4cc7ac0d0ab2d0ae1aac',
+      groupId: null,
+      extension: null,
     });
     expect(await client.queryCallStatus({ poolKey: POOL, subsId: '1', callerNo: A })).toEqual({
       status: 2,

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { formatProviderDate } from '../../src/protocol/provider-dates.js';
 import { formatTimestamp, sign } from '../../src/protocol/signature.js';
+import { openApiCaller, type OpenApiCaller } from '../support/openapi-client.js';
 import {
   startSimulator,
   type RunningSimulator,
@@ -233,4 +234,31 @@ export async function bind(
     { method: 'POST' },
   );
   return result.SecretBindDTO as { SubsId: string; SecretNo: string };
+}
+
+/** Alibaba's Darabonba client (`@alicloud/openapi-client`, V3 signatures) on the simulator. */
+export function v3Client(sim: RunningSimulator): OpenApiCaller {
+  return openApiCaller(sim.url, { accessKeyId: KEY_ID, accessKeySecret: KEY_SECRET });
+}
+
+/** The Code of a V3 call: in the body (HTTP 200 business answers) or the thrown error's. */
+export async function v3Code(call: Promise<Record<string, unknown>>): Promise<string> {
+  try {
+    return String((await call).Code);
+  } catch (error) {
+    return String((error as { code?: unknown }).code);
+  }
+}
+
+/** A simulated call through the control API; its answer (records, intercepted). */
+export async function placeCall(
+  sim: RunningSimulator,
+  subsId: string,
+  caller: 'A' | 'B',
+  extra: Record<string, unknown> = {},
+): Promise<{ intercepted: boolean; record: Record<string, unknown> }> {
+  const { status, body } = await control(sim).post('/calls', { subsId, caller, ...extra });
+  expect(status).toBe(200);
+  const answer = body as unknown as { intercepted: boolean; records: Record<string, unknown>[] };
+  return { intercepted: answer.intercepted, record: answer.records[0]! };
 }

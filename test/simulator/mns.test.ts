@@ -140,10 +140,11 @@ describe('the MNS queue API through @alicloud/mns (custom endpoint, security tok
     await aCall({ intercepted: true });
     const mns = await mnsFor('SecretReport');
     const res = await mns.receiveMessage(queueOf('SecretReport'), 1);
+    // Forced through the control API: "other" (4); the blacklist is 1, a restriction 3.
     expect(JSON.parse(res.body.MessageBody!)).toMatchObject({
       call_type: 4,
       control_type: 'REJECT',
-      unconnected_cause: 1,
+      unconnected_cause: 4,
     });
     await mns.deleteMessage(queueOf('SecretReport'), res.body.ReceiptHandle!);
     const start = await mnsFor('SecretStartReport');

@@ -97,7 +97,11 @@ describe('expiry and updates', () => {
       update({ OperateType: 'updateExpire', Expiration: await expiresIn(t.sim, 10_000) }),
       'isv.EXPIRE_DATE_ILLEGAL',
     );
-    await expectCode(update({ OperateType: 'updateCallRestrict' }), 'isv.ILLEGAL_ARGUMENT');
+    await expectCode(
+      update({ OperateType: 'updateAxgGroup', GroupId: '1' }),
+      'isv.ILLEGAL_ARGUMENT',
+    );
+    await expectCode(update({ OperateType: 'updateCallRestrict' }), 'MissingCallRestrict');
     await expectCode(update({ OperateType: 'updateNoA' }), 'MissingPhoneNoA');
     await expectCode(
       t.client.request('UpdateSubscription', {

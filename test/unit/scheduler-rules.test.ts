@@ -90,6 +90,11 @@ describe('decisions', () => {
       createdAt: now,
       expiresAt: now,
       record: false,
+      callRestrict: null,
+      asr: false,
+      asrModelId: null,
+      groupId: null,
+      extension: null,
     };
     expect(decideFromDetail({ detail: { ...detail, active: true } }).kind).toBe('active');
     expect(decideFromDetail({ detail: { ...detail, active: false } }).kind).toBe('expired');

@@ -7,6 +7,8 @@ export const READ_ONLY_ACTIONS = [
   'QueryCallStatus',
   'QuerySecretNoRemain',
   'QuerySecretNoDetail',
+  'QueryRecordFileDownloadUrl',
+  'GetSecretAsrDetail',
   // Dybaseapi's (temporary MNS credentials): same version, gateway and signatures.
   'QueryTokenForMnsQueue',
 ] as const;
@@ -17,6 +19,11 @@ export const MUTATING_ACTIONS = [
   'UpdateSubscription',
   'BuySecretNo',
   'ReleaseSecretNo',
+  // Idempotent at the provider, but writes all the same: one attempt, like every write.
+  'LockSecretNo',
+  'UnlockSecretNo',
+  'AddSecretBlacklist',
+  'DeleteSecretBlacklist',
 ] as const;
 
 export type DyplsapiAction = (typeof READ_ONLY_ACTIONS)[number] | (typeof MUTATING_ACTIONS)[number];

@@ -1,3 +1,4 @@
+import { isCallRestrict } from '../../protocol/call-control.js';
 import { parseProviderDate } from '../../protocol/provider-dates.js';
 import type {
   BindAxbResult,
@@ -19,9 +20,9 @@ export class DtoShapeError extends Error {
   }
 }
 
-type Dto = Record<string, unknown>;
+export type Dto = Record<string, unknown>;
 
-function dto(body: DyplsapiEnvelope, name: string): Dto {
+export function dto(body: DyplsapiEnvelope, name: string): Dto {
   const v = body[name];
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
     throw new DtoShapeError('missing-dto', `no ${name} in the response`);
@@ -30,14 +31,14 @@ function dto(body: DyplsapiEnvelope, name: string): Dto {
 }
 
 // Ids and numbers may arrive as JSON numbers; the port keeps them as strings.
-function str(o: Dto, dtoName: string, field: string): string {
+export function str(o: Dto, dtoName: string, field: string): string {
   const v = o[field];
   if (typeof v === 'string' && v !== '') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   throw new DtoShapeError('invalid-dto', `${dtoName}.${field} is missing or not a string`);
 }
 
-function optStr(o: Dto, field: string): string | undefined {
+export function optStr(o: Dto, field: string): string | undefined {
   const v = o[field];
   if (typeof v === 'string' && v !== '') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
@@ -95,7 +96,25 @@ export function toSubscriptionDetail(body: DyplsapiEnvelope): SubscriptionDetail
     expiresAt: date(o, name, 'ExpireDate'),
     record: bool(o, name, 'NeedRecord'),
     active: status === 1,
+    callRestrict: callRestrictOf(o, name),
+    asr: o.ASRStatus === undefined || o.ASRStatus === null ? false : bool(o, name, 'ASRStatus'),
+    asrModelId: optStr(o, 'ASRModelId') ?? null,
+    groupId: optStr(o, 'GroupId') ?? null,
+    extension: optStr(o, 'Extension') ?? null,
   };
+}
+
+/** CallRestrict is left out (or empty) when the binding has none. */
+function callRestrictOf(o: Dto, name: string): SubscriptionDetail['callRestrict'] {
+  const value = optStr(o, 'CallRestrict');
+  if (value === undefined || value === 'CONTROL_CLEAR_DISABLE') return null;
+  if (!isCallRestrict(value)) {
+    throw new DtoShapeError(
+      'invalid-dto',
+      `${name}.CallRestrict ${value} is not a known restriction`,
+    );
+  }
+  return value;
 }
 
 export function toCallStatus(body: DyplsapiEnvelope): CallStatusResult {

@@ -47,7 +47,7 @@ export interface DyplsapiTransportSettings {
 }
 
 /** Parameters whose values are phone numbers: masked whenever a call is logged. */
-const PHONE_PARAMS = ['PhoneNoA', 'PhoneNoB', 'PhoneNoX', 'SecretNo', 'CallNo'] as const;
+const PHONE_PARAMS = ['PhoneNoA', 'PhoneNoB', 'PhoneNoX', 'SecretNo', 'CallNo', 'BlackNo'] as const;
 
 /** Marks an abort caused by our own per-attempt timer, as opposed to the caller's signal. */
 class AttemptTimeout extends Error {}

@@ -1,18 +1,24 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import { formatProviderDate } from '../../protocol/provider-dates.js';
 import type { ProviderCallObserver } from '../provider-call.observer.js';
+import { formatBlackNo } from '../../protocol/secret-blacklist.js';
 import type {
+  AsrDetail,
   BindAxbInput,
   BindAxbResult,
+  BlacklistEntry,
   BuySecretNoInput,
+  CallRef,
   CallStatusResult,
   ProviderCallOptions,
   ProviderPort,
   QueryCallStatusInput,
+  RecordingLink,
   ReleaseSecretNoInput,
   SecretNoDetail,
   SecretNoDetailInput,
   SecretNoRemain,
+  SecretNoRef,
   SecretNoRemainInput,
   SubscriptionDetail,
   SubscriptionRef,
@@ -27,7 +33,9 @@ import {
   toSubscriptionDetail,
   toSubsIds,
 } from './dyplsapi-dto.mapper.js';
+import { toAsrDetail, toRecordingLink } from './dyplsapi-recordings.mapper.js';
 import type { HttpMethod, SignatureScheme } from './dyplsapi-request.builder.js';
+import { updateSubscriptionParams } from './dyplsapi-update.params.js';
 import { DyplsapiTransport } from './dyplsapi-transport.js';
 import type { BackoffPolicy } from './retry-backoff.js';
 
@@ -54,6 +62,9 @@ export interface DyplsapiClientOptions {
 }
 
 const none = (): void => undefined;
+const flag = (value: boolean | undefined) => (value === undefined ? undefined : String(value));
+const json = (value: object | undefined) =>
+  value === undefined ? undefined : JSON.stringify(value);
 
 /**
  * ProviderPort over Alibaba Cloud Dyplsapi (2017-05-25): translates our naming and types to the
@@ -62,6 +73,7 @@ const none = (): void => undefined;
  */
 export class DyplsapiClient implements ProviderPort, OnModuleDestroy {
   private readonly transport: DyplsapiTransport;
+  private readonly now: () => Date;
 
   constructor(config: DyplsapiClientConfig, options: DyplsapiClientOptions = {}) {
     if (!config.endpoint) {
@@ -71,6 +83,7 @@ export class DyplsapiClient implements ProviderPort, OnModuleDestroy {
       );
     }
     this.transport = new DyplsapiTransport({ ...config, endpoint: config.endpoint, ...options });
+    this.now = options.now ?? (() => new Date());
   }
 
   bindAxb(input: BindAxbInput, options: ProviderCallOptions = {}): Promise<BindAxbResult> {
@@ -81,8 +94,18 @@ export class DyplsapiClient implements ProviderPort, OnModuleDestroy {
       Expiration: formatProviderDate(input.expiresAt),
       PhoneNoX: input.phoneX,
       ExpectCity: input.expectCity,
-      IsRecordingEnabled: input.record === undefined ? undefined : String(input.record),
+      IsRecordingEnabled: flag(input.record),
       OutId: input.outId,
+      OutOrderId: input.outOrderId,
+      CallRestrict: input.callRestrict,
+      CallDisplayType:
+        input.callDisplayType === undefined ? undefined : String(input.callDisplayType),
+      CallTimeout:
+        input.callTimeoutSeconds === undefined ? undefined : String(input.callTimeoutSeconds),
+      RingConfig: json(input.ringConfig),
+      DtmfConfig: json(input.dtmfConfig),
+      ASRStatus: flag(input.asr),
+      ASRModelId: input.asrModelId,
     };
     return this.transport.call('BindAxb', params, options, toBindAxbResult);
   }
@@ -96,18 +119,7 @@ export class DyplsapiClient implements ProviderPort, OnModuleDestroy {
     input: UpdateSubscriptionInput,
     options: ProviderCallOptions = {},
   ): Promise<void> {
-    const ref = { PoolKey: input.poolKey, SubsId: input.subsId, PhoneNoX: input.phoneX };
-    const change = input.change;
-    const params =
-      change.kind === 'phoneA'
-        ? { ...ref, OperateType: 'updateNoA', PhoneNoA: change.phoneA }
-        : change.kind === 'phoneB'
-          ? { ...ref, OperateType: 'updateNoB', PhoneNoB: change.phoneB }
-          : {
-              ...ref,
-              OperateType: 'updateExpire',
-              Expiration: formatProviderDate(change.expiresAt),
-            };
+    const params = updateSubscriptionParams(input);
     return this.transport.call('UpdateSubscription', params, options, none);
   }
 
@@ -169,6 +181,37 @@ export class DyplsapiClient implements ProviderPort, OnModuleDestroy {
     return this.transport.call('QuerySecretNoDetail', params, options, toSecretNoDetail);
   }
 
+  queryRecordFileDownloadUrl(
+    input: CallRef,
+    options: ProviderCallOptions = {},
+  ): Promise<RecordingLink> {
+    return this.transport.call('QueryRecordFileDownloadUrl', callParams(input), options, (body) =>
+      toRecordingLink(body, this.now()),
+    );
+  }
+
+  getSecretAsrDetail(input: CallRef, options: ProviderCallOptions = {}): Promise<AsrDetail> {
+    return this.transport.call('GetSecretAsrDetail', callParams(input), options, toAsrDetail);
+  }
+
+  lockSecretNo(input: SecretNoRef, options: ProviderCallOptions = {}): Promise<void> {
+    const params = { PoolKey: input.poolKey, SecretNo: input.phoneX };
+    return this.transport.call('LockSecretNo', params, options, none);
+  }
+
+  unlockSecretNo(input: SecretNoRef, options: ProviderCallOptions = {}): Promise<void> {
+    const params = { PoolKey: input.poolKey, SecretNo: input.phoneX };
+    return this.transport.call('UnlockSecretNo', params, options, none);
+  }
+
+  addSecretBlacklist(input: BlacklistEntry, options: ProviderCallOptions = {}): Promise<void> {
+    return this.transport.call('AddSecretBlacklist', blacklistParams(input), options, none);
+  }
+
+  deleteSecretBlacklist(input: BlacklistEntry, options: ProviderCallOptions = {}): Promise<void> {
+    return this.transport.call('DeleteSecretBlacklist', blacklistParams(input), options, none);
+  }
+
   /** Closes the keep-alive pool; in-flight calls finish (each is bounded by its timeout). */
   close(): Promise<void> {
     return this.transport.close();
@@ -177,4 +220,24 @@ export class DyplsapiClient implements ProviderPort, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.close();
   }
+}
+
+/** CallId, CallTime (provider time, never epoch: GetSecretAsrDetail refuses a timestamp), PoolKey. */
+function callParams(input: CallRef) {
+  return {
+    PoolKey: input.poolKey,
+    CallId: input.callId,
+    CallTime: formatProviderDate(input.callTime),
+  };
+}
+
+function blacklistParams(input: BlacklistEntry) {
+  const pair = input.blackType === 'POINT_TO_POINT_BLACK';
+  return {
+    PoolKey: input.poolKey,
+    BlackType: input.blackType,
+    BlackNo: formatBlackNo({ first: input.phone, second: pair ? input.peerPhone : null }),
+    WayControl: pair ? input.wayControl : undefined,
+    Remark: input.remark,
+  };
 }

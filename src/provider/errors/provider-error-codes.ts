@@ -80,6 +80,12 @@ export const PROVIDER_CODES: Readonly<Record<string, ProviderCodeClass>> = {
   'isv.SUBS_NOT_EXIST': final('not-found'),
   'isv.NO_NOT_EXIST': final('not-found'),
   'isv.POOL_NOT_EXIST': final('not-found'),
+  // The product's published list spells the unknown pool so.
+  'isv.POOLKEY_NOT_EXISTS': final('not-found'),
+  // The binding belongs to another account than the key's (a RAM user calling its parent's pool).
+  'isv.SUBS_NOT_BELONG': final('permission'),
+  // More than 10,000 numbers in one BuySecretNo, or not enough verified identities.
+  'isv.BUY_NUM_OVER_LIMIT': final('invalid-argument'),
   'isv.FORBIDDEN_ACTION': final('forbidden-state'),
   'isv.NO_AVAILABLE_NUMBER': final('exhausted'),
   'isv.PHONE_NOT_ENOUGH': final('exhausted'),

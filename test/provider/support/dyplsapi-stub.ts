@@ -71,6 +71,38 @@ export function okFor(req: StubRequest): StubReply {
           ExpireDate: '2026-11-22 14:30:00',
           NeedRecord: true,
           Status: 1,
+          CallRestrict: 'CONTROL_BX_DISABLE',
+          ASRStatus: true,
+          ASRModelId: '7ee372834d2f4cc7ac0d0ab2d0ae1aac',
+        },
+      });
+    case 'QueryRecordFileDownloadUrl':
+      // The SDK's example link: an OSS URL signed with Expires (epoch seconds).
+      return ok({
+        DownloadUrl: `http://secret-axb-record-files.oss-cn-shanghai.aliyuncs.com/1000000820257625_${req.params.CallId}.mp3?Expires=1551755668&OSSAccessKeyId=LTAIP00vvvvvvvvv&Signature=tK6Yq9KusU4n%2BZ7lg4%2FWmEA%3D`,
+      });
+    case 'GetSecretAsrDetail':
+      // The documented answer: Data with PascalCase sentences, numbers as numbers.
+      return ok({
+        Data: {
+          RequestId: '8d2329d407a83447a83be441681f4872ac74nE',
+          BusinessId: '435ee78c7a019650@!FC100000074672458@!202006152200',
+          BusinessKey: 'JCGTncltuNao0000',
+          Code: '21050000',
+          Msg: 'SUCCESS',
+          BizDuration: 10944,
+          Type: 'asrResult',
+          Sentences: [
+            {
+              EndTime: 1770,
+              SilenceDuration: 0,
+              BeginTime: 1020,
+              Text: '您好',
+              ChannelId: 0,
+              SpeechRate: 80,
+              EmotionValue: '5.7',
+            },
+          ],
         },
       });
     case 'QueryCallStatus':
