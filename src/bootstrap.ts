@@ -11,6 +11,7 @@ import { createValidationPipe } from './common/validation/validation-pipe.js';
 import type { AppConfig } from './config/app-config.js';
 import { installAccessLog } from './logging/access-log.js';
 import { AppLogger } from './logging/app-logger.js';
+import { LogThrottle } from './logging/log-throttle.js';
 import { createPino } from './logging/pino-logger.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupOpenApi } from './openapi/openapi.js';
@@ -64,7 +65,7 @@ export async function bootstrap(
   app.get(AccessHook).install(fastify);
   setupOpenApi(app);
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ErrorFilter());
+  app.useGlobalFilters(new ErrorFilter(app.get(LogThrottle)));
   // Shutdown is GracefulShutdown's sequence (main.ts runs it on SIGTERM/SIGINT), not Nest's
   // shutdown hooks, which would close the database pool before the listener.
   app.get(GracefulShutdown).attach(app);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ConflictError, NotFoundError } from '../common/errors/domain-error.js';
@@ -7,6 +7,7 @@ import type { RequestContext } from '../common/http/call-context.decorator.js';
 import { maskPhone } from '../common/privacy/mask-phone.js';
 import { validationFailed } from '../common/validation/validation-failed.js';
 import type { Binding } from '../generated/prisma/client.js';
+import { LogThrottle } from '../logging/log-throttle.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
 import { PROVIDER, type ProviderPort, type SubscriptionChange } from '../provider/provider.port.js';
 import { BindingExpiryRepository } from './binding-expiry.repository.js';
@@ -29,14 +30,13 @@ interface BindingChange {
 /** Changing a party or the expiry of an active binding (unbinding: unbind.service.ts). */
 @Injectable()
 export class BindingChangesService {
-  private readonly logger = new Logger(BindingChangesService.name);
-
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(PROVIDER) private readonly provider: ProviderPort,
     private readonly clock: Clock,
     private readonly bindings: BindingsRepository,
     private readonly expiry: BindingExpiryRepository,
+    private readonly refusals: LogThrottle,
   ) {}
 
   /**
@@ -199,6 +199,9 @@ export class BindingChangesService {
       },
       now,
     );
-    this.logger.warn(`Update of binding ${binding.id} (${failed.kind}) failed: ${error.message}`);
+    this.refusals.note(
+      `update failed: ${error instanceof ProviderCodeError ? error.code : error.name}`,
+      `Update of binding ${binding.id} (${failed.kind}) failed: ${error.message}`,
+    );
   }
 }
