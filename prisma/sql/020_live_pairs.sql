@@ -11,6 +11,10 @@
 
 CREATE OR REPLACE FUNCTION live_pairs_follow_bindings() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_ended uuid[];
+    v_moved uuid[];
+    v_became uuid[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
@@ -19,29 +23,36 @@ BEGIN
          WHERE binding_state_live(n.state) AND n.phone_x IS NOT NULL;
         RETURN NULL;
     END IF;
-    -- UPDATE: one pass over the rows whose live pair may change.
-    WITH changed AS (
-        SELECT n.id, n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at,
-               binding_state_live(o.state) AND o.phone_x IS NOT NULL AS was,
-               binding_state_live(n.state) AND n.phone_x IS NOT NULL AS is,
-               (n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at)
-                   IS DISTINCT FROM
-               (o.pool_key, o.out_id, o.phone_x, o.phone_a, o.phone_b, o.expires_at) AS moved
-          FROM new_rows n JOIN old_rows o ON o.id = n.id
-    ), ended AS (
-        DELETE FROM live_pairs lp USING changed c
-         WHERE lp.binding_id = c.id AND c.was AND NOT c.is
-    ), kept AS (
+    -- UPDATE: one pass over the statement's rows says which pairs end, move or begin; then each
+    -- change is one statement by primary key (= ANY of an array: an index scan, or a hashed
+    -- filter, whatever the statistics say of the table's size).
+    SELECT array_agg(c.id) FILTER (WHERE c.was AND NOT c.is),
+           array_agg(c.id) FILTER (WHERE c.was AND c.is AND c.moved),
+           array_agg(c.id) FILTER (WHERE c.is AND NOT c.was)
+      INTO v_ended, v_moved, v_became
+      FROM (SELECT n.id,
+                   binding_state_live(o.state) AND o.phone_x IS NOT NULL AS was,
+                   binding_state_live(n.state) AND n.phone_x IS NOT NULL AS is,
+                   (n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at)
+                       IS DISTINCT FROM
+                   (o.pool_key, o.out_id, o.phone_x, o.phone_a, o.phone_b, o.expires_at) AS moved
+              FROM new_rows n JOIN old_rows o ON o.id = n.id) c;
+    IF v_ended IS NOT NULL THEN
+        DELETE FROM live_pairs WHERE binding_id = ANY (v_ended);
+    END IF;
+    IF v_moved IS NOT NULL THEN
         UPDATE live_pairs lp
-           SET pool_key = c.pool_key, out_id = c.out_id, x = c.phone_x, a = c.phone_a,
-               b = c.phone_b, expires_at = c.expires_at
-          FROM changed c
-         WHERE lp.binding_id = c.id AND c.was AND c.is AND c.moved
-    )
-    INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
-    SELECT c.id, c.pool_key, c.out_id, c.phone_x, c.phone_a, c.phone_b, c.expires_at
-      FROM changed c
-     WHERE c.is AND NOT c.was;
+           SET pool_key = n.pool_key, out_id = n.out_id, x = n.phone_x, a = n.phone_a,
+               b = n.phone_b, expires_at = n.expires_at
+          FROM new_rows n
+         WHERE n.id = ANY (v_moved) AND lp.binding_id = n.id;
+    END IF;
+    IF v_became IS NOT NULL THEN
+        INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
+        SELECT n.id, n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at
+          FROM new_rows n
+         WHERE n.id = ANY (v_became);
+    END IF;
     RETURN NULL;
 END $$;
 
