@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { Progress } from '../src/common/progress/progress.js';
 import { ExpirySweepJob } from '../src/scheduler/expiry-sweep.job.js';
 import { createBenchDatabase } from './support/bench-database.js';
+import { CpuMeter } from './support/cpu-meter.js';
 import { hotShare, readUpdates, updatesBetween, type TableUpdates } from './support/hot-updates.js';
 import { median, printTable } from './support/load.js';
 import { PrismaService } from '../src/prisma/prisma.service.js';
@@ -55,19 +56,27 @@ async function main(): Promise<void> {
   await check.connect();
   const rows: Array<Record<string, string | number>> = [];
   const hot = new Map<string, TableUpdates>();
+  const meter = new CpuMeter(check);
   const servicePool = app.get(PrismaService).pgPool;
   const progress = new Progress('expiry bench', { total: SIZES.length * RUNS, unit: 'runs' });
   try {
     for (const size of SIZES) {
       const seconds: number[] = [];
+      const cpus: number[] = [];
       for (let run = 1; run <= RUNS; run += 1) {
         progress.note(`seeding ${size} due bindings (run ${run} of ${RUNS})`);
         await seedDueBindings(db.url, POOL_KEY, size);
         const stats0 = await readUpdates(check, [servicePool]);
         progress.note(`sweeping ${size} (run ${run} of ${RUNS})`);
+        const cpu0 = await meter.read();
         const started = performance.now();
         const counts = await sweep.run();
         const s = (performance.now() - started) / 1000;
+        const cpu1 = await meter.read();
+        const pgCpu =
+          cpu0.postgresMs === null || cpu1.postgresMs === null
+            ? null
+            : (cpu1.postgresMs - cpu0.postgresMs) / 1000;
         for (const t of updatesBetween(stats0, await readUpdates(check, [servicePool]))) {
           const sum = hot.get(t.table) ?? { table: t.table, updates: 0, hot: 0 };
           sum.updates += t.updates;
@@ -95,7 +104,11 @@ async function main(): Promise<void> {
           batches: counts.batches!,
           seconds: s.toFixed(2),
           'rows/s': Math.round(size / s),
+          // CPU time, which a busy machine inflates far less than wall time.
+          'postgres cpu s': pgCpu === null ? '-' : pgCpu.toFixed(2),
+          'µs cpu/row': pgCpu === null ? '-' : Math.round((pgCpu * 1e6) / size),
         });
+        cpus.push(pgCpu ?? NaN);
       }
       const m = median(seconds);
       rows.push({
@@ -104,6 +117,8 @@ async function main(): Promise<void> {
         batches: '',
         seconds: m.toFixed(2),
         'rows/s': Math.round(size / m),
+        'postgres cpu s': median(cpus).toFixed(2),
+        'µs cpu/row': Math.round((median(cpus) * 1e6) / size),
       });
     }
   } finally {

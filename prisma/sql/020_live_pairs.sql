@@ -4,70 +4,36 @@
 -- carry invariants 1 and 2, and X's load is the count of its rows on X. It follows `bindings`
 -- (the record) through the trigger below, whoever writes a binding: a binding that becomes live
 -- gets its row, one that ends loses it, and a live one's changes of X, parties, order or expiry
--- are copied. Its rows are never updated on a hot path (settling changes only the record's
--- state; binding and expiring insert and delete rows), so its indexes cost only inserts.
+-- are copied (the record's trigger, 030_binding_record.sql, calls the functions below). Its rows
+-- are never updated on a hot path (settling changes only the record's state; binding and
+-- expiring insert and delete rows), so its indexes cost only inserts.
 -- A live binding past its expiry keeps its row until something expires it: a claim expires the
 -- overdue bindings of A or B on the X it takes (take_x, 030_bind_path.sql), and the sweep the rest.
 
-CREATE OR REPLACE FUNCTION live_pairs_follow_bindings() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    v_ended uuid[];
-    v_moved uuid[];
-    v_became uuid[];
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
-        SELECT n.id, n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at
-          FROM new_rows n
-         WHERE binding_state_live(n.state) AND n.phone_x IS NOT NULL;
-        RETURN NULL;
-    END IF;
-    -- UPDATE: one pass over the statement's rows says which pairs end, move or begin; then each
-    -- change is one statement by primary key (= ANY of an array: an index scan, or a hashed
-    -- filter, whatever the statistics say of the table's size).
-    SELECT array_agg(c.id) FILTER (WHERE c.was AND NOT c.is),
-           array_agg(c.id) FILTER (WHERE c.was AND c.is AND c.moved),
-           array_agg(c.id) FILTER (WHERE c.is AND NOT c.was)
-      INTO v_ended, v_moved, v_became
-      FROM (SELECT n.id,
-                   binding_state_live(o.state) AND o.phone_x IS NOT NULL AS was,
-                   binding_state_live(n.state) AND n.phone_x IS NOT NULL AS is,
-                   (n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at)
-                       IS DISTINCT FROM
-                   (o.pool_key, o.out_id, o.phone_x, o.phone_a, o.phone_b, o.expires_at) AS moved
-              FROM new_rows n JOIN old_rows o ON o.id = n.id) c;
-    IF v_ended IS NOT NULL THEN
-        DELETE FROM live_pairs WHERE binding_id = ANY (v_ended);
-    END IF;
-    IF v_moved IS NOT NULL THEN
-        -- (Not a join: without nested loops it would hash the whole of live_pairs.)
-        UPDATE live_pairs lp
-           SET (pool_key, out_id, x, a, b, expires_at) =
-               (SELECT n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at
-                  FROM new_rows n WHERE n.id = lp.binding_id)
-         WHERE lp.binding_id = ANY (v_moved);
-    END IF;
-    IF v_became IS NOT NULL THEN
-        INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
-        SELECT n.id, n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at
-          FROM new_rows n
-         WHERE n.id = ANY (v_became);
-    END IF;
-    RETURN NULL;
-END $$;
+-- What the record's trigger (bindings_changed(), 030_binding_record.sql) asks of the live pairs,
+-- by binding id, after a statement changed bindings: pairs that begin (a binding became live),
+-- end (it ended) or move (a live one changed X, parties, order or expiry). Each is one statement
+-- by primary key (= ANY: an index scan, or a hashed filter, whatever the statistics say).
+DROP FUNCTION IF EXISTS live_pairs_follow_bindings() CASCADE;
 
--- Its queries join the statement's transition tables (old_rows, new_rows), whose plans are cached
--- per connection from their first run: planned on a one-row settle, a nested loop would then be
--- used for a 5,000-row sweep (quadratic: seconds). Hash joins are right at every size.
-ALTER FUNCTION live_pairs_follow_bindings() SET enable_nestloop = off;
+CREATE OR REPLACE FUNCTION live_pairs_begin(p_ids uuid[]) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
+    SELECT b.id, b.pool_key, b.out_id, b.phone_x, b.phone_a, b.phone_b, b.expires_at
+      FROM bindings b WHERE b.id = ANY (p_ids)
+$$;
 
-CREATE OR REPLACE TRIGGER "bindings_live_pairs_insert" AFTER INSERT ON "bindings"
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION live_pairs_follow_bindings();
-CREATE OR REPLACE TRIGGER "bindings_live_pairs_update" AFTER UPDATE ON "bindings"
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION live_pairs_follow_bindings();
+CREATE OR REPLACE FUNCTION live_pairs_end(p_ids uuid[]) RETURNS void
+LANGUAGE sql AS $$ DELETE FROM live_pairs WHERE binding_id = ANY (p_ids) $$;
+
+CREATE OR REPLACE FUNCTION live_pairs_move(p_ids uuid[]) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE live_pairs lp
+       SET (pool_key, out_id, x, a, b, expires_at) =
+           (SELECT b.pool_key, b.out_id, b.phone_x, b.phone_a, b.phone_b, b.expires_at
+              FROM bindings b WHERE b.id = lp.binding_id)
+     WHERE lp.binding_id = ANY (p_ids)
+$$;
 
 -- The live pairs X carries at `t` (an overdue one no longer counts): its load, for the admin reads
 -- (list, stock, release, metrics) and for the claim.

@@ -4,7 +4,9 @@
 -- never outlive a change made by any instance or process (API, scheduler, callbacks, psql).
 --
 -- Statement-level triggers with transition tables: one trigger run per statement, however many
--- rows it touches (the expiry sweep ends thousands of bindings per statement). A notification
+-- rows it touches (the expiry sweep ends thousands of bindings per statement). Updates of
+-- bindings are told by the record's trigger (bindings_changed(), 030_binding_record.sql), which
+-- passes the keys here; deletes, truncation and the numbers' changes by the triggers below. A notification
 -- carries one kind of key as JSON:
 --   {"b": [binding id, ...]}        these bindings changed (state, parties, X, expiry, SubsId)
 --   {"o": [[pool_key, out_id], ...]} lookups by order may now find another binding
@@ -53,31 +55,6 @@ CREATE OR REPLACE FUNCTION "routing_cache_bindings_changed"() RETURNS trigger
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         PERFORM pg_notify('axb_routing_cache', '{"all":true}');
-    ELSIF TG_OP = 'UPDATE' THEN
-        IF (SELECT count(*) FROM new_rows) > routing_cache_max_keys() THEN
-            PERFORM pg_notify('axb_routing_cache', '{"all":true}');
-        ELSE
-            -- Rows a cache may hold (settled; `unbinding` passes too, which only sends one
-            -- notification more) whose routing columns changed (not updated_at alone).
-            PERFORM routing_cache_publish('b', ARRAY(
-                SELECT to_json(n.id)::text
-                  FROM new_rows n JOIN old_rows o ON o.id = n.id
-                 WHERE o.state NOT IN ('pending', 'unknown')
-                   AND (n.state, n.phone_a, n.phone_b, n.phone_x, n.expires_at, n.subs_id,
-                        n.pool_key, n.out_id)
-                       IS DISTINCT FROM
-                       (o.state, o.phone_a, o.phone_b, o.phone_x, o.expires_at, o.subs_id,
-                        o.pool_key, o.out_id)));
-            -- A binding that moves to another order, or becomes live again, changes what its
-            -- orders' lookups find (no code path does either today; cheap to cover).
-            PERFORM routing_cache_publish('o', ARRAY(
-                SELECT DISTINCT json_build_array(k.pool_key, k.out_id)::text
-                  FROM new_rows n JOIN old_rows o ON o.id = n.id,
-                       LATERAL (VALUES (o.pool_key, o.out_id), (n.pool_key, n.out_id))
-                           AS k(pool_key, out_id)
-                 WHERE (n.pool_key, n.out_id) IS DISTINCT FROM (o.pool_key, o.out_id)
-                    OR (binding_state_live(n.state) AND NOT binding_state_live(o.state))));
-        END IF;
     ELSE
         IF (SELECT count(*) FROM old_rows) > routing_cache_max_keys() THEN
             PERFORM pg_notify('axb_routing_cache', '{"all":true}');
@@ -115,12 +92,8 @@ END $$;
 -- Its queries join the statement's transition tables (old_rows, new_rows), whose plans are cached
 -- per connection from their first run: planned on a one-row settle, a nested loop would then be
 -- used for a 5,000-row sweep (quadratic: seconds). Hash joins are right at every size.
-ALTER FUNCTION routing_cache_bindings_changed() SET enable_nestloop = off;
 ALTER FUNCTION routing_cache_numbers_changed() SET enable_nestloop = off;
 
-CREATE OR REPLACE TRIGGER "bindings_routing_cache_update" AFTER UPDATE ON "bindings"
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION routing_cache_bindings_changed();
 CREATE OR REPLACE TRIGGER "bindings_routing_cache_delete" AFTER DELETE ON "bindings"
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION routing_cache_bindings_changed();

@@ -120,7 +120,7 @@ const CASES: Case[] = [
     // nothing would stop a second one on its X: the insert below passes then.
     violation: () => insert({ outId: 'follow-2', a: '13833330000' }),
     expected: { code: '23505', constraint: 'live_pairs_x_a_key' },
-    remove: 'DROP TRIGGER bindings_live_pairs_insert ON bindings',
+    remove: 'DROP TRIGGER bindings_record_inserted ON bindings',
   },
   {
     invariant: '3: X is always chosen by us (a live binding has an X)',
@@ -192,7 +192,7 @@ describe('invariants the database enforces', () => {
     // Removing the trigger that keeps the queue, an open binding is forgotten.
     await sql.query('BEGIN');
     try {
-      await sql.query('DROP TRIGGER bindings_reconcile_queue_insert ON bindings');
+      await sql.query('DROP TRIGGER bindings_record_inserted ON bindings');
       await sql.query(insert({ outId: 'open-forgotten', state: 'unknown', subsId: null }));
       expect(await queued('open-forgotten')).toBe(0);
     } finally {
@@ -209,7 +209,7 @@ describe('invariants the database enforces', () => {
     expect(pairs.rowCount).toBe(0);
     await sql.query('BEGIN');
     try {
-      await sql.query('DROP TRIGGER bindings_live_pairs_update ON bindings');
+      await sql.query('DROP TRIGGER bindings_record_updated ON bindings');
       await sql.query(insert({ outId: 'ends-2' }));
       await sql.query(`UPDATE bindings SET state = 'unbound' WHERE out_id = 'ends-2'`);
       const kept = await sql.query(`SELECT 1 FROM live_pairs WHERE out_id = 'ends-2'`);
