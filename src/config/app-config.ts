@@ -74,7 +74,11 @@ export interface AppConfig {
     sessionMaxSeconds: number;
     cookieSecure: 'auto' | 'always' | 'never';
   };
-  callbacks: { bodyLimitBytes: number };
+  callbacks: {
+    bodyLimitBytes: number;
+    /** Whether `POST /v1/callbacks/number-health` is accepted (CALLBACK_NUMBER_HEALTH_ENABLED). */
+    numberHealthEnabled: boolean;
+  };
   /** The MNS message consumer (src/messages). */
   messages: {
     /** Undefined: the consumer is off. */

@@ -227,6 +227,12 @@ export class Environment {
   /** Largest provider push accepted (Alibaba batches thousands of records in one POST), bytes. */
   @toInt() @IsInt() @Min(1024) @Max(64 * 1024 * 1024) CALLBACK_BODY_LIMIT_BYTES: number =
     8 * 1024 * 1024;
+  /**
+   * Accept number-health pushes over HTTP (`POST /v1/callbacks/number-health`). Off: refused with
+   * 403 NUMBER_HEALTH_PUSH_DISABLED, nothing changed. On or off, pushed health never makes
+   * routing hand out a real number: only the message queue's reports do (their origin is proven).
+   */
+  @toBoolean() @IsBoolean() CALLBACK_NUMBER_HEALTH_ENABLED: boolean = false;
 
   /**
    * The account uid in the Alicom queue names (`Alicom-Queue-<uid>-<Type>`); unset, the message

@@ -146,7 +146,10 @@ export function loadConfig(
         env.CONSOLE_COOKIE_SECURE
       ],
     },
-    callbacks: { bodyLimitBytes: env.CALLBACK_BODY_LIMIT_BYTES },
+    callbacks: {
+      bodyLimitBytes: env.CALLBACK_BODY_LIMIT_BYTES,
+      numberHealthEnabled: env.CALLBACK_NUMBER_HEALTH_ENABLED,
+    },
     messages: {
       accountUid: env.MNS_ACCOUNT_UID,
       types: [

@@ -23,6 +23,9 @@ export interface StockRow {
   freePairs: number;
 }
 
+/** Where a health report came from: the MNS queue (origin proven) or an HTTP push. */
+export type HealthSource = 'queue' | 'push';
+
 /** Middle numbers held by pools. */
 @Injectable()
 export class NumbersRepository {
@@ -121,16 +124,48 @@ export class NumbersRepository {
   }
 
   /**
-   * Records a health report for a held number (SecretExceptionPhoneReport). A report older than
-   * the last one applied is ignored: the provider retries failed pushes, so they can arrive out
-   * of order. Returns whether the number's health was set.
+   * Records a health report for a held number (SecretExceptionPhoneReport) and where it came from.
+   * A report older than the last one applied is ignored: the provider retries failed pushes, so
+   * they can arrive out of order. A pushed report repeating the health a queued one set keeps the
+   * queue as its source (an unproven copy must not weaken a proven report). Returns whether the
+   * number's health was set.
+   *
+   * Routing caches drop X when its health changes (the secret_numbers trigger); a change of source
+   * alone (a push's "abnormal" confirmed by the queue) is published here, in the same transaction,
+   * on the trigger's channel, so every instance re-reads what routing may do with X.
    */
-  async reportHealth(number: string, health: 'normal' | 'abnormal', at: Date): Promise<boolean> {
-    const updated = await this.prisma.$executeRaw(Prisma.sql`
-      UPDATE secret_numbers SET health = ${health}::number_health, health_at = ${at}
-       WHERE number = ${number} AND state <> 'released'
-         AND (health_at IS NULL OR health_at <= ${at})`);
-    return updated > 0;
+  async reportHealth(
+    number: string,
+    health: 'normal' | 'abnormal',
+    at: Date,
+    source: HealthSource,
+  ): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const [row] = await tx.$queryRaw<Array<{ applied: number; sourceOnly: boolean | null }>>(
+        Prisma.sql`
+        WITH before AS (
+          SELECT id, health, health_source FROM secret_numbers
+           WHERE number = ${number} AND state <> 'released'
+             AND (health_at IS NULL OR health_at <= ${at})
+             FOR UPDATE),
+        applied AS (
+          UPDATE secret_numbers n
+             SET health = ${health}::number_health, health_at = ${at},
+                 health_source = CASE
+                   WHEN b.health = ${health}::number_health AND b.health_source = 'queue'
+                     THEN 'queue' ELSE ${source} END
+            FROM before b WHERE n.id = b.id
+          RETURNING b.health = n.health AND b.health_source IS DISTINCT FROM n.health_source
+                    AS source_only)
+        SELECT count(*)::int AS applied, bool_or(source_only) AS "sourceOnly" FROM applied`,
+      );
+      if (row?.sourceOnly) {
+        await tx.$executeRaw(
+          Prisma.sql`SELECT routing_cache_publish('x', ARRAY[to_json(${number}::text)::text])`,
+        );
+      }
+      return (row?.applied ?? 0) > 0;
+    });
   }
 }
 
