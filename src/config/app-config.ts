@@ -46,7 +46,12 @@ export interface AppConfig {
     embeddedSimulatorPort: number;
   };
   pools: { defaultPoolKey: string; defaultCity: string; maxPairsPerX: number };
-  bindings: { maxTtlSeconds: number; maxBindAttempts: number };
+  bindings: {
+    maxTtlSeconds: number;
+    maxBindAttempts: number;
+    /** Searches by a phone number per key per minute (per instance). */
+    phoneSearchPerMinute: number;
+  };
   routing: {
     budgetMs: number;
     cacheTtlMs: number;

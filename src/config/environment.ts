@@ -209,6 +209,11 @@ export class Environment {
   API_KEYS: string = '';
   /** Shared secret the provider's pushes must carry (x-callback-secret or ?secret=); empty refuses pushes. */
   @IsString() CALLBACK_SECRET: string = '';
+  /**
+   * Binding searches by a phone number (`GET /v1/bindings?phone=`) per API key per minute, per
+   * instance, masked or not (429 PHONE_SEARCH_RATE_LIMITED beyond): each is recorded in access_log.
+   */
+  @toInt() @IsInt() @Min(1) @Max(100000) PHONE_SEARCH_PER_MINUTE: number = 30;
   /** Requests per second per API key (token bucket refill), per instance. */
   @toInt() @IsInt() @Min(1) RATE_LIMIT_PER_SECOND: number = 200;
   /** Burst size of the per-key token bucket. */

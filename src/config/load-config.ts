@@ -117,6 +117,7 @@ export function loadConfig(
     bindings: {
       maxTtlSeconds: env.BINDING_MAX_TTL_SECONDS,
       maxBindAttempts: env.BIND_MAX_ATTEMPTS,
+      phoneSearchPerMinute: env.PHONE_SEARCH_PER_MINUTE,
     },
     routing: {
       budgetMs: env.ROUTING_BUDGET_MS,
