@@ -30,6 +30,8 @@ export interface AppConfig {
     maxWaiting: number;
     idleTimeoutMs: number;
     statementTimeoutMs: number;
+    /** The admin history reads' own pool (src/prisma/admin-reads.database.ts). */
+    admin: { poolSize: number; maxWaiting: number; statementTimeoutMs: number };
     migrateOnStart: boolean;
     embedded: { dir: string; port: number };
   };

@@ -105,6 +105,16 @@ export class Environment {
   @toInt() @IsInt() @Min(1) DATABASE_POOL_MAX_WAITING: number = 1000;
   @toInt() @IsInt() @Min(1000) DATABASE_IDLE_TIMEOUT_MS: number = 30000;
   @toInt() @IsInt() @Min(0) DATABASE_STATEMENT_TIMEOUT_MS: number = 15000;
+  /**
+   * Connections of the admin history reads' own pool (search, a binding's timeline, the
+   * console's inventory lists): a burst of heavy reads waits here, never for the call path's
+   * connections.
+   */
+  @toInt() @IsInt() @Min(1) @Max(100) ADMIN_DATABASE_POOL_SIZE: number = 2;
+  /** Admin reads waiting for one of those connections beyond which the next is refused (503). */
+  @toInt() @IsInt() @Min(1) ADMIN_DATABASE_POOL_MAX_WAITING: number = 20;
+  /** Server-side statement_timeout of the admin reads, ms (504 HISTORY_READ_TIMEOUT after). */
+  @toInt() @IsInt() @Min(100) @Max(600000) ADMIN_STATEMENT_TIMEOUT_MS: number = 5000;
   @toBoolean() @IsBoolean() MIGRATE_ON_START: boolean = true;
 
   @IsString() @MinLength(1) EMBEDDED_PG_DIR: string = '.data/postgres';

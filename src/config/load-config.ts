@@ -95,6 +95,11 @@ export function loadConfig(
       maxWaiting: env.DATABASE_POOL_MAX_WAITING,
       idleTimeoutMs: env.DATABASE_IDLE_TIMEOUT_MS,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      admin: {
+        poolSize: env.ADMIN_DATABASE_POOL_SIZE,
+        maxWaiting: env.ADMIN_DATABASE_POOL_MAX_WAITING,
+        statementTimeoutMs: env.ADMIN_STATEMENT_TIMEOUT_MS,
+      },
       migrateOnStart: env.MIGRATE_ON_START,
       embedded: { dir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT },
     },

@@ -12,8 +12,8 @@ const MEANING: Record<number, string> = {
   502: 'The provider failed, refused, or could not be reached',
   503:
     'DATABASE_UNAVAILABLE (Retry-After; any route); on binds also NO_NUMBERS, NUMBERS_EXHAUSTED, ' +
-    'BIND_OUTCOME_PENDING',
-  504: 'The provider did not answer in time',
+    'BIND_OUTCOME_PENDING; on admin history reads HISTORY_READS_BUSY (Retry-After)',
+  504: 'The provider did not answer in time; on admin history reads HISTORY_READ_TIMEOUT',
 };
 
 /**
