@@ -1,9 +1,5 @@
 import { maskPhone, maskPhonesInText } from '../common/privacy/mask-phone.js';
-import {
-  isSecretName,
-  REDACTED,
-  redactSecretsInText,
-} from '../common/privacy/redact-secrets.js';
+import { isSecretName, REDACTED, redactSecretsInText } from '../common/privacy/redact-secrets.js';
 
 /**
  * Fields that hold a phone number whatever it looks like (a number type, an odd format): their
