@@ -14,6 +14,8 @@ export interface AppConfig {
     connectionTimeoutMs: number;
     /** Resolved DOCS_PUBLIC: /docs without a key. */
     docsPublic: boolean;
+    /** TRUSTED_PROXIES: whose forwarded headers are believed (Fastify's trustProxy); empty: none. */
+    trustedProxies: string[];
   };
   /** Graceful shutdown (src/runtime/graceful-shutdown.ts). */
   shutdown: { drainTimeoutMs: number };
@@ -75,6 +77,9 @@ export interface AppConfig {
     callbackSecret: string;
     rateLimitPerSecond: number;
     rateLimitBurst: number;
+    /** Failed authentications per client address per window before 429 AUTH_THROTTLED. */
+    failuresPerAddress: number;
+    failureWindowSeconds: number;
   };
   console: {
     sessionIdleSeconds: number;

@@ -11,7 +11,9 @@ import {
   MaxLength,
   Min,
   MinLength,
+  Validate,
 } from 'class-validator';
+import { IsProxyList } from './proxy-list.js';
 
 /** Turns "true"/"false"/"1"/"0" into booleans and leaves anything else for the validator to name. */
 const toBoolean = () =>
@@ -84,6 +86,14 @@ export class Environment {
    * "Try it out"), `false` admin keys only, `auto` anyone under NODE_ENV=development only.
    */
   @IsIn(['auto', 'true', 'false']) DOCS_PUBLIC: 'auto' | 'true' | 'false' = 'auto';
+  /**
+   * Proxies whose `x-forwarded-for` / `x-forwarded-proto` are believed: comma-separated addresses
+   * or CIDRs (`10.0.0.0/8`), or `loopback`, `linklocal`, `uniquelocal`. Empty: none, the peer's
+   * own address and protocol count (whatever headers a client sends).
+   */
+  @IsString()
+  @Validate(IsProxyList)
+  TRUSTED_PROXIES: string = '';
 
   /** Unset: an embedded Postgres is started with its data under EMBEDDED_PG_DIR. */
   @IsOptional()
@@ -220,6 +230,13 @@ export class Environment {
   /** Shared secret the provider's pushes must carry (x-callback-secret or ?secret=); empty refuses pushes. */
   @IsString() CALLBACK_SECRET: string = '';
   /**
+   * Failed authentications (bad API key, bad console sign-in, ended session) one client address
+   * may make per AUTH_FAILURE_WINDOW_SECONDS, per instance; then 429 AUTH_THROTTLED, before any
+   * database work, until the window ends.
+   */
+  @toInt() @IsInt() @Min(1) AUTH_FAILURES_PER_ADDRESS: number = 10;
+  @toInt() @IsInt() @Min(1) @Max(86400) AUTH_FAILURE_WINDOW_SECONDS: number = 60;
+  /**
    * Binding searches by a phone number (`GET /v1/bindings?phone=`) per API key per minute, per
    * instance, masked or not (429 PHONE_SEARCH_RATE_LIMITED beyond): each is recorded in access_log.
    */
@@ -235,7 +252,8 @@ export class Environment {
   @toInt() @IsInt() @Min(60) @Max(604800) CONSOLE_SESSION_MAX_SECONDS: number = 43200;
   /**
    * Admin console: the session cookie's `Secure` flag. `auto`: set when the request came over
-   * HTTPS (directly or per `x-forwarded-proto`), so http://127.0.0.1 still works.
+   * HTTPS (directly, or per `x-forwarded-proto` from a TRUSTED_PROXIES proxy), so
+   * http://127.0.0.1 still works.
    */
   @IsIn(['auto', 'true', 'false']) CONSOLE_COOKIE_SECURE: 'auto' | 'true' | 'false' = 'auto';
 

@@ -6,6 +6,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import type { AppConfig } from './app-config.js';
 import { Environment } from './environment.js';
+import { parseProxyList } from './proxy-list.js';
 
 /** Thrown when settings are invalid; the message names every bad key. */
 export class ConfigError extends Error {
@@ -84,6 +85,7 @@ export function loadConfig(
       connectionTimeoutMs: env.HTTP_CONNECTION_TIMEOUT_MS,
       docsPublic:
         env.DOCS_PUBLIC === 'auto' ? env.NODE_ENV === 'development' : env.DOCS_PUBLIC === 'true',
+      trustedProxies: parseProxyList(env.TRUSTED_PROXIES),
     },
     shutdown: { drainTimeoutMs: env.SHUTDOWN_DRAIN_TIMEOUT_MS },
     logLevel: env.LOG_LEVEL,
@@ -141,6 +143,8 @@ export function loadConfig(
       callbackSecret: env.CALLBACK_SECRET,
       rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
       rateLimitBurst: env.RATE_LIMIT_BURST,
+      failuresPerAddress: env.AUTH_FAILURES_PER_ADDRESS,
+      failureWindowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
     },
     console: {
       sessionIdleSeconds: env.CONSOLE_SESSION_IDLE_SECONDS,

@@ -19,7 +19,8 @@ export function installAccessLog(
     const route = request.routeOptions?.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.observeHttp(request.method, route, reply.statusCode, seconds);
-    if (route === '/health/live') return;
+    // Liveness probes; and refusals a summary line stands for (a throttled address's attempts).
+    if (route === '/health/live' || request.unlogged) return;
     const line = {
       reqId: request.id,
       method: request.method,
@@ -33,4 +34,14 @@ export function installAccessLog(
     else if (reply.statusCode >= 400) log.warn(line, 'request refused');
     else log.info(line, 'request completed');
   });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Set when the request's own access-log line would only repeat a summary logged elsewhere
+     * (an address throttled for failed authentications: one line per window, not per attempt).
+     */
+    unlogged?: boolean;
+  }
 }
