@@ -15,21 +15,23 @@
  * ratios against the target.
  *
  *   npm run build && node dist/bench/admin-searches.js
- *   BENCH_RUNS=3 BENCH_SECONDS=5 BENCH_RATE=200 SEED=300000 SEARCHERS=20 LOOKUP_BINDINGS=200
+ *   BENCH_RUNS=3 BENCH_SECONDS=10 BENCH_RATE=100 SEED=300000 SEARCHERS=20 LOOKUP_BINDINGS=200
  *   ADMIN_POOLS=2 (comma-separated: one series per ADMIN_DATABASE_POOL_SIZE) DATABASE_URL=…
  */
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { POOL, SIMULATOR, seedBindings, startService } from './routing/bench-setup.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { BENCH_AUTH } from './support/bench-key.js';
+import { CpuMeter } from './support/cpu-meter.js';
 import { median, printTable, type LoadSummary, type LoadTarget } from './support/load.js';
 import { runLoad } from './support/run-load.js';
 import { intSetting } from './support/settings.js';
 import { startSimulatorThread } from './support/simulator-thread.js';
 
 const RUNS = intSetting('BENCH_RUNS', 3, 1, 10);
-const SECONDS = intSetting('BENCH_SECONDS', 5, 1, 60);
-const RATE = intSetting('BENCH_RATE', 200, 10, 5_000);
+const SECONDS = intSetting('BENCH_SECONDS', 10, 1, 60);
+const RATE = intSetting('BENCH_RATE', 100, 10, 5_000);
 const SEED = intSetting('SEED', 300_000, 1_000, 2_000_000);
 const SEARCHERS = intSetting('SEARCHERS', 20, 1, 200);
 const LOOKUP_BINDINGS = intSetting('LOOKUP_BINDINGS', 200, 10, 5_000);
@@ -72,9 +74,28 @@ interface Run {
   idle: LoadSummary;
   busy: LoadSummary;
   searches: LoadSummary;
+  /** Cores used during each phase: this process (service, simulator, load) and Postgres. */
+  idleCores: Cores;
+  busyCores: Cores;
 }
 
-async function measure(url: string, lookups: string[]): Promise<Run> {
+type Cores = { process: number; postgres: number | null };
+
+/** Runs `phase`, and the cores this process and the database's backends used meanwhile. */
+async function metered<T>(meter: CpuMeter, phase: () => Promise<T>): Promise<[T, Cores]> {
+  const started = performance.now();
+  const before = await meter.read();
+  const result = await phase();
+  const after = await meter.read();
+  const ms = performance.now() - started;
+  const postgres =
+    before.postgresMs === null || after.postgresMs === null
+      ? null
+      : (after.postgresMs - before.postgresMs) / ms;
+  return [result, { process: (after.processMs - before.processMs) / ms, postgres }];
+}
+
+async function measure(url: string, lookups: string[], meter: CpuMeter): Promise<Run> {
   const lookup: LoadTarget = {
     origin: url,
     path: '/v1/routing/lookup',
@@ -87,7 +108,9 @@ async function measure(url: string, lookups: string[]): Promise<Run> {
     connections: 32,
     maxInFlight: 2_000,
   };
-  const idle = await runLoad({ kind: 'fixed', target: lookup, options: fixed });
+  const [idle, idleCores] = await metered(meter, () =>
+    runLoad({ kind: 'fixed', target: lookup, options: fixed }),
+  );
   const searching = runLoad({
     kind: 'saturate',
     target: {
@@ -100,8 +123,10 @@ async function measure(url: string, lookups: string[]): Promise<Run> {
     // A little longer than the lookups, so they never run without the searches.
     options: { connections: SEARCHERS, durationMs: SECONDS * 1000 + 1_000, maxRequests: 1e6 },
   });
-  const busy = await runLoad({ kind: 'fixed', target: lookup, options: fixed });
-  return { idle, busy, searches: await searching };
+  const [busy, busyCores] = await metered(meter, () =>
+    runLoad({ kind: 'fixed', target: lookup, options: fixed }),
+  );
+  return { idle, busy, searches: await searching, idleCores, busyCores };
 }
 
 const ratio = (r: Run) => r.busy.p99Ms / r.idle.p99Ms;
@@ -111,6 +136,9 @@ async function main(): Promise<void> {
   const sim = await startSimulatorThread(SIMULATOR);
   const rows: Array<Record<string, string | number>> = [];
   const verdicts: string[] = [];
+  const sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+  const meter = new CpuMeter(sql);
   try {
     await seedHistory(db.url);
     let live: Awaited<ReturnType<typeof seedBindings>> | undefined;
@@ -128,7 +156,7 @@ async function main(): Promise<void> {
         ]);
         const runs: Run[] = [];
         for (let run = 1; run <= RUNS; run += 1) {
-          const r = await measure(service.url, lookups);
+          const r = await measure(service.url, lookups, meter);
           runs.push(r);
           console.error(
             `admin pool ${adminPool}, run ${run}: lookups p99 idle ${r.idle.p99Ms.toFixed(2)} ms, ` +
@@ -155,6 +183,10 @@ async function main(): Promise<void> {
             'search p99 ms': phase === 'idle' ? '-' : m((r) => r.searches.p99Ms),
             'searches non-2xx':
               phase === 'idle' ? '-' : m((r) => r.searches.answered - r.searches.ok),
+            'process cores': m((r) => (phase === 'idle' ? r.idleCores : r.busyCores).process),
+            'postgres cores': m(
+              (r) => (phase === 'idle' ? r.idleCores : r.busyCores).postgres ?? Number.NaN,
+            ),
           });
         }
         const x = m(ratio);
@@ -175,6 +207,7 @@ async function main(): Promise<void> {
     console.log('');
     for (const line of verdicts) console.log(line);
   } finally {
+    await sql.end();
     await sim.stop();
     await db.drop();
   }
