@@ -7,7 +7,9 @@ import type { FastifyInstance } from 'fastify';
  * route that answers a number is covered without remembering to.
  */
 export function installNoStore(fastify: FastifyInstance): void {
-  fastify.addHook('onSend', async (_request, reply) => {
+  // Callback form: no promise per request on the hot path.
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    done(null, payload);
   });
 }
