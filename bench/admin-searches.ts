@@ -16,7 +16,7 @@
  *
  *   npm run build && node dist/bench/admin-searches.js
  *   BENCH_RUNS=3 BENCH_SECONDS=10 BENCH_RATE=100 SEED=300000 SEARCHERS=20 LOOKUP_BINDINGS=200
- *   ADMIN_POOLS=2 (comma-separated: one series per ADMIN_DATABASE_POOL_SIZE) DATABASE_URL=…
+ *   ADMIN_POOLS=1,2 (comma-separated: one series per ADMIN_DATABASE_POOL_SIZE) DATABASE_URL=…
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -35,7 +35,7 @@ const RATE = intSetting('BENCH_RATE', 100, 10, 5_000);
 const SEED = intSetting('SEED', 300_000, 1_000, 2_000_000);
 const SEARCHERS = intSetting('SEARCHERS', 20, 1, 200);
 const LOOKUP_BINDINGS = intSetting('LOOKUP_BINDINGS', 200, 10, 5_000);
-const ADMIN_POOLS = (process.env.ADMIN_POOLS ?? '2').split(',').map((n) => {
+const ADMIN_POOLS = (process.env.ADMIN_POOLS ?? '1,2').split(',').map((n) => {
   const size = Number(n);
   if (!Number.isInteger(size) || size < 1 || size > 100) throw new Error('ADMIN_POOLS: 1..100');
   return size;
