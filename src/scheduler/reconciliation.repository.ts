@@ -3,6 +3,7 @@ import { BINDING_COLUMNS, toBinding, type BindingRow } from '../bindings/binding
 import { EventKind, OPEN_STATES } from '../bindings/binding-states.js';
 import type { Binding } from '../generated/prisma/client.js';
 import type { BindingState } from '../generated/prisma/enums.js';
+import { AdminReadsDatabase } from '../prisma/admin-reads.database.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 
 const OPEN = `(${OPEN_STATES.map((s) => `'${s}'`).join(', ')})`;
@@ -103,10 +104,16 @@ export interface Settlement {
   event: { kind: EventKind; actor: string; details: Record<string, unknown> };
 }
 
-/** Finding, leasing and settling the bindings whose provider side is open (plain `pg`). */
+/**
+ * Finding, leasing and settling the bindings whose provider side is open (plain `pg`); the
+ * backlog, which only operators read, on the admin reads' own pool.
+ */
 @Injectable()
 export class ReconciliationRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly admin: AdminReadsDatabase,
+  ) {}
 
   /** Ids of bindings due at `now`, longest waiting first. */
   async findDue(now: Date, settledBefore: Date, limit: number): Promise<string[]> {
@@ -159,7 +166,7 @@ export class ReconciliationRepository {
 
   /** What operations watch (the console's Operations page, GET /v1/admin/operations, metrics). */
   async backlog(now: Date, settledBefore: Date): Promise<ReconciliationBacklog> {
-    const { rows } = await this.prisma.pgPool.query<ReconciliationBacklog>({
+    const rows = await this.admin.rows<ReconciliationBacklog>({
       name: 'reconcile-backlog',
       text: BACKLOG,
       values: [now, settledBefore],
