@@ -149,6 +149,8 @@ async function main(): Promise<void> {
     ROUTING_CACHE_TTL_MS: '600000',
     API_KEYS: BENCH_API_KEYS,
     CALLBACK_SECRET,
+    // Health reports are pushed over HTTP here (off by default: the queue is number health's way).
+    CALLBACK_NUMBER_HEALTH_ENABLED: 'true',
   };
   const one = await startService(db.url, sim.url, env);
   const twoThread = await startServiceThread(db.url, sim.url, env);

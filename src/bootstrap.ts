@@ -7,6 +7,7 @@ import { AccessHook } from './auth/access.hook.js';
 import type { Clock } from './common/clock/clock.js';
 import { ErrorFilter } from './common/filters/error.filter.js';
 import { installRequestPolicy, serverOptions } from './common/http/http-limits.js';
+import { installNoStore } from './common/http/no-store.js';
 import { createValidationPipe } from './common/validation/validation-pipe.js';
 import type { AppConfig } from './config/app-config.js';
 import { installAccessLog } from './logging/access-log.js';
@@ -62,6 +63,7 @@ export async function bootstrap(
   );
   installAccessLog(fastify, logger.pino, app.get(MetricsService));
   installRequestPolicy(fastify, config.http);
+  installNoStore(fastify);
   app.get(AccessHook).install(fastify);
   setupOpenApi(app);
   app.useGlobalPipes(createValidationPipe());

@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../common/clock/clock.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { AuthFailureThrottle } from './auth-failure.throttle.js';
 import { PrincipalResolver } from './principal-resolver.js';
 import { RouteAccessTable } from './route-access.js';
 import { TokenBuckets } from './token-bucket.js';
@@ -12,6 +13,8 @@ import { TokenBuckets } from './token-bucket.js';
  * is read or parsed: so a caller without a valid key learns nothing from a body it sends (401, not
  * 400), and access is decided on the route Fastify matched after normalising the URL. Then the
  * per-key rate limit (429 with Retry-After). Unmatched routes fall through to the 404/405 answer.
+ * Failed authentications are counted per client address (AuthFailureThrottle): an address over
+ * its limit is refused before its credentials are looked up.
  */
 @Injectable()
 export class AccessHook {
@@ -22,6 +25,7 @@ export class AccessHook {
     private readonly clock: Clock,
     private readonly table: RouteAccessTable,
     private readonly principals: PrincipalResolver,
+    private readonly failures: AuthFailureThrottle,
   ) {
     this.buckets = new TokenBuckets(config.auth.rateLimitPerSecond, config.auth.rateLimitBurst);
   }
@@ -40,9 +44,17 @@ export class AccessHook {
     // A handler that wants to know its caller asks the PrincipalResolver within its own deadline
     // (readiness does, for its details).
     if (access.public) return;
+    // Before any database work: an address throttled for failed authentications gets nothing
+    // looked up.
+    const throttled = this.failures.retryAfter(request.ip);
+    if (throttled > 0) throw this.failures.refusal(request, reply, throttled);
     // Other routes fail when the key cannot be looked up: the error filter maps an unavailable
     // database to 503.
-    const principal = await this.principals.resolve(request, access);
+    const principal = await this.principals.resolve(request, access).catch((error: unknown) => {
+      if (error instanceof UnauthorizedException) this.failures.fail(request.ip); // ended session
+      throw error;
+    });
+    if (principal === null) this.failures.fail(request.ip);
     if (principal) {
       request.principal = principal;
       request.actor = principal.name;

@@ -75,16 +75,23 @@ export class ApiKeysRepository {
       UPDATE api_keys SET revoked_at = ${now} WHERE name = ${name} AND revoked_at IS NULL`);
   }
 
+  /**
+   * One access_log row: who read which bindings' full numbers, or searched by a phone number
+   * (`search`, the number masked). A read that returned no binding is recorded only when it was
+   * a search: a miss is as telling as a hit when guessing a masked number.
+   */
   async recordAccess(
     actor: string,
     route: string,
     bindingIds: string[],
     requestId: string,
     now: Date,
+    search?: Record<string, string>,
   ): Promise<void> {
-    if (bindingIds.length === 0) return;
+    if (bindingIds.length === 0 && !search) return;
     await this.prisma.$executeRaw(Prisma.sql`
-      INSERT INTO access_log (actor, route, binding_ids, request_id, at)
-      VALUES (${actor}, ${route}, ${bindingIds}::uuid[], ${requestId}, ${now})`);
+      INSERT INTO access_log (actor, route, binding_ids, request_id, at, search)
+      VALUES (${actor}, ${route}, ${bindingIds}::uuid[], ${requestId}, ${now},
+              ${search ? JSON.stringify(search) : null}::jsonb)`);
   }
 }

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { AccessHook } from './access.hook.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { AuthFailureThrottle } from './auth-failure.throttle.js';
 import { BearerKeySource } from './bearer-key.source.js';
 import { CallbackSecretGuard } from './callback-secret.guard.js';
 import { CREDENTIAL_SOURCES } from './credential-source.js';
@@ -24,6 +25,7 @@ import { SessionCookieSource } from './session/session-cookie.source.js';
   providers: [
     ApiKeysRepository,
     ApiKeysService,
+    AuthFailureThrottle,
     CallbackSecretGuard,
     BearerKeySource,
     QueryKeySource,
@@ -45,6 +47,7 @@ import { SessionCookieSource } from './session/session-cookie.source.js';
   ],
   exports: [
     ApiKeysService,
+    AuthFailureThrottle,
     ApiKeysRepository,
     CallbackSecretGuard,
     AccessHook,

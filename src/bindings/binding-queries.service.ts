@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ApiKeysRepository } from '../auth/api-keys.repository.js';
 import { Clock } from '../common/clock/clock.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
+import { maskPhone } from '../common/privacy/mask-phone.js';
 import { parseApiDate } from '../common/validation/api-date.js';
 import type { RequestContext } from '../common/http/call-context.decorator.js';
 import { toCallView, type CallView } from './call-record.view.js';
@@ -17,6 +18,7 @@ import { BindingsRepository } from './bindings.repository.js';
 import { toRoutedCountView, type RoutedCountView } from './routed-count.view.js';
 import type { BindingReadView, SearchBindingsQuery } from './dto/search-bindings.query.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
+import { PhoneSearchLimit } from './phone-search.limit.js';
 
 export type BindingDetail = BindingView & {
   events: BindingEventView[];
@@ -35,7 +37,9 @@ const DEFAULT_PAGE = 20;
  * The admin's reads of binding history: one binding with its events and calls, and the keyset
  * paged search. Every read of full numbers is recorded in the access log (who, what, when); a
  * masked read (`view=masked`: A and B masked, as the console lists them) reveals nothing and is
- * not recorded.
+ * not recorded — except a search by a phone number, masked or not: whether a number finds
+ * bindings is itself what a reveal tells, so such a search is recorded (the number masked, with
+ * what it found, even nothing) and limited per key (PhoneSearchLimit).
  */
 @Injectable()
 export class BindingQueriesService {
@@ -44,6 +48,7 @@ export class BindingQueriesService {
     private readonly bindings: BindingsRepository,
     private readonly search: BindingSearchRepository,
     private readonly access: ApiKeysRepository,
+    private readonly phoneSearches: PhoneSearchLimit,
   ) {}
 
   async get(id: string, view: BindingReadView, context: RequestContext): Promise<BindingDetail> {
@@ -73,6 +78,9 @@ export class BindingQueriesService {
   }
 
   async list(query: SearchBindingsQuery, context: RequestContext): Promise<BindingPage> {
+    const byPhone = query.phone !== undefined;
+    // Before any database work: a refused search costs nothing and reveals nothing.
+    if (byPhone) this.phoneSearches.take(context.actor);
     const limit = query.limit ?? DEFAULT_PAGE;
     // One row more than the page tells whether there is a next page.
     const rows = await this.search.search(
@@ -91,13 +99,14 @@ export class BindingQueriesService {
     const last = page.at(-1);
     const now = this.clock.now();
     const masked = query.view === 'masked';
-    if (!masked) {
+    if (!masked || byPhone) {
       await this.access.recordAccess(
         context.actor,
         'GET /v1/bindings',
         page.map((b) => b.id),
         context.requestId,
         now,
+        byPhone ? searchRecord(query) : undefined,
       );
     }
     const calls = await this.bindings.countCalls(page.map((b) => b.id));
@@ -108,4 +117,18 @@ export class BindingQueriesService {
       nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
     };
   }
+}
+
+/** What a phone search asked for, as access_log keeps it: the number masked, never in clear. */
+function searchRecord(query: SearchBindingsQuery): Record<string, string> {
+  const record: Record<string, string> = {
+    phone: maskPhone(query.phone),
+    view: query.view ?? 'full',
+  };
+  for (const key of ['outId', 'phoneX', 'state', 'createdFrom', 'createdTo'] as const) {
+    const value = query[key];
+    if (value !== undefined) record[key] = value;
+  }
+  if (query.cursor) record.page = 'next';
+  return record;
 }

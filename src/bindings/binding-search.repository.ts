@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Binding } from '../generated/prisma/client.js';
 import type { BindingState } from '../generated/prisma/enums.js';
-import { PrismaService } from '../prisma/prisma.service.js';
+import { AdminReadsDatabase } from '../prisma/admin-reads.database.js';
 
 export interface BindingFilter {
   outId?: string;
@@ -19,10 +19,14 @@ export interface PageCursor {
   id: string;
 }
 
-/** Admin history search over bindings, keyset-paginated on (created_at DESC, id DESC). */
+/**
+ * Admin history search over bindings, keyset-paginated on (created_at DESC, id DESC), on the admin
+ * reads' own pool and statement timeout (a wide search never waits for, or holds, the call path's
+ * connections).
+ */
 @Injectable()
 export class BindingSearchRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly admin: AdminReadsDatabase) {}
 
   search(filter: BindingFilter, limit: number, after?: PageCursor): Promise<Binding[]> {
     const where: Prisma.BindingWhereInput[] = [];
@@ -40,10 +44,12 @@ export class BindingSearchRepository {
         ],
       });
     }
-    return this.prisma.binding.findMany({
-      where: { AND: where },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: limit,
-    });
+    return this.admin.read((db) =>
+      db.binding.findMany({
+        where: { AND: where },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: limit,
+      }),
+    );
   }
 }

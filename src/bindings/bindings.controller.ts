@@ -105,7 +105,7 @@ export class BindingsController {
     type: BindingWithEventsView,
     description: 'With events and calls; a full read is recorded, a masked one is not',
   })
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 404, 504)
   get(
     @Param('id', uuid) id: string,
     @Query() query: BindingReadQuery,
@@ -118,9 +118,9 @@ export class BindingsController {
   @Roles('admin')
   @ApiOkResponse({
     type: BindingPageView,
-    description: 'A full read is recorded; a masked one is not',
+    description: 'A full read, and any search by phone number, is recorded; a masked one is not',
   })
-  @ApiErrors(400)
+  @ApiErrors(400, 504)
   list(
     @Query() query: SearchBindingsQuery,
     @CallContext() ctx: RequestContext,

@@ -7,6 +7,7 @@ import { BindingQueriesService } from './binding-queries.service.js';
 import { BindingSearchRepository } from './binding-search.repository.js';
 import { BindingsController } from './bindings.controller.js';
 import { BindingsRepository } from './bindings.repository.js';
+import { PhoneSearchLimit } from './phone-search.limit.js';
 import { PlacementRepository } from './placement.repository.js';
 import { SettlementRepository } from './settlement.repository.js';
 import { UnbindService } from './unbind.service.js';
@@ -27,6 +28,7 @@ import { UnbindingRepository } from './unbinding.repository.js';
     BindingsRepository,
     BindingSearchRepository,
     BindingExpiryRepository,
+    PhoneSearchLimit,
     PlacementRepository,
     SettlementRepository,
     UnbindService,

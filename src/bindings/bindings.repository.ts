@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Binding, BindingEvent, CallRecord, RoutedCount } from '../generated/prisma/client.js';
+import { AdminReadsDatabase } from '../prisma/admin-reads.database.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { EventKind } from './binding-states.js';
 
@@ -16,20 +17,28 @@ export interface EventInput {
  * Bindings and their events through Prisma, for the paths where its ergonomics pay (changes,
  * unbind, reconciliation, admin reads); every state change writes its event in the same
  * transaction. The bind path itself is on `pg`: placement.repository.ts, settlement.repository.ts.
+ * The admin's history reads (a binding with its events, its calls) run on the admin reads' own
+ * pool (AdminReadsDatabase).
  */
 @Injectable()
 export class BindingsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly admin: AdminReadsDatabase,
+  ) {}
 
   findById(id: string): Promise<Binding | null> {
     return this.prisma.binding.findUnique({ where: { id } });
   }
 
+  /** Admin read (its own pool). */
   findWithEvents(id: string): Promise<(Binding & { events: BindingEvent[] }) | null> {
-    return this.prisma.binding.findUnique({
-      where: { id },
-      include: { events: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } },
-    });
+    return this.admin.read((db) =>
+      db.binding.findUnique({
+        where: { id },
+        include: { events: { orderBy: [{ at: 'asc' }, { id: 'asc' }] } },
+      }),
+    );
   }
 
   addEvent(tx: Tx, bindingId: string, event: EventInput, at: Date): Promise<unknown> {
@@ -85,30 +94,36 @@ export class BindingsRepository {
     });
   }
 
-  /** The binding's calls as the provider reported them, in call order. */
+  /** The binding's calls as the provider reported them, in call order (admin read). */
   findCalls(bindingId: string): Promise<CallRecord[]> {
-    return this.prisma.callRecord.findMany({
-      where: { bindingId },
-      orderBy: [{ callTime: 'asc' }, { id: 'asc' }],
-    });
+    return this.admin.read((db) =>
+      db.callRecord.findMany({
+        where: { bindingId },
+        orderBy: [{ callTime: 'asc' }, { id: 'asc' }],
+      }),
+    );
   }
 
-  /** The binding's routing decisions, counted per caller and outcome, first counted first. */
+  /** The binding's routing decisions, counted per caller and outcome, first counted first (admin read). */
   findRoutedCounts(bindingId: string): Promise<RoutedCount[]> {
-    return this.prisma.routedCount.findMany({
-      where: { bindingId },
-      orderBy: [{ firstAt: 'asc' }, { caller: 'asc' }, { outcome: 'asc' }],
-    });
+    return this.admin.read((db) =>
+      db.routedCount.findMany({
+        where: { bindingId },
+        orderBy: [{ firstAt: 'asc' }, { caller: 'asc' }, { outcome: 'asc' }],
+      }),
+    );
   }
 
-  /** Number of recorded calls per binding, for a page of search results. */
+  /** Number of recorded calls per binding, for a page of search results (admin read). */
   async countCalls(bindingIds: string[]): Promise<Map<string, number>> {
     if (bindingIds.length === 0) return new Map();
-    const rows = await this.prisma.callRecord.groupBy({
-      by: ['bindingId'],
-      where: { bindingId: { in: bindingIds } },
-      _count: { _all: true },
-    });
+    const rows = await this.admin.read((db) =>
+      db.callRecord.groupBy({
+        by: ['bindingId'],
+        where: { bindingId: { in: bindingIds } },
+        _count: { _all: true },
+      }),
+    );
     return new Map(rows.map((r) => [r.bindingId!, r._count._all]));
   }
 }

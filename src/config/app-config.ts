@@ -14,6 +14,8 @@ export interface AppConfig {
     connectionTimeoutMs: number;
     /** Resolved DOCS_PUBLIC: /docs without a key. */
     docsPublic: boolean;
+    /** TRUSTED_PROXIES: whose forwarded headers are believed (Fastify's trustProxy); empty: none. */
+    trustedProxies: string[];
   };
   /** Graceful shutdown (src/runtime/graceful-shutdown.ts). */
   shutdown: { drainTimeoutMs: number };
@@ -32,6 +34,8 @@ export interface AppConfig {
     maxWaiting: number;
     idleTimeoutMs: number;
     statementTimeoutMs: number;
+    /** The admin history reads' own pool (src/prisma/admin-reads.database.ts). */
+    admin: { poolSize: number; maxWaiting: number; statementTimeoutMs: number };
     migrateOnStart: boolean;
     embedded: { dir: string; port: number };
   };
@@ -54,6 +58,8 @@ export interface AppConfig {
     /** Binds placed (and settled) together at most, and such batches under way at once. */
     batchSize: number;
     batchConcurrency: number;
+    /** Searches by a phone number per key per minute (per instance). */
+    phoneSearchPerMinute: number;
   };
   routing: {
     budgetMs: number;
@@ -77,13 +83,20 @@ export interface AppConfig {
     callbackSecret: string;
     rateLimitPerSecond: number;
     rateLimitBurst: number;
+    /** Failed authentications per client address per window before 429 AUTH_THROTTLED. */
+    failuresPerAddress: number;
+    failureWindowSeconds: number;
   };
   console: {
     sessionIdleSeconds: number;
     sessionMaxSeconds: number;
     cookieSecure: 'auto' | 'always' | 'never';
   };
-  callbacks: { bodyLimitBytes: number };
+  callbacks: {
+    bodyLimitBytes: number;
+    /** Whether `POST /v1/callbacks/number-health` is accepted (CALLBACK_NUMBER_HEALTH_ENABLED). */
+    numberHealthEnabled: boolean;
+  };
   /** The MNS message consumer (src/messages). */
   messages: {
     /** Undefined: the consumer is off. */

@@ -11,7 +11,9 @@ import {
   MaxLength,
   Min,
   MinLength,
+  Validate,
 } from 'class-validator';
+import { IsProxyList } from './proxy-list.js';
 
 /** Turns "true"/"false"/"1"/"0" into booleans and leaves anything else for the validator to name. */
 const toBoolean = () =>
@@ -91,6 +93,14 @@ export class Environment {
    * "Try it out"), `false` admin keys only, `auto` anyone under NODE_ENV=development only.
    */
   @IsIn(['auto', 'true', 'false']) DOCS_PUBLIC: 'auto' | 'true' | 'false' = 'auto';
+  /**
+   * Proxies whose `x-forwarded-for` / `x-forwarded-proto` are believed: comma-separated addresses
+   * or CIDRs (`10.0.0.0/8`), or `loopback`, `linklocal`, `uniquelocal`. Empty: none, the peer's
+   * own address and protocol count (whatever headers a client sends).
+   */
+  @IsString()
+  @Validate(IsProxyList)
+  TRUSTED_PROXIES: string = '';
 
   /** Unset: an embedded Postgres is started with its data under EMBEDDED_PG_DIR. */
   @IsOptional()
@@ -112,6 +122,17 @@ export class Environment {
   @toInt() @IsInt() @Min(1) DATABASE_POOL_MAX_WAITING: number = 1000;
   @toInt() @IsInt() @Min(1000) DATABASE_IDLE_TIMEOUT_MS: number = 30000;
   @toInt() @IsInt() @Min(0) DATABASE_STATEMENT_TIMEOUT_MS: number = 15000;
+  /**
+   * Connections of the admin history reads' own pool (search, a binding's timeline, the
+   * console's inventory lists): a burst of heavy reads waits here, never for the call path's
+   * connections. Also how many database cores admin reads can take at once: one by default
+   * (on two cores, two connections searched no faster and tripled the lookups' p99).
+   */
+  @toInt() @IsInt() @Min(1) @Max(100) ADMIN_DATABASE_POOL_SIZE: number = 1;
+  /** Admin reads waiting for one of those connections beyond which the next is refused (503). */
+  @toInt() @IsInt() @Min(1) ADMIN_DATABASE_POOL_MAX_WAITING: number = 20;
+  /** Server-side statement_timeout of the admin reads, ms (504 HISTORY_READ_TIMEOUT after). */
+  @toInt() @IsInt() @Min(100) @Max(600000) ADMIN_STATEMENT_TIMEOUT_MS: number = 5000;
   @toBoolean() @IsBoolean() MIGRATE_ON_START: boolean = true;
 
   @IsString() @MinLength(1) EMBEDDED_PG_DIR: string = '.data/postgres';
@@ -228,6 +249,18 @@ export class Environment {
   API_KEYS: string = '';
   /** Shared secret the provider's pushes must carry (x-callback-secret or ?secret=); empty refuses pushes. */
   @IsString() CALLBACK_SECRET: string = '';
+  /**
+   * Failed authentications (bad API key, bad console sign-in, ended session) one client address
+   * may make per AUTH_FAILURE_WINDOW_SECONDS, per instance; then 429 AUTH_THROTTLED, before any
+   * database work, until the window ends.
+   */
+  @toInt() @IsInt() @Min(1) AUTH_FAILURES_PER_ADDRESS: number = 10;
+  @toInt() @IsInt() @Min(1) @Max(86400) AUTH_FAILURE_WINDOW_SECONDS: number = 60;
+  /**
+   * Binding searches by a phone number (`GET /v1/bindings?phone=`) per API key per minute, per
+   * instance, masked or not (429 PHONE_SEARCH_RATE_LIMITED beyond): each is recorded in access_log.
+   */
+  @toInt() @IsInt() @Min(1) @Max(100000) PHONE_SEARCH_PER_MINUTE: number = 30;
   /** Requests per second per API key (token bucket refill), per instance. */
   @toInt() @IsInt() @Min(1) RATE_LIMIT_PER_SECOND: number = 200;
   /** Burst size of the per-key token bucket. */
@@ -239,13 +272,20 @@ export class Environment {
   @toInt() @IsInt() @Min(60) @Max(604800) CONSOLE_SESSION_MAX_SECONDS: number = 43200;
   /**
    * Admin console: the session cookie's `Secure` flag. `auto`: set when the request came over
-   * HTTPS (directly or per `x-forwarded-proto`), so http://127.0.0.1 still works.
+   * HTTPS (directly, or per `x-forwarded-proto` from a TRUSTED_PROXIES proxy), so
+   * http://127.0.0.1 still works.
    */
   @IsIn(['auto', 'true', 'false']) CONSOLE_COOKIE_SECURE: 'auto' | 'true' | 'false' = 'auto';
 
   /** Largest provider push accepted (Alibaba batches thousands of records in one POST), bytes. */
   @toInt() @IsInt() @Min(1024) @Max(64 * 1024 * 1024) CALLBACK_BODY_LIMIT_BYTES: number =
     8 * 1024 * 1024;
+  /**
+   * Accept number-health pushes over HTTP (`POST /v1/callbacks/number-health`). Off: refused with
+   * 403 NUMBER_HEALTH_PUSH_DISABLED, nothing changed. On or off, pushed health never makes
+   * routing hand out a real number: only the message queue's reports do (their origin is proven).
+   */
+  @toBoolean() @IsBoolean() CALLBACK_NUMBER_HEALTH_ENABLED: boolean = false;
 
   /**
    * The account uid in the Alicom queue names (`Alicom-Queue-<uid>-<Type>`); unset, the message

@@ -6,6 +6,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import type { AppConfig } from './app-config.js';
 import { Environment } from './environment.js';
+import { parseProxyList } from './proxy-list.js';
 
 /** Thrown when settings are invalid; the message names every bad key. */
 export class ConfigError extends Error {
@@ -94,6 +95,7 @@ export function loadConfig(
       connectionTimeoutMs: env.HTTP_CONNECTION_TIMEOUT_MS,
       docsPublic:
         env.DOCS_PUBLIC === 'auto' ? env.NODE_ENV === 'development' : env.DOCS_PUBLIC === 'true',
+      trustedProxies: parseProxyList(env.TRUSTED_PROXIES),
     },
     shutdown: { drainTimeoutMs: env.SHUTDOWN_DRAIN_TIMEOUT_MS },
     logLevel: env.LOG_LEVEL,
@@ -106,6 +108,11 @@ export function loadConfig(
       maxWaiting: env.DATABASE_POOL_MAX_WAITING,
       idleTimeoutMs: env.DATABASE_IDLE_TIMEOUT_MS,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      admin: {
+        poolSize: env.ADMIN_DATABASE_POOL_SIZE,
+        maxWaiting: env.ADMIN_DATABASE_POOL_MAX_WAITING,
+        statementTimeoutMs: env.ADMIN_STATEMENT_TIMEOUT_MS,
+      },
       migrateOnStart: env.MIGRATE_ON_START,
       embedded: { dir: env.EMBEDDED_PG_DIR, port: env.EMBEDDED_PG_PORT },
     },
@@ -130,6 +137,7 @@ export function loadConfig(
       maxBindAttempts: env.BIND_MAX_ATTEMPTS,
       batchSize: env.BIND_BATCH_SIZE,
       batchConcurrency: env.BIND_BATCH_CONCURRENCY,
+      phoneSearchPerMinute: env.PHONE_SEARCH_PER_MINUTE,
     },
     routing: {
       budgetMs: env.ROUTING_BUDGET_MS,
@@ -149,6 +157,8 @@ export function loadConfig(
       callbackSecret: env.CALLBACK_SECRET,
       rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
       rateLimitBurst: env.RATE_LIMIT_BURST,
+      failuresPerAddress: env.AUTH_FAILURES_PER_ADDRESS,
+      failureWindowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
     },
     console: {
       sessionIdleSeconds: env.CONSOLE_SESSION_IDLE_SECONDS,
@@ -160,7 +170,10 @@ export function loadConfig(
         env.CONSOLE_COOKIE_SECURE
       ],
     },
-    callbacks: { bodyLimitBytes: env.CALLBACK_BODY_LIMIT_BYTES },
+    callbacks: {
+      bodyLimitBytes: env.CALLBACK_BODY_LIMIT_BYTES,
+      numberHealthEnabled: env.CALLBACK_NUMBER_HEALTH_ENABLED,
+    },
     messages: {
       accountUid: env.MNS_ACCOUNT_UID,
       types: [

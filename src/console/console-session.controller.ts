@@ -33,9 +33,8 @@ export class ConsoleSessionController {
     @Req() request: SessionRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionInfo> {
-    const { info, cookie } = await this.sessions.signIn(dto.apiKey);
+    const { info, cookie } = await this.sessions.signIn(dto.apiKey, request, reply);
     void reply.header('set-cookie', cookie(this.sessions.secureFor(request)));
-    void reply.header('cache-control', 'no-store');
     return info;
   }
 
@@ -44,13 +43,9 @@ export class ConsoleSessionController {
   @Get()
   @ApiOkResponse({ description: 'The session behind the cookie' })
   @ApiErrors(401, 404)
-  current(
-    @Req() request: SessionRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): SessionInfo {
+  current(@Req() request: SessionRequest): SessionInfo {
     // Reached with a Bearer key instead of a cookie: there is no session to describe.
     if (!request.consoleSession) throw new NotFoundError('Console session');
-    void reply.header('cache-control', 'no-store');
     return request.consoleSession;
   }
 

@@ -153,7 +153,7 @@ export class InventoryService implements OnModuleInit {
 
   async stock(poolKey: string, requestId?: string): Promise<StockView> {
     await this.requirePool(poolKey);
-    const rows = await this.numbers.stock(
+    const rows = await this.numbers.adminStock(
       poolKey,
       this.config.pools.maxPairsPerX,
       this.clock.now(),

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
 import type { SecretNumber } from '../generated/prisma/client.js';
+import { AdminReadsDatabase } from '../prisma/admin-reads.database.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 
 export interface NumberWithLoad {
@@ -23,10 +24,19 @@ export interface StockRow {
   freePairs: number;
 }
 
-/** Middle numbers held by pools. */
+/** Where a health report came from: the MNS queue (origin proven) or an HTTP push. */
+export type HealthSource = 'queue' | 'push';
+
+/**
+ * Middle numbers held by pools. The console's lists (`list`, `adminStock`) count each number's
+ * live pairs and run on the admin reads' own pool; the service's own reads stay on its pool.
+ */
 @Injectable()
 export class NumbersRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly admin: AdminReadsDatabase,
+  ) {}
 
   insertBought(
     poolKey: string,
@@ -63,30 +73,27 @@ export class NumbersRepository {
     return { registered: false, heldBy: holder?.poolKey ?? null };
   }
 
+  /** Admin read (its own pool). */
   list(poolKey: string, now: Date): Promise<NumberWithLoad[]> {
-    return this.prisma.$queryRaw<NumberWithLoad[]>(Prisma.sql`
+    return this.admin.read((db) =>
+      db.$queryRaw<NumberWithLoad[]>(Prisma.sql`
       SELECT n.number, n.spec, n.city, n.state::text AS state, n.health::text AS health,
              n.bought_at AS "boughtAt", n.released_at AS "releasedAt",
              x_live_pairs(n.number, ${now}) AS "liveBindings"
         FROM secret_numbers n
        WHERE n.pool_key = ${poolKey}
-       ORDER BY n.state, n.city, n.spec, n.number`);
+       ORDER BY n.state, n.city, n.spec, n.number`),
+    );
   }
 
+  /** The stock per city and spec, for the service's own decisions (replenishment). */
   stock(poolKey: string, maxPairs: number, now: Date): Promise<StockRow[]> {
-    return this.prisma.$queryRaw<StockRow[]>(Prisma.sql`
-      WITH held AS (
-        SELECT n.number, n.city, n.spec, n.health,
-               x_live_pairs(n.number, ${now}) AS live
-          FROM secret_numbers n
-         WHERE n.pool_key = ${poolKey} AND n.state = 'active')
-      SELECT city, spec::int AS spec,
-             count(*)::int AS numbers,
-             count(*) FILTER (WHERE health = 'normal')::int AS healthy,
-             coalesce(sum(live), 0)::int AS "livePairs",
-             coalesce(sum(greatest(${maxPairs} - live, 0)) FILTER (WHERE health = 'normal'), 0)::int
-               AS "freePairs"
-        FROM held GROUP BY city, spec ORDER BY city, spec`);
+    return this.prisma.$queryRaw<StockRow[]>(stockQuery(poolKey, maxPairs, now));
+  }
+
+  /** The same, read for an admin (its own pool). */
+  adminStock(poolKey: string, maxPairs: number, now: Date): Promise<StockRow[]> {
+    return this.admin.read((db) => db.$queryRaw<StockRow[]>(stockQuery(poolKey, maxPairs, now)));
   }
 
   /**
@@ -121,17 +128,66 @@ export class NumbersRepository {
   }
 
   /**
-   * Records a health report for a held number (SecretExceptionPhoneReport). A report older than
-   * the last one applied is ignored: the provider retries failed pushes, so they can arrive out
-   * of order. Returns whether the number's health was set.
+   * Records a health report for a held number (SecretExceptionPhoneReport) and where it came from.
+   * A report older than the last one applied is ignored: the provider retries failed pushes, so
+   * they can arrive out of order. A pushed report repeating the health a queued one set keeps the
+   * queue as its source (an unproven copy must not weaken a proven report). Returns whether the
+   * number's health was set.
+   *
+   * Routing caches drop X when its health changes (the secret_numbers trigger); a change of source
+   * alone (a push's "abnormal" confirmed by the queue) is published here, in the same transaction,
+   * on the trigger's channel, so every instance re-reads what routing may do with X.
    */
-  async reportHealth(number: string, health: 'normal' | 'abnormal', at: Date): Promise<boolean> {
-    const updated = await this.prisma.$executeRaw(Prisma.sql`
-      UPDATE secret_numbers SET health = ${health}::number_health, health_at = ${at}
-       WHERE number = ${number} AND state <> 'released'
-         AND (health_at IS NULL OR health_at <= ${at})`);
-    return updated > 0;
+  async reportHealth(
+    number: string,
+    health: 'normal' | 'abnormal',
+    at: Date,
+    source: HealthSource,
+  ): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const [row] = await tx.$queryRaw<Array<{ applied: number; sourceOnly: boolean | null }>>(
+        Prisma.sql`
+        WITH before AS (
+          SELECT id, health, health_source FROM secret_numbers
+           WHERE number = ${number} AND state <> 'released'
+             AND (health_at IS NULL OR health_at <= ${at})
+             FOR UPDATE),
+        applied AS (
+          UPDATE secret_numbers n
+             SET health = ${health}::number_health, health_at = ${at},
+                 health_source = CASE
+                   WHEN b.health = ${health}::number_health AND b.health_source = 'queue'
+                     THEN 'queue' ELSE ${source} END
+            FROM before b WHERE n.id = b.id
+          RETURNING b.health = n.health AND b.health_source IS DISTINCT FROM n.health_source
+                    AS source_only)
+        SELECT count(*)::int AS applied, bool_or(source_only) AS "sourceOnly" FROM applied`,
+      );
+      if (row?.sourceOnly) {
+        await tx.$executeRaw(
+          Prisma.sql`SELECT routing_cache_publish('x', ARRAY[to_json(${number}::text)::text])`,
+        );
+      }
+      return (row?.applied ?? 0) > 0;
+    });
   }
+}
+
+/** Per city and spec of a pool's held numbers: how many, healthy, live pairs, free pairs. */
+function stockQuery(poolKey: string, maxPairs: number, now: Date): Prisma.Sql {
+  return Prisma.sql`
+      WITH held AS (
+        SELECT n.number, n.city, n.spec, n.health,
+               x_live_pairs(n.number, ${now}) AS live
+          FROM secret_numbers n
+         WHERE n.pool_key = ${poolKey} AND n.state = 'active')
+      SELECT city, spec::int AS spec,
+             count(*)::int AS numbers,
+             count(*) FILTER (WHERE health = 'normal')::int AS healthy,
+             coalesce(sum(live), 0)::int AS "livePairs",
+             coalesce(sum(greatest(${maxPairs} - live, 0)) FILTER (WHERE health = 'normal'), 0)::int
+               AS "freePairs"
+        FROM held GROUP BY city, spec ORDER BY city, spec`;
 }
 
 /** The spec of a number by its prefix: 170/171 virtual operator, 95 numbers, else carrier. */

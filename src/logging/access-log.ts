@@ -21,7 +21,8 @@ export function installAccessLog(
     const route = request.routeOptions?.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     metrics.observeHttp(request.method, route, reply.statusCode, seconds);
-    if (route === '/health/live') return;
+    // Liveness probes; and refusals a summary line stands for (a throttled address's attempts).
+    if (route === '/health/live' || request.unlogged) return;
     const status = reply.statusCode;
     const answer = request.errorAnswer;
     if (status >= 400) metrics.observeHttpError(request.method, route, status, answer?.code);
@@ -42,4 +43,14 @@ export function installAccessLog(
     // Nobody planned this one (the error filter also wrote its stack).
     else log.error(line, 'request failed');
   });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Set when the request's own access-log line would only repeat a summary logged elsewhere
+     * (an address throttled for failed authentications: one line per window, not per attempt).
+     */
+    unlogged?: boolean;
+  }
 }

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { PrismaService } from '../prisma/prisma.service.js';
+import { AdminReadsDatabase } from '../prisma/admin-reads.database.js';
 import type {
   ProviderCallEvent,
   ProviderCallObserver,
@@ -74,10 +74,11 @@ export class MetricsService implements ProviderCallObserver {
     registers: [this.registry],
   });
 
-  constructor(prisma: PrismaService, @Inject(APP_CONFIG) config: AppConfig, clock: Clock) {
+  constructor(admin: AdminReadsDatabase, @Inject(APP_CONFIG) config: AppConfig, clock: Clock) {
     const maxPairs = config.pools.maxPairsPerX;
     collectDefaultMetrics({ register: this.registry, prefix: 'axb_' });
-    // Read at scrape time, so it is always current and costs nothing between scrapes.
+    // Read at scrape time, so it is always current and costs nothing between scrapes; a scrape
+    // is an admin read (its own pool: it counts every held number's live pairs).
     new Gauge({
       name: 'axb_pool_free_pairs',
       help: 'Free AXB pair capacity of healthy held numbers, by pool and city',
@@ -85,14 +86,14 @@ export class MetricsService implements ProviderCallObserver {
       registers: [this.registry],
       async collect() {
         const now = clock.now();
-        const rows = await prisma.$queryRaw<
-          Array<{ pool: string; city: string; free: number }>
-        >(Prisma.sql`
+        const rows = await admin.read((db) =>
+          db.$queryRaw<Array<{ pool: string; city: string; free: number }>>(Prisma.sql`
           SELECT n.pool_key AS pool, n.city,
                  coalesce(sum(greatest(${maxPairs} - x_live_pairs(n.number, ${now}), 0)), 0)::int
                    AS free
             FROM secret_numbers n WHERE n.state = 'active' AND n.health = 'normal'
-           GROUP BY n.pool_key, n.city`);
+           GROUP BY n.pool_key, n.city`),
+        );
         this.reset();
         for (const r of rows) this.set({ pool: r.pool, city: r.city }, r.free);
       },

@@ -1,5 +1,5 @@
 import type { CallStatus, CallStatusResult } from '../provider/provider.port.js';
-import { otherParty, type RoutingTarget } from './routing-target.js';
+import { otherParty, provenAbnormal, type RoutingTarget } from './routing-target.js';
 import type { PartyRole } from './route-cache.js';
 
 export type RouteSource = 'provider' | 'cache' | 'local';
@@ -88,7 +88,10 @@ export function answerFromProvider(
 
 /**
  * The local rule, when the provider cannot answer: X healthy in the inventory → dial X; X
- * abnormal → the fallback. The binding's state and expiry are checked before this is reached.
+ * abnormal by a report whose origin is proven (the message queue) → the fallback; X abnormal only
+ * by an HTTP push → dial X all the same (`x-abnormal-unproven`): a pushed report may be forged,
+ * and must not be what hands a caller the other party's real number. The binding's state and
+ * expiry are checked before this is reached.
  */
 export function answerLocally(
   target: RoutingTarget,
@@ -96,10 +99,14 @@ export function answerLocally(
   cause: LocalCause,
   fallback: RouteFallback,
 ): RouteAnswer {
-  const usable = target.xHealth !== 'abnormal' && cause !== 'unknown-subscription';
-  if (usable) return dial(target, 1, target.phoneX!, 'local', `${cause}; x-healthy`);
-  const basis = cause === 'unknown-subscription' ? cause : `${cause}; x-abnormal`;
-  return fallbackAnswer(target, role, fallback, 'local', basis);
+  if (cause === 'unknown-subscription') {
+    return fallbackAnswer(target, role, fallback, 'local', cause);
+  }
+  if (provenAbnormal(target)) {
+    return fallbackAnswer(target, role, fallback, 'local', `${cause}; x-abnormal`);
+  }
+  const health = target.xHealth === 'abnormal' ? 'x-abnormal-unproven' : 'x-healthy';
+  return dial(target, 1, target.phoneX!, 'local', `${cause}; ${health}`);
 }
 
 /** A status-1 answer reused from the cache: dial the binding's X. */

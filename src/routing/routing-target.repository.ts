@@ -13,13 +13,14 @@ interface TargetRow {
   subs_id: string | null;
   expires_at: Date;
   health: 'normal' | 'abnormal' | null;
+  health_source: 'queue' | 'push' | null;
 }
 
 // X's health comes from the held-number partial unique index; the binding from its primary key
 // (by id), or by order: its live pair's (pool, outId) index, else the record's. One round trip
 // either way.
 const COLUMNS = `b.id, b.pool_key, b.state, b.phone_a, b.phone_b, b.phone_x, b.subs_id,
-       b.expires_at, n.health
+       b.expires_at, n.health, n.health_source
   FROM bindings b
   LEFT JOIN secret_numbers n ON n.number = b.phone_x AND n.state <> 'released'`;
 
@@ -71,5 +72,6 @@ function toTarget(row: TargetRow): RoutingTarget {
     subsId: row.subs_id,
     expiresAt: row.expires_at,
     xHealth: row.health,
+    xHealthSource: row.health_source,
   };
 }

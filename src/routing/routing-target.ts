@@ -16,6 +16,20 @@ export interface RoutingTarget {
   expiresAt: Date;
   /** Health of X in the inventory; null when the pool does not hold X (any more). */
   xHealth: 'normal' | 'abnormal' | null;
+  /**
+   * Where X's last health report came from: `queue` (an MNS message, origin proven), `push` (an
+   * HTTP push, origin not provable), null (never reported, or before sources were recorded).
+   */
+  xHealthSource: 'queue' | 'push' | null;
+}
+
+/**
+ * Whether X is abnormal on the word of a source whose origin is proven (the message queue): the
+ * only health that may send a caller to the other party's real number. A pushed report cannot be
+ * told from a forged one (anyone holding the push URL's secret can send it), so it never does.
+ */
+export function provenAbnormal(target: RoutingTarget): boolean {
+  return target.xHealth === 'abnormal' && target.xHealthSource === 'queue';
 }
 
 /** A or B of the binding, or undefined for anyone else. */

@@ -3,6 +3,7 @@ import { BINDING_COLUMNS, qualified, toBinding, type BindingRow } from '../bindi
 import type { EventKind } from '../bindings/binding-states.js';
 import type { Binding } from '../generated/prisma/client.js';
 import type { BindingState } from '../generated/prisma/enums.js';
+import { AdminReadsDatabase } from '../prisma/admin-reads.database.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 
 /**
@@ -113,11 +114,15 @@ export interface Settlement {
 
 /**
  * Finding, leasing and settling the bindings whose provider side is open (plain `pg`), through
- * the small reconcile_queue rather than an index over the record's `state`.
+ * the small reconcile_queue rather than an index over the record's `state`; the backlog, which
+ * only operators read, on the admin reads' own pool.
  */
 @Injectable()
 export class ReconciliationRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly admin: AdminReadsDatabase,
+  ) {}
 
   /** Ids of bindings due at `now`, longest waiting first. */
   async findDue(now: Date, settledBefore: Date, limit: number): Promise<string[]> {
@@ -178,7 +183,7 @@ export class ReconciliationRepository {
 
   /** What operations watch (the console's Operations page, GET /v1/admin/operations, metrics). */
   async backlog(now: Date, settledBefore: Date): Promise<ReconciliationBacklog> {
-    const { rows } = await this.prisma.pgPool.query<ReconciliationBacklog>({
+    const rows = await this.admin.rows<ReconciliationBacklog>({
       name: 'reconcile-backlog',
       text: BACKLOG,
       values: [now, settledBefore],

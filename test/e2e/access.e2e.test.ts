@@ -4,7 +4,12 @@ import type { BindingView } from '../../src/bindings/binding.view.js';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
-import { CALLBACK_QUERY, TEST_CALLBACK_SECRET, TEST_KEYS } from '../support/test-keys.js';
+import {
+  CALLBACK_QUERY,
+  HEALTH_PUSH_ON,
+  TEST_CALLBACK_SECRET,
+  TEST_KEYS,
+} from '../support/test-keys.js';
 
 const POOL = 'FCACCESS';
 let sim: TestSimulator;
@@ -23,7 +28,10 @@ beforeAll(async () => {
     },
   });
   // Debug level: every log line the service can write is scanned below.
-  t = await startTestApp({ ...sim.env, LOG_LEVEL: 'debug' }, { logStream: sink });
+  t = await startTestApp(
+    { ...sim.env, ...HEALTH_PUSH_ON, LOG_LEVEL: 'debug' },
+    { logStream: sink },
+  );
   await http('POST', `${t.url}/v1/pools/${POOL}/numbers`, { spec: 2, city: '杭州', count: 2 });
   binding = (
     await http<BindingView>('POST', `${t.url}/v1/bindings`, {

@@ -51,7 +51,13 @@ async function accessRows(id: string): Promise<Array<{ actor: string; route: str
 beforeAll(async () => {
   sim = await startTestSimulator({ poolKeys: [POOL], ownedPerCity: 0 });
   t = await startTestApp(
-    { ...sim.env, CONSOLE_SESSION_IDLE_SECONDS: '600', CONSOLE_SESSION_MAX_SECONDS: '3600' },
+    {
+      ...sim.env,
+      CONSOLE_SESSION_IDLE_SECONDS: '600',
+      CONSOLE_SESSION_MAX_SECONDS: '3600',
+      // The test stands for the TLS-terminating proxy in front (its x-forwarded-proto counts).
+      TRUSTED_PROXIES: '127.0.0.1',
+    },
     { clock },
   );
   second = await startTestApp({ ...sim.env }, { databaseUrl: t.config.database.url!, clock });
@@ -88,7 +94,7 @@ describe('console sign-in', () => {
     expect(rows.map((r) => r.token_hash)).not.toContain(token);
   });
 
-  it('marks the cookie Secure when the request came over HTTPS', async () => {
+  it('marks the cookie Secure when the request came over HTTPS (as a trusted proxy says)', async () => {
     const res = await http(
       'POST',
       `${t.url}/v1/console/session`,
@@ -132,7 +138,7 @@ describe('console sign-in', () => {
 });
 
 describe('the session cookie on the /v1 API', () => {
-  it('reads bindings masked without recording, and in full with an access-log row', async () => {
+  it('reads bindings masked without recording (but a phone search), and in full with an access-log row', async () => {
     const { cookie } = await signIn();
     const masked = await withCookie<{ items: BindingView[] }>(
       'GET',
@@ -149,11 +155,16 @@ describe('the session cookie on the /v1 API', () => {
       cookie,
     );
     expect(maskedOne.body.phoneA).toBe('138****2222');
-    expect(await accessRows(binding.id)).toEqual([]);
+    // The masked detail is not recorded; a search by phone number is, masked or not (issue 27).
+    const search = { actor: 'ops', route: 'GET /v1/bindings' };
+    expect(await accessRows(binding.id)).toEqual([search]);
 
     const full = await withCookie<BindingView>('GET', `${t.url}/v1/bindings/${binding.id}`, cookie);
     expect([full.body.phoneA, full.body.phoneB]).toEqual([A, B]);
-    expect(await accessRows(binding.id)).toEqual([{ actor: 'ops', route: 'GET /v1/bindings/:id' }]);
+    expect(await accessRows(binding.id)).toEqual([
+      search,
+      { actor: 'ops', route: 'GET /v1/bindings/:id' },
+    ]);
   });
 
   it('keeps Bearer callers as they were: full numbers, recorded; view is validated', async () => {

@@ -5,7 +5,7 @@ import { RouteAccessTable } from '../../src/auth/route-access.js';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
-import { TEST_CALLBACK_SECRET, TEST_KEYS } from '../support/test-keys.js';
+import { HEALTH_PUSH_ON, TEST_CALLBACK_SECRET, TEST_KEYS } from '../support/test-keys.js';
 
 /**
  * Bad input, by class, over every route the service has (read from the access table, so a new
@@ -99,7 +99,11 @@ const hasBody = (method: string) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(
 let bindingsBefore = 0;
 beforeAll(async () => {
   sim = await startTestSimulator({ poolKeys: [POOL] });
-  t = await startTestApp({ ...sim.env, CALLBACK_BODY_LIMIT_BYTES: String(PUSH_LIMIT) });
+  t = await startTestApp({
+    ...sim.env,
+    ...HEALTH_PUSH_ON,
+    CALLBACK_BODY_LIMIT_BYTES: String(PUSH_LIMIT),
+  });
   await http('POST', `${t.url}/v1/pools/${POOL}/numbers`, { spec: 2, city: '杭州', count: 2 });
   const fill: Record<string, string> = {
     ':id': ZERO_ID,

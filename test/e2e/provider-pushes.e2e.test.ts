@@ -3,6 +3,7 @@ import { formatProviderDate } from '../../src/protocol/provider-dates.js';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { withFailingCallInsert } from '../support/db-faults.js';
 import { http } from '../support/test-app.js';
+import { HEALTH_PUSH_ON } from '../support/test-keys.js';
 import { startRoutingFixture, type RoutingFixture } from './routing-fixture.js';
 
 /**
@@ -17,7 +18,11 @@ let prisma: PrismaService;
 let seq = 0;
 
 beforeAll(async () => {
-  f = await startRoutingFixture({ pool: POOL, sim: { cities: ['杭州'], stockPerCity: 4 } });
+  f = await startRoutingFixture({
+    pool: POOL,
+    env: HEALTH_PUSH_ON,
+    sim: { cities: ['杭州'], stockPerCity: 4 },
+  });
   prisma = f.t.app.get(PrismaService);
 });
 afterAll(async () => {

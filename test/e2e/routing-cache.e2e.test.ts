@@ -6,12 +6,13 @@ import { RouteCacheListener } from '../../src/routing/route-cache.listener.js';
 import type { RouteAnswer } from '../../src/routing/route-answer.js';
 import { TestClock } from '../support/test-clock.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
+import { HEALTH_PUSH_ON } from '../support/test-keys.js';
 import { startRoutingFixture, type RoutingFixture } from './routing-fixture.js';
 
 // Two instances on one database: changes made through instance 1 (or by any other process)
 // must reach instance 2's cache, which otherwise would keep answering for ten minutes.
 const POOL = 'FCROUTECACHE';
-const LONG_TTL = { ROUTING_CACHE_TTL_MS: '600000' };
+const LONG_TTL = { ROUTING_CACHE_TTL_MS: '600000', ...HEALTH_PUSH_ON };
 const clock2 = new TestClock();
 let f: RoutingFixture;
 let two: TestApp;

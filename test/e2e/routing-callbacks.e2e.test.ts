@@ -1,4 +1,4 @@
-import { CALLBACK_QUERY } from '../support/test-keys.js';
+import { CALLBACK_QUERY, HEALTH_PUSH_ON } from '../support/test-keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { TestClock } from '../support/test-clock.js';
@@ -18,6 +18,7 @@ beforeAll(async () => {
   f = await startRoutingFixture({
     pool: POOL,
     clock,
+    env: HEALTH_PUSH_ON,
     sim: { cities: ['杭州'], stockPerCity: 3 },
   });
   await f.sim.control('POST', '/callbacks', {

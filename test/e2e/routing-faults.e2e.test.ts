@@ -1,8 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Prisma } from '../../src/generated/prisma/client.js';
+import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { CallStatusGateway } from '../../src/routing/call-status.gateway.js';
 import { TestClock } from '../support/test-clock.js';
 import { http } from '../support/test-app.js';
+import { HEALTH_PUSH_ON } from '../support/test-keys.js';
 import { routedEvents, startRoutingFixture, type RoutingFixture } from './routing-fixture.js';
 
 const POOL = 'FCROUTEFAULTS';
@@ -23,6 +26,7 @@ beforeAll(async () => {
       ROUTING_BREAKER_FAILURES: '2',
       ROUTING_BREAKER_COOLDOWN_MS: String(COOLDOWN_MS),
       ROUTING_REFUSED_RECHECK_MS: String(RECHECK_MS),
+      ...HEALTH_PUSH_ON,
     },
   });
 });
@@ -43,10 +47,22 @@ const breaker = () => f.t.app.get(CallStatusGateway).breakerState;
 const byId = (id: string, callerNo: string) => f.lookup({ bindingId: id, callerNo });
 const fault = (body: object) =>
   f.sim.control('POST', '/faults', { action: 'QueryCallStatus', ...body });
+/** A health report pushed over HTTP (origin unproven). */
 const report = (secretNo: string, noStatus: 0 | 1) =>
   http('POST', `${f.t.url}/v1/callbacks/number-health`, [
     { secretNo, noStatus, timestamp: clock.now().getTime() },
   ]);
+/**
+ * X's health as the message queue's report leaves it (origin proven), written to the inventory
+ * directly: the queue itself is exercised in message-consumer and number-health-sources.
+ */
+const queued = async (secretNo: string, health: 'normal' | 'abnormal') => {
+  await f.t.app.get(PrismaService).$executeRaw(Prisma.sql`
+    UPDATE secret_numbers SET health = ${health}::number_health, health_source = 'queue',
+           health_at = ${clock.now()}
+     WHERE number = ${secretNo} AND state <> 'released'`);
+  await f.caughtUp();
+};
 
 describe('QueryCallStatus refused (a private action not granted to the account)', () => {
   it('decides locally, remembers the refusal, and asks again only after a while', async () => {
@@ -72,10 +88,10 @@ describe('QueryCallStatus refused (a private action not granted to the account)'
     expect(await f.queryCallStatusCalls()).toBe(calls + 1);
   });
 
-  it('falls back to the real number when X is abnormal, and never gives one to a stranger', async () => {
+  it('falls back to the real number when the queue says X is abnormal, and never gives one to a stranger', async () => {
     await f.sim.control('POST', '/private-actions', { queryCallStatus: 'refused' });
     const b = await f.bind();
-    expect((await report(b.phoneX!, 0)).status).toBe(200);
+    await queued(b.phoneX!, 'abnormal');
     try {
       const fromA = await byId(b.id, b.phoneA);
       expect(fromA.body).toMatchObject({
@@ -90,6 +106,31 @@ describe('QueryCallStatus refused (a private action not granted to the account)'
       const events = routedEvents(await f.detail(b.id));
       expect(events.map((e) => e.details.status)).toEqual([3, 3, undefined]);
       expect(JSON.stringify(events)).not.toContain(b.phoneB);
+    } finally {
+      await queued(b.phoneX!, 'normal');
+    }
+  });
+
+  it('never falls back to a real number on a pushed report: X is dialled, the report noted', async () => {
+    await f.sim.control('POST', '/private-actions', { queryCallStatus: 'refused' });
+    const b = await f.bind();
+    expect((await report(b.phoneX!, 0)).status).toBe(200);
+    try {
+      for (const [caller, other] of [
+        [b.phoneA, b.phoneB],
+        [b.phoneB, b.phoneA],
+      ] as const) {
+        const res = await byId(b.id, caller);
+        expect(res.body).toEqual({
+          action: 'dial',
+          dial: b.phoneX,
+          status: 1,
+          source: 'local',
+          bindingId: b.id,
+          reason: 'provider-refused; x-abnormal-unproven',
+        });
+        expect(JSON.stringify(res.body)).not.toContain(other);
+      }
     } finally {
       await report(b.phoneX!, 1);
     }
@@ -178,7 +219,7 @@ describe('the circuit breaker', () => {
     expect(await f.queryCallStatusCalls()).toBe(calls);
   });
 
-  it('uses the fallback while open when X is abnormal', async () => {
+  it('uses the fallback while open when the queue says X is abnormal, not when a push does', async () => {
     const b = await f.bind();
     await fault({ code: 'isp.SYSTEM_ERROR', count: 2 });
     await byId(b.id, b.phoneA);
@@ -186,13 +227,20 @@ describe('the circuit breaker', () => {
     await report(b.phoneX!, 0);
     try {
       expect((await byId(b.id, b.phoneB)).body).toMatchObject({
+        dial: b.phoneX,
+        status: 1,
+        source: 'local',
+        reason: 'circuit-open; x-abnormal-unproven',
+      });
+      await queued(b.phoneX!, 'abnormal');
+      expect((await byId(b.id, b.phoneB)).body).toMatchObject({
         dial: b.phoneA,
         status: 3,
         source: 'local',
         reason: 'circuit-open; x-abnormal',
       });
     } finally {
-      await report(b.phoneX!, 1);
+      await queued(b.phoneX!, 'normal');
     }
   });
 });

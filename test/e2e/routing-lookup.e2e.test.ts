@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock } from '../support/test-clock.js';
 import { http } from '../support/test-app.js';
+import { HEALTH_PUSH_ON } from '../support/test-keys.js';
 import { routedEvents, startRoutingFixture, type RoutingFixture } from './routing-fixture.js';
 
 const POOL = 'FCROUTELOOKUP';
@@ -9,7 +10,11 @@ const clock = new TestClock();
 let f: RoutingFixture;
 
 beforeAll(async () => {
-  f = await startRoutingFixture({ pool: POOL, clock, env: { ROUTING_CACHE_TTL_MS: '5000' } });
+  f = await startRoutingFixture({
+    pool: POOL,
+    clock,
+    env: { ROUTING_CACHE_TTL_MS: '5000', ...HEALTH_PUSH_ON },
+  });
 });
 afterAll(async () => {
   await f?.close();

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
-import { TEST_CALLBACK_SECRET, TEST_KEYS } from '../support/test-keys.js';
+import { HEALTH_PUSH_ON, TEST_CALLBACK_SECRET, TEST_KEYS } from '../support/test-keys.js';
 
 /**
  * Issue 27, finding 1: no key or secret reaches the log, a metric or an error body, whatever route,
@@ -37,7 +37,7 @@ beforeAll(async () => {
     },
   });
   t = await startTestApp(
-    { ...sim.env, LOG_LEVEL: 'debug', HTTP_MAX_URL_LENGTH: '600' },
+    { ...sim.env, ...HEALTH_PUSH_ON, LOG_LEVEL: 'debug', HTTP_MAX_URL_LENGTH: '600' },
     { logStream: sink },
   );
 });

@@ -36,6 +36,10 @@ export async function startTestApp(
     // statuses depend on how fast the machine sends its requests (429s on a quiet one).
     RATE_LIMIT_PER_SECOND: '1000000',
     RATE_LIMIT_BURST: '1000000',
+    // Likewise the per-key limit of searches by phone number and the per-address throttle of
+    // failed authentications (tests send many of both from 127.0.0.1).
+    PHONE_SEARCH_PER_MINUTE: '100000',
+    AUTH_FAILURES_PER_ADDRESS: '1000000',
     ...env,
   });
   const app = await bootstrap(config, { clock: options.clock, logStream: options.logStream });

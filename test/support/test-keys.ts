@@ -25,5 +25,11 @@ export const TEST_AUTH_ENV: Record<string, string> = {
   CALLBACK_SECRET: TEST_CALLBACK_SECRET,
 };
 
+/**
+ * Turns on number-health pushes over HTTP (off by default: Alibaba delivers number health only
+ * through the message queue), for tests that push health reports themselves.
+ */
+export const HEALTH_PUSH_ON = { CALLBACK_NUMBER_HEALTH_ENABLED: 'true' };
+
 /** Query string that authenticates a provider push (the provider can only be given a URL). */
 export const CALLBACK_QUERY = `?key=${TEST_KEYS.provider}&secret=${TEST_CALLBACK_SECRET}`;

@@ -7,7 +7,10 @@ import {
 import type { RoutingTarget } from '../../src/routing/routing-target.js';
 import { roleOf } from '../../src/routing/routing-target.js';
 
-const target = (xHealth: RoutingTarget['xHealth'] = 'normal'): RoutingTarget => ({
+const target = (
+  xHealth: RoutingTarget['xHealth'] = 'normal',
+  xHealthSource: RoutingTarget['xHealthSource'] = 'queue',
+): RoutingTarget => ({
   id: 'b1',
   poolKey: 'FC1',
   state: 'active',
@@ -17,6 +20,7 @@ const target = (xHealth: RoutingTarget['xHealth'] = 'normal'): RoutingTarget => 
   subsId: '1',
   expiresAt: new Date(0),
   xHealth,
+  xHealthSource,
 });
 
 describe('the routing decision table', () => {
@@ -75,6 +79,29 @@ describe('the routing decision table', () => {
       status: 3,
     });
     expect(expiredAnswer(target(), 'local', 'unbound')).toMatchObject({ status: 4, dial: null });
+  });
+
+  it('falls back to a real number only on health whose origin is proven (the queue)', () => {
+    // Pushed over HTTP, or of unknown origin: dial X as if no report had come.
+    for (const source of ['push', null] as const) {
+      expect(
+        answerLocally(target('abnormal', source), 'B', 'provider-refused', 'real-number'),
+      ).toEqual({
+        action: 'dial',
+        dial: '13000000001',
+        status: 1,
+        source: 'local',
+        bindingId: 'b1',
+        reason: 'provider-refused; x-abnormal-unproven',
+      });
+    }
+    expect(
+      answerLocally(target('abnormal', 'queue'), 'B', 'provider-refused', 'real-number'),
+    ).toMatchObject({
+      dial: '13800000001',
+      status: 3,
+      reason: 'provider-refused; x-abnormal',
+    });
   });
 
   it('knows only A and B', () => {

@@ -13,6 +13,7 @@ const target = (id: string, phoneX: string | null = 'x1'): RoutingTarget => ({
   subsId: '1',
   expiresAt: new Date(10_000_000),
   xHealth: 'normal',
+  xHealthSource: null,
 });
 
 const keys = (change: {

@@ -1,9 +1,10 @@
 import { ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { parseApiKey } from '../api-key.js';
 import { ApiKeysService } from '../api-keys.service.js';
+import { AuthFailureThrottle } from '../auth-failure.throttle.js';
 import type { Principal } from '../principal.js';
 import { ConsoleSessionsRepository } from './console-sessions.repository.js';
 import {
@@ -39,14 +40,25 @@ export class ConsoleSessionService {
     private readonly keys: ApiKeysService,
     private readonly sessions: ConsoleSessionsRepository,
     private readonly clock: Clock,
+    private readonly failures: AuthFailureThrottle,
   ) {}
 
-  /** 401 for a key that is not valid, 403 for a valid key without the admin role. */
+  /**
+   * 401 for a key that is not valid, 403 for a valid key without the admin role; 429
+   * AUTH_THROTTLED, before the key is looked up, for an address that failed too often. The key is
+   * checked in the database itself, never the verified-key cache: a key revoked seconds ago
+   * opens no session.
+   */
   async signIn(
     apiKey: string,
+    request: FastifyRequest,
+    reply: FastifyReply,
   ): Promise<{ info: SessionInfo; cookie: (secure: boolean) => string }> {
-    const principal = await this.keys.authenticate(apiKey);
+    const throttled = this.failures.retryAfter(request.ip);
+    if (throttled > 0) throw this.failures.refusal(request, reply, throttled);
+    const principal = await this.keys.authenticateNow(apiKey);
     if (!principal) {
+      this.failures.fail(request.ip);
       throw new UnauthorizedException({
         code: 'INVALID_API_KEY',
         message: 'The API key is not valid',
@@ -102,15 +114,15 @@ export class ConsoleSessionService {
     return clearedSessionCookie(secure);
   }
 
-  /** Whether the cookie gets `Secure`: by setting, or (auto) when the request came over HTTPS. */
-  secureFor(request: Pick<FastifyRequest, 'protocol' | 'headers'>): boolean {
+  /**
+   * Whether the cookie gets `Secure`: by setting, or (auto) when the request came over HTTPS —
+   * Fastify's `request.protocol`, which takes `x-forwarded-proto` only from a TRUSTED_PROXIES
+   * proxy (any client can send the header).
+   */
+  secureFor(request: Pick<FastifyRequest, 'protocol'>): boolean {
     const mode = this.config.console.cookieSecure;
     if (mode !== 'auto') return mode === 'always';
-    const forwarded = request.headers['x-forwarded-proto'];
-    return (
-      request.protocol === 'https' ||
-      (typeof forwarded === 'string' && forwarded.startsWith('https'))
-    );
+    return request.protocol === 'https';
   }
 
   private info(name: string, token: string, expiresAt: Date): SessionInfo {

@@ -49,6 +49,11 @@ export const API_ERROR_CODES: readonly ErrorCodeRow[] = [
     when: 'a provider push while `CALLBACK_SECRET` is unset; with the wrong secret',
   },
   {
+    codes: ['NUMBER_HEALTH_PUSH_DISABLED'],
+    status: '403',
+    when: 'a number-health push while `CALLBACK_NUMBER_HEALTH_ENABLED` is off (health comes from the queue)',
+  },
+  {
     codes: ['ROUTE_FORBIDDEN'],
     status: '403',
     when: 'a routing lookup refused: no such live binding, or the caller is neither of its parties (one answer for all: it reveals nothing)',
@@ -91,6 +96,16 @@ export const API_ERROR_CODES: readonly ErrorCodeRow[] = [
   },
   { codes: ['RATE_LIMITED'], status: '429', when: "over the key's rate (`Retry-After`)" },
   {
+    codes: ['PHONE_SEARCH_RATE_LIMITED'],
+    status: '429',
+    when: "over the key's searches by a phone number (`PHONE_SEARCH_PER_MINUTE`, `Retry-After`)",
+  },
+  {
+    codes: ['AUTH_THROTTLED'],
+    status: '429',
+    when: 'the client address failed authentication too often (`AUTH_FAILURES_PER_ADDRESS`, `Retry-After`)',
+  },
+  {
     codes: ['HEADERS_TOO_LARGE'],
     status: '431',
     when: 'request line + headers over `HTTP_MAX_HEADER_BYTES`',
@@ -109,6 +124,16 @@ export const API_ERROR_CODES: readonly ErrorCodeRow[] = [
     codes: ['INTERNAL'],
     status: '500',
     when: 'a bug: details only in the log (at error), under the `requestId`',
+  },
+  {
+    codes: ['HISTORY_READS_BUSY'],
+    status: '503',
+    when: 'too many admin history reads wait for their own pool (`ADMIN_DATABASE_POOL_MAX_WAITING`)',
+  },
+  {
+    codes: ['HISTORY_READ_TIMEOUT'],
+    status: '504',
+    when: 'an admin history read ran past `ADMIN_STATEMENT_TIMEOUT_MS`',
   },
   {
     codes: ['DATABASE_UNAVAILABLE'],

@@ -91,11 +91,16 @@ export class ErrorFilter implements ExceptionFilter {
     void reply.status(body.statusCode).send(boundedErrorBody(body));
   }
 
-  /** No route matched: 405 with Allow when other methods serve this path, else 404. */
+  /**
+   * No route matched: 405 with Allow when only other methods serve this path, else 404 — also when
+   * a route of this very method matched the path but found nothing there (a missing file under a
+   * static prefix, /console/… or /docs/…: its wildcard route exists for GET).
+   */
   private unmatched(request: FastifyRequest, reply: FastifyReply, body: ErrorBody): ErrorBody {
     const path = request.url.split('?')[0] ?? '/';
     const allowed = METHODS.filter((method) => request.server.findRoute({ method, url: path }));
-    if (allowed.length === 0) {
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    if (allowed.length === 0 || allowed.includes(method as (typeof METHODS)[number])) {
       return { ...body, message: 'No such route' };
     }
     void reply.header('allow', allowed.join(', '));

@@ -51,6 +51,9 @@ export function serverOptions(http: AppConfig['http'], log: Pino): FastifyHttpOp
     requestTimeout: http.requestTimeoutMs,
     connectionTimeout: http.connectionTimeoutMs,
     keepAliveTimeout: http.keepAliveTimeoutMs,
+    // Forwarded headers (x-forwarded-for, -proto, -host) count only from these proxies: the client
+    // address (request.ip) and HTTPS (request.protocol) cannot be claimed by a client.
+    trustProxy: http.trustedProxies.length > 0 ? http.trustedProxies : false,
     http: {
       maxHeaderSize: http.maxHeaderBytes,
       headersTimeout: http.headersTimeoutMs,

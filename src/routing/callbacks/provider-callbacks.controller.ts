@@ -17,7 +17,7 @@ function requireArray(body: unknown): unknown[] {
 /**
  * Where the provider pushes reports over HTTP, for accounts whose message receipt settings point
  * here (number health is never pushed by Alibaba: it comes through the message queue consumer,
- * which hands records to the same ProviderReportsService). Each record is stored on its own;
+ * which hands records to the same ProviderReportsService; its push route is off by default). Each record is stored on its own;
  * records that cannot be stored are dead-lettered and the push is still acknowledged, so only a
  * database failure (500) makes the provider deliver again after 1, 5 and 10 minutes.
  */
@@ -42,7 +42,12 @@ export class ProviderCallbacksController {
     return this.receive('SecretReport', body);
   }
 
-  /** SecretExceptionPhoneReport: a JSON array of {secretNo, noStatus 0 abnormal / 1 normal}. */
+  /**
+   * SecretExceptionPhoneReport: a JSON array of {secretNo, noStatus 0 abnormal / 1 normal}. Off
+   * unless CALLBACK_NUMBER_HEALTH_ENABLED (403 NUMBER_HEALTH_PUSH_DISABLED): Alibaba delivers
+   * number health through the queue only, and a pushed report never lets routing fall back to a
+   * real number (its origin cannot be proven).
+   */
   @Post('number-health')
   @RouteConfig(RAW_STRINGS)
   @HttpCode(200)

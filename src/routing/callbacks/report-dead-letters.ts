@@ -29,7 +29,7 @@ export class ReportDeadLetters {
       (metrics.registry.getSingleMetric(name) as Counter<'type' | 'source' | 'outcome'>) ??
       new Counter({
         name,
-        help: 'Provider reports (pushed or queued) by type, source and outcome: stored, duplicate, dead_letter',
+        help: 'Provider reports (pushed or queued) by type, source and outcome: stored, duplicate, dead_letter, refused',
         labelNames: ['type', 'source', 'outcome'] as const,
         registers: [metrics.registry],
       });
@@ -56,6 +56,11 @@ export class ReportDeadLetters {
     for (const f of failures) {
       this.logger.warn(`${type} dead-lettered (${source.kind}): ${maskPhonesInText(f.reason)}`);
     }
+  }
+
+  /** Reports refused whole, unread (a channel turned off): counted, nothing stored. */
+  refused(type: string, source: ReportSource, count: number): void {
+    this.reports.inc({ type, source: source.kind, outcome: 'refused' }, count);
   }
 
   count(type: string, source: ReportSource, receipt: ReportReceipt): void {
