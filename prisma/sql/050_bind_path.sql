@@ -98,7 +98,11 @@ CREATE TYPE binding_placement AS (
     outcome text, id uuid, pool_key varchar, out_id varchar, phone_a varchar, phone_b varchar,
     phone_x varchar, subs_id varchar, city varchar, city_strict boolean, record boolean,
     state binding_state, expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
-    ended_at timestamptz
+    ended_at timestamptz,
+    -- call control and trip phase (issue 23; src/bindings/binding-row.ts)
+    out_order_id varchar, call_restrict varchar, call_display_type smallint, call_timeout smallint,
+    ring_config jsonb, dtmf_config jsonb, asr_status boolean, asr_model_id varchar,
+    trip_ended_at timestamptz, contact_until timestamptz
 );
 
 -- Places the pending binding of an order, in one call:
@@ -109,13 +113,16 @@ CREATE TYPE binding_placement AS (
 --  2. take_x(): claim_x() for the pair (its refusal is returned as the outcome), and the expiry
 --     of overdue live bindings of A or B on that X;
 --  3. the binding is inserted `pending` with its `created` event ('placed'); its live pair and
---     its place in the reconciliation queue follow (triggers).
+--     its place in the reconciliation queue follow (triggers). `p_call_control` holds the
+--     BindAxb options the binding keeps (outOrderId, callRestrict, callDisplayType, callTimeout,
+--     ringConfig, dtmfConfig, asrStatus, asrModelId; absent keys are NULL / false).
 -- The live pairs' unique indexes remain the backstop for every invariant.
 CREATE OR REPLACE FUNCTION place_binding(p_out_id text, p_record boolean,
                                          p_expires_at timestamptz, p_actor text, p_details jsonb,
                                          p_now timestamptz, p_pool text, p_a text, p_b text,
                                          p_city text, p_city_strict boolean, p_pinned text,
-                                         p_exclude text[], p_max_pairs integer)
+                                         p_exclude text[], p_max_pairs integer,
+                                         p_call_control jsonb DEFAULT '{}')
 RETURNS SETOF binding_placement
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -123,6 +130,8 @@ DECLARE
     v_live live_pairs%ROWTYPE;
     v_claim x_claim;
     v_id uuid;
+    v_refused binding_placement;
+    v_cc jsonb := coalesce(p_call_control, '{}');
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('axb-order:' || p_pool || ':' || p_out_id, 0));
     SELECT * INTO v_live FROM live_pairs lp WHERE lp.pool_key = p_pool AND lp.out_id = p_out_id;
@@ -130,7 +139,10 @@ BEGIN
         IF v_live.expires_at > p_now THEN
             RETURN QUERY SELECT 'replay'::text, b.id, b.pool_key, b.out_id, b.phone_a, b.phone_b,
                                 b.phone_x, b.subs_id, b.city, b.city_strict, b.record, b.state,
-                                b.expires_at, b.created_at, b.updated_at, b.ended_at
+                                b.expires_at, b.created_at, b.updated_at, b.ended_at,
+                                b.out_order_id, b.call_restrict, b.call_display_type,
+                                b.call_timeout, b.ring_config, b.dtmf_config, b.asr_status,
+                                b.asr_model_id, b.trip_ended_at, b.contact_until
                            FROM bindings b WHERE b.id = v_live.binding_id;
             RETURN;
         END IF;
@@ -141,22 +153,33 @@ BEGIN
     v_claim := take_x(p_actor, p_now, p_pool, p_a, p_b, p_city, p_city_strict, p_pinned,
                       p_exclude, p_max_pairs);
     IF v_claim.number IS NULL THEN
-        RETURN NEXT ROW(v_claim.refusal, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                        NULL, NULL, NULL, NULL, NULL, NULL)::binding_placement;
+        v_refused.outcome := v_claim.refusal;
+        RETURN NEXT v_refused;
         RETURN;
     END IF;
 
     v_id := gen_random_uuid();
     INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, city, city_strict,
-                          record, state, expires_at, created_at, updated_at)
+                          record, state, expires_at, created_at, updated_at,
+                          out_order_id, call_restrict, call_display_type, call_timeout,
+                          ring_config, dtmf_config, asr_status, asr_model_id)
     VALUES (v_id, p_pool, p_out_id, p_a, p_b, v_claim.number, p_city, v_claim.city_strict,
-            p_record, 'pending', p_expires_at, p_now, p_now);
+            p_record, 'pending', p_expires_at, p_now, p_now,
+            v_cc ->> 'outOrderId', v_cc ->> 'callRestrict',
+            (v_cc ->> 'callDisplayType')::smallint, (v_cc ->> 'callTimeout')::smallint,
+            v_cc -> 'ringConfig', v_cc -> 'dtmfConfig',
+            coalesce((v_cc ->> 'asrStatus')::boolean, false), v_cc ->> 'asrModelId');
     INSERT INTO binding_events (binding_id, kind, actor, at, details)
     VALUES (v_id, 'created', p_actor, p_now, p_details);
     RETURN QUERY SELECT 'placed'::text, v_id, p_pool::varchar, p_out_id::varchar, p_a::varchar,
                         p_b::varchar, v_claim.number::varchar, NULL::varchar, p_city::varchar,
                         v_claim.city_strict, p_record, 'pending'::binding_state, p_expires_at,
-                        p_now, p_now, NULL::timestamptz;
+                        p_now, p_now, NULL::timestamptz,
+                        (v_cc ->> 'outOrderId')::varchar, (v_cc ->> 'callRestrict')::varchar,
+                        (v_cc ->> 'callDisplayType')::smallint, (v_cc ->> 'callTimeout')::smallint,
+                        v_cc -> 'ringConfig', v_cc -> 'dtmfConfig',
+                        coalesce((v_cc ->> 'asrStatus')::boolean, false),
+                        (v_cc ->> 'asrModelId')::varchar, NULL::timestamptz, NULL::timestamptz;
 END $$;
 
 -- Moves a still-pending binding onto the next X after the provider refused its X with
@@ -180,7 +203,10 @@ BEGIN
     IF v_state IS DISTINCT FROM 'pending' THEN
         RETURN QUERY SELECT 'not-pending'::text, b.id, b.pool_key, b.out_id, b.phone_a, b.phone_b,
                             b.phone_x, b.subs_id, b.city, b.city_strict, b.record, b.state,
-                            b.expires_at, b.created_at, b.updated_at, b.ended_at
+                            b.expires_at, b.created_at, b.updated_at, b.ended_at,
+                            b.out_order_id, b.call_restrict, b.call_display_type,
+                            b.call_timeout, b.ring_config, b.dtmf_config, b.asr_status,
+                            b.asr_model_id, b.trip_ended_at, b.contact_until
                        FROM bindings b WHERE b.id = p_id;
         RETURN;
     END IF;
@@ -194,7 +220,10 @@ BEGIN
     END IF;
     RETURN QUERY SELECT coalesce(v_claim.refusal, 'placed'), b.id, b.pool_key, b.out_id,
                         b.phone_a, b.phone_b, b.phone_x, b.subs_id, b.city, b.city_strict,
-                        b.record, b.state, b.expires_at, b.created_at, b.updated_at, b.ended_at
+                        b.record, b.state, b.expires_at, b.created_at, b.updated_at, b.ended_at,
+                        b.out_order_id, b.call_restrict, b.call_display_type, b.call_timeout,
+                        b.ring_config, b.dtmf_config, b.asr_status, b.asr_model_id,
+                        b.trip_ended_at, b.contact_until
                    FROM bindings b WHERE b.id = p_id;
 END $$;
 
@@ -204,7 +233,7 @@ END $$;
 ALTER FUNCTION take_x(text, timestamptz, text, text, text, text, boolean, text, text[], integer)
     SET plan_cache_mode = force_generic_plan;
 ALTER FUNCTION place_binding(text, boolean, timestamptz, text, jsonb, timestamptz, text, text,
-                             text, text, boolean, text, text[], integer)
+                             text, text, boolean, text, text[], integer, jsonb)
     SET plan_cache_mode = force_generic_plan;
 ALTER FUNCTION move_binding(uuid, text, jsonb, timestamptz, text, text, text, text, boolean, text,
                             text[], integer)

@@ -6,9 +6,10 @@
 -- Statement-level triggers with transition tables: one trigger run per statement, however many
 -- rows it touches (the expiry sweep ends thousands of bindings per statement). A notification
 -- carries one kind of key as JSON:
---   {"b": [binding id, ...]}        these bindings changed (state, parties, X, expiry, SubsId)
+--   {"b": [binding id, ...]}        these bindings changed (state, parties, X, expiry, SubsId,
+--                                    restriction), or a blacklist entry naming a party did
 --   {"o": [[pool_key, out_id], ...]} lookups by order may now find another binding
---   {"x": [number, ...]}             these numbers changed health or state (held/released)
+--   {"x": [number, ...]}             these numbers changed health, state (held/released) or lock
 --   {"all": true}                    drop everything (a very large statement, TRUNCATE)
 -- A statement's keys are split over as many notifications as needed to keep each payload under
 -- Postgres's 8000-byte limit; beyond routing_cache_max_keys() keys one "all" is sent instead.
@@ -58,16 +59,17 @@ BEGIN
             PERFORM pg_notify('axb_routing_cache', '{"all":true}');
         ELSE
             -- Rows a cache may hold (settled; `unbinding` passes too, which only sends one
-            -- notification more) whose routing columns changed (not updated_at alone).
+            -- notification more) whose routing columns changed (not updated_at alone); the
+            -- call restriction is one (a restricted caller is refused: end of trip).
             PERFORM routing_cache_publish('b', ARRAY(
                 SELECT to_json(n.id)::text
                   FROM new_rows n JOIN old_rows o ON o.id = n.id
                  WHERE o.state NOT IN ('pending', 'unknown')
                    AND (n.state, n.phone_a, n.phone_b, n.phone_x, n.expires_at, n.subs_id,
-                        n.pool_key, n.out_id)
+                        n.pool_key, n.out_id, n.call_restrict)
                        IS DISTINCT FROM
                        (o.state, o.phone_a, o.phone_b, o.phone_x, o.expires_at, o.subs_id,
-                        o.pool_key, o.out_id)));
+                        o.pool_key, o.out_id, o.call_restrict)));
             -- A binding that moves to another order, or becomes live again, changes what its
             -- orders' lookups find (no code path does either today; cheap to cover).
             PERFORM routing_cache_publish('o', ARRAY(
@@ -100,11 +102,13 @@ BEGIN
         PERFORM routing_cache_publish('x', ARRAY(
             SELECT DISTINCT to_json(number)::text FROM new_rows));
     ELSIF TG_OP = 'UPDATE' THEN
+        -- Health, held/released, and locked (a locked X routes no call) change answers.
         PERFORM routing_cache_publish('x', ARRAY(
             SELECT DISTINCT to_json(k.number)::text
               FROM new_rows n JOIN old_rows o ON o.id = n.id,
                    LATERAL (VALUES (o.number), (n.number)) AS k(number)
-             WHERE (n.health, n.state, n.number) IS DISTINCT FROM (o.health, o.state, o.number)));
+             WHERE (n.health, n.state, n.number, n.locked_at IS NULL)
+                   IS DISTINCT FROM (o.health, o.state, o.number, o.locked_at IS NULL)));
     ELSE
         PERFORM routing_cache_publish('x', ARRAY(
             SELECT DISTINCT to_json(number)::text FROM old_rows));

@@ -9,12 +9,15 @@ import {
 } from '../inventory/x-claim.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { toBinding, type BindingRow } from './binding-row.js';
+import { callControlJson, type CallControl } from './call-control.js';
 
 /** What the order's binding is to be, besides the pair and its X. */
 export interface PendingBinding {
   outId: string;
   record: boolean;
   expiresAt: Date;
+  /** BindAxb's other options, kept with the binding (absent: none). */
+  callControl?: CallControl;
 }
 
 export interface EventOrigin {
@@ -47,7 +50,8 @@ const claimParams = (from: number) =>
   Array.from({ length: CLAIM_ARGS }, (_, i) => `$${from + i}`).join(', ');
 
 // One round trip each: the SQL functions of prisma/sql/050_bind_path.sql.
-const PLACE = `SELECT * FROM place_binding($1, $2, $3, $4, $5::jsonb, $6, ${claimParams(7)})`;
+const PLACE = `SELECT * FROM place_binding($1, $2, $3, $4, $5::jsonb, $6, ${claimParams(7)},
+  $${7 + CLAIM_ARGS}::jsonb)`;
 const MOVE = `SELECT * FROM move_binding($1::uuid, $2, $3::jsonb, $4, ${claimParams(5)})`;
 
 // A write that put a party on X outside a claim (a concurrent change of A or B) can still meet
@@ -78,6 +82,7 @@ export class PlacementRepository {
         JSON.stringify(origin.details),
         now,
         ...XClaimService.args(claim),
+        JSON.stringify(callControlJson(binding.callControl ?? {})),
       ]),
     );
   }

@@ -46,7 +46,17 @@ export interface AppConfig {
     embeddedSimulatorPort: number;
   };
   pools: { defaultPoolKey: string; defaultCity: string; maxPairsPerX: number };
-  bindings: { maxTtlSeconds: number; maxBindAttempts: number };
+  bindings: {
+    maxTtlSeconds: number;
+    maxBindAttempts: number;
+    /** POST /v1/bindings/{id}/end-trip without contactWindowSeconds. */
+    endTripContactWindowSeconds: number;
+  };
+  /** Recordings and transcripts of calls (src/calls). */
+  recordings: {
+    /** A stored recording link is reused until this long before it expires, ms. */
+    linkReuseMarginMs: number;
+  };
   routing: {
     budgetMs: number;
     cacheTtlMs: number;
@@ -63,7 +73,7 @@ export interface AppConfig {
   auth: {
     configuredKeys: Array<{
       name: string;
-      roles: Array<'order' | 'routing' | 'admin' | 'provider'>;
+      roles: Array<'order' | 'routing' | 'admin' | 'provider' | 'safety'>;
       key: string;
     }>;
     callbackSecret: string;
@@ -74,6 +84,8 @@ export interface AppConfig {
     sessionIdleSeconds: number;
     sessionMaxSeconds: number;
     cookieSecure: 'auto' | 'always' | 'never';
+    /** Origins the console's <audio> may play recordings from (its CSP media-src). */
+    mediaOrigins: string[];
   };
   callbacks: { bodyLimitBytes: number };
   /** The MNS message consumer (src/messages). */
@@ -87,6 +99,7 @@ export interface AppConfig {
       | 'SecretStartReport'
       | 'SecretRingReport'
       | 'SecretPickUpReport'
+      | 'SecretAsrReport'
     >;
     mnsEndpoint: string;
     dybaseapiEndpoint: string;
@@ -108,6 +121,8 @@ export interface AppConfig {
       backoffSeconds: number;
       backoffMaxSeconds: number;
     };
+    /** Closing of trips' contact windows (src/bindings/end-trip.service.ts). */
+    contactWindows: { intervalMs: number; batchSize: number };
     replenish: {
       intervalMs: number;
       targets: Array<{ poolKey: string; city: string; spec: 1 | 2 | 3 }>;

@@ -1,4 +1,6 @@
 import type { BindingState } from '../generated/prisma/enums.js';
+import { restrictionBlocks, type CallRestrict } from '../protocol/call-control.js';
+import { blacklistBlocks, type BlacklistRule } from '../protocol/secret-blacklist.js';
 import type { PartyRole } from './route-cache.js';
 
 /**
@@ -16,6 +18,30 @@ export interface RoutingTarget {
   expiresAt: Date;
   /** Health of X in the inventory; null when the pool does not hold X (any more). */
   xHealth: 'normal' | 'abnormal' | null;
+  /** X is locked (LockSecretNo): it routes no call. */
+  xLocked: boolean;
+  /** The binding's call restriction: the party that may not call X now. */
+  callRestrict: CallRestrict | null;
+  /** The pool's blacklist entries that name A or B. */
+  blacklist: BlacklistRule[];
+}
+
+/**
+ * Why the provider's own rules stop this party's calls through X (invariant 8: a restricted
+ * direction never routes, here or at the provider), or undefined when they do not. Checked in
+ * the order the provider applies them: the blacklist, then the binding's restriction; a locked X
+ * stops both parties here (the provider itself keeps connecting live bindings on a locked X).
+ */
+export function refusalFor(
+  target: RoutingTarget,
+  role: PartyRole,
+): 'blacklisted' | 'restricted' | 'x-locked' | undefined {
+  const caller = role === 'A' ? target.phoneA : target.phoneB;
+  const callee = otherParty(target, role);
+  if (target.blacklist.some((rule) => blacklistBlocks(rule, caller, callee))) return 'blacklisted';
+  if (restrictionBlocks(target.callRestrict, role)) return 'restricted';
+  if (target.xLocked) return 'x-locked';
+  return undefined;
 }
 
 /** A or B of the binding, or undefined for anyone else. */

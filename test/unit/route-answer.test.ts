@@ -17,6 +17,9 @@ const target = (xHealth: RoutingTarget['xHealth'] = 'normal'): RoutingTarget => 
   subsId: '1',
   expiresAt: new Date(0),
   xHealth,
+  xLocked: false,
+  callRestrict: null,
+  blacklist: [],
 });
 
 describe('the routing decision table', () => {

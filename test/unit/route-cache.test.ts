@@ -13,6 +13,9 @@ const target = (id: string, phoneX: string | null = 'x1'): RoutingTarget => ({
   subsId: '1',
   expiresAt: new Date(10_000_000),
   xHealth: 'normal',
+  xLocked: false,
+  callRestrict: null,
+  blacklist: [],
 });
 
 const keys = (change: {
