@@ -173,13 +173,19 @@ export function recordOf(
 /**
  * What QuerySubscriptionDetail says the provider holds, as the record's columns: every setting
  * it reports (parties, expiry, restriction, recording, ASR). The order id and the display type are
- * not reported; the caller keeps what it knows of those.
+ * not reported; the caller keeps what it knows of those. The provider's dates have whole seconds:
+ * an expiry within the same second as the record's is the record's.
  */
-export function recordOfDetail(detail: SubscriptionDetail): Prisma.BindingUncheckedUpdateInput {
+export function recordOfDetail(
+  binding: Binding,
+  detail: SubscriptionDetail,
+): Prisma.BindingUncheckedUpdateInput {
+  const sameSecond =
+    Math.floor(detail.expiresAt.getTime() / 1000) === Math.floor(binding.expiresAt.getTime() / 1000);
   return {
     phoneA: detail.phoneA,
     phoneB: detail.phoneB,
-    expiresAt: detail.expiresAt,
+    expiresAt: sameSecond ? binding.expiresAt : detail.expiresAt,
     callRestrict: detail.callRestrict,
     record: detail.record,
     asrStatus: detail.asr,

@@ -115,7 +115,7 @@ export class SubscriptionUpdater {
         { poolKey: binding.poolKey, subsId: binding.subsId!, phoneX: binding.phoneX! },
         { requestId: context.requestId },
       );
-      Object.assign(data, recordOfDetail(detail));
+      Object.assign(data, recordOfDetail(binding, detail));
       // The detail does not report the order id or the display type.
       unconfirmed = unconfirmed.filter((k) => k === 'outId' || k === 'callDisplayType');
     } catch (readError) {
