@@ -93,7 +93,11 @@ export class BindService {
       throw validationFailed('phoneB', 'must differ from phoneA');
     }
     const callControl = callControlOf(request);
-    checkAsr(request.record ?? false, callControl.asrStatus ?? false, callControl.asrModelId ?? null);
+    checkAsr(
+      request.record ?? false,
+      callControl.asrStatus ?? false,
+      callControl.asrModelId ?? null,
+    );
     const poolKey = request.poolKey ?? this.config.pools.defaultPoolKey;
     const key = `${poolKey}\u0000${request.outId}`;
     const running = this.inFlight.get(key);

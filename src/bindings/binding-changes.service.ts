@@ -9,7 +9,11 @@ import { validationFailed } from '../common/validation/validation-failed.js';
 import type { Binding } from '../generated/prisma/client.js';
 import { violatedUniqueIndex } from '../prisma/prisma-errors.js';
 import { parseCallDisplayType, type CallRestrictUpdate } from '../protocol/call-control.js';
-import { ProviderCodeError, ProviderTimeoutError, type ProviderError } from '../provider/errors/index.js';
+import {
+  ProviderCodeError,
+  ProviderTimeoutError,
+  type ProviderError,
+} from '../provider/errors/index.js';
 import type { SubscriptionUpdate } from '../provider/provider.port.js';
 import { BindingExpiryRepository } from './binding-expiry.repository.js';
 import { EventKind } from './binding-states.js';
@@ -77,7 +81,8 @@ export class BindingChangesService {
     await this.checkOrderFree(binding, change);
 
     const outcome = await this.updater.apply(binding, updates, context);
-    if (outcome.kind !== 'applied') throw await this.recordFailure(binding, updates, outcome, context);
+    if (outcome.kind !== 'applied')
+      throw await this.recordFailure(binding, updates, outcome, context);
     try {
       return await this.recordApplied(binding, updates, context);
     } catch (error) {
@@ -98,7 +103,9 @@ export class BindingChangesService {
       false,
     );
     const display =
-      request.callDisplayType === undefined ? undefined : parseCallDisplayType(request.callDisplayType);
+      request.callDisplayType === undefined
+        ? undefined
+        : parseCallDisplayType(request.callDisplayType);
     const change: RequestedChange = {
       phoneA: request.phoneA,
       phoneB: request.phoneB,
@@ -238,7 +245,9 @@ export class BindingChangesService {
     this.logger.warn(
       `Update of binding ${binding.id} (${failed.kind}) failed, ${outcome.kind}: ${error.message}`,
     );
-    return outcome.kind === 'undone' ? undoneFailure(error, binding.id) : providerFailure(error, { bindingId: binding.id });
+    return outcome.kind === 'undone'
+      ? undoneFailure(error, binding.id)
+      : providerFailure(error, { bindingId: binding.id });
   }
 }
 
@@ -252,6 +261,10 @@ function undoneFailure(error: ProviderError, bindingId: string): DomainError {
     'CHANGE_UNDONE',
     `The provider did not confirm ${error.action}; the change was undone and the binding is as it was: retry`,
     error instanceof ProviderTimeoutError ? 504 : 502,
-    { bindingId, action: error.action, ...(error.requestId ? { providerRequestId: error.requestId } : {}) },
+    {
+      bindingId,
+      action: error.action,
+      ...(error.requestId ? { providerRequestId: error.requestId } : {}),
+    },
   );
 }

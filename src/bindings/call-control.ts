@@ -39,7 +39,8 @@ export function callControlOf(input: {
   asrStatus?: boolean;
   asrModelId?: string;
 }): CallControl {
-  const display = input.callDisplayType === undefined ? undefined : parseCallDisplayType(input.callDisplayType);
+  const display =
+    input.callDisplayType === undefined ? undefined : parseCallDisplayType(input.callDisplayType);
   const timeout = input.callTimeout === undefined ? undefined : parseCallTimeout(input.callTimeout);
   return {
     outOrderId: input.outOrderId,
@@ -59,7 +60,10 @@ export function callControlOf(input: {
  */
 export function checkAsr(record: boolean, asrStatus: boolean, asrModelId: string | null): void {
   if (asrStatus && !record) {
-    throw validationFailed('asrStatus', 'needs record: true (speech recognition transcribes the recording)');
+    throw validationFailed(
+      'asrStatus',
+      'needs record: true (speech recognition transcribes the recording)',
+    );
   }
   if (asrModelId !== null && !asrStatus) {
     throw validationFailed('asrModelId', 'needs asrStatus: true');

@@ -61,15 +61,15 @@ export class EndTripService {
     const binding = await this.changes.requireActive(id);
 
     const updates: SubscriptionUpdate[] =
-      binding.callRestrict === AFTER_TRIP ? [] : [{ kind: 'callRestrict', callRestrict: AFTER_TRIP }];
+      binding.callRestrict === AFTER_TRIP
+        ? []
+        : [{ kind: 'callRestrict', callRestrict: AFTER_TRIP }];
     const outcome = await this.updater.apply(binding, updates, context);
     if (outcome.kind !== 'applied') {
       throw await this.changes.recordFailure(binding, updates, outcome, context);
     }
     const now = this.clock.now();
-    const closesAt = new Date(
-      Math.min(now.getTime() + window * 1000, binding.expiresAt.getTime()),
-    );
+    const closesAt = new Date(Math.min(now.getTime() + window * 1000, binding.expiresAt.getTime()));
     const ended = await this.windows.endTrip(binding.id, AFTER_TRIP, now, closesAt, {
       actor: context.actor,
       details: {

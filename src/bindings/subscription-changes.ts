@@ -97,7 +97,8 @@ export function inverseOf(binding: Binding, update: SubscriptionUpdate): Subscri
     case 'callRestrict':
       return {
         kind: 'callRestrict',
-        callRestrict: (binding.callRestrict as CallRestrictUpdate | null) ?? 'CONTROL_CLEAR_DISABLE',
+        callRestrict:
+          (binding.callRestrict as CallRestrictUpdate | null) ?? 'CONTROL_CLEAR_DISABLE',
       };
     case 'callDisplayType':
       return binding.callDisplayType === 1 ? { kind: 'callDisplayType', callDisplayType: 1 } : null;
@@ -162,7 +163,8 @@ export function recordOf(
         if ((u.asr ?? false) !== binding.asrStatus) {
           changed.asrStatus = { from: binding.asrStatus, to: u.asr ?? false };
         }
-        if (model !== binding.asrModelId) changed.asrModelId = { from: binding.asrModelId, to: model };
+        if (model !== binding.asrModelId)
+          changed.asrModelId = { from: binding.asrModelId, to: model };
         break;
       }
     }
@@ -181,7 +183,8 @@ export function recordOfDetail(
   detail: SubscriptionDetail,
 ): Prisma.BindingUncheckedUpdateInput {
   const sameSecond =
-    Math.floor(detail.expiresAt.getTime() / 1000) === Math.floor(binding.expiresAt.getTime() / 1000);
+    Math.floor(detail.expiresAt.getTime() / 1000) ===
+    Math.floor(binding.expiresAt.getTime() / 1000);
   return {
     phoneA: detail.phoneA,
     phoneB: detail.phoneB,

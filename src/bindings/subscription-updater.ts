@@ -2,11 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { RequestContext } from '../common/http/call-context.decorator.js';
 import type { Binding, Prisma } from '../generated/prisma/client.js';
 import { ProviderError } from '../provider/errors/index.js';
-import {
-  PROVIDER,
-  type ProviderPort,
-  type SubscriptionUpdate,
-} from '../provider/provider.port.js';
+import { PROVIDER, type ProviderPort, type SubscriptionUpdate } from '../provider/provider.port.js';
 import { inverseOf, recordOf, recordOfDetail } from './subscription-changes.js';
 
 /** How a set of UpdateSubscription calls ended at the provider. */

@@ -12,7 +12,12 @@ import { TranscriptsService } from './transcripts.service.js';
  */
 @Module({
   controllers: [CallsController],
-  providers: [CallMediaRepository, CallTranscriptsRepository, RecordingsService, TranscriptsService],
+  providers: [
+    CallMediaRepository,
+    CallTranscriptsRepository,
+    RecordingsService,
+    TranscriptsService,
+  ],
   exports: [CallTranscriptsRepository],
 })
 export class CallsModule {}

@@ -38,7 +38,8 @@ export class RecordingsService {
     const reusable =
       call.downloadUrl !== null &&
       call.downloadUrlExpiresAt !== null &&
-      call.downloadUrlExpiresAt.getTime() - this.config.recordings.linkReuseMarginMs > now.getTime();
+      call.downloadUrlExpiresAt.getTime() - this.config.recordings.linkReuseMarginMs >
+        now.getTime();
     let link: RecordingLink;
     if (reusable) {
       link = { url: call.downloadUrl!, expiresAt: call.downloadUrlExpiresAt! };

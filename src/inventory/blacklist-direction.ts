@@ -43,7 +43,8 @@ export function blacklistKind(
             'give peerPhone to stop calls to it)',
         };
   }
-  if (peerPhone === phone) return { ok: false, field: 'peerPhone', problem: 'must differ from phone' };
+  if (peerPhone === phone)
+    return { ok: false, field: 'peerPhone', problem: 'must differ from phone' };
   const wayControl: Record<BlacklistDirection, WayControl | null> = {
     outgoing: 'PHONEB_REJECT',
     incoming: 'PHONEA_REJECT',

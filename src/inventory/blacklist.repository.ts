@@ -29,7 +29,11 @@ export class BlacklistRepository {
     });
   }
 
-  find(poolKey: string, phone: string, peerPhone: string | null): Promise<PoolBlacklistEntry | null> {
+  find(
+    poolKey: string,
+    phone: string,
+    peerPhone: string | null,
+  ): Promise<PoolBlacklistEntry | null> {
     return this.prisma.poolBlacklistEntry.findFirst({ where: { poolKey, phone, peerPhone } });
   }
 

@@ -106,7 +106,9 @@ export class BlacklistService {
       throw providerFailure(error, { poolKey });
     }
     await this.entries.remove(entry.id);
-    this.logger.log(`Removed ${describe(entry)} from pool ${poolKey}'s blacklist for ${context.actor}`);
+    this.logger.log(
+      `Removed ${describe(entry)} from pool ${poolKey}'s blacklist for ${context.actor}`,
+    );
   }
 
   /** Two requests adding the same numbers at once: the second updates what the first wrote. */

@@ -19,7 +19,13 @@ export interface BuyResult {
 export interface StockView {
   poolKey: string;
   byCityAndSpec: StockRow[];
-  totals: { numbers: number; healthy: number; locked: number; livePairs: number; freePairs: number };
+  totals: {
+    numbers: number;
+    healthy: number;
+    locked: number;
+    livePairs: number;
+    freePairs: number;
+  };
   /** The provider's remaining stock per (spec, city) held here; null where it did not answer. */
   providerRemaining: Array<{ spec: number; city: string; amount: number | null; error?: string }>;
 }

@@ -36,7 +36,10 @@ export class NumberLocksService {
     const marked = await this.locks.lock(poolKey, number, context.actor, this.clock.now());
     if (!marked) throw new NotFoundError('Number', { poolKey, number });
     try {
-      await this.provider.lockSecretNo({ poolKey, phoneX: number }, { requestId: context.requestId });
+      await this.provider.lockSecretNo(
+        { poolKey, phoneX: number },
+        { requestId: context.requestId },
+      );
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       if (!marked.wasLocked) await this.locks.unlock(poolKey, number, this.clock.now());

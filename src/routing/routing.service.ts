@@ -59,7 +59,8 @@ export class RoutingService {
     // refused with the reason, before the provider is asked (invariant 8).
     if (target.state === 'active' && target.expiresAt > now) {
       const refusal = refusalFor(target, role);
-      if (refusal) this.refuse(target, role, callerNo, refusal, ctx, new RouteRefusedError(refusal));
+      if (refusal)
+        this.refuse(target, role, callerNo, refusal, ctx, new RouteRefusedError(refusal));
     }
 
     const answer = await this.decide(entry, role, now, ctx);

@@ -62,7 +62,10 @@ async function bind(): Promise<BindingView> {
 const updates = () =>
   stub.requests
     .filter((r) => r.action === 'UpdateSubscription')
-    .map((r) => [r.params.OperateType, r.params.CallRestrict ?? r.params.OutId ?? r.params.PhoneNoA]);
+    .map((r) => [
+      r.params.OperateType,
+      r.params.CallRestrict ?? r.params.OutId ?? r.params.PhoneNoA,
+    ]);
 const detail = async (id: string) =>
   (await http<BindingDetail>('GET', `${t.url}/v1/bindings/${id}`)).body;
 

@@ -2,7 +2,6 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import { http } from '../support/test-app.js';
-import { TEST_KEYS } from '../support/test-keys.js';
 import { startRoutingFixture, type BindingDetail, type RoutingFixture } from './routing-fixture.js';
 
 /**
@@ -75,7 +74,11 @@ describe('bind with call control', () => {
       asrModelId: CALL_CONTROL.asrModelId,
     });
     const detail = await f.detail(b.id);
-    expect(detail).toMatchObject({ callRestrict: 'CONTROL_AX_DISABLE', record: true, asrStatus: true });
+    expect(detail).toMatchObject({
+      callRestrict: 'CONTROL_AX_DISABLE',
+      record: true,
+      asrStatus: true,
+    });
   });
 
   it('refuses each bad call-control value with a 400 naming the field, binding nothing', async () => {

@@ -61,10 +61,9 @@ const eventKinds = async (id: string) =>
   ).rows;
 const simSettings = async (subsId: string) =>
   (
-    await f.sim.control<Array<{ subsId: string; live: boolean; settings: { callRestrict: string } }>>(
-      'GET',
-      `/bindings?poolKey=${POOL}`,
-    )
+    await f.sim.control<
+      Array<{ subsId: string; live: boolean; settings: { callRestrict: string } }>
+    >('GET', `/bindings?poolKey=${POOL}`)
   ).find((b) => b.subsId === subsId)!;
 const call = (subsId: string, caller: 'A' | 'B') =>
   f.sim.control<{ intercepted: boolean; records: Array<{ call_id: string }> }>('POST', '/calls', {
@@ -87,7 +86,9 @@ describe('the end of a trip', () => {
       phase: 'contact-window',
       callRestrict: 'CONTROL_BX_DISABLE',
     });
-    expect(Date.parse(ended.body.contactUntil!) - Date.parse(ended.body.tripEndedAt!)).toBe(600_000);
+    expect(Date.parse(ended.body.contactUntil!) - Date.parse(ended.body.tripEndedAt!)).toBe(
+      600_000,
+    );
     expect((await simSettings(b.subsId!)).settings.callRestrict).toBe('CONTROL_BX_DISABLE');
     const events = await eventKinds(b.id);
     expect(events.filter((e) => e.kind === 'trip_ended')).toEqual([
@@ -132,7 +133,9 @@ describe('the end of a trip', () => {
     const b = await f.bind({ poolKey: POOL });
     const first = await endTrip(b.id, {});
     // The configured default window (END_TRIP_CONTACT_WINDOW_SECONDS=900).
-    expect(Date.parse(first.body.contactUntil!) - Date.parse(first.body.tripEndedAt!)).toBe(900_000);
+    expect(Date.parse(first.body.contactUntil!) - Date.parse(first.body.tripEndedAt!)).toBe(
+      900_000,
+    );
     const updates = await f.sim.calls('UpdateSubscription');
     const again = await endTrip(b.id, { contactWindowSeconds: 60 });
     expect(again.status).toBe(200);
@@ -202,8 +205,14 @@ describe('the contact window closing', () => {
     expect(a.unbindRequested! + b.unbindRequested!).toBe(12);
     for (const binding of bindings) {
       const kinds = (await eventKinds(binding.id)).map((e) => e.kind);
-      expect(kinds.filter((k) => k === 'unbind_requested'), binding.id).toHaveLength(1);
-      expect(kinds.filter((k) => k === 'unbound'), binding.id).toHaveLength(1);
+      expect(
+        kinds.filter((k) => k === 'unbind_requested'),
+        binding.id,
+      ).toHaveLength(1);
+      expect(
+        kinds.filter((k) => k === 'unbound'),
+        binding.id,
+      ).toHaveLength(1);
       const view = await http<BindingView>('GET', `${f.t.url}/v1/bindings/${binding.id}`);
       expect(view.body).toMatchObject({ state: 'unbound', phase: 'ended' });
       expect((await simSettings(binding.subsId!)).live).toBe(false);
@@ -218,9 +227,9 @@ describe('the contact window closing', () => {
 
   it('closes a window opened before a restart, in the instance that runs after it', async () => {
     const b = await f.bind({ poolKey: POOL });
-    expect((await endTrip(b.id, { contactWindowSeconds: 300 }, TEST_KEYS.order, two.url)).status).toBe(
-      200,
-    );
+    expect(
+      (await endTrip(b.id, { contactWindowSeconds: 300 }, TEST_KEYS.order, two.url)).status,
+    ).toBe(200);
     await two.close();
     two = await startTestApp(
       { ...f.sim.env, ...ENV },

@@ -27,9 +27,12 @@ const call = (method: string, path: string, body?: unknown, key: string = TEST_K
     authorization: `Bearer ${key}`,
   });
 const simNumber = async (number: string) =>
-  (await f.sim.control<Array<{ secretNo: string; locked: boolean }>>('GET', `/numbers?poolKey=${POOL}`)).find(
-    (n) => n.secretNo === number,
-  )!;
+  (
+    await f.sim.control<Array<{ secretNo: string; locked: boolean }>>(
+      'GET',
+      `/numbers?poolKey=${POOL}`,
+    )
+  ).find((n) => n.secretNo === number)!;
 const simBlacklist = () =>
   f.sim.control<Array<{ blackType: string; blackNo: string; wayControl: string | null }>>(
     'GET',
@@ -155,11 +158,10 @@ describe('the blacklist', () => {
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ code: 'CALLER_BLACKLISTED' });
     expect((await f.lookup({ bindingId: b.id, callerNo: b.phoneA })).status).toBe(200);
-    const intercepted = await f.sim.control<{ intercepted: boolean; records: Array<{ call_id: string }> }>(
-      'POST',
-      '/calls',
-      { subsId: b.subsId, caller: 'B', durationSeconds: 10 },
-    );
+    const intercepted = await f.sim.control<{
+      intercepted: boolean;
+      records: Array<{ call_id: string }>;
+    }>('POST', '/calls', { subsId: b.subsId, caller: 'B', durationSeconds: 10 });
     expect(intercepted.intercepted).toBe(true);
     await until(
       () => f.detail(b.id),
@@ -183,7 +185,10 @@ describe('the blacklist', () => {
       peerPhone: b.phoneB,
       direction: 'incoming',
     });
-    expect(added.body).toMatchObject({ blackType: 'POINT_TO_POINT_BLACK', wayControl: 'PHONEA_REJECT' });
+    expect(added.body).toMatchObject({
+      blackType: 'POINT_TO_POINT_BLACK',
+      wayControl: 'PHONEA_REJECT',
+    });
     expect(await simBlacklist()).toEqual([
       expect.objectContaining({ blackNo: `${b.phoneA}:${b.phoneB}`, wayControl: 'PHONEA_REJECT' }),
     ]);
@@ -228,13 +233,13 @@ describe('the blacklist', () => {
       code: 'isp.SYSTEM_ERROR',
       count: 1,
     });
-    const failed = await call('POST', '/blacklist', { phone: '13900000001', direction: 'outgoing' });
+    const failed = await call('POST', '/blacklist', {
+      phone: '13900000001',
+      direction: 'outgoing',
+    });
     expect(failed.status).toBeGreaterThanOrEqual(500);
     expect((await call('GET', '/blacklist')).body.items).toEqual([]);
-    const unknownPool = await http<Body>(
-      'GET',
-      `${f.t.url}/v1/pools/FCNOSUCHPOOL/blacklist`,
-    );
+    const unknownPool = await http<Body>('GET', `${f.t.url}/v1/pools/FCNOSUCHPOOL/blacklist`);
     expect(unknownPool.status).toBe(404);
   });
 });

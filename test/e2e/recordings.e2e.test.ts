@@ -58,9 +58,7 @@ type Transcript = { callId: string; source: string; sentences: Array<{ text: str
 
 /** A recorded call on a fresh binding with ASR on, its recording reported ready. */
 async function recordedCall(binding?: BindingView): Promise<{ b: BindingView; callId: string }> {
-  const b =
-    binding ??
-    (await f.bind({ poolKey: POOL, record: true, asrStatus: true }));
+  const b = binding ?? (await f.bind({ poolKey: POOL, record: true, asrStatus: true }));
   const placed = await f.sim.control<{ records: Array<{ call_id: string }> }>('POST', '/calls', {
     subsId: b.subsId,
     caller: 'A',

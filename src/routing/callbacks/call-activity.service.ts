@@ -63,7 +63,10 @@ export class CallActivityService {
     return this.finish('SecretRecording', source, items.length, stored, failures, receivedAt);
   }
 
-  async receiveTranscripts(items: readonly unknown[], source: ReportSource): Promise<ReportReceipt> {
+  async receiveTranscripts(
+    items: readonly unknown[],
+    source: ReportSource,
+  ): Promise<ReportReceipt> {
     const receivedAt = this.clock.now();
     const valid: TranscriptInput[] = [];
     const failures: Unstorable[] = [];
