@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.js';
 import { CallContext, type RequestContext } from '../common/http/call-context.decorator.js';
+import { EmptyBodyDto } from '../common/validation/empty-body.dto.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import { BlacklistService, type BlacklistEntryView } from './blacklist.service.js';
 import { AddBlacklistEntryDto, BlacklistEntryRefDto } from './dto/blacklist-entry.dto.js';
@@ -54,6 +55,7 @@ export class NumberSafetyController {
   async lock(
     @Param('poolKey', PoolKeyPipe) poolKey: string,
     @Param('number', SecretNumberPipe) number: string,
+    @Body() _body: EmptyBodyDto,
     @CallContext() ctx: RequestContext,
   ): Promise<NumberLockView> {
     return lockView(poolKey, await this.locks.lock(poolKey, number, ctx));
@@ -66,6 +68,7 @@ export class NumberSafetyController {
   async unlock(
     @Param('poolKey', PoolKeyPipe) poolKey: string,
     @Param('number', SecretNumberPipe) number: string,
+    @Body() _body: EmptyBodyDto,
     @CallContext() ctx: RequestContext,
   ): Promise<NumberLockView> {
     return lockView(poolKey, await this.locks.unlock(poolKey, number, ctx));
