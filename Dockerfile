@@ -2,7 +2,8 @@
 # Multi-stage build: compile with dev dependencies, ship only the compiled code and production
 # dependencies. The same image runs the service, the migration step and the simulator.
 
-FROM node:20.20-bookworm-slim AS build
+# Node 24: the major of the version pinned in .nvmrc (test/unit/node-engines.test.ts checks they agree).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV CHECKPOINT_DISABLE=1
 COPY package.json package-lock.json ./
@@ -17,7 +18,7 @@ COPY bench ./bench
 COPY console ./console
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20.20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./

@@ -3,7 +3,9 @@
  * service (node dist/src/main.js) as a child process on an embedded Postgres this script owns;
  * after BEFORE_S seconds every process of that Postgres is stopped (SIGSTOP: connections stay
  * open, nothing answers) for FREEZE_S seconds, then continued (SIGCONT); the trickle goes on for
- * AFTER_S seconds. Readiness is probed every 250 ms without a key and every second with one.
+ * AFTER_S seconds. Readiness is probed every 250 ms without a key and every second with one
+ * (liveness too, with the key): a freeze longer than the 30 s key cache (FREEZE_S=45) shows that
+ * no probe waits for a key lookup. The service's log lines are counted by phase and level.
  * Reported: answers by phase and status/code, the slowest request of each phase against the
  * configured timeout + 1 s, any 500, when readiness turned 503 and 200 again, whether the same
  * process served throughout, and the books of the binds after one reconciliation
@@ -65,6 +67,9 @@ async function main(): Promise<void> {
   const sql = new pg.Pool({ connectionString: url, max: 2 });
   sql.on('error', () => undefined);
   const lines: string[] = [];
+  /** Every log line of the service by phase and level (JSON's 40 = warn, 50 = error). */
+  const logged: Array<{ phase: Phase; level: number; source: string }> = [];
+  let phase: Phase = 'before';
   const service = await startService(
     await benchServiceEnv({
       databaseUrl: url,
@@ -76,7 +81,10 @@ async function main(): Promise<void> {
         DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
       },
     }),
-    (l) => lines.push(l),
+    (l) => {
+      lines.push(l);
+      logged.push({ phase, level: levelOf(l), source: sourceOf(l) });
+    },
   );
   const pid = service.child.pid;
   try {
@@ -98,8 +106,8 @@ async function main(): Promise<void> {
       answeredAt: number;
       status: number | string;
       keyed: boolean;
+      probe: 'ready' | 'live';
     }> = [];
-    let phase: Phase = 'before';
     const start = performance.now();
     const at = () => (performance.now() - start) / 1000;
     let running = true;
@@ -154,20 +162,25 @@ async function main(): Promise<void> {
         await sleep(TICK_MS);
       }
     })();
+    const probe = async (path: 'ready' | 'live', keyed: boolean) => {
+      const sentAt = at();
+      const status = await fetch(`${service.url}/health/${path}`, {
+        headers: keyed ? { authorization: `Bearer ${BENCH_KEY}` } : {},
+        signal: AbortSignal.timeout(15_000),
+      }).then(
+        (r) => r.status,
+        () => 'no answer',
+      );
+      readiness.push({ at: sentAt, answeredAt: at(), status, keyed, probe: path });
+    };
     const probes = (async () => {
       let n = 0;
       while (running) {
         const keyed = n % 4 === 0;
         n += 1;
-        const sentAt = at();
-        const status = await fetch(`${service.url}/health/ready`, {
-          headers: keyed ? { authorization: `Bearer ${BENCH_KEY}` } : {},
-          signal: AbortSignal.timeout(10_000),
-        }).then(
-          (r) => r.status,
-          () => 'no answer',
-        );
-        readiness.push({ at: sentAt, answeredAt: at(), status, keyed });
+        // Keyed probes of both kinds: once the key cache (30 s) has run out during a longer
+        // freeze, checking the key needs the database (FREEZE_S=45 shows it).
+        await Promise.all([probe('ready', keyed), keyed ? probe('live', true) : undefined]);
         await sleep(250);
       }
     })();
@@ -225,10 +238,18 @@ async function main(): Promise<void> {
         `DATABASE_CONNECT_TIMEOUT_MS=${CONNECT_TIMEOUT_MS} (bound: ${BOUND_MS} ms)`,
       rows,
     );
-    const first503 = readiness.find((r) => r.at >= frozeAt && r.status === 503);
-    const last503 = [...readiness].reverse().find((r) => r.status === 503);
-    const first200 = readiness.find((r) => r.at >= thawedAt && r.status === 200);
-    const notReadyWhileFrozen = readiness.filter((r) => r.at >= frozeAt + 3 && r.at < thawedAt - 1);
+    const live = readiness.filter((r) => r.probe === 'live');
+    const ready = readiness.filter((r) => r.probe === 'ready');
+    const first503 = ready.find((r) => r.at >= frozeAt && r.status === 503);
+    const last503 = [...ready].reverse().find((r) => r.status === 503);
+    const first200 = ready.find((r) => r.at >= thawedAt && r.status === 200);
+    const notReadyWhileFrozen = ready.filter((r) => r.at >= frozeAt + 3 && r.at < thawedAt - 1);
+    const frozenProbes = (of: typeof readiness) =>
+      of.filter((r) => r.at >= frozeAt && r.at < thawedAt);
+    const maxMs = (of: typeof readiness) =>
+      Math.round(Math.max(0, ...of.map((r) => (r.answeredAt - r.at) * 1000)));
+    const slowReady = frozenProbes(ready).filter((r) => r.answeredAt - r.at > 3);
+    const slowLive = frozenProbes(live).filter((r) => r.answeredAt - r.at > 1 || r.status !== 200);
     printTable('Readiness (probed every 250 ms; every 4th with a key)', [
       {
         'frozen at s': frozeAt.toFixed(1),
@@ -243,6 +264,35 @@ async function main(): Promise<void> {
         'same process throughout': alive ? 'yes' : 'NO',
       },
     ]);
+    printTable('Probes while frozen: the slowest answer (readiness must answer within 2 s)', [
+      {
+        'ready keyed max ms': maxMs(frozenProbes(ready.filter((r) => r.keyed))),
+        'ready unkeyed max ms': maxMs(frozenProbes(ready.filter((r) => !r.keyed))),
+        'live keyed max ms': maxMs(frozenProbes(live)),
+        'ready > 3 s': slowReady.length,
+        'live > 1 s or not 200': slowLive.length,
+      },
+    ]);
+    printTable(
+      'Log lines of the service by phase (LOG_LEVEL=warn): designed refusals are warn once per cause and 10 s',
+      (['before', 'frozen', 'after'] as Phase[]).map((p) => {
+        const of = (level: number) => logged.filter((l) => l.phase === p && l.level === level);
+        const by = (level: number) => {
+          const counts: Record<string, number> = {};
+          for (const l of of(level)) counts[l.source] = (counts[l.source] ?? 0) + 1;
+          return Object.entries(counts)
+            .map(([k, v]) => `${k}×${v}`)
+            .join(', ');
+        };
+        return {
+          phase: p,
+          warn: of(40).length,
+          error: of(50).length,
+          'warn by source': by(40),
+          'error by source': by(50),
+        };
+      }),
+    );
     printTable('Books of the binds after one reconciliation', [{ ...books.counts }]);
     for (const p of books.problems.slice(0, 10)) console.log(`  ${p}`);
     const failed =
@@ -250,6 +300,8 @@ async function main(): Promise<void> {
       !first503 ||
       !first200 ||
       notReadyWhileFrozen.some((r) => r.status !== 503) ||
+      slowReady.length > 0 ||
+      slowLive.length > 0 ||
       !alive ||
       books.counts.doubled + books.counts.lost + books.counts.unsettled > 0;
     console.log(`\nverdict: ${failed ? 'FAILED' : 'ok'}`);
@@ -263,6 +315,25 @@ async function main(): Promise<void> {
     await sql.end();
     await sim.close();
     await postgres.stop();
+  }
+}
+
+/** Who wrote a JSON log line: its context (a Nest logger), else its message (request lines). */
+function sourceOf(line: string): string {
+  try {
+    const parsed = JSON.parse(line) as { context?: unknown; msg?: unknown };
+    return String(parsed.context ?? parsed.msg ?? '?');
+  } catch {
+    return 'not JSON';
+  }
+}
+
+/** A JSON log line's level (0 when the line is not one). */
+function levelOf(line: string): number {
+  try {
+    return Number((JSON.parse(line) as { level?: unknown }).level) || 0;
+  } catch {
+    return 0;
   }
 }
 

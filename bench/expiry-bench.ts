@@ -12,6 +12,7 @@ import { loadavg } from 'node:os';
 import pg from 'pg';
 import { bootstrap } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { Progress } from '../src/common/progress/progress.js';
 import { ExpirySweepJob } from '../src/scheduler/expiry-sweep.job.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { median, printTable } from './support/load.js';
@@ -50,14 +51,18 @@ async function main(): Promise<void> {
   const check = new pg.Client({ connectionString: db.url });
   await check.connect();
   const rows: Array<Record<string, string | number>> = [];
+  const progress = new Progress('expiry bench', { total: SIZES.length * RUNS, unit: 'runs' });
   try {
     for (const size of SIZES) {
       const seconds: number[] = [];
       for (let run = 1; run <= RUNS; run += 1) {
+        progress.note(`seeding ${size} due bindings (run ${run} of ${RUNS})`);
         await seedDueBindings(db.url, POOL_KEY, size);
+        progress.note(`sweeping ${size} (run ${run} of ${RUNS})`);
         const started = performance.now();
         const counts = await sweep.run();
         const s = (performance.now() - started) / 1000;
+        progress.advance(1, '');
         const { rows: done } = await check.query<{ expired: number; events: number }>(
           `SELECT (SELECT count(*)::int FROM bindings WHERE state = 'expired') AS expired,
                   (SELECT count(*)::int FROM binding_events WHERE kind = 'expired') AS events`,
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
       });
     }
   } finally {
+    progress.finish();
     await check.end();
     await app.close();
     await db.drop();

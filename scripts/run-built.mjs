@@ -4,7 +4,7 @@
 // `npm run apikey -- create`, say), so `KEY=$(npm run --silent apikey -- create …)` captures it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -43,8 +43,11 @@ const stale = !existsSync(target) || newest(inputs) > statSync(target).mtimeMs;
 if (stale) {
   console.error(`${entry} is missing or older than its sources: building (npm run build)…`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  // The build runs on this same Node (npm and the tools it starts find `node` on PATH).
+  const path = [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter);
   const build = spawnSync(npm, ['run', '--silent', 'build'], {
     cwd: root,
+    env: { ...process.env, PATH: path },
     stdio: ['ignore', 2, 2],
   });
   if (build.status !== 0) {

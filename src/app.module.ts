@@ -8,6 +8,7 @@ import { ClockModule } from './common/clock/clock.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
 import { InventoryModule } from './inventory/inventory.module.js';
 import { PrismaModule } from './prisma/prisma.module.js';
 import { ProviderModule } from './provider/provider.module.js';
@@ -40,6 +41,7 @@ export class AppModule {
         AuthModule,
         MetricsModule,
         ClockModule.forRoot(options.clock),
+        LoggingModule,
         PrismaModule,
         ProviderModule,
         HealthModule,

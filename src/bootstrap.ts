@@ -11,6 +11,7 @@ import { createValidationPipe } from './common/validation/validation-pipe.js';
 import type { AppConfig } from './config/app-config.js';
 import { installAccessLog } from './logging/access-log.js';
 import { AppLogger } from './logging/app-logger.js';
+import { LogThrottle } from './logging/log-throttle.js';
 import { createPino } from './logging/pino-logger.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupOpenApi } from './openapi/openapi.js';
@@ -26,7 +27,7 @@ export interface BootstrapOptions {
   extraModules?: AppModuleOptions['extraModules'];
   /** The logger main.ts already uses; else one is made from the config. */
   logger?: AppLogger;
-  /** Where the JSON logs go (default stdout); tests capture them to scan for phone numbers. */
+  /** Where the logs go (default stdout; LOG_FORMAT decides their form); tests capture them. */
   logStream?: DestinationStream;
 }
 
@@ -42,7 +43,11 @@ export async function bootstrap(
   config: AppConfig,
   options: BootstrapOptions = {},
 ): Promise<NestFastifyApplication> {
-  const logger = options.logger ?? new AppLogger(createPino(config.logLevel, options.logStream));
+  const logger =
+    options.logger ??
+    new AppLogger(
+      createPino(config.logLevel, { destination: options.logStream, format: config.logFormat }),
+    );
   const adapter = new FastifyAdapter(serverOptions(config.http, logger.pino));
   const fastify = adapter.getInstance();
 
@@ -60,7 +65,7 @@ export async function bootstrap(
   app.get(AccessHook).install(fastify);
   setupOpenApi(app);
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ErrorFilter());
+  app.useGlobalFilters(new ErrorFilter(app.get(LogThrottle)));
   // Shutdown is GracefulShutdown's sequence (main.ts runs it on SIGTERM/SIGINT), not Nest's
   // shutdown hooks, which would close the database pool before the listener.
   app.get(GracefulShutdown).attach(app);

@@ -8,6 +8,7 @@ import { createPino } from './logging/pino-logger.js';
 import { readyEmbeddedPool } from './runtime/embedded-pool.js';
 import { prepareRuntime } from './runtime/prepare-runtime.js';
 import { GracefulShutdown } from './runtime/graceful-shutdown.js';
+import { startupSummary } from './runtime/startup-summary.js';
 
 /** Config (.env under the environment) → logger → embedded deps if unconfigured → app → listen. */
 async function main(): Promise<void> {
@@ -16,21 +17,25 @@ async function main(): Promise<void> {
     settings = loadConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    // Same JSON lines as everything else, before a log level is known.
-    createPino('info').fatal({ problems: error.problems }, error.message);
+    // In the form LOG_FORMAT asks for (when that setting is valid itself), at the default level.
+    createPino('info', { format: error.logFormat }).fatal(
+      { problems: error.problems },
+      error.message,
+    );
     process.exit(1);
   }
-  const appLogger = new AppLogger(createPino(settings.logLevel));
+  const appLogger = new AppLogger(createPino(settings.logLevel, { format: settings.logFormat }));
   // Every `new Logger(…)` writes through pino from the first line on.
   Logger.overrideLogger(appLogger);
   const logger = new Logger('Main');
-  const { config, stops, simulatorStarted } = await prepareRuntime(settings);
+  const { config, stops, started: dependencies } = await prepareRuntime(settings);
   const app = await bootstrap(config, { stops, logger: appLogger });
   const started = (async () => {
     await app.init();
-    if (simulatorStarted) await readyEmbeddedPool(app, config);
+    if (dependencies.simulator) await readyEmbeddedPool(app, config);
     await app.listen(config.http.port, config.http.host);
-    logger.log(`axb-router listening on ${await app.getUrl()}`);
+    // Where it is, what it uses, what to do next: one line each (startup-summary.ts).
+    for (const line of startupSummary(config, dependencies, await app.getUrl())) logger.log(line);
   })();
   // One owner of the shutdown sequence (src/runtime/graceful-shutdown.ts), from the moment the
   // app exists (a signal during start-up waits for it to finish); a second signal changes nothing.

@@ -38,20 +38,31 @@ async function ready(): Promise<void> {
   await go;
 }
 
+/** Answered calls so far, posted to the parent four times a second for its progress line. */
+let answered = 0;
+const onAnswer = () => {
+  answered += 1;
+};
+
 async function run(job: LoadJob) {
-  if (job.kind === 'saturate') return ready().then(() => saturate(job.target, job.options));
-  if (job.kind === 'fixed') return ready().then(() => fixedRate(job.target, job.options));
+  if (job.kind === 'saturate')
+    return ready().then(() => saturate(job.target, { ...job.options, onAnswer }));
+  if (job.kind === 'fixed')
+    return ready().then(() => fixedRate(job.target, { ...job.options, onAnswer }));
   const { createTask } = (await import(job.module)) as { createTask: TaskFactory };
   const { task, close } = await createTask(job.data);
   try {
     await ready();
-    if (job.closed) return await closedLoop(task, job.closed);
-    if (job.open) return await openLoop(task, job.open);
+    if (job.closed) return await closedLoop(task, { ...job.closed, onAnswer });
+    if (job.open) return await openLoop(task, { ...job.open, onAnswer });
     throw new Error('a task job needs `closed` or `open` options');
   } finally {
     await close();
   }
 }
 
-parentPort!.postMessage(await run(workerData as LoadJob));
+const ticker = setInterval(() => parentPort!.postMessage({ progress: answered }), 250);
+const summary = await run(workerData as LoadJob);
+clearInterval(ticker);
+parentPort!.postMessage(summary);
 parentPort!.close();

@@ -45,6 +45,8 @@ export interface ClosedLoopOptions {
   connections: number;
   durationMs: number;
   maxRequests: number;
+  /** Called once per answered call (load-worker.ts counts them for the progress line). */
+  onAnswer?: () => void;
 }
 
 export interface FixedRateOptions {
@@ -52,6 +54,8 @@ export interface FixedRateOptions {
   durationMs: number;
   connections: number;
   maxInFlight: number;
+  /** Called once per answered call. */
+  onAnswer?: () => void;
 }
 
 /** POSTs of JSON bodies (cycled) to one path of a loopback server; or GETs when `get` is set. */
@@ -72,6 +76,8 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 class Recorder {
+  constructor(private readonly onAnswer?: () => void) {}
+
   private readonly latencies: number[] = [];
   private ok = 0;
   errors = 0;
@@ -87,6 +93,7 @@ class Recorder {
       return;
     }
     this.latencies.push(performance.now() - since);
+    this.onAnswer?.();
     if (outcome.ok) this.ok += 1;
     if (outcome.status !== undefined) {
       this.statuses[outcome.status] = (this.statuses[outcome.status] ?? 0) + 1;
@@ -113,7 +120,7 @@ class Recorder {
 
 /** Closed loop over `task`. */
 export async function closedLoop(task: Task, options: ClosedLoopOptions): Promise<LoadSummary> {
-  const rec = new Recorder();
+  const rec = new Recorder(options.onAnswer);
   let next = 0;
   const started = performance.now();
   const deadline = started + options.durationMs;
@@ -132,7 +139,7 @@ export async function closedLoop(task: Task, options: ClosedLoopOptions): Promis
  * calls are outstanding; a due call beyond that is counted as an error, not queued.
  */
 export async function openLoop(task: Task, options: FixedRateOptions): Promise<LoadSummary> {
-  const rec = new Recorder();
+  const rec = new Recorder(options.onAnswer);
   const total = Math.floor((options.rate * options.durationMs) / 1000);
   const interval = 1000 / options.rate;
   const inFlight = new Set<Promise<void>>();

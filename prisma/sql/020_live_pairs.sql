@@ -11,6 +11,10 @@
 
 CREATE OR REPLACE FUNCTION live_pairs_follow_bindings() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_ended uuid[];
+    v_moved uuid[];
+    v_became uuid[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
@@ -19,29 +23,36 @@ BEGIN
          WHERE binding_state_live(n.state) AND n.phone_x IS NOT NULL;
         RETURN NULL;
     END IF;
-    -- UPDATE: one pass over the rows whose live pair may change.
-    WITH changed AS (
-        SELECT n.id, n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at,
-               binding_state_live(o.state) AND o.phone_x IS NOT NULL AS was,
-               binding_state_live(n.state) AND n.phone_x IS NOT NULL AS is,
-               (n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at)
-                   IS DISTINCT FROM
-               (o.pool_key, o.out_id, o.phone_x, o.phone_a, o.phone_b, o.expires_at) AS moved
-          FROM new_rows n JOIN old_rows o ON o.id = n.id
-    ), ended AS (
-        DELETE FROM live_pairs lp USING changed c
-         WHERE lp.binding_id = c.id AND c.was AND NOT c.is
-    ), kept AS (
+    -- UPDATE: one pass over the statement's rows says which pairs end, move or begin; then each
+    -- change is one statement by primary key (= ANY of an array: an index scan, or a hashed
+    -- filter, whatever the statistics say of the table's size).
+    SELECT array_agg(c.id) FILTER (WHERE c.was AND NOT c.is),
+           array_agg(c.id) FILTER (WHERE c.was AND c.is AND c.moved),
+           array_agg(c.id) FILTER (WHERE c.is AND NOT c.was)
+      INTO v_ended, v_moved, v_became
+      FROM (SELECT n.id,
+                   binding_state_live(o.state) AND o.phone_x IS NOT NULL AS was,
+                   binding_state_live(n.state) AND n.phone_x IS NOT NULL AS is,
+                   (n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at)
+                       IS DISTINCT FROM
+                   (o.pool_key, o.out_id, o.phone_x, o.phone_a, o.phone_b, o.expires_at) AS moved
+              FROM new_rows n JOIN old_rows o ON o.id = n.id) c;
+    IF v_ended IS NOT NULL THEN
+        DELETE FROM live_pairs WHERE binding_id = ANY (v_ended);
+    END IF;
+    IF v_moved IS NOT NULL THEN
         UPDATE live_pairs lp
-           SET pool_key = c.pool_key, out_id = c.out_id, x = c.phone_x, a = c.phone_a,
-               b = c.phone_b, expires_at = c.expires_at
-          FROM changed c
-         WHERE lp.binding_id = c.id AND c.was AND c.is AND c.moved
-    )
-    INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
-    SELECT c.id, c.pool_key, c.out_id, c.phone_x, c.phone_a, c.phone_b, c.expires_at
-      FROM changed c
-     WHERE c.is AND NOT c.was;
+           SET pool_key = n.pool_key, out_id = n.out_id, x = n.phone_x, a = n.phone_a,
+               b = n.phone_b, expires_at = n.expires_at
+          FROM new_rows n
+         WHERE n.id = ANY (v_moved) AND lp.binding_id = n.id;
+    END IF;
+    IF v_became IS NOT NULL THEN
+        INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
+        SELECT n.id, n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at
+          FROM new_rows n
+         WHERE n.id = ANY (v_became);
+    END IF;
     RETURN NULL;
 END $$;
 
@@ -72,7 +83,8 @@ $$;
 
 -- The outcome of claim_x: the number claimed (locked for the caller's transaction), the city mode
 -- that applied, or why none: no-pool, no-numbers (the pool holds none here), exhausted (none can
--- take this pair now), x-unavailable (the pinned number cannot).
+-- take this pair now), x-unavailable (the pinned number cannot), busy (not waiting, and every
+-- number that could take it is being claimed by another transaction right now).
 DROP TYPE IF EXISTS x_claim CASCADE;
 CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text);
 
@@ -80,11 +92,13 @@ CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text);
 -- until the caller's transaction ends: held, healthy, of `p_city` when the pool or the request is
 -- strict (else that city first), not in `p_exclude`, carrying neither A nor B, fewer than
 -- `p_max_pairs` live pairs; least loaded (as last counted, x_load_hints) first. `p_pinned` allows
--- only that number. A locked number (LockSecretNo: secret_numbers.locked_at) is never claimed.
+-- only that number. `p_batch_x/_a/_b`: pairs the caller's transaction has claimed numbers for but
+-- not inserted yet (a batch of placements, inserted together): counted like live ones. A locked
+-- number (LockSecretNo: secret_numbers.locked_at) is never claimed.
 --
 -- Concurrent binds first try numbers no other bind is placing a pair on right now (SKIP LOCKED),
--- so they spread over the pool instead of queueing on one number; then they wait for the busy
--- ones. Candidates are ranked on their last counted load; whether the pair fits (its exact load,
+-- so they spread over the pool instead of queueing on one number; then (`p_wait`) they wait for
+-- the busy ones, or answer 'busy' (a batch never waits: see place_bindings()). Candidates are ranked on their last counted load; whether the pair fits (its exact load,
 -- and no party of it on the number) is decided under the lock, where both are current. A number
 -- that does not fit is unlocked at once (its sub-block is rolled back), so a claim holds at most
 -- the one lock it returns, and claims cannot deadlock on each other.
@@ -94,9 +108,13 @@ CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text);
 -- live pair of the pool per bind; whether a pair fits is always counted exactly, under the lock.
 -- Only claims add pairs to a number and every claim refreshes its hint, so a hint is never below
 -- the true load; pairs that end lower the true load only, and the next claim brings it down.
+DROP FUNCTION IF EXISTS claim_x(text, text, text, text, boolean, text, text[], integer,
+                                timestamptz);
 CREATE OR REPLACE FUNCTION claim_x(p_pool text, p_a text, p_b text, p_city text,
                                    p_city_strict boolean, p_pinned text, p_exclude text[],
-                                   p_max_pairs integer, p_now timestamptz)
+                                   p_max_pairs integer, p_now timestamptz,
+                                   p_wait boolean DEFAULT true, p_batch_x text[] DEFAULT '{}',
+                                   p_batch_a text[] DEFAULT '{}', p_batch_b text[] DEFAULT '{}')
 RETURNS x_claim
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -110,7 +128,7 @@ BEGIN
     IF NOT FOUND THEN
         RETURN ROW(NULL, p_city_strict, 'no-pool')::x_claim;
     END IF;
-    FOREACH v_wait IN ARRAY ARRAY[false, true] LOOP
+    FOREACH v_wait IN ARRAY CASE WHEN p_wait THEN ARRAY[false, true] ELSE ARRAY[false] END LOOP
         FOR v_number IN
             SELECT n.number FROM secret_numbers n
               LEFT JOIN x_load_hints h ON h.number = n.number
@@ -141,6 +159,14 @@ BEGIN
                     IF NOT v_wait THEN v_busy := v_busy || v_number; END IF;
                 ELSE
                     v_pairs := x_live_pairs(v_number, p_now);
+                    IF cardinality(p_batch_x) > 0 THEN
+                        v_pairs := v_pairs + cardinality(array_positions(p_batch_x, v_number));
+                        IF EXISTS (SELECT 1 FROM unnest(p_batch_x, p_batch_a, p_batch_b) t(x, a, b)
+                                    WHERE t.x = v_number
+                                      AND (t.a IN (p_a, p_b) OR t.b IN (p_a, p_b))) THEN
+                            RAISE EXCEPTION USING ERRCODE = 'AXB01';
+                        END IF;
+                    END IF;
                     IF v_pairs >= p_max_pairs OR x_carries_party(v_number, p_a, p_b, p_now) THEN
                         RAISE EXCEPTION USING ERRCODE = 'AXB01';
                     END IF;
@@ -156,6 +182,9 @@ BEGIN
         END LOOP;
         EXIT WHEN cardinality(v_busy) = 0;
     END LOOP;
+    IF NOT p_wait AND cardinality(v_busy) > 0 THEN
+        RETURN ROW(NULL, v_strict, 'busy')::x_claim;
+    END IF;
 
     IF p_pinned IS NOT NULL THEN
         RETURN ROW(NULL, v_strict, 'x-unavailable')::x_claim;
@@ -169,5 +198,6 @@ BEGIN
 END $$;
 -- Its statements branch on parameters (a pinned X or not, a strict city or not): generic plans,
 -- cached per connection, instead of planning them afresh on every call.
-ALTER FUNCTION claim_x(text, text, text, text, boolean, text, text[], integer, timestamptz)
+ALTER FUNCTION claim_x(text, text, text, text, boolean, text, text[], integer, timestamptz,
+                      boolean, text[], text[], text[])
     SET plan_cache_mode = force_generic_plan;

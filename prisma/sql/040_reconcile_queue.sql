@@ -11,6 +11,9 @@
 
 CREATE OR REPLACE FUNCTION reconcile_queue_follow_bindings() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_settled uuid[];
+    v_queued uuid[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO reconcile_queue (binding_id, since)
@@ -19,19 +22,22 @@ BEGIN
            SET since = excluded.since, attempts = 0, next_at = NULL;
         RETURN NULL;
     END IF;
-    WITH changed AS (
-        SELECT n.id, n.state, n.updated_at, binding_state_open(o.state) AS was_open,
-               binding_state_open(n.state) AS is_open
-          FROM new_rows n JOIN old_rows o ON o.id = n.id
-         WHERE n.state <> o.state
-    ), settled AS (
-        DELETE FROM reconcile_queue q USING changed c
-         WHERE q.binding_id = c.id AND c.was_open AND NOT c.is_open AND c.state <> 'expired'
-    )
-    INSERT INTO reconcile_queue (binding_id, since)
-    SELECT c.id, c.updated_at FROM changed c
-     WHERE c.is_open OR (c.was_open AND c.state = 'expired')
-    ON CONFLICT (binding_id) DO UPDATE SET since = excluded.since, attempts = 0, next_at = NULL;
+    -- UPDATE: the rows whose state changed, in one pass; each change then by primary key.
+    SELECT array_agg(c.id) FILTER (WHERE c.was_open AND NOT c.is_open AND c.state <> 'expired'),
+           array_agg(c.id) FILTER (WHERE c.is_open OR (c.was_open AND c.state = 'expired'))
+      INTO v_settled, v_queued
+      FROM (SELECT n.id, n.state, binding_state_open(o.state) AS was_open,
+                   binding_state_open(n.state) AS is_open
+              FROM new_rows n JOIN old_rows o ON o.id = n.id
+             WHERE n.state <> o.state) c;
+    IF v_settled IS NOT NULL THEN
+        DELETE FROM reconcile_queue WHERE binding_id = ANY (v_settled);
+    END IF;
+    IF v_queued IS NOT NULL THEN
+        INSERT INTO reconcile_queue (binding_id, since)
+        SELECT n.id, n.updated_at FROM new_rows n WHERE n.id = ANY (v_queued)
+        ON CONFLICT (binding_id) DO UPDATE SET since = excluded.since, attempts = 0, next_at = NULL;
+    END IF;
     RETURN NULL;
 END $$;
 

@@ -32,7 +32,7 @@ export function registerDyplsapiRoute(
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const call = incomingCall(request);
     let action = call.params.Action ?? String(call.headers['x-acs-action'] ?? '');
-    let params = call.params;
+    let params: typeof call.params;
     try {
       ({ action, params } = authenticate(call, KNOWN_ACTIONS, credentials, nonces));
     } catch (error) {

@@ -35,19 +35,18 @@ export class AccessHook {
     const route = request.routeOptions.url;
     if (route === undefined) return;
     const access = this.table.lookup(request.method, route);
-    const principal = await this.principals.resolve(request, access).catch((error: unknown) => {
-      // A public route (health, the console's files) answers without a principal when the key
-      // cannot be looked up (the database is away: liveness stays 200, readiness says 503
-      // itself); any other route fails, and the error filter maps an unavailable database to 503.
-      if (access.public) return undefined;
-      throw error;
-    });
+    // A public route (health, the console's files and sign-in) never waits for a credential:
+    // checking a key may need the database, and a probe must answer whatever the database does.
+    // A handler that wants to know its caller asks the PrincipalResolver within its own deadline
+    // (readiness does, for its details).
+    if (access.public) return;
+    // Other routes fail when the key cannot be looked up: the error filter maps an unavailable
+    // database to 503.
+    const principal = await this.principals.resolve(request, access);
     if (principal) {
       request.principal = principal;
       request.actor = principal.name;
     }
-    // Public routes ignore a bad credential (readiness then answers without details).
-    if (access.public) return;
     if (principal === undefined) {
       void reply.header('www-authenticate', 'Bearer');
       throw new DomainError(

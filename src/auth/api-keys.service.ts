@@ -54,7 +54,7 @@ export class ApiKeysService implements OnModuleInit {
 
   async authenticate(token: string): Promise<Principal | null> {
     const cacheKey = createHash('sha256').update(token).digest('hex');
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     const hit = this.verified.get(cacheKey);
     if (hit && hit.until > now) return hit.principal;
 

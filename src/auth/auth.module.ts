@@ -49,6 +49,7 @@ import { SessionCookieSource } from './session/session-cookie.source.js';
     CallbackSecretGuard,
     AccessHook,
     RouteAccessTable,
+    PrincipalResolver,
     ConsoleSessionService,
   ],
 })

@@ -8,7 +8,10 @@ export interface Principal {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the access hook when the request carried a valid credential. */
+    /**
+     * Set by the access hook when the request carried a valid credential (keyed routes; on a
+     * public route only by a handler that resolved its caller itself, as readiness does).
+     */
     principal?: Principal;
     /** The principal's name, the actor of the events the request causes. */
     actor?: string;

@@ -9,6 +9,7 @@ import { maskPhone } from '../common/privacy/mask-phone.js';
 import { validationFailed } from '../common/validation/validation-failed.js';
 import type { Binding } from '../generated/prisma/client.js';
 import { XClaimService, type XClaimTerms } from '../inventory/x-claim.service.js';
+import { LogThrottle } from '../logging/log-throttle.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
 import { PROVIDER, type ProviderPort } from '../provider/provider.port.js';
 import { bindAxbRequest } from './bind-axb-request.js';
@@ -18,11 +19,12 @@ import { PlacementRepository } from './placement.repository.js';
 import { resolveExpiry, type RequestedExpiry } from './requested-expiry.js';
 import { SettlementRepository } from './settlement.repository.js';
 import { UnbindService } from './unbind.service.js';
-import { BindOutcomePendingError } from './bind-outcome-pending.error.js';
+import { BindOutcomePendingError, type ProviderAnswer } from './bind-outcome-pending.error.js';
 import { withDeadline } from '../common/async/with-deadline.js';
 import {
   DatabaseUnavailableError,
   isDatabaseUnavailable,
+  mayHaveBeenApplied,
 } from '../common/errors/database-unavailable.js';
 
 /** A bind as the order service asks for it (POST /v1/bindings). */
@@ -80,6 +82,7 @@ export class BindService {
     private readonly settlements: SettlementRepository,
     private readonly bindings: BindingsRepository,
     private readonly unbinder: UnbindService,
+    private readonly refusals: LogThrottle,
   ) {}
 
   async bind(request: BindRequest, context: RequestContext): Promise<BindOutcome> {
@@ -123,18 +126,43 @@ export class BindService {
       cityStrict: request.cityStrict ?? false,
       pinned: request.phoneX,
     });
-    const placed = await this.placements.place(
-      { outId: request.outId, record: request.record ?? false, expiresAt, callControl },
-      claim,
-      { actor: context.actor, details: { requestId: context.requestId } },
-      this.clock.now(),
-    );
+    const placed = await this.placements
+      .place(
+        { outId: request.outId, record: request.record ?? false, expiresAt, callControl },
+        claim,
+        { actor: context.actor, details: { requestId: context.requestId } },
+        this.clock.now(),
+      )
+      .catch((error: unknown) => {
+        // Sent, and no answer: the pending binding may be recorded (a frozen server commits it
+        // when it continues; reconciliation then binds it), so this is not "nothing happened".
+        if (isDatabaseUnavailable(error) && mayHaveBeenApplied(error)) {
+          throw new BindOutcomePendingError(
+            { outId: request.outId, poolKey: request.poolKey },
+            'not-asked',
+          );
+        }
+        throw error;
+      });
     if (placed.kind === 'replay') {
       this.asReplay(placed.binding, request);
       return this.asReplay(await this.awaitSettled(placed.binding), request);
     }
     if (placed.kind === 'refused') throw this.xClaims.refusal(placed.reason, claim);
-    return { binding: await this.callProvider(placed.binding, claim, context), created: true };
+    const answer: { last: ProviderAnswer } = { last: 'not-asked' };
+    try {
+      return {
+        binding: await this.callProvider(placed.binding, claim, context, answer),
+        created: true,
+      };
+    } catch (error) {
+      // The binding is recorded: the database going away from here on (moving it to another X,
+      // settling, finishing an unbind asked for meanwhile) leaves its outcome open, never undone.
+      if (isDatabaseUnavailable(error) && !(error instanceof BindOutcomePendingError)) {
+        throw new BindOutcomePendingError({ bindingId: placed.binding.id }, answer.last);
+      }
+      throw error;
+    }
   }
 
   /**
@@ -145,6 +173,7 @@ export class BindService {
     first: Binding,
     claim: XClaimTerms,
     context: RequestContext,
+    answer: { last: ProviderAnswer },
   ): Promise<Binding> {
     let binding = first;
     const tried = [first.phoneX!];
@@ -154,6 +183,7 @@ export class BindService {
         const result = await this.provider.bindAxb(bindAxbRequest(binding), {
           requestId: context.requestId,
         });
+        answer.last = 'bound';
         if (result.phoneX !== binding.phoneX) {
           this.logger.warn(
             `Bind ${binding.id}: the provider answered another X than the pinned one`,
@@ -180,6 +210,7 @@ export class BindService {
         if (!(caught instanceof ProviderError)) throw caught;
         error = caught;
       }
+      answer.last = error.mutating && error.outcome === 'unknown' ? 'unknown' : 'failed';
       const conflict = error instanceof ProviderCodeError && error.kind === 'conflict';
       if (conflict && !claim.pinned && attempt < this.config.bindings.maxBindAttempts) {
         const providerCode = (error as ProviderCodeError).code;
@@ -237,11 +268,14 @@ export class BindService {
         { reason: 'the bind did not take effect at the provider' },
       );
     }
-    this.logger.warn(
+    const failure = providerFailure(error, { bindingId: binding.id });
+    this.refusals.note(
+      `bind ${failure.code}`,
       `Bind ${binding.id} for order ${binding.outId} (${maskPhone(binding.phoneA)} / ${maskPhone(binding.phoneB)}) ` +
         `${unknown ? 'has an unknown outcome' : 'failed'}: ${error.message}`,
+      context.requestId,
     );
-    return providerFailure(error, { bindingId: binding.id });
+    return failure;
   }
 
   /**
@@ -264,24 +298,33 @@ export class BindService {
         if (!isDatabaseUnavailable(error)) throw error;
         const pause = Math.min(SETTLE_RETRY_MS * 2 ** attempt, 1000);
         if (Date.now() + pause >= deadline) {
-          this.logger.warn(
+          this.refusals.note(
+            'bind BIND_OUTCOME_PENDING',
             `Bind ${binding.id} (${answer} at the provider) could not be recorded: ` +
               `${(error as Error).message}; left pending for reconciliation`,
           );
-          throw new BindOutcomePendingError(binding.id, answer);
+          throw new BindOutcomePendingError({ bindingId: binding.id }, answer);
         }
         await delay(pause);
       }
     }
   }
 
-  /** Waits (bounded) for another instance's bind of the same order to leave `pending`. */
+  /**
+   * Waits (bounded) for another instance's bind of the same order to leave `pending`. The
+   * database going away meanwhile ends the wait: the binding is answered as last read.
+   */
   private async awaitSettled(binding: Binding): Promise<Binding> {
     const deadline = Date.now() + this.config.provider.timeoutMs + 1000;
     let current = binding;
     while (current.state === 'pending' && Date.now() < deadline) {
       await delay(SETTLE_POLL_MS);
-      current = (await this.bindings.findById(current.id)) ?? current;
+      try {
+        current = (await this.bindings.findById(current.id)) ?? current;
+      } catch (error) {
+        if (!isDatabaseUnavailable(error)) throw error;
+        return current;
+      }
     }
     return current;
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ConflictError, DomainError, NotFoundError } from '../common/errors/domain-error.js';
@@ -15,6 +15,7 @@ import {
   type ProviderError,
 } from '../provider/errors/index.js';
 import type { SubscriptionUpdate } from '../provider/provider.port.js';
+import { LogThrottle } from '../logging/log-throttle.js';
 import { BindingExpiryRepository } from './binding-expiry.repository.js';
 import { EventKind } from './binding-states.js';
 import { BindingsRepository } from './bindings.repository.js';
@@ -51,14 +52,13 @@ export interface BindingChangeRequest extends RequestedExpiry {
  */
 @Injectable()
 export class BindingChangesService {
-  private readonly logger = new Logger(BindingChangesService.name);
-
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly bindings: BindingsRepository,
     private readonly expiry: BindingExpiryRepository,
     private readonly updater: SubscriptionUpdater,
+    private readonly refusals: LogThrottle,
   ) {}
 
   async update(
@@ -242,7 +242,8 @@ export class BindingChangesService {
       },
       now,
     );
-    this.logger.warn(
+    this.refusals.note(
+      `update failed: ${error instanceof ProviderCodeError ? error.code : error.name}`,
       `Update of binding ${binding.id} (${failed.kind}) failed, ${outcome.kind}: ${error.message}`,
     );
     return outcome.kind === 'undone'

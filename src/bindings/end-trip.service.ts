@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import type { RequestContext } from '../common/http/call-context.decorator.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -33,8 +33,6 @@ export interface WindowClosing {
  */
 @Injectable()
 export class EndTripService {
-  private readonly logger = new Logger(EndTripService.name);
-
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -102,8 +100,8 @@ export class EndTripService {
           actor,
           details: { reason: 'contact window closed', requestId: null },
         });
+        // Not unbound there now (UnbindService says why): left `unbinding` for reconciliation.
         if (done.state === 'unbound') counts.unbound += 1;
-        else this.logger.warn(`Binding ${binding.id}: left unbinding for reconciliation`);
       }
       if (closed < batchSize) break;
     }

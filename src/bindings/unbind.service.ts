@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import { isDatabaseUnavailable } from '../common/errors/database-unavailable.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
 import type { RequestContext } from '../common/http/call-context.decorator.js';
 import type { Binding } from '../generated/prisma/client.js';
+import { LogThrottle } from '../logging/log-throttle.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
 import { PROVIDER, type ProviderPort } from '../provider/provider.port.js';
 import { BindingExpiryRepository } from './binding-expiry.repository.js';
@@ -26,13 +27,12 @@ import { UnbindingRepository } from './unbinding.repository.js';
  */
 @Injectable()
 export class UnbindService {
-  private readonly logger = new Logger(UnbindService.name);
-
   constructor(
     @Inject(PROVIDER) private readonly provider: ProviderPort,
     private readonly clock: Clock,
     private readonly unbindings: UnbindingRepository,
     private readonly expiry: BindingExpiryRepository,
+    private readonly refusals: LogThrottle,
   ) {}
 
   /** The binding as it is after the request: ended (200), or `unbinding` (202). */
@@ -95,7 +95,8 @@ export class UnbindService {
       return done ?? binding;
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
-      this.logger.warn(
+      this.refusals.note(
+        'unbind DATABASE_UNAVAILABLE',
         `Binding ${binding.id} is unbound at the provider but could not be recorded ` +
           `(${(error as Error).message}); reconciliation will`,
       );
@@ -108,7 +109,8 @@ export class UnbindService {
     error: ProviderError,
     origin: EventOrigin,
   ): Promise<void> {
-    this.logger.warn(
+    this.refusals.note(
+      `unbind not confirmed: ${error instanceof ProviderCodeError ? error.code : error.name}`,
       `Unbind of binding ${binding.id} (order ${binding.outId}) not confirmed, left to ` +
         `reconciliation: ${error.message}`,
     );

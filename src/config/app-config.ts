@@ -18,6 +18,8 @@ export interface AppConfig {
   /** Graceful shutdown (src/runtime/graceful-shutdown.ts). */
   shutdown: { drainTimeoutMs: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'verbose';
+  /** LOG_FORMAT: `auto` follows the terminal (src/logging/log-format.ts). */
+  logFormat: 'auto' | 'pretty' | 'json';
   database: {
     /** Undefined means "start an embedded Postgres". */
     url?: string;
@@ -49,6 +51,9 @@ export interface AppConfig {
   bindings: {
     maxTtlSeconds: number;
     maxBindAttempts: number;
+    /** Binds placed (and settled) together at most, and such batches under way at once. */
+    batchSize: number;
+    batchConcurrency: number;
     /** POST /v1/bindings/{id}/end-trip without contactWindowSeconds. */
     endTripContactWindowSeconds: number;
   };

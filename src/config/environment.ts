@@ -34,6 +34,7 @@ const KEY_ENTRY = `[A-Za-z0-9_.-]{1,64}:${ROLE}(\\+${ROLE})*:axb_[A-Za-z0-9]{8}_
 const API_KEYS_PATTERN = new RegExp(`^(${KEY_ENTRY}(,${KEY_ENTRY})*)?$`);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 
 /** The message types the consumer understands. */
 export const CONSUMED_TYPES = [
@@ -58,6 +59,12 @@ export class Environment {
   @toInt() @IsInt() @Min(0) @Max(65535) PORT: number = 3000;
   @IsString() @MinLength(1) HOST: string = '127.0.0.1';
   @IsIn(LOG_LEVELS) LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+  /**
+   * `json`: one JSON object per line. `pretty`: one readable, coloured line per event (needs the
+   * dev dependency pino-pretty; without it JSON, with a warning). `auto`: pretty on a terminal,
+   * JSON otherwise.
+   */
+  @IsIn(LOG_FORMATS) LOG_FORMAT: (typeof LOG_FORMATS)[number] = 'auto';
 
   /** Largest request body accepted (413 above), bytes. */
   @toInt() @IsInt() @Min(1024) @Max(64 * 1024 * 1024) HTTP_BODY_LIMIT_BYTES: number = 256 * 1024;
@@ -137,6 +144,13 @@ export class Environment {
   @toInt() @IsInt() @Min(0) @Max(604800) END_TRIP_CONTACT_WINDOW_SECONDS: number = 3600;
   /** Provider BindAxb attempts per bind when the provider reports a conflict on the chosen X. */
   @toInt() @IsInt() @Min(1) @Max(10) BIND_MAX_ATTEMPTS: number = 3;
+  /**
+   * Binds that arrive while others are being written are written together, at most this many in
+   * one statement and one commit (1: each alone).
+   */
+  @toInt() @IsInt() @Min(1) @Max(256) BIND_BATCH_SIZE: number = 32;
+  /** Such batches (of placements, of settles) written at once, each on its own connection. */
+  @toInt() @IsInt() @Min(1) @Max(16) BIND_BATCH_CONCURRENCY: number = 2;
   /** Live AXB pairs one X may carry at once (Dyplsapi's limit is 200). */
   @toInt() @IsInt() @Min(1) @Max(200) X_MAX_PAIRS: number = 200;
 
@@ -167,7 +181,7 @@ export class Environment {
    * Most distinct (binding, caller, outcome) counts kept waiting while the database is away;
    * decisions of further keys are dropped (and counted in a metric).
    */
-  @toInt() @IsInt() @Min(100) @Max(10000000) ROUTING_COUNTS_MAX_KEYS: number = 100000;
+  @toInt() @IsInt() @Min(1) @Max(10000000) ROUTING_COUNTS_MAX_KEYS: number = 100000;
 
   /**
    * Master switch of the scheduled jobs. `auto`: on, except under NODE_ENV=test (tests call the

@@ -9,7 +9,11 @@ import { Environment } from './environment.js';
 
 /** Thrown when settings are invalid; the message names every bad key. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /** LOG_FORMAT when it was valid itself, so the error is written as asked. */
+    readonly logFormat: AppConfig['logFormat'] = 'auto',
+  ) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';
   }
@@ -63,11 +67,17 @@ export function loadConfig(
   }
   const env = plainToInstance(Environment, raw, { exposeDefaultValues: true });
   const errors = validateSync(env, { forbidUnknownValues: true });
-  if (errors.length > 0) throw new ConfigError(describe(errors));
+  if (errors.length > 0) {
+    const format = errors.some((e) => e.property === 'LOG_FORMAT') ? 'auto' : env.LOG_FORMAT;
+    throw new ConfigError(describe(errors), format);
+  }
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS)
-    throw new ConfigError([
-      `HTTP_HEADERS_TIMEOUT_MS=${env.HTTP_HEADERS_TIMEOUT_MS}: must not exceed HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})`,
-    ]);
+    throw new ConfigError(
+      [
+        `HTTP_HEADERS_TIMEOUT_MS=${env.HTTP_HEADERS_TIMEOUT_MS}: must not exceed HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})`,
+      ],
+      env.LOG_FORMAT,
+    );
 
   return {
     env: env.NODE_ENV as AppConfig['env'],
@@ -87,6 +97,7 @@ export function loadConfig(
     },
     shutdown: { drainTimeoutMs: env.SHUTDOWN_DRAIN_TIMEOUT_MS },
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     database: {
       url: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
@@ -117,6 +128,8 @@ export function loadConfig(
     bindings: {
       maxTtlSeconds: env.BINDING_MAX_TTL_SECONDS,
       maxBindAttempts: env.BIND_MAX_ATTEMPTS,
+      batchSize: env.BIND_BATCH_SIZE,
+      batchConcurrency: env.BIND_BATCH_CONCURRENCY,
       endTripContactWindowSeconds: env.END_TRIP_CONTACT_WINDOW_SECONDS,
     },
     recordings: { linkReuseMarginMs: env.RECORDING_LINK_REUSE_MARGIN_SECONDS * 1000 },

@@ -5,7 +5,9 @@ import type { MetricsService } from '../metrics/metrics.service.js';
 /**
  * One log line per request (but liveness probes), keyed by the request id every error body and
  * provider log line carries, and its metrics by route template (a URL may hold a phone number:
- * the `url` field is masked by the logger, query values decoded first).
+ * the `url` field is masked by the logger, query values decoded first). Levels: info for every
+ * answer the service was designed to give, refusals included (with their `code`); error only
+ * for a failure nobody planned. Every error answer is counted by code (axb_http_errors_total).
  */
 export function installAccessLog(
   fastify: FastifyInstance,
@@ -20,17 +22,24 @@ export function installAccessLog(
     const seconds = reply.elapsedTime / 1000;
     metrics.observeHttp(request.method, route, reply.statusCode, seconds);
     if (route === '/health/live') return;
+    const status = reply.statusCode;
+    const answer = request.errorAnswer;
+    if (status >= 400) metrics.observeHttpError(request.method, route, status, answer?.code);
     const line = {
       reqId: request.id,
       method: request.method,
       route,
       url: request.url,
-      status: reply.statusCode,
+      status,
+      ...(answer ? { code: answer.code } : {}),
       ms: Math.round(seconds * 1000),
       ...(request.actor ? { actor: request.actor } : {}),
     };
-    if (reply.statusCode >= 500) log.error(line, 'request failed');
-    else if (reply.statusCode >= 400) log.warn(line, 'request refused');
-    else log.info(line, 'request completed');
+    if (status < 400) log.info(line, 'request completed');
+    // A designed refusal (a 503 while the database is away, a 429, a 400…) is an ordinary answer:
+    // its line is info (the warn line comes once per code and interval, from the LogThrottle).
+    else if (answer?.expected ?? status < 500) log.info(line, 'request refused');
+    // Nobody planned this one (the error filter also wrote its stack).
+    else log.error(line, 'request failed');
   });
 }

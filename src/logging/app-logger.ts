@@ -6,6 +6,12 @@ type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 const STACK = /\n\s+at /;
 
 /**
+ * Nest's own start-up chatter (a line per module initialised and per route mapped, some fifty):
+ * written at debug, so a start shows what the service says about itself (LOG_LEVEL=debug shows them).
+ */
+const NEST_BOOT = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
+/**
  * Nest's LoggerService over pino: Nest's own lines and every `new Logger(Context)` of the service
  * come out as the same JSON lines (with `context`) as the request log, from the first line on.
  */
@@ -13,7 +19,12 @@ export class AppLogger implements LoggerService {
   constructor(readonly pino: Pino) {}
 
   log(message: unknown, ...params: unknown[]): void {
-    this.write('info', message, params);
+    const context = params.at(-1);
+    this.write(
+      typeof context === 'string' && NEST_BOOT.has(context) ? 'debug' : 'info',
+      message,
+      params,
+    );
   }
   error(message: unknown, ...params: unknown[]): void {
     this.write('error', message, params);

@@ -1,6 +1,8 @@
 import { pino, type DestinationStream, type Logger as Pino, type LevelWithSilent } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
+import { resolveLogFormat, type LogFormat, type LogFormatSetting } from './log-format.js';
 import { maskDeep } from './mask-log.js';
+import { loadPinoPretty, prettyDestination } from './pretty-lines.js';
 
 const LEVELS: Record<AppConfig['logLevel'], LevelWithSilent> = {
   fatal: 'fatal',
@@ -11,15 +13,33 @@ const LEVELS: Record<AppConfig['logLevel'], LevelWithSilent> = {
   verbose: 'trace',
 };
 
+export interface PinoOptions {
+  /** Where lines go (default stdout). */
+  destination?: DestinationStream;
+  /** LOG_FORMAT (default `auto`). */
+  format?: LogFormatSetting;
+  /**
+   * Whether the destination is a terminal, for `auto` and colours; default: the destination is
+   * stdout and stdout is a TTY.
+   */
+  terminal?: boolean;
+  /** How pino-pretty is found (tests pretend it is not installed). */
+  loadPretty?: typeof loadPinoPretty;
+}
+
 /**
- * The service's one pino instance: JSON lines from the first one on, every argument of every line
- * masked by maskDeep (by field name and by phone shape) before it is written.
+ * The service's one pino instance. Every argument of every line is masked by maskDeep (by field
+ * name and by phone shape) before pino serialises it, so both formats carry the same masked
+ * record: JSON lines, or (LOG_FORMAT=pretty, or `auto` on a terminal) one readable, coloured line
+ * per event through pino-pretty. Pretty asked for but pino-pretty not installed (a production
+ * install prunes dev dependencies): JSON lines, and one warning saying so.
  */
-export function createPino(
-  level: AppConfig['logLevel'],
-  destination: DestinationStream = process.stdout,
-): Pino {
-  return pino(
+export function createPino(level: AppConfig['logLevel'], options: PinoOptions = {}): Pino {
+  const out = options.destination ?? process.stdout;
+  const terminal = options.terminal ?? (out === process.stdout && process.stdout.isTTY === true);
+  const wanted: LogFormat = resolveLogFormat(options.format ?? 'auto', terminal);
+  const pretty = wanted === 'pretty' ? (options.loadPretty ?? loadPinoPretty)() : undefined;
+  const logger = pino(
     {
       level: LEVELS[level],
       base: { service: 'axb-router', pid: process.pid },
@@ -32,6 +52,14 @@ export function createPino(
         },
       },
     },
-    destination,
+    pretty ? prettyDestination(pretty, out, terminal && pretty.isColorSupported) : out,
   );
+  if (wanted === 'pretty' && !pretty) {
+    logger.warn(
+      { context: 'Logging' },
+      'Pretty logs were asked for (LOG_FORMAT or a terminal) but pino-pretty is not installed ' +
+        '(a production install omits dev dependencies): writing JSON lines',
+    );
+  }
+  return logger;
 }

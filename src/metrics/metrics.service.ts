@@ -23,6 +23,12 @@ export class MetricsService implements ProviderCallObserver {
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
   });
+  readonly httpErrors = new Counter({
+    name: 'axb_http_errors_total',
+    help: 'HTTP error answers (4xx/5xx) by route template, method, status and error code',
+    labelNames: ['method', 'route', 'status', 'code'] as const,
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'axb_http_request_duration_seconds',
     help: 'HTTP request latency by route template',
@@ -105,6 +111,11 @@ export class MetricsService implements ProviderCallObserver {
   observeHttp(method: string, route: string, status: number, seconds: number): void {
     this.httpRequests.inc({ method, route, status: String(status) });
     this.httpDuration.observe({ method, route }, seconds);
+  }
+
+  /** Every error answer, by its code (`NONE` when it was answered without one). */
+  observeHttpError(method: string, route: string, status: number, code = 'NONE'): void {
+    this.httpErrors.inc({ method, route, status: String(status), code });
   }
 
   observeJob(job: string, result: 'ok' | 'failed', seconds: number): void {

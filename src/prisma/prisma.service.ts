@@ -52,7 +52,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnModul
       await this.pgPool.query('SELECT 1');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`Database unreachable at start-up: ${reason}`);
+      throw new Error(`Database unreachable at start-up: ${reason}`, { cause: error });
     }
   }
 

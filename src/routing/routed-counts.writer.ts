@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { EventKind } from '../bindings/binding-states.js';
 import { isDatabaseUnavailable } from '../common/errors/database-unavailable.js';
@@ -32,14 +33,27 @@ interface Tally {
   details: Record<string, unknown>;
 }
 
-// One statement per batch, its input one JSON document (one native JSON.stringify). Rows are
-// taken in key order, so two instances flushing the same keys lock them in the same order. A
-// count row that is new (xmax = 0: inserted, not updated) is the first decision of its kind for
-// the binding: its event is written in the same statement. Bindings gone meanwhile are skipped.
+/** A batch of tallies with the id it is written under, kept as it is until written. */
+interface Batch {
+  id: string;
+  tallies: Tally[];
+}
+
+// One statement per batch, its input one JSON document (one native JSON.stringify). The batch
+// is written once under its id: a retry of a batch whose first attempt did commit (the client
+// timed out on a server that went on) adds nothing. Rows are taken in key order, so two
+// instances flushing the same keys lock them in the same order. A count row that is new
+// (xmax = 0: inserted, not updated) is the first decision of its kind for the binding: its
+// event is written in the same statement. Bindings gone meanwhile are skipped.
 const UPSERT = `
-WITH input AS (
+WITH batch AS (
+  INSERT INTO routed_count_batches (id, written_at) VALUES ($2::uuid, now())
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id
+), input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb)
     AS e(b uuid, c text, o text, n int8, f float8, l float8, a text, d jsonb)
+   WHERE EXISTS (SELECT 1 FROM batch)
 ), counted AS (
   INSERT INTO routed_counts (binding_id, caller, outcome, count, first_at, last_at)
   SELECT e.b, e.c, e.o, e.n, to_timestamp(e.f / 1000.0), to_timestamp(e.l / 1000.0)
@@ -57,6 +71,9 @@ SELECT e.b, '${EventKind.routed}', e.a, to_timestamp(e.f / 1000.0), e.d
   FROM counted c JOIN input e ON e.b = c.binding_id AND e.c = c.caller AND e.o = c.outcome
  WHERE c.first`;
 
+const PRUNE = `DELETE FROM routed_count_batches WHERE written_at < now() - interval '1 day'`;
+const PRUNE_EVERY_MS = 3_600_000;
+
 /**
  * Counts routing decisions off the lookup's path (issue 21): a lookup adds one to a tally in
  * memory, keyed by binding, caller and outcome, and nothing else; the tallies are upserted into
@@ -64,16 +81,24 @@ SELECT e.b, '${EventKind.routed}', e.a, to_timestamp(e.f / 1000.0), e.d
  * wait), the first decision of each kind for a binding also kept as a `routed` event. So a hit
  * costs a map update, and a binding looked up a thousand times costs one row.
  *
- * Nothing counted is lost while the database is away: a failed write puts its tallies back
- * (added to what was counted meanwhile) and is tried again on the timer. The tallies are bounded
- * by ROUTING_COUNTS_MAX_KEYS distinct keys, not by decisions; past it, decisions of new keys
- * are dropped, counted in `axb_routing_decisions_dropped_total` and said in one log line per
- * outage. Shutdown writes what is left (GracefulShutdown, then onModuleDestroy).
+ * Nothing counted is lost or counted twice while the database is away: a batch whose write
+ * failed is kept as it is, under its id, and tried again on the timer (decisions counted
+ * meanwhile go into new tallies); its id makes the retry add nothing if the first attempt did
+ * commit after all. While one batch waits to be written again no other is taken, so what is
+ * kept is that batch (at most ROUTING_COUNTS_BATCH keys) and the tallies counted since, at most
+ * ROUTING_COUNTS_MAX_KEYS distinct keys: a bound on keys, not on decisions. Past it, decisions
+ * of new keys are dropped, counted in
+ * `axb_routing_decisions_dropped_total` and said in the log (when it starts, and how many when
+ * writes work again). Shutdown writes what is left (GracefulShutdown, then onModuleDestroy).
  */
 @Injectable()
 export class RoutedCountsWriter implements OnModuleDestroy {
   private readonly logger = new Logger(RoutedCountsWriter.name);
   private tallies = new Map<string, Tally>();
+  /** Batches whose write failed, oldest first, retried as they are. */
+  private failed: Batch[] = [];
+  private failedKeys = 0;
+  private prunedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private dropped = 0;
@@ -87,7 +112,7 @@ export class RoutedCountsWriter implements OnModuleDestroy {
 
   /** Distinct (binding, caller, outcome) keys waiting to be written. */
   get pending(): number {
-    return this.tallies.size;
+    return this.tallies.size + this.failedKeys;
   }
 
   /** Counts one decision. Never waits and never throws: the lookup has its answer already. */
@@ -128,7 +153,7 @@ export class RoutedCountsWriter implements OnModuleDestroy {
     this.running ??= this.drain().finally(() => {
       this.running = undefined;
       // Left over after a failed write: try again on the timer, not in a tight loop.
-      if (this.tallies.size > 0) this.schedule();
+      if (this.pending > 0) this.schedule();
     });
     return this.running;
   }
@@ -140,10 +165,10 @@ export class RoutedCountsWriter implements OnModuleDestroy {
   async finish(deadlineMs = this.config.database.queryTimeoutMs): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
-      if (this.tallies.size === 0 && !this.running) return;
+      if (this.pending === 0 && !this.running) return;
       try {
         await this.flush();
-        if (this.tallies.size === 0) return;
+        if (this.pending === 0) return;
       } catch (error) {
         if (Date.now() + this.config.routing.countsFlushMs >= deadline) {
           this.logger.error(
@@ -171,76 +196,81 @@ export class RoutedCountsWriter implements OnModuleDestroy {
   }
 
   private async drain(): Promise<void> {
-    while (this.tallies.size > 0) {
-      const batch = this.take(this.config.routing.countsBatch);
+    for (;;) {
+      const batch = this.failed[0] ?? this.next();
+      if (!batch) break;
       try {
-        await this.prisma.pgPool.query({
-          name: 'routed-counts-upsert',
-          text: UPSERT,
-          values: [
-            JSON.stringify(
-              batch.map((t) => ({
-                b: t.bindingId,
-                c: t.caller,
-                o: t.outcome,
-                n: t.count,
-                f: t.first,
-                l: t.last,
-                a: t.actor,
-                d: t.details,
-              })),
-            ),
-          ],
-        });
+        await this.write(batch);
       } catch (error) {
-        this.putBack(batch);
+        if (this.failed[0] !== batch) {
+          this.failed.push(batch);
+          this.failedKeys += batch.tallies.length;
+        }
         this.reportFailure(error);
         throw error;
       }
-      if (this.failing) {
-        this.failing = false;
-        this.logger.log('Routing decision counts are written again');
+      if (this.failed[0] === batch) {
+        this.failed.shift();
+        this.failedKeys -= batch.tallies.length;
       }
-      if (this.dropped > 0) {
-        this.logger.warn(
-          `${this.dropped} routing decisions were dropped while the database was away ` +
-            `(more than ROUTING_COUNTS_MAX_KEYS keys waited)`,
-        );
-        this.dropped = 0;
-      }
+      this.recovered();
     }
+    await this.prune();
   }
 
-  /** Removes up to `size` tallies from the map (the oldest keys first). */
-  private take(size: number): Tally[] {
-    const batch: Tally[] = [];
+  /** The next batch: up to ROUTING_COUNTS_BATCH tallies (the oldest keys first), a new id. */
+  private next(): Batch | undefined {
+    if (this.tallies.size === 0) return undefined;
+    const tallies: Tally[] = [];
     for (const [key, tally] of this.tallies) {
-      if (batch.length >= size) break;
-      batch.push(tally);
+      if (tallies.length >= this.config.routing.countsBatch) break;
+      tallies.push(tally);
       this.tallies.delete(key);
     }
-    return batch;
+    return { id: randomUUID(), tallies };
   }
 
-  /** A failed write's tallies, merged with what was counted since (nothing is counted twice). */
-  private putBack(batch: Tally[]): void {
-    for (const t of batch) {
-      const key = `${t.bindingId}\u0000${t.caller}\u0000${t.outcome}`;
-      const now = this.tallies.get(key);
-      if (now) {
-        now.count += t.count;
-        now.first = Math.min(now.first, t.first);
-        now.last = Math.max(now.last, t.last);
-        // The older decision's details describe the first of its kind.
-        if (t.first <= now.first) {
-          now.actor = t.actor;
-          now.details = t.details;
-        }
-      } else if (this.tallies.size < this.config.routing.countsMaxKeys) {
-        this.tallies.set(key, t);
-      } else {
-        this.drop(t.count);
-      }
+  private async write(batch: Batch): Promise<void> {
+    await this.prisma.pgPool.query({
+      name: 'routed-counts-upsert',
+      text: UPSERT,
+      values: [
+        JSON.stringify(
+          batch.tallies.map((t) => ({
+            b: t.bindingId,
+            c: t.caller,
+            o: t.outcome,
+            n: t.count,
+            f: t.first,
+            l: t.last,
+            a: t.actor,
+            d: t.details,
+          })),
+        ),
+        batch.id,
+      ],
+    });
+  }
+
+  /** Batch ids are kept a day: far longer than any retry of theirs can come. */
+  private async prune(): Promise<void> {
+    const now = Date.now();
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    await this.prisma.pgPool.query(PRUNE).catch(() => (this.prunedAt = 0));
+  }
+
+  private recovered(): void {
+    if (this.failing) {
+      this.failing = false;
+      this.logger.log('Routing decision counts are written again');
+    }
+    if (this.dropped > 0) {
+      this.logger.warn(
+        `${this.dropped} routing decisions were dropped while the database was away ` +
+          `(more than ROUTING_COUNTS_MAX_KEYS keys waited)`,
+      );
+      this.dropped = 0;
     }
   }
 
@@ -262,7 +292,7 @@ export class RoutedCountsWriter implements OnModuleDestroy {
     const reason = error instanceof Error ? error.message : String(error);
     const line =
       `Writing routing decision counts failed; ${this.decisionsWaiting()} decisions kept ` +
-      `(${this.tallies.size} keys) and retried every ${this.config.routing.countsFlushMs} ms: ${reason}`;
+      `(${this.pending} keys) and retried every ${this.config.routing.countsFlushMs} ms: ${reason}`;
     if (isDatabaseUnavailable(error)) this.logger.warn(line);
     else this.logger.error(line);
   }
@@ -270,6 +300,7 @@ export class RoutedCountsWriter implements OnModuleDestroy {
   private decisionsWaiting(): number {
     let n = 0;
     for (const t of this.tallies.values()) n += t.count;
+    for (const b of this.failed) for (const t of b.tallies) n += t.count;
     return n;
   }
 }

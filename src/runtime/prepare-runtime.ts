@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { MIGRATIONS_DIR } from '../common/project-root.js';
+import { formatDuration } from '../common/progress/progress.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../prisma/embedded-postgres.js';
 import { runMigrations } from '../prisma/migrations/migration-runner.js';
 import type { StopFn } from './runtime-resources.js';
+import type { StartedDependencies } from './startup-summary.js';
 
 const EMBEDDED_DATABASE = 'axb';
 
@@ -11,14 +13,16 @@ const EMBEDDED_DATABASE = 'axb';
  * Resolves what the configuration left open before the app is built: with no DATABASE_URL an
  * embedded Postgres, with no PROVIDER_ENDPOINT the built-in simulator (and the message consumer
  * on its queues); then pending migrations.
- * Returns the configuration with both filled in, how to stop what was started, and whether the
- * simulator was (then main.ts readies the default pool, see embedded-pool.ts).
+ * Returns the configuration with both filled in, how to stop what was started, and what was
+ * started (with the simulator main.ts readies the default pool, see embedded-pool.ts; the
+ * start-up summary names both, see startup-summary.ts).
  */
 export async function prepareRuntime(
   config: AppConfig,
-): Promise<{ config: AppConfig; stops: StopFn[]; simulatorStarted: boolean }> {
+): Promise<{ config: AppConfig; stops: StopFn[]; started: StartedDependencies }> {
   const logger = new Logger('Runtime');
   const stops: StopFn[] = [];
+  const started: StartedDependencies = {};
   try {
     let url = config.database.url;
     if (!url) {
@@ -29,16 +33,19 @@ export async function prepareRuntime(
         logger.log('Embedded Postgres stopped');
       });
       url = await ensureDatabase(server.serverUrl, EMBEDDED_DATABASE);
+      started.embeddedPostgres = { dir, port, database: EMBEDDED_DATABASE };
       logger.warn(
         `DATABASE_URL is not set: started an embedded Postgres on 127.0.0.1:${port} ` +
           `(data in ${dir}). Set DATABASE_URL to use your own server.`,
       );
     }
     if (config.database.migrateOnStart) {
+      const migrating = performance.now();
       const result = await runMigrations({ connectionString: url, migrationsDir: MIGRATIONS_DIR });
+      const took = formatDuration(performance.now() - migrating);
       logger.log(
         result.applied.length
-          ? `Applied ${result.applied.length} migration(s): ${result.applied.join(', ')}`
+          ? `Applied ${result.applied.length} migration(s) in ${took}: ${result.applied.join(', ')}`
           : `Database schema up to date (${result.alreadyApplied.length} migrations)`,
       );
     }
@@ -56,6 +63,7 @@ export async function prepareRuntime(
       });
       stops.push(() => simulator.close());
       endpoint = simulator.url;
+      started.simulator = { url: simulator.url, controlUrl: simulator.controlUrl };
       // Health and call records reach the service the way Alibaba delivers them: MNS queues.
       messages = {
         ...messages,
@@ -76,7 +84,7 @@ export async function prepareRuntime(
         messages,
       },
       stops,
-      simulatorStarted: !config.provider.endpoint,
+      started,
     };
   } catch (error) {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

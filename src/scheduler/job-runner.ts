@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
+import { isDatabaseUnavailable } from '../common/errors/database-unavailable.js';
+import { LogThrottle } from '../logging/log-throttle.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { JobName, JobReport, ScheduledJob } from './scheduled-job.js';
 
@@ -25,6 +27,7 @@ export class JobRunner {
   constructor(
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
+    private readonly refusals: LogThrottle,
   ) {}
 
   run(job: ScheduledJob): Promise<JobReport> {
@@ -84,7 +87,11 @@ export class JobRunner {
     } catch (error) {
       const ms = elapsed();
       const message = error instanceof Error ? error.message : String(error);
-      this.logger.error(`${job.name}: run failed after ${ms} ms: ${message}`);
+      const line = `${job.name}: run failed after ${ms} ms: ${message}`;
+      // The database away is a designed refusal (warn, once per interval); anything else is not.
+      if (isDatabaseUnavailable(error))
+        this.refusals.note(`${job.name} DATABASE_UNAVAILABLE`, line);
+      else this.logger.error(line);
       this.metrics.observeJob(job.name, 'failed', ms / 1000);
       return { job: job.name, status: 'failed', error: message, ms };
     }

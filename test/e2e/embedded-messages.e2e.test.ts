@@ -34,8 +34,8 @@ beforeAll(async () => {
   expect(settings.provider.endpoint).toBeUndefined();
   expect(settings.auth.callbackSecret).toBe('');
   // As main.ts starts it: the built-in simulator, then its starter pool.
-  const { config, stops, simulatorStarted } = await prepareRuntime(settings);
-  expect(simulatorStarted).toBe(true);
+  const { config, stops, started } = await prepareRuntime(settings);
+  expect(started.simulator?.url).toBe(config.provider.endpoint);
   app = await bootstrap(config, { stops });
   await app.init();
   await readyEmbeddedPool(app, config);

@@ -95,16 +95,26 @@ describe.skipIf(!existsSync(MAIN))('the built service', () => {
       dataDir, // no .env there: nothing configures the service
     );
     try {
-      await service.waitFor('listening on', 60_000);
+      await service.waitFor('Console:', 60_000);
       expect(service.output()).toContain('DATABASE_URL is not set: started an embedded Postgres');
       expect(service.output()).toContain(
         'PROVIDER_ENDPOINT is not set: started the built-in Dyplsapi simulator',
       );
       // A ready pool, said so in the log, so the first bind works.
       expect(service.output()).toMatch(/held no numbers, bought 3 in 杭州/);
-      // One log format from the first line: every line is a JSON object.
+      // Not a terminal (a pipe): one log format from the first line, every line a JSON object.
       const lines = service.output().trim().split('\n');
       for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+      // The start-up summary says in words what the service uses.
+      const said = lines.map((l) => (JSON.parse(l) as { msg?: string }).msg ?? '');
+      expect(said).toContain(`axb-router listening on http://127.0.0.1:${port}`);
+      expect(said).toContain(
+        `Database: embedded Postgres, data in ${join(dataDir, 'pg')} (127.0.0.1:${pgPort}/axb); ` +
+          'set DATABASE_URL to use your own server',
+      );
+      expect(said.find((m) => m.startsWith('Provider: '))).toMatch(
+        /^Provider: built-in Dyplsapi simulator at http:\/\/127\.0\.0\.1:\d+\//,
+      );
 
       const auth = { authorization: `Bearer ${TEST_KEYS.order}` };
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
@@ -137,7 +147,7 @@ describe.skipIf(!existsSync(MAIN))('the built service', () => {
     expect(exit.code === 0 || exit.signal === 'SIGTERM', JSON.stringify(exit)).toBe(true);
     expect(service.output()).toContain('Embedded Postgres stopped');
     expect(existsSync(join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
-  });
+  }, 120_000); // its own limits inside (60 s to start): initdb and a first start on a busy machine
 
   it('refuses to start with an invalid setting, naming the key', async () => {
     const service = run(cleanEnv({ PORT: 'eighty', DATABASE_POOL_SIZE: '0' }), tmpdir());

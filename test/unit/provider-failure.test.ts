@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   PROVIDER_CODES,
+  ProviderAbortedError,
+  ProviderBadResponseError,
   ProviderCodeError,
   ProviderConnectionError,
+  ProviderHttpError,
   ProviderTimeoutError,
+  type ProviderError,
 } from '../../src/provider/errors/index.js';
-import { providerFailure } from '../../src/provider/provider-failure.js';
+import { PROVIDER_FAILURES, providerFailure } from '../../src/provider/provider-failure.js';
 
 const read = { action: 'QuerySubscriptionDetail', mutating: false, attempt: 1 };
 const write = { action: 'BindAxb', mutating: true, attempt: 1 };
@@ -53,5 +57,51 @@ describe('providerFailure', () => {
     expect(providerFailure(new ProviderConnectionError(read, 'ECONNREFUSED')).code).toBe(
       'PROVIDER_UNREACHABLE',
     );
+  });
+
+  it('a write answered with a body that is not JSON, or an HTTP 5xx without a Code, is PROVIDER_OUTCOME_UNKNOWN', () => {
+    // The provider may have applied it: a bind must not be told it failed (README said BAD_RESPONSE).
+    const notJson = (status: number, ctx = write) =>
+      new ProviderBadResponseError(ctx, { reason: 'not-json', status, body: '<html>' });
+    expect(providerFailure(notJson(200))).toMatchObject({
+      code: 'PROVIDER_OUTCOME_UNKNOWN',
+      status: 502,
+    });
+    expect(providerFailure(notJson(502))).toMatchObject({
+      code: 'PROVIDER_OUTCOME_UNKNOWN',
+      status: 502,
+    });
+    expect(providerFailure(new ProviderHttpError(write, 503))).toMatchObject({
+      code: 'PROVIDER_OUTCOME_UNKNOWN',
+      status: 502,
+    });
+    // Refused before acting (a 4xx), or a read: nothing happened, the answer was just bad.
+    expect(providerFailure(notJson(400)).code).toBe('PROVIDER_BAD_RESPONSE');
+    expect(providerFailure(new ProviderHttpError(write, 403)).code).toBe('PROVIDER_BAD_RESPONSE');
+    expect(providerFailure(notJson(502, read)).code).toBe('PROVIDER_BAD_RESPONSE');
+  });
+
+  it('answers by the rows of PROVIDER_FAILURES (the README table), each row reachable', () => {
+    const examples: ProviderError[] = [
+      new ProviderTimeoutError(write, 100),
+      new ProviderConnectionError(write, 'ECONNRESET'),
+      new ProviderAbortedError(write, true),
+      ...Object.keys(PROVIDER_CODES).map((code) => codeError(code)),
+      new ProviderTimeoutError(read, 100),
+      new ProviderConnectionError(write, 'ECONNREFUSED'),
+      new ProviderHttpError(read, 500),
+      new ProviderAbortedError(read, false),
+    ];
+    const used = new Set<number>();
+    for (const error of examples) {
+      const rule = PROVIDER_FAILURES.findIndex((r) => r.matches(error));
+      used.add(rule);
+      const failure = providerFailure(error);
+      expect([failure.code, failure.status]).toEqual([
+        PROVIDER_FAILURES[rule]!.code,
+        PROVIDER_FAILURES[rule]!.status,
+      ]);
+    }
+    expect([...used].sort((a, b) => a - b)).toEqual(PROVIDER_FAILURES.map((_, i) => i));
   });
 });

@@ -126,10 +126,12 @@ describe('the redaction policy', () => {
         fc.constantFrom('key', 'secret', 'token', 'signature', 'apiKey', 'SecurityToken'),
         fc.stringMatching(/^[A-Za-z0-9._~-]{6,40}$/),
         fc.string({ maxLength: 20 }),
-        (name, value, other) => {
+        (name, tail, other) => {
+          // A prefix no other parameter can hold, so any sight of the value is a leak.
+          const value = `SeCrEt${tail}`;
           const url = `/p?a=${encodeURIComponent(other)}&${name}=${value}`;
           const logged = JSON.stringify(maskDeep({ url, msg: `calling ${url}` }));
-          return !logged.includes(`=${value}`);
+          return !logged.includes(value);
         },
       ),
     );

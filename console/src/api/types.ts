@@ -85,9 +85,22 @@ export interface Transcript {
   sentences: Array<{ beginTimeMs: number | null; channelId: number | null; text: string | null }>;
 }
 
+/** Routing lookups of a binding, counted per caller and answer (GET /v1/bindings/{id}). */
+export interface RoutedCount {
+  caller: 'A' | 'B' | 'other';
+  status: number | null;
+  source: string | null;
+  reason: string;
+  refused: boolean;
+  count: number;
+  firstAt: string;
+  lastAt: string;
+}
+
 export interface BindingDetail extends Binding {
   events: BindingEvent[];
   calls: CallRecord[];
+  routing: RoutedCount[];
 }
 
 export interface Pool {

@@ -4,6 +4,7 @@ import type { BindingDetail as Detail } from '../api/types.js';
 import { CallMedia } from '../components/call-media.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { ErrorNote } from '../components/error-note.js';
+import { RoutingCounts } from '../components/routing-counts.js';
 import { StateBadge } from '../components/state-badge.js';
 import { useLoad } from '../components/use-load.js';
 import { formatTime } from '../format.js';
@@ -137,6 +138,8 @@ export function BindingDetail({ id }: { id: string }) {
               </li>
             ))}
           </ol>
+          <h2>Routing lookups</h2>
+          <RoutingCounts counts={b.routing ?? []} />
           <ConfirmDialog
             open={asking}
             title="Reveal the full numbers?"

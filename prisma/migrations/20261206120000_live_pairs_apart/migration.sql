@@ -87,6 +87,17 @@ CREATE TABLE "routed_counts" (
         REFERENCES "bindings"("id") ON DELETE CASCADE ON UPDATE CASCADE
 ) WITH (fillfactor = 70);
 
+-- The batches of routed_counts written so far, by the id their writer gave them: a batch whose
+-- write timed out on the client may still have committed (a frozen server that continues), and
+-- its retry, under the same id, then adds nothing. Pruned by the writer after a day.
+CREATE TABLE "routed_count_batches" (
+    "id" UUID NOT NULL,
+    "written_at" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "routed_count_batches_pkey" PRIMARY KEY ("id")
+);
+CREATE INDEX "routed_count_batches_written_at_idx" ON "routed_count_batches"("written_at");
+
 -- ─── the data move: every binding, event and call record stays; live ones stay live ─────────────
 INSERT INTO "live_pairs" ("binding_id", "pool_key", "out_id", "x", "a", "b", "expires_at")
 SELECT "id", "pool_key", "out_id", "phone_x", "phone_a", "phone_b", "expires_at"

@@ -111,3 +111,41 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   ];
   return nested.some((inner) => isDatabaseUnavailable(inner, depth + 1));
 }
+
+/** Unavailability met while getting a connection, before any statement could be sent. */
+const BEFORE_SENDING_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  POOL_QUEUE_FULL,
+  // The server refused the connection: starting up or shutting down, too many connections.
+  '57P03',
+  '53300',
+]);
+/** pg-pool's messages for a connection that could not be had in time (queued, or being made). */
+const BEFORE_SENDING_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated due to connection timeout',
+  'Cannot use a pool after calling end on the pool',
+];
+
+/**
+ * Whether a write that failed as unavailability may still have been applied: false only when the
+ * statement provably never reached the server (no connection could be had) or the server
+ * answered it with an error of its own (a statement that fails is rolled back, e.g. cancelled by
+ * statement_timeout). Everything else — a client-side timeout while the statement ran, a
+ * connection lost under it, our own deadline — may have committed: a frozen server continues
+ * where it stopped, a crash after the commit loses only the answer.
+ */
+export function mayHaveBeenApplied(error: unknown, depth = 0): boolean {
+  if (depth > 6 || error === null || typeof error !== 'object') return true;
+  const e = error as { code?: unknown; message?: unknown; severity?: unknown; cause?: unknown };
+  if (typeof e.code === 'string' && BEFORE_SENDING_CODES.has(e.code)) return false;
+  if (typeof e.message === 'string' && BEFORE_SENDING_MESSAGES.some((m) => e.message === m))
+    return false;
+  // The server's ERROR for the statement (a FATAL ends the session, maybe after the commit).
+  if (e.severity === 'ERROR' && typeof e.code === 'string') return false;
+  return e.cause === undefined ? true : mayHaveBeenApplied(e.cause, depth + 1);
+}

@@ -12,6 +12,13 @@ import { DatabaseUnavailableError, isDatabaseUnavailable } from '../errors/datab
 import { DomainError } from '../errors/domain-error.js';
 import { boundedErrorBody, STATUS_CODES, type ErrorBody } from './error-body.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the error filter: the code answered, and whether it was a designed refusal. */
+    errorAnswer?: { code: string; expected: boolean };
+  }
+}
+
 /** Fastify's own errors by code, where the status alone would say less. */
 const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -21,6 +28,11 @@ const FASTIFY_CODES: Record<string, string> = {
 };
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
+/** Where designed refusals are told (the LogThrottle: once per code and interval, counted). */
+export interface RefusalLog {
+  note(cause: string, line: string, requestId?: string): void;
+}
+
 /**
  * The one error filter. Domain errors and HTTP exceptions keep their status and code; Fastify's
  * own errors (body too large, wrong content type) get a code; an unmatched route is a 404, or a
@@ -29,10 +41,14 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
  * DATABASE_UNAVAILABLE (one classification: isDatabaseUnavailable); anything else is a 500 whose
  * details stay in the log, keyed by the request id returned to the caller. An error that says
  * when to come back (`details.retryAfterSeconds`) also sets Retry-After. Every body is bounded.
+ * Designed refusals are logged through the LogThrottle (warn, once per code and interval), the
+ * unplanned each at error.
  */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
+
+  constructor(private readonly refusals: RefusalLog) {}
 
   catch(caught: unknown, host: ArgumentsHost): void {
     const exception =
@@ -49,14 +65,22 @@ export class ErrorFilter implements ExceptionFilter {
       body = this.unmatched(request, reply, body);
     }
     const where = `${request.method} ${request.routeOptions?.url ?? 'unmatched route'}`;
-    if (exception instanceof DomainError || exception instanceof HttpException) {
-      // Expected failures (a provider or database outage, say): one line, no stack.
-      if (body.statusCode >= 500)
-        this.logger.warn(
-          `${where} [${body.requestId}]: ${body.code} ${body.message}` +
-            (exception === caught ? '' : ` (${(caught as Error).message})`),
-        );
+    const expected = exception instanceof DomainError || exception instanceof HttpException;
+    // The access line's level and the per-code metric follow from this (access-log.ts).
+    request.errorAnswer = { code: body.code, expected };
+    if (expected) {
+      // Refusals the service was designed to give (a database or provider outage, a rate limit,
+      // bad input): warn, once per code and interval with a count; no stack.
+      const provider = (body.details as { providerCode?: unknown } | undefined)?.providerCode;
+      this.refusals.note(
+        body.code,
+        `${body.code}: ${where} [${body.requestId}] answered ${body.statusCode}: ${body.message}` +
+          (typeof provider === 'string' ? ` (provider ${provider})` : '') +
+          (exception === caught ? '' : ` (${(caught as Error).message})`),
+        body.requestId,
+      );
     } else if (body.statusCode >= 500) {
+      // Nobody planned this one: each is an error line with its stack.
       const detail =
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
       this.logger.error(`${where} failed [${body.requestId}]: ${detail}`);

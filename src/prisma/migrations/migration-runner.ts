@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { readDefinitionFiles, readMigrationFiles, type MigrationFile } from './migration-files.js';
 
@@ -44,6 +45,14 @@ export interface MigrationResult {
 export interface MigrationLogger {
   log(message: string): void;
 }
+
+/** What a runner is doing, for a progress display (`npm run migrate`). */
+export type MigrationEvent =
+  | { type: 'plan'; pending: string[]; alreadyApplied: number }
+  | { type: 'start'; name: string; index: number; of: number }
+  | { type: 'applied'; name: string; index: number; of: number; ms: number }
+  /** The repeatable definitions, all applied again because one changed. */
+  | { type: 'definitions'; names: string[]; ms: number };
 
 const CREATE_TABLE = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -155,7 +164,9 @@ export async function runMigrations(options: {
   /** Apply only the migrations named before this one, and no definitions (upgrade tests). */
   stopBefore?: string;
   logger?: MigrationLogger;
+  onProgress?: (event: MigrationEvent) => void;
 }): Promise<MigrationResult> {
+  const progress = options.onProgress ?? (() => undefined);
   const stopBefore = options.stopBefore;
   const files = (await readMigrationFiles(options.migrationsDir)).filter(
     (f) => stopBefore === undefined || f.name < stopBefore,
@@ -177,20 +188,37 @@ export async function runMigrations(options: {
            FROM "_prisma_migrations" ORDER BY started_at`,
       );
       const done = check(files, rows);
-      const result: MigrationResult = { applied: [], alreadyApplied: [], definitions: [] };
-      for (const file of files) {
-        if (done.has(file.name)) {
-          result.alreadyApplied.push(file.name);
-          continue;
-        }
+      const pending = files.filter((f) => !done.has(f.name));
+      const result: MigrationResult = {
+        applied: [],
+        alreadyApplied: files.filter((f) => done.has(f.name)).map((f) => f.name),
+        definitions: [],
+      };
+      progress({
+        type: 'plan',
+        pending: pending.map((f) => f.name),
+        alreadyApplied: result.alreadyApplied.length,
+      });
+      for (const [i, file] of pending.entries()) {
+        const at = { name: file.name, index: i + 1, of: pending.length };
+        progress({ type: 'start', ...at });
+        const started = performance.now();
         await applyOne(client, file);
+        progress({ type: 'applied', ...at, ms: performance.now() - started });
         options.logger?.log(`Applied migration ${file.name}`);
         result.applied.push(file.name);
       }
       if (definitions.length > 0) {
+        const started = performance.now();
         result.definitions = await applyDefinitions(client, definitions);
-        if (result.definitions.length > 0)
+        if (result.definitions.length > 0) {
+          progress({
+            type: 'definitions',
+            names: result.definitions,
+            ms: performance.now() - started,
+          });
           options.logger?.log(`Applied definitions ${result.definitions.join(', ')}`);
+        }
       }
       return result;
     } finally {
