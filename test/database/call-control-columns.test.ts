@@ -50,12 +50,35 @@ describe('call control on the record', () => {
   it('keeps settling, ending a trip and expiring HOT updates', async () => {
     await sql.query('BEGIN');
     try {
-      const { rows } = await sql.query<{ outcome: string; id: string }>(
-        `SELECT outcome, id FROM place_binding('hot-1', true, now() + interval '1 hour', 'test',
-           '{}'::jsonb, now(), 'FCHOT', '13800000001', '13900000001', NULL, false, NULL, NULL, 200,
-           '{"callRestrict": "CONTROL_AX_DISABLE", "asrStatus": true, "asrModelId": "m1",
-             "ringConfig": {"AXBRing_A": "1"}, "callTimeout": 9, "outOrderId": "o-1"}'::jsonb)`,
+      const item = {
+        i: 0,
+        outId: 'hot-1',
+        record: true,
+        expiresAt: new Date(Date.now() + 3_600_000),
+        actor: 'test',
+        details: {},
+        pool: 'FCHOT',
+        a: '13800000001',
+        b: '13900000001',
+        city: null,
+        cityStrict: false,
+        pinned: null,
+        exclude: null,
+        maxPairs: 200,
+        callControl: {
+          callRestrict: 'CONTROL_AX_DISABLE',
+          asrStatus: true,
+          asrModelId: 'm1',
+          ringConfig: { AXBRing_A: '1' },
+          callTimeout: 9,
+          outOrderId: 'o-1',
+        },
+      };
+      const { rows } = await sql.query<{ outcome: string; id: string; call_restrict: string }>(
+        `SELECT outcome, id, call_restrict FROM place_bindings($1::jsonb, now(), true)`,
+        [JSON.stringify([item])],
       );
+      expect(rows[0]!.call_restrict).toBe('CONTROL_AX_DISABLE');
       expect(rows[0]!.outcome).toBe('placed');
       const id = rows[0]!.id;
       const stored = await sql.query(
