@@ -41,11 +41,12 @@ BEGIN
         DELETE FROM live_pairs WHERE binding_id = ANY (v_ended);
     END IF;
     IF v_moved IS NOT NULL THEN
+        -- (Not a join: without nested loops it would hash the whole of live_pairs.)
         UPDATE live_pairs lp
-           SET pool_key = n.pool_key, out_id = n.out_id, x = n.phone_x, a = n.phone_a,
-               b = n.phone_b, expires_at = n.expires_at
-          FROM new_rows n
-         WHERE n.id = ANY (v_moved) AND lp.binding_id = n.id;
+           SET (pool_key, out_id, x, a, b, expires_at) =
+               (SELECT n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at
+                  FROM new_rows n WHERE n.id = lp.binding_id)
+         WHERE lp.binding_id = ANY (v_moved);
     END IF;
     IF v_became IS NOT NULL THEN
         INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
@@ -55,6 +56,11 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+
+-- Its queries join the statement's transition tables (old_rows, new_rows), whose plans are cached
+-- per connection from their first run: planned on a one-row settle, a nested loop would then be
+-- used for a 5,000-row sweep (quadratic: seconds). Hash joins are right at every size.
+ALTER FUNCTION live_pairs_follow_bindings() SET enable_nestloop = off;
 
 CREATE OR REPLACE TRIGGER "bindings_live_pairs_insert" AFTER INSERT ON "bindings"
     REFERENCING NEW TABLE AS new_rows

@@ -41,6 +41,11 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Its queries join the statement's transition tables (old_rows, new_rows), whose plans are cached
+-- per connection from their first run: planned on a one-row settle, a nested loop would then be
+-- used for a 5,000-row sweep (quadratic: seconds). Hash joins are right at every size.
+ALTER FUNCTION reconcile_queue_follow_bindings() SET enable_nestloop = off;
+
 CREATE OR REPLACE TRIGGER "bindings_reconcile_queue_insert" AFTER INSERT ON "bindings"
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION reconcile_queue_follow_bindings();

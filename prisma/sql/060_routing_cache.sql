@@ -116,6 +116,12 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- Its queries join the statement's transition tables (old_rows, new_rows), whose plans are cached
+-- per connection from their first run: planned on a one-row settle, a nested loop would then be
+-- used for a 5,000-row sweep (quadratic: seconds). Hash joins are right at every size.
+ALTER FUNCTION routing_cache_bindings_changed() SET enable_nestloop = off;
+ALTER FUNCTION routing_cache_numbers_changed() SET enable_nestloop = off;
+
 CREATE OR REPLACE TRIGGER "bindings_routing_cache_update" AFTER UPDATE ON "bindings"
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION routing_cache_bindings_changed();
