@@ -53,6 +53,14 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- The trigger function reads the statement's transition tables (whose plans are cached per
+-- connection from their first run): no nested loops over them, as for every such function
+-- (060_routing_cache.sql). The bindings it notifies are found the other way round — a few
+-- entries' numbers probed in the record's phone_a / phone_b indexes — so the function that does
+-- that sets nested loops back on (a hash join would read every binding).
+ALTER FUNCTION routing_cache_blacklist_changed() SET enable_nestloop = off;
+ALTER FUNCTION routing_cache_publish_parties(text[], text[]) SET enable_nestloop = on;
+
 CREATE OR REPLACE TRIGGER "pool_blacklist_routing_cache_insert" AFTER INSERT ON "pool_blacklist"
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION routing_cache_blacklist_changed();
