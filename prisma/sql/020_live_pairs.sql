@@ -65,7 +65,8 @@ CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text);
 -- strict (else that city first), not in `p_exclude`, carrying neither A nor B, fewer than
 -- `p_max_pairs` live pairs; least loaded (as last counted, x_load_hints) first. `p_pinned` allows
 -- only that number. `p_batch_x/_a/_b`: pairs the caller's transaction has claimed numbers for but
--- not inserted yet (a batch of placements, inserted together): counted like live ones.
+-- not inserted yet (a batch of placements, inserted together): counted like live ones. A locked
+-- number (LockSecretNo: secret_numbers.locked_at) is never claimed.
 --
 -- Concurrent binds first try numbers no other bind is placing a pair on right now (SKIP LOCKED),
 -- so they spread over the pool instead of queueing on one number; then (`p_wait`) they wait for
@@ -104,6 +105,7 @@ BEGIN
             SELECT n.number FROM secret_numbers n
               LEFT JOIN x_load_hints h ON h.number = n.number
              WHERE n.pool_key = p_pool AND n.state = 'active' AND n.health = 'normal'
+               AND n.locked_at IS NULL
                AND (p_pinned IS NULL OR n.number = p_pinned)
                AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)
                AND n.number <> ALL (coalesce(p_exclude, '{}'))
@@ -115,11 +117,13 @@ BEGIN
                     PERFORM 1 FROM secret_numbers n
                      WHERE n.number = v_number AND n.pool_key = p_pool
                        AND n.state = 'active' AND n.health = 'normal'
+                       AND n.locked_at IS NULL
                        FOR UPDATE;
                 ELSE
                     PERFORM 1 FROM secret_numbers n
                      WHERE n.number = v_number AND n.pool_key = p_pool
                        AND n.state = 'active' AND n.health = 'normal'
+                       AND n.locked_at IS NULL
                        FOR UPDATE SKIP LOCKED;
                 END IF;
                 IF NOT FOUND THEN

@@ -103,11 +103,12 @@ BEGIN
                            AS pair_moved,
                        n.subs_id IS NOT NULL AND n.subs_id IS DISTINCT FROM o.subs_id AS subs_learnt,
                        o.state NOT IN ('pending', 'unknown') AS was_settled,
+                       -- (the call restriction too: a restricted caller is refused)
                        (n.state, n.phone_a, n.phone_b, n.phone_x, n.expires_at, n.subs_id,
-                        n.pool_key, n.out_id)
+                        n.pool_key, n.out_id, n.call_restrict)
                            IS DISTINCT FROM
                        (o.state, o.phone_a, o.phone_b, o.phone_x, o.expires_at, o.subs_id,
-                        o.pool_key, o.out_id) AS routing_changed,
+                        o.pool_key, o.out_id, o.call_restrict) AS routing_changed,
                        (n.pool_key, n.out_id) IS DISTINCT FROM (o.pool_key, o.out_id)
                            AS order_changed,
                        binding_state_live(n.state) AND NOT binding_state_live(o.state) AS relived,

@@ -105,12 +105,16 @@ CREATE TYPE binding_placement AS (
     outcome text, id uuid, pool_key varchar, out_id varchar, phone_a varchar, phone_b varchar,
     phone_x varchar, subs_id varchar, city varchar, city_strict boolean, record boolean,
     state binding_state, expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
-    ended_at timestamptz
+    ended_at timestamptz,
+    -- call control and trip phase (issue 23; src/bindings/binding-row.ts)
+    out_order_id varchar, call_restrict varchar, call_display_type smallint, call_timeout smallint,
+    ring_config jsonb, dtmf_config jsonb, asr_status boolean, asr_model_id varchar,
+    trip_ended_at timestamptz, contact_until timestamptz
 );
 
 -- Places the pending bindings of a batch of binds (`p_items`, a JSON array of
 -- {i, outId, record, expiresAt, actor, details, pool, a, b, city, cityStrict, pinned, exclude,
--- maxPairs}) in one call, answering one row per item (`i`, its outcome, the binding). For each:
+-- maxPairs, callControl}) in one call, answering one row per item (`i`, its outcome, the binding). For each:
 --  1. one placement per order at a time, across instances (a transaction-scoped advisory lock on
 --     the order), so the order's existing live binding is found before any X is considered: the
 --     same order sent to two instances at once gives the second the first one's binding
@@ -120,7 +124,9 @@ CREATE TYPE binding_placement AS (
 -- Then every placed binding is inserted `pending` with its `created` event, in one statement
 -- each, so the triggers that keep the live pairs and the reconciliation queue run once per call,
 -- not once per bind ('placed'). Binds that arrive together share the round trip, the triggers
--- and the commit: that is how the service beats a bind that commits alone.
+-- and the commit: that is how the service beats a bind that commits alone. `callControl` holds
+-- the BindAxb options the binding keeps (outOrderId, callRestrict, callDisplayType, callTimeout,
+-- ringConfig, dtmfConfig, asrStatus, asrModelId; absent keys are NULL / false).
 --
 -- `p_wait`: wait for an order or a number another transaction holds (a single placement); or,
 -- as a batch does, never wait: such an item answers 'busy' and is placed again alone. Orders are
@@ -132,7 +138,11 @@ RETURNS TABLE (i integer, outcome text, id uuid, pool_key varchar, out_id varcha
                phone_a varchar, phone_b varchar, phone_x varchar, subs_id varchar, city varchar,
                city_strict boolean, record boolean, state binding_state,
                expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
-               ended_at timestamptz)
+               ended_at timestamptz,
+               -- call control and trip phase (issue 23; src/bindings/binding-row.ts)
+               out_order_id varchar, call_restrict varchar, call_display_type smallint,
+               call_timeout smallint, ring_config jsonb, dtmf_config jsonb, asr_status boolean,
+               asr_model_id varchar, trip_ended_at timestamptz, contact_until timestamptz)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -155,13 +165,14 @@ DECLARE
     v_expires timestamptz[] := '{}';
     v_actor text[] := '{}';
     v_details jsonb[] := '{}';
+    v_cc jsonb[] := '{}';
 BEGIN
     FOR r IN
         SELECT t.*, hashtextextended('axb-order:' || t.pool || ':' || t."outId", 0) AS lock_key
           FROM jsonb_to_recordset(p_items) AS t(
                i int, "outId" text, record boolean, "expiresAt" timestamptz, actor text,
                details jsonb, pool text, a text, b text, city text, "cityStrict" boolean,
-               pinned text, exclude text[], "maxPairs" int)
+               pinned text, exclude text[], "maxPairs" int, "callControl" jsonb)
          ORDER BY lock_key, t.i
     LOOP
         v_key := r.lock_key;
@@ -170,7 +181,9 @@ BEGIN
             RETURN QUERY SELECT r.i, 'busy'::text, NULL::uuid, NULL::varchar, NULL::varchar,
                 NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar,
                 NULL::boolean, NULL::boolean, NULL::binding_state, NULL::timestamptz,
-                NULL::timestamptz, NULL::timestamptz, NULL::timestamptz;
+                NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+                NULL::varchar, NULL::varchar, NULL::smallint, NULL::smallint, NULL::jsonb,
+                NULL::jsonb, NULL::boolean, NULL::varchar, NULL::timestamptz, NULL::timestamptz;
             CONTINUE;
         END IF;
         IF p_wait THEN
@@ -179,7 +192,9 @@ BEGIN
             RETURN QUERY SELECT r.i, 'busy'::text, NULL::uuid, NULL::varchar, NULL::varchar,
                 NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar,
                 NULL::boolean, NULL::boolean, NULL::binding_state, NULL::timestamptz,
-                NULL::timestamptz, NULL::timestamptz, NULL::timestamptz;
+                NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+                NULL::varchar, NULL::varchar, NULL::smallint, NULL::smallint, NULL::jsonb,
+                NULL::jsonb, NULL::boolean, NULL::varchar, NULL::timestamptz, NULL::timestamptz;
             CONTINUE;
         END IF;
         v_orders := v_orders || (r.pool || ':' || r."outId");
@@ -189,7 +204,10 @@ BEGIN
                 RETURN QUERY SELECT r.i, 'replay'::text, b.id, b.pool_key, b.out_id, b.phone_a,
                                     b.phone_b, b.phone_x, b.subs_id, b.city, b.city_strict,
                                     b.record, b.state, b.expires_at, b.created_at, b.updated_at,
-                                    b.ended_at
+                                    b.ended_at, b.out_order_id, b.call_restrict,
+                                    b.call_display_type, b.call_timeout, b.ring_config,
+                                    b.dtmf_config, b.asr_status, b.asr_model_id,
+                                    b.trip_ended_at, b.contact_until
                                FROM bindings b WHERE b.id = v_live.binding_id;
                 CONTINUE;
             END IF;
@@ -204,7 +222,9 @@ BEGIN
             RETURN QUERY SELECT r.i, v_claim.refusal, NULL::uuid, NULL::varchar, NULL::varchar,
                 NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar,
                 NULL::boolean, NULL::boolean, NULL::binding_state, NULL::timestamptz,
-                NULL::timestamptz, NULL::timestamptz, NULL::timestamptz;
+                NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+                NULL::varchar, NULL::varchar, NULL::smallint, NULL::smallint, NULL::jsonb,
+                NULL::jsonb, NULL::boolean, NULL::varchar, NULL::timestamptz, NULL::timestamptz;
             CONTINUE;
         END IF;
         v_i := v_i || r.i;
@@ -220,27 +240,39 @@ BEGIN
         v_expires := v_expires || r."expiresAt";
         v_actor := v_actor || r.actor;
         v_details := v_details || r.details;
+        v_cc := v_cc || coalesce(r."callControl", '{}');
     END LOOP;
 
     IF cardinality(v_id) = 0 THEN
         RETURN;
     END IF;
     INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, city, city_strict,
-                          record, state, expires_at, created_at, updated_at)
+                          record, state, expires_at, created_at, updated_at,
+                          out_order_id, call_restrict, call_display_type, call_timeout,
+                          ring_config, dtmf_config, asr_status, asr_model_id)
     SELECT t.id, t.pool, t.out_id, t.a, t.b, t.x, t.city, t.strict, t.record, 'pending',
-           t.expires, p_now, p_now
-      FROM unnest(v_id, v_pool, v_out, v_a, v_b, v_x, v_city, v_strict, v_record, v_expires)
-           AS t(id, pool, out_id, a, b, x, city, strict, record, expires);
+           t.expires, p_now, p_now,
+           t.cc ->> 'outOrderId', t.cc ->> 'callRestrict', (t.cc ->> 'callDisplayType')::smallint,
+           (t.cc ->> 'callTimeout')::smallint, t.cc -> 'ringConfig', t.cc -> 'dtmfConfig',
+           coalesce((t.cc ->> 'asrStatus')::boolean, false), t.cc ->> 'asrModelId'
+      FROM unnest(v_id, v_pool, v_out, v_a, v_b, v_x, v_city, v_strict, v_record, v_expires,
+                  v_cc)
+           AS t(id, pool, out_id, a, b, x, city, strict, record, expires, cc);
     INSERT INTO binding_events (binding_id, kind, actor, at, details)
     SELECT t.id, 'created', t.actor, p_now, t.details
       FROM unnest(v_id, v_actor, v_details) AS t(id, actor, details);
     RETURN QUERY
         SELECT t.i, 'placed'::text, t.id, t.pool::varchar, t.out_id::varchar, t.a::varchar,
                t.b::varchar, t.x::varchar, NULL::varchar, t.city::varchar, t.strict, t.record,
-               'pending'::binding_state, t.expires, p_now, p_now, NULL::timestamptz
+               'pending'::binding_state, t.expires, p_now, p_now, NULL::timestamptz,
+               (t.cc ->> 'outOrderId')::varchar, (t.cc ->> 'callRestrict')::varchar,
+               (t.cc ->> 'callDisplayType')::smallint, (t.cc ->> 'callTimeout')::smallint,
+               t.cc -> 'ringConfig', t.cc -> 'dtmfConfig',
+               coalesce((t.cc ->> 'asrStatus')::boolean, false), (t.cc ->> 'asrModelId')::varchar,
+               NULL::timestamptz, NULL::timestamptz
           FROM unnest(v_i, v_id, v_pool, v_out, v_a, v_b, v_x, v_city, v_strict, v_record,
-                      v_expires)
-               AS t(i, id, pool, out_id, a, b, x, city, strict, record, expires);
+                      v_expires, v_cc)
+               AS t(i, id, pool, out_id, a, b, x, city, strict, record, expires, cc);
 END $$;
 
 -- Moves a still-pending binding onto the next X after the provider refused its X with
@@ -264,7 +296,10 @@ BEGIN
     IF v_state IS DISTINCT FROM 'pending' THEN
         RETURN QUERY SELECT 'not-pending'::text, b.id, b.pool_key, b.out_id, b.phone_a, b.phone_b,
                             b.phone_x, b.subs_id, b.city, b.city_strict, b.record, b.state,
-                            b.expires_at, b.created_at, b.updated_at, b.ended_at
+                            b.expires_at, b.created_at, b.updated_at, b.ended_at,
+                            b.out_order_id, b.call_restrict, b.call_display_type,
+                            b.call_timeout, b.ring_config, b.dtmf_config, b.asr_status,
+                            b.asr_model_id, b.trip_ended_at, b.contact_until
                        FROM bindings b WHERE b.id = p_id;
         RETURN;
     END IF;
@@ -278,7 +313,10 @@ BEGIN
     END IF;
     RETURN QUERY SELECT coalesce(v_claim.refusal, 'placed'), b.id, b.pool_key, b.out_id,
                         b.phone_a, b.phone_b, b.phone_x, b.subs_id, b.city, b.city_strict,
-                        b.record, b.state, b.expires_at, b.created_at, b.updated_at, b.ended_at
+                        b.record, b.state, b.expires_at, b.created_at, b.updated_at, b.ended_at,
+                        b.out_order_id, b.call_restrict, b.call_display_type, b.call_timeout,
+                        b.ring_config, b.dtmf_config, b.asr_status, b.asr_model_id,
+                        b.trip_ended_at, b.contact_until
                    FROM bindings b WHERE b.id = p_id;
 END $$;
 

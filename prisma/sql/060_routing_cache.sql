@@ -8,9 +8,10 @@
 -- bindings are told by the record's trigger (bindings_changed(), 030_binding_record.sql), which
 -- passes the keys here; deletes, truncation and the numbers' changes by the triggers below. A notification
 -- carries one kind of key as JSON:
---   {"b": [binding id, ...]}        these bindings changed (state, parties, X, expiry, SubsId)
+--   {"b": [binding id, ...]}        these bindings changed (state, parties, X, expiry, SubsId,
+--                                    restriction), or a blacklist entry naming a party did
 --   {"o": [[pool_key, out_id], ...]} lookups by order may now find another binding
---   {"x": [number, ...]}             these numbers changed health or state (held/released)
+--   {"x": [number, ...]}             these numbers changed health, state (held/released) or lock
 --   {"all": true}                    drop everything (a very large statement, TRUNCATE)
 -- A statement's keys are split over as many notifications as needed to keep each payload under
 -- Postgres's 8000-byte limit; beyond routing_cache_max_keys() keys one "all" is sent instead.
@@ -77,11 +78,13 @@ BEGIN
         PERFORM routing_cache_publish('x', ARRAY(
             SELECT DISTINCT to_json(number)::text FROM new_rows));
     ELSIF TG_OP = 'UPDATE' THEN
+        -- Health, held/released, and locked (a locked X routes no call) change answers.
         PERFORM routing_cache_publish('x', ARRAY(
             SELECT DISTINCT to_json(k.number)::text
               FROM new_rows n JOIN old_rows o ON o.id = n.id,
                    LATERAL (VALUES (o.number), (n.number)) AS k(number)
-             WHERE (n.health, n.state, n.number) IS DISTINCT FROM (o.health, o.state, o.number)));
+             WHERE (n.health, n.state, n.number, n.locked_at IS NULL)
+                   IS DISTINCT FROM (o.health, o.state, o.number, o.locked_at IS NULL)));
     ELSE
         PERFORM routing_cache_publish('x', ARRAY(
             SELECT DISTINCT to_json(number)::text FROM old_rows));

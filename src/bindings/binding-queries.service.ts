@@ -68,10 +68,11 @@ export class BindingQueriesService {
       this.bindings.findCalls(id),
       this.bindings.findRoutedCounts(id),
     ]);
+    const transcribed = await this.bindings.transcribedCalls(calls.map((c) => c.callId));
     const detail = {
       ...toBindingView(binding, now),
       events: binding.events.map(toEventView),
-      calls: calls.map(toCallView),
+      calls: calls.map((c) => toCallView(c, transcribed.has(c.callId))),
       routing: routing.map(toRoutedCountView),
     };
     return view === 'masked' ? maskedBindingView(detail) : detail;

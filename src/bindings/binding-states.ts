@@ -26,6 +26,8 @@ export const EventKind = {
   outcomeUnknown: 'outcome_unknown',
   updated: 'updated',
   updateFailed: 'update_failed',
+  /** The order service ended the trip: the driver may no longer call; the contact window opens. */
+  tripEnded: 'trip_ended',
   /** The order service asked to unbind (DELETE); the provider side is being ended. */
   unbindRequested: 'unbind_requested',
   /** UnbindSubscription did not confirm; the binding stays `unbinding` for reconciliation. */

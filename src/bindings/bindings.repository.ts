@@ -80,6 +80,15 @@ export class BindingsRepository {
     return phones.find((p) => p === row.a || p === row.b);
   }
 
+  /** Whether another live binding of the pool holds the order id (live_pairs_order_key). */
+  async liveOrderHolder(poolKey: string, outId: string, exceptId: string): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<Array<{ id: string }>>(Prisma.sql`
+      SELECT lp.binding_id AS id FROM live_pairs lp
+       WHERE lp.pool_key = ${poolKey} AND lp.out_id = ${outId}
+         AND lp.binding_id <> ${exceptId}::uuid`);
+    return rows.length > 0;
+  }
+
   /** Runs `work` with the binding's row locked, for changes that must not interleave. */
   withLockedBinding<T>(
     id: string,
@@ -102,6 +111,16 @@ export class BindingsRepository {
         orderBy: [{ callTime: 'asc' }, { id: 'asc' }],
       }),
     );
+  }
+
+  /** Which of these calls have a stored transcript (call_transcripts). */
+  async transcribedCalls(callIds: string[]): Promise<Set<string>> {
+    if (callIds.length === 0) return new Set();
+    const rows = await this.prisma.callTranscript.findMany({
+      where: { callId: { in: callIds } },
+      select: { callId: true },
+    });
+    return new Set(rows.map((r) => r.callId));
   }
 
   /** The binding's routing decisions, counted per caller and outcome, first counted first (admin read). */

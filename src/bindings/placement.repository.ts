@@ -12,12 +12,15 @@ import {
 } from '../inventory/x-claim.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { toBinding, type BindingRow } from './binding-row.js';
+import { callControlJson, type CallControl } from './call-control.js';
 
 /** What the order's binding is to be, besides the pair and its X. */
 export interface PendingBinding {
   outId: string;
   record: boolean;
   expiresAt: Date;
+  /** BindAxb's other options, kept with the binding (absent: none). */
+  callControl?: CallControl;
 }
 
 export interface EventOrigin {
@@ -159,6 +162,7 @@ export class PlacementRepository {
             pinned: item.claim.pinned,
             exclude: item.claim.exclude,
             maxPairs: item.claim.maxPairs,
+            callControl: callControlJson(item.binding.callControl ?? {}),
           })),
         ),
         now,

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { BindingState } from '../generated/prisma/enums.js';
 import { PrismaService } from '../prisma/prisma.service.js';
+import { isCallRestrict } from '../protocol/call-control.js';
+import { isBlackType, isWayControl, type BlacklistRule } from '../protocol/secret-blacklist.js';
 import type { RoutingTarget } from './routing-target.js';
 
 interface TargetRow {
@@ -14,13 +16,24 @@ interface TargetRow {
   expires_at: Date;
   health: 'normal' | 'abnormal' | null;
   health_source: 'queue' | 'push' | null;
+  x_locked: boolean;
+  call_restrict: string | null;
+  blacklist: Array<{ t: string; p: string; q: string | null; w: string | null }> | null;
 }
 
-// X's health comes from the held-number partial unique index; the binding from its primary key
-// (by id), or by order: its live pair's (pool, outId) index, else the record's. One round trip
-// either way.
+// X's health and lock come from the held-number partial unique index; the binding from its
+// primary key (by id), or by order: its live pair's (pool, outId) index, else the record's; the
+// pool's blacklist entries naming A or B through pool_blacklist's (pool, phone) and (pool,
+// peer_phone) indexes (usually none: an empty index probe each). One round trip either way.
 const COLUMNS = `b.id, b.pool_key, b.state, b.phone_a, b.phone_b, b.phone_x, b.subs_id,
-       b.expires_at, n.health, n.health_source
+       b.expires_at, n.health, n.health_source, n.locked_at IS NOT NULL AS x_locked,
+       b.call_restrict,
+       (SELECT json_agg(json_build_object('t', l.black_type, 'p', l.phone, 'q', l.peer_phone,
+                                          'w', l.way_control))
+          FROM pool_blacklist l
+         WHERE l.pool_key = b.pool_key
+           AND (l.phone IN (b.phone_a, b.phone_b) OR l.peer_phone IN (b.phone_a, b.phone_b)))
+         AS blacklist
   FROM bindings b
   LEFT JOIN secret_numbers n ON n.number = b.phone_x AND n.state <> 'released'`;
 
@@ -73,5 +86,18 @@ function toTarget(row: TargetRow): RoutingTarget {
     expiresAt: row.expires_at,
     xHealth: row.health,
     xHealthSource: row.health_source,
+    xLocked: row.x_locked === true,
+    callRestrict: isCallRestrict(row.call_restrict) ? row.call_restrict : null,
+    blacklist: (row.blacklist ?? []).flatMap((e): BlacklistRule[] =>
+      isBlackType(e.t)
+        ? [
+            {
+              blackType: e.t,
+              blackNo: { first: e.p, second: e.q },
+              wayControl: e.w !== null && isWayControl(e.w) ? e.w : null,
+            },
+          ]
+        : [],
+    ),
   };
 }

@@ -9,6 +9,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CallStatusGateway } from './call-status.gateway.js';
 import { RouteCache, type CachedTarget, type PartyRole } from './route-cache.js';
 import { RouteForbiddenError } from './route-forbidden.error.js';
+import { RouteRefusedError } from './route-refused.error.js';
 import {
   answerFromProvider,
   answerLocally,
@@ -16,7 +17,7 @@ import {
   expiredAnswer,
   type RouteAnswer,
 } from './route-answer.js';
-import { roleOf, type RoutingTarget } from './routing-target.js';
+import { refusalFor, roleOf, type RoutingTarget } from './routing-target.js';
 import { RoutingTargetRepository } from './routing-target.repository.js';
 import { RoutedCountsWriter, type RoutedCaller } from './routed-counts.writer.js';
 
@@ -54,6 +55,13 @@ export class RoutingService {
     const target = entry.target;
     const role = roleOf(target, callerNo);
     if (!role) this.refuse(target, 'other', callerNo, 'not-a-party', ctx);
+    // A live binding's party whose calls the provider stops (restriction, blacklist, locked X):
+    // refused with the reason, before the provider is asked (invariant 8).
+    if (target.state === 'active' && target.expiresAt > now) {
+      const refusal = refusalFor(target, role);
+      if (refusal)
+        this.refuse(target, role, callerNo, refusal, ctx, new RouteRefusedError(refusal));
+    }
 
     const answer = await this.decide(entry, role, now, ctx);
     if (answer === undefined) this.refuse(target, role, callerNo, `binding-${target.state}`, ctx);
@@ -139,6 +147,7 @@ export class RoutingService {
     callerNo: string,
     reason: string,
     ctx: RequestContext,
+    error: Error = new RouteForbiddenError(),
   ): never {
     this.counts.count({
       bindingId: target.id,
@@ -148,7 +157,7 @@ export class RoutingService {
       actor: ctx.actor,
       details: { refused: true, reason, callerNo: maskPhone(callerNo), requestId: ctx.requestId },
     });
-    throw new RouteForbiddenError();
+    throw error;
   }
 
   private record(

@@ -153,7 +153,9 @@ describe('upgrading to the live/record split', () => {
     const statesBefore = await states();
 
     const result = await runMigrations({ connectionString: db.url, migrationsDir: MIGRATIONS_DIR });
-    expect(result.applied).toEqual([SPLIT]);
+    // The split, and whatever later migrations there are.
+    expect(result.applied[0]).toBe(SPLIT);
+    expect(result.applied.every((name) => name >= SPLIT)).toBe(true);
     expect(result.definitions.length).toBeGreaterThan(0);
 
     expect(await counts()).toEqual(before);

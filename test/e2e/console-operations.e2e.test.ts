@@ -43,7 +43,12 @@ describe('GET /v1/admin/operations', () => {
   it('reports each job, its last run in this instance, and the provider circuit', async () => {
     const before = await http<Ops>('GET', `${t.url}/v1/admin/operations`);
     expect(before.status).toBe(200);
-    expect(before.body.jobs.map((j) => j.job)).toEqual(['expiry', 'reconcile', 'replenish']);
+    expect(before.body.jobs.map((j) => j.job)).toEqual([
+      'expiry',
+      'reconcile',
+      'contact-window',
+      'replenish',
+    ]);
     // NODE_ENV=test: the scheduler is off, nothing has run yet.
     expect(before.body.jobs.every((j) => !j.scheduled && j.last === null)).toBe(true);
     expect(before.body.provider.circuit).toBe('closed');
