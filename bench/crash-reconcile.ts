@@ -137,8 +137,9 @@ async function main(): Promise<void> {
       })),
       (
         await sql.query<BindingRowView>(
-          `SELECT id, out_id, state::text, subs_id, reconcile_after FROM bindings
-            WHERE pool_key = $1`,
+          `SELECT b.id, b.out_id, b.state::text, b.subs_id, q.binding_id IS NOT NULL AS queued
+             FROM bindings b LEFT JOIN reconcile_queue q ON q.binding_id = b.id
+            WHERE b.pool_key = $1`,
           [POOL],
         )
       ).rows,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { RouteCacheListener } from '../src/routing/route-cache.listener.js';
-import { RoutedEventsWriter } from '../src/routing/routed-events.writer.js';
+import { RoutedCountsWriter } from '../src/routing/routed-counts.writer.js';
 import {
   seedBindings,
   startService,
@@ -98,7 +98,7 @@ async function saturation(
     }),
   );
   const elu = performance.eventLoopUtilization(before).utilization;
-  await app.get(RoutedEventsWriter).flush();
+  await app.get(RoutedCountsWriter).flush();
   return { sat, elu };
 }
 
@@ -108,7 +108,7 @@ async function fixedRate(target: LoadTarget, app: NestFastifyApplication): Promi
     target,
     options: { rate: RATE, durationMs: SECONDS * 1000, connections: 64, maxInFlight: 512 },
   });
-  await app.get(RoutedEventsWriter).flush();
+  await app.get(RoutedCountsWriter).flush();
   return fixed;
 }
 

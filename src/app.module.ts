@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module.js';
 import { BindingsModule } from './bindings/bindings.module.js';
+import { CallsModule } from './calls/calls.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import type { Clock } from './common/clock/clock.js';
 import { ClockModule } from './common/clock/clock.module.js';
@@ -47,6 +48,7 @@ export class AppModule {
         InventoryModule,
         BindingsModule,
         RoutingModule,
+        CallsModule,
         ProviderCallbacksModule,
         MessagesModule,
         SchedulerModule,

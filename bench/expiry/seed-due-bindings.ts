@@ -28,8 +28,8 @@ export async function seedDueBindings(url: string, poolKey: string, count: numbe
        SELECT id, k, 'bench', created_at, '{}'::jsonb
          FROM bindings, unnest(ARRAY['created', 'bound']) k`,
     );
-    await client.query('VACUUM ANALYZE bindings');
-    await client.query('VACUUM ANALYZE binding_events');
+    for (const table of ['bindings', 'binding_events', 'live_pairs', 'binding_subscriptions'])
+      await client.query(`VACUUM ANALYZE ${table}`);
   } finally {
     await client.end();
   }

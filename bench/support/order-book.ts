@@ -147,8 +147,9 @@ export class OrderBook {
   ): Promise<{ counts: LedgerCounts; problems: string[] }> {
     const outIds = [...this.sent.keys()];
     const { rows } = await db.query<BindingRowView>(
-      `SELECT id, out_id, state::text, subs_id, reconcile_after FROM bindings
-        WHERE out_id = ANY($1)`,
+      `SELECT b.id, b.out_id, b.state::text, b.subs_id, q.binding_id IS NOT NULL AS queued
+         FROM bindings b LEFT JOIN reconcile_queue q ON q.binding_id = b.id
+        WHERE b.out_id = ANY($1)`,
       [outIds],
     );
     const mine = new Set(outIds);
@@ -160,9 +161,10 @@ export class OrderBook {
 /** Bindings of these orders still awaiting reconciliation (open, or their provider check due). */
 export async function awaiting(db: Queryable, outIds: string[]): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM bindings
-      WHERE out_id = ANY($1)
-        AND (state IN ('pending', 'unknown', 'unbinding') OR reconcile_after IS NOT NULL)`,
+    `SELECT count(*)::int AS n FROM bindings b
+      WHERE b.out_id = ANY($1)
+        AND (binding_state_open(b.state)
+             OR EXISTS (SELECT 1 FROM reconcile_queue q WHERE q.binding_id = b.id))`,
     [outIds],
   );
   return rows[0]!.n;

@@ -22,7 +22,8 @@ export interface BindingRowView {
   out_id: string;
   state: string;
   subs_id: string | null;
-  reconcile_after: Date | null;
+  /** In reconcile_queue: awaiting reconciliation (open, or its provider check to come). */
+  queued: boolean;
 }
 
 export interface ProviderBindingView {
@@ -86,7 +87,7 @@ export function balance(
     if (live.length > 1 || theirs.length > 1) {
       flag('doubled', `${live.length} live rows, ${theirs.length} live provider bindings`);
     }
-    const open = mine.filter((r) => OPEN.includes(r.state) || r.reconcile_after !== null);
+    const open = mine.filter((r) => OPEN.includes(r.state) || r.queued);
     if (open.length > 0) flag('unsettled', `still ${open.map((r) => r.state).join(', ')}`);
     if (order.unbound && theirs.length > 0) flag('liveAfterUnbind', 'unbound, live at provider');
     const acknowledged = order.answers.some((a) => a === 200 || a === 201);

@@ -10,6 +10,8 @@ export interface TimelineEntry {
   actor: string;
   facts: string[];
   tone: 'normal' | 'good' | 'warn' | 'bad';
+  /** The call a call entry shows (its recording and transcript can be asked for). */
+  call?: CallRecord;
 }
 
 const TITLES: Record<string, string> = {
@@ -20,6 +22,7 @@ const TITLES: Record<string, string> = {
   outcome_unknown: 'Provider outcome unknown',
   updated: 'Updated',
   update_failed: 'Update failed',
+  trip_ended: 'Trip ended: the driver can no longer call',
   unbind_requested: 'Unbind requested',
   unbind_failed: 'Unbind not confirmed by the provider, retried by reconciliation',
   unbound: 'Unbound',
@@ -48,6 +51,7 @@ const TITLE_KEYS: Record<string, string[]> = {
 const DIRECTIONS: Record<CallRecord['direction'], string> = {
   'A-to-B': 'A called B',
   'B-to-A': 'B called A',
+  intercepted: 'Call intercepted by the provider',
   other: 'call',
 };
 
@@ -79,16 +83,33 @@ export function buildTimeline(detail: Pick<BindingDetail, 'events' | 'calls'>): 
 
 function callEntry(call: CallRecord, at: string, actor = 'provider'): TimelineEntry {
   const answered = (call.durationSeconds ?? 0) > 0;
+  if (call.direction === 'intercepted') {
+    return {
+      at,
+      kind: 'call',
+      title: DIRECTIONS.intercepted,
+      actor,
+      facts: [
+        ...(call.controlMsg ? [`why: ${call.controlMsg}`] : []),
+        ...(call.unconnectedCause != null ? [`unconnected cause ${call.unconnectedCause}`] : []),
+        `call id ${call.callId}`,
+      ],
+      tone: 'warn',
+      call,
+    };
+  }
   return {
     at,
     kind: 'call',
     title: `${DIRECTIONS[call.direction]}, ${answered ? formatDuration(call.durationSeconds) : 'not answered'}`,
     actor,
+    call,
     facts: [
       `released: ${releaseCause(call.releaseCause)}`,
       ...(call.startTime ? [`answered ${formatTime(call.startTime)}`] : []),
       ...(call.releaseTime ? [`ended ${formatTime(call.releaseTime)}`] : []),
-      ...(call.recordUrl ? ['recorded'] : []),
+      ...(call.recordUrl || call.recordingReadyAt ? ['recorded'] : []),
+      ...(call.transcriptReady ? ['transcribed'] : []),
       `call id ${call.callId}`,
     ],
     tone: answered ? 'normal' : 'warn',

@@ -1,10 +1,12 @@
 import { SetMetadata } from '@nestjs/common';
 
 /**
- * What a key may do. order: bind, change, unbind. routing: call-time lookups. admin: history,
- * inventory, metrics, API docs. provider: the provider's pushes (call records, number health).
+ * What a key may do. order: bind, change, unbind, end trips. routing: call-time lookups. admin:
+ * history, inventory, metrics, API docs (and what safety may). provider: the provider's pushes
+ * (call records, number health). safety: the safety team's tools — call recordings and
+ * transcripts, pools' blacklists, number locks.
  */
-export const ROLES = ['order', 'routing', 'admin', 'provider'] as const;
+export const ROLES = ['order', 'routing', 'admin', 'provider', 'safety'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const ROLES_KEY = 'axb:roles';

@@ -13,6 +13,7 @@ import { LogThrottle } from '../logging/log-throttle.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
 import { PROVIDER, type ProviderPort } from '../provider/provider.port.js';
 import { bindAxbRequest } from './bind-axb-request.js';
+import { callControlOf, checkAsr, type CallControl } from './call-control.js';
 import { BindingsRepository } from './bindings.repository.js';
 import { PlacementRepository } from './placement.repository.js';
 import { resolveExpiry, type RequestedExpiry } from './requested-expiry.js';
@@ -38,6 +39,15 @@ export interface BindRequest extends RequestedExpiry {
   record?: boolean;
   /** A pinned X; no other number will do. */
   phoneX?: string;
+  /** BindAxb's other options (call-control.ts), each validated by the DTO. */
+  outOrderId?: string;
+  callRestrict?: string;
+  callDisplayType?: unknown;
+  callTimeout?: unknown;
+  ringConfig?: unknown;
+  dtmfConfig?: unknown;
+  asrStatus?: boolean;
+  asrModelId?: string;
 }
 
 export interface BindOutcome {
@@ -85,12 +95,18 @@ export class BindService {
     if (request.phoneA === request.phoneB) {
       throw validationFailed('phoneB', 'must differ from phoneA');
     }
+    const callControl = callControlOf(request);
+    checkAsr(
+      request.record ?? false,
+      callControl.asrStatus ?? false,
+      callControl.asrModelId ?? null,
+    );
     const poolKey = request.poolKey ?? this.config.pools.defaultPoolKey;
     const key = `${poolKey}\u0000${request.outId}`;
     const running = this.inFlight.get(key);
     if (running) return this.asReplay((await running).binding, request);
-    const started = this.bindOnce({ ...request, poolKey }, expiresAt, context).finally(() =>
-      this.inFlight.delete(key),
+    const started = this.bindOnce({ ...request, poolKey }, expiresAt, callControl, context).finally(
+      () => this.inFlight.delete(key),
     );
     this.inFlight.set(key, started);
     return started;
@@ -99,6 +115,7 @@ export class BindService {
   private async bindOnce(
     request: BindRequest & { poolKey: string },
     expiresAt: Date,
+    callControl: CallControl,
     context: RequestContext,
   ): Promise<BindOutcome> {
     const claim = this.xClaims.terms({
@@ -111,7 +128,7 @@ export class BindService {
     });
     const placed = await this.placements
       .place(
-        { outId: request.outId, record: request.record ?? false, expiresAt },
+        { outId: request.outId, record: request.record ?? false, expiresAt, callControl },
         claim,
         { actor: context.actor, details: { requestId: context.requestId } },
         this.clock.now(),

@@ -5,7 +5,7 @@ import { NotFoundError } from '../common/errors/domain-error.js';
 import { maskPhone } from '../common/privacy/mask-phone.js';
 import { parseApiDate } from '../common/validation/api-date.js';
 import type { RequestContext } from '../common/http/call-context.decorator.js';
-import { toCallView, type CallView } from '../routing/call-record.view.js';
+import { toCallView, type CallView } from './call-record.view.js';
 import { BindingSearchRepository } from './binding-search.repository.js';
 import {
   maskedBindingView,
@@ -15,11 +15,16 @@ import {
   type BindingView,
 } from './binding.view.js';
 import { BindingsRepository } from './bindings.repository.js';
+import { toRoutedCountView, type RoutedCountView } from './routed-count.view.js';
 import type { BindingReadView, SearchBindingsQuery } from './dto/search-bindings.query.js';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { PhoneSearchLimit } from './phone-search.limit.js';
 
-export type BindingDetail = BindingView & { events: BindingEventView[]; calls: CallView[] };
+export type BindingDetail = BindingView & {
+  events: BindingEventView[];
+  calls: CallView[];
+  routing: RoutedCountView[];
+};
 
 export interface BindingPage {
   items: Array<BindingView & { calls: number }>;
@@ -59,11 +64,16 @@ export class BindingQueriesService {
         now,
       );
     }
-    const calls = await this.bindings.findCalls(id);
+    const [calls, routing] = await Promise.all([
+      this.bindings.findCalls(id),
+      this.bindings.findRoutedCounts(id),
+    ]);
+    const transcribed = await this.bindings.transcribedCalls(calls.map((c) => c.callId));
     const detail = {
       ...toBindingView(binding, now),
       events: binding.events.map(toEventView),
-      calls: calls.map(toCallView),
+      calls: calls.map((c) => toCallView(c, transcribed.has(c.callId))),
+      routing: routing.map(toRoutedCountView),
     };
     return view === 'masked' ? maskedBindingView(detail) : detail;
   }

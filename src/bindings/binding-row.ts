@@ -1,7 +1,7 @@
 import type { Binding } from '../generated/prisma/client.js';
 import type { BindingState } from '../generated/prisma/enums.js';
 
-/** A `bindings` row as `pg` returns it (timestamptz parsed to Date). */
+/** A `bindings` row as `pg` returns it (timestamptz parsed to Date, jsonb to values). */
 export interface BindingRow {
   id: string;
   pool_key: string;
@@ -18,15 +18,24 @@ export interface BindingRow {
   created_at: Date;
   updated_at: Date;
   ended_at: Date | null;
-  /** Absent from place_binding()'s answer (a binding it places has neither yet). */
-  reconcile_attempts?: number;
-  reconcile_after?: Date | null;
+  // Call control and trip phase (issue 23).
+  out_order_id: string | null;
+  call_restrict: string | null;
+  call_display_type: number | null;
+  call_timeout: number | null;
+  ring_config: Binding['ringConfig'];
+  dtmf_config: Binding['dtmfConfig'];
+  asr_status: boolean;
+  asr_model_id: string | null;
+  trip_ended_at: Date | null;
+  contact_until: Date | null;
 }
 
 /** The columns of BindingRow, for statements that select or return a whole binding. */
 export const BINDING_COLUMNS = `id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, city,
-  city_strict, record, state, expires_at, created_at, updated_at, ended_at, reconcile_attempts,
-  reconcile_after`;
+  city_strict, record, state, expires_at, created_at, updated_at, ended_at,
+  out_order_id, call_restrict, call_display_type, call_timeout, ring_config, dtmf_config,
+  asr_status, asr_model_id, trip_ended_at, contact_until`;
 
 /** BINDING_COLUMNS of table alias `alias` (for statements that join another row set). */
 export function qualified(alias: string): string {
@@ -53,8 +62,16 @@ export function toBinding(row: BindingRow): Binding {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     endedAt: row.ended_at,
-    reconcileAttempts: row.reconcile_attempts ?? 0,
-    reconcileAfter: row.reconcile_after ?? null,
+    outOrderId: row.out_order_id,
+    callRestrict: row.call_restrict,
+    callDisplayType: row.call_display_type,
+    callTimeout: row.call_timeout,
+    ringConfig: row.ring_config,
+    dtmfConfig: row.dtmf_config,
+    asrStatus: row.asr_status,
+    asrModelId: row.asr_model_id,
+    tripEndedAt: row.trip_ended_at,
+    contactUntil: row.contact_until,
   };
 }
 

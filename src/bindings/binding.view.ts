@@ -1,7 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { CALL_RESTRICTS } from '../protocol/call-control.js';
 import type { Binding, BindingEvent } from '../generated/prisma/client.js';
 import { maskPhone } from '../common/privacy/mask-phone.js';
 import { LIVE_STATES } from './binding-states.js';
+import { RoutedCountView } from './routed-count.view.js';
 
 /** A binding as the API returns it. */
 export class BindingView {
@@ -25,6 +27,40 @@ export class BindingView {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) endedAt!: string | null;
+
+  /**
+   * trip: A and B reach each other as the binding allows; contact-window: the trip ended, the
+   * passenger (A) can still reach the driver (B), who can no longer call, until `contactUntil`;
+   * ended: the binding is no longer live (or is being unbound).
+   */
+  @ApiProperty({ enum: ['trip', 'contact-window', 'ended'] }) phase!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) tripEndedAt!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the contact window closes and the binding is unbound',
+  })
+  contactUntil!: string | null;
+
+  // Call control: what the provider applies to calls through X now.
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: CALL_RESTRICTS,
+    description: 'The party that may not call X now (AX: A, BX: B); null: both may',
+  })
+  callRestrict!: string | null;
+  @ApiProperty({ type: String, nullable: true }) outOrderId!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) callDisplayType!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Seconds' }) callTimeout!:
+    number | null;
+  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true })
+  ringConfig!: unknown;
+  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true })
+  dtmfConfig!: unknown;
+  @ApiProperty({ description: 'Recorded calls are transcribed' }) asrStatus!: boolean;
+  @ApiProperty({ type: String, nullable: true }) asrModelId!: string | null;
 }
 
 export class BindingEventView {
@@ -37,6 +73,11 @@ export class BindingEventView {
 
 export class BindingWithEventsView extends BindingView {
   @ApiProperty({ type: [BindingEventView] }) events!: BindingEventView[];
+  @ApiProperty({
+    type: [RoutedCountView],
+    description: 'Routing decisions counted per caller and outcome (the first of each is an event)',
+  })
+  routing!: RoutedCountView[];
 }
 
 export class BindingPageView {
@@ -50,7 +91,14 @@ export function effectiveState(binding: Binding, now: Date): string {
     : binding.state;
 }
 
+/** Where the binding is in the trip (see BindingView.phase). */
+export function phaseOf(binding: Binding, state: string): 'trip' | 'contact-window' | 'ended' {
+  if (!['pending', 'active', 'unknown'].includes(state)) return 'ended';
+  return binding.tripEndedAt ? 'contact-window' : 'trip';
+}
+
 export function toBindingView(binding: Binding, now: Date): BindingView {
+  const state = effectiveState(binding, now);
   return {
     id: binding.id,
     outId: binding.outId,
@@ -59,7 +107,7 @@ export function toBindingView(binding: Binding, now: Date): BindingView {
     phoneB: binding.phoneB,
     phoneX: binding.phoneX,
     subsId: binding.subsId,
-    state: effectiveState(binding, now),
+    state,
     expiresAt: binding.expiresAt.toISOString(),
     record: binding.record,
     city: binding.city,
@@ -67,6 +115,17 @@ export function toBindingView(binding: Binding, now: Date): BindingView {
     createdAt: binding.createdAt.toISOString(),
     updatedAt: binding.updatedAt.toISOString(),
     endedAt: binding.endedAt?.toISOString() ?? null,
+    phase: phaseOf(binding, state),
+    tripEndedAt: binding.tripEndedAt?.toISOString() ?? null,
+    contactUntil: binding.contactUntil?.toISOString() ?? null,
+    callRestrict: binding.callRestrict,
+    outOrderId: binding.outOrderId,
+    callDisplayType: binding.callDisplayType,
+    callTimeout: binding.callTimeout,
+    ringConfig: binding.ringConfig,
+    dtmfConfig: binding.dtmfConfig,
+    asrStatus: binding.asrStatus,
+    asrModelId: binding.asrModelId,
   };
 }
 

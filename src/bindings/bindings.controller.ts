@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  HttpCode,
   HttpStatus,
   Param,
   ParseUUIDPipe,
@@ -33,7 +34,9 @@ import {
 } from './binding.view.js';
 import { CreateBindingDto } from './dto/create-binding.dto.js';
 import { BindingReadQuery, SearchBindingsQuery } from './dto/search-bindings.query.js';
+import { EndTripDto } from './dto/end-trip.dto.js';
 import { UpdateBindingDto } from './dto/update-binding.dto.js';
+import { EndTripService } from './end-trip.service.js';
 import { UnbindService } from './unbind.service.js';
 
 const uuid = new ParseUUIDPipe({
@@ -50,6 +53,7 @@ export class BindingsController {
     private readonly changes: BindingChangesService,
     private readonly queries: BindingQueriesService,
     private readonly unbinder: UnbindService,
+    private readonly trips: EndTripService,
   ) {}
 
   /** 201 with a new binding; 200 with the existing one when the order was already bound. */
@@ -96,6 +100,29 @@ export class BindingsController {
   ): Promise<BindingView> {
     const binding = await this.unbinder.unbind(id, ctx);
     void reply.status(binding.state === 'unbinding' ? HttpStatus.ACCEPTED : HttpStatus.OK);
+    return toBindingView(binding, this.clock.now());
+  }
+
+  /**
+   * The trip is over: the driver (B) may no longer call (CONTROL_BX_DISABLE at the provider, and
+   * routing refuses B), the passenger (A) may still reach the driver until the contact window
+   * closes, when the binding is unbound. 200 with the binding (`phase: contact-window`); a window
+   * of 0 unbinds now, answered as DELETE is (200 unbound, 202 unbinding).
+   */
+  @Post(':id/end-trip')
+  @Roles('order')
+  @HttpCode(200)
+  @ApiOkResponse({ type: BindingView, description: 'In its contact window, or unbound (window 0)' })
+  @ApiAcceptedResponse({ type: BindingView, description: 'Window 0: unbinding (as DELETE)' })
+  @ApiErrors(400, 404, 409, 502, 504)
+  async endTrip(
+    @Param('id', uuid) id: string,
+    @Body() dto: EndTripDto,
+    @CallContext() ctx: RequestContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<BindingView> {
+    const binding = await this.trips.endTrip(id, dto.contactWindowSeconds, ctx);
+    if (binding.state === 'unbinding') void reply.status(HttpStatus.ACCEPTED);
     return toBindingView(binding, this.clock.now());
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
-import type { Binding, BindingEvent, CallRecord } from '../generated/prisma/client.js';
+import type { Binding, BindingEvent, CallRecord, RoutedCount } from '../generated/prisma/client.js';
 import { AdminReadsDatabase } from '../prisma/admin-reads.database.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { EventKind } from './binding-states.js';
@@ -70,16 +70,23 @@ export class BindingsRepository {
     exceptId: string,
     now: Date,
   ): Promise<string | undefined> {
-    const [row] = await this.prisma.$queryRaw<
-      Array<{ phone_a: string; phone_b: string }>
-    >(Prisma.sql`
-      SELECT b.phone_a, b.phone_b FROM bindings b
-       WHERE b.phone_x = ${phoneX} AND b.id <> ${exceptId}::uuid
-         AND binding_live_at(b.state, b.expires_at, ${now})
-         AND (b.phone_a = ANY(${phones}::text[]) OR b.phone_b = ANY(${phones}::text[]))
+    const [row] = await this.prisma.$queryRaw<Array<{ a: string; b: string }>>(Prisma.sql`
+      SELECT lp.a, lp.b FROM live_pairs lp
+       WHERE lp.x = ${phoneX} AND lp.binding_id <> ${exceptId}::uuid
+         AND lp.expires_at > ${now}
+         AND (lp.a = ANY(${phones}::text[]) OR lp.b = ANY(${phones}::text[]))
        LIMIT 1`);
     if (!row) return undefined;
-    return phones.find((p) => p === row.phone_a || p === row.phone_b);
+    return phones.find((p) => p === row.a || p === row.b);
+  }
+
+  /** Whether another live binding of the pool holds the order id (live_pairs_order_key). */
+  async liveOrderHolder(poolKey: string, outId: string, exceptId: string): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<Array<{ id: string }>>(Prisma.sql`
+      SELECT lp.binding_id AS id FROM live_pairs lp
+       WHERE lp.pool_key = ${poolKey} AND lp.out_id = ${outId}
+         AND lp.binding_id <> ${exceptId}::uuid`);
+    return rows.length > 0;
   }
 
   /** Runs `work` with the binding's row locked, for changes that must not interleave. */
@@ -102,6 +109,26 @@ export class BindingsRepository {
       db.callRecord.findMany({
         where: { bindingId },
         orderBy: [{ callTime: 'asc' }, { id: 'asc' }],
+      }),
+    );
+  }
+
+  /** Which of these calls have a stored transcript (call_transcripts). */
+  async transcribedCalls(callIds: string[]): Promise<Set<string>> {
+    if (callIds.length === 0) return new Set();
+    const rows = await this.prisma.callTranscript.findMany({
+      where: { callId: { in: callIds } },
+      select: { callId: true },
+    });
+    return new Set(rows.map((r) => r.callId));
+  }
+
+  /** The binding's routing decisions, counted per caller and outcome, first counted first (admin read). */
+  findRoutedCounts(bindingId: string): Promise<RoutedCount[]> {
+    return this.admin.read((db) =>
+      db.routedCount.findMany({
+        where: { bindingId },
+        orderBy: [{ firstAt: 'asc' }, { caller: 'asc' }, { outcome: 'asc' }],
       }),
     );
   }

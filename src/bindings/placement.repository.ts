@@ -1,5 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { DatabaseError } from 'pg';
+import { Batcher } from '../common/async/batcher.js';
+import { isDatabaseUnavailable } from '../common/errors/database-unavailable.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { Binding } from '../generated/prisma/client.js';
 import {
   X_CLAIM_REFUSALS,
@@ -9,12 +12,15 @@ import {
 } from '../inventory/x-claim.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { toBinding, type BindingRow } from './binding-row.js';
+import { callControlJson, type CallControl } from './call-control.js';
 
 /** What the order's binding is to be, besides the pair and its X. */
 export interface PendingBinding {
   outId: string;
   record: boolean;
   expiresAt: Date;
+  /** BindAxb's other options, kept with the binding (absent: none). */
+  callControl?: CallControl;
 }
 
 export interface EventOrigin {
@@ -40,28 +46,49 @@ export type Move =
 
 type Outcome = Placement | Move;
 
-type PlacementRow = BindingRow & { outcome: string };
+type PlacementRow = BindingRow & { outcome: string; i?: number };
 
-const CLAIM_ARGS = 8;
-const claimParams = (from: number) =>
-  Array.from({ length: CLAIM_ARGS }, (_, i) => `$${from + i}`).join(', ');
+interface PlaceRequest {
+  binding: PendingBinding;
+  claim: XClaimTerms;
+  origin: EventOrigin;
+  now: Date;
+}
 
-// One round trip each: the SQL functions of migration 20261123010000_bind_path_functions.
-const PLACE = `SELECT * FROM place_binding($1, $2, $3, $4, $5::jsonb, $6, ${claimParams(7)})`;
-const MOVE = `SELECT * FROM move_binding($1::uuid, $2, $3::jsonb, $4, ${claimParams(5)})`;
+// One round trip each: the SQL functions of prisma/sql/050_bind_path.sql.
+const PLACE = `SELECT * FROM place_bindings($1::jsonb, $2, $3)`;
+const MOVE = `SELECT * FROM move_binding($1::uuid, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
 
 // A write that put a party on X outside a claim (a concurrent change of A or B) can still meet
 // the unique indexes after the claim's check; the claim, run again, then sees it.
-const PARTY_INDEXES = new Set(['bindings_live_x_a_key', 'bindings_live_x_b_key']);
+const PARTY_INDEXES = new Set(['live_pairs_x_a_key', 'live_pairs_x_b_key']);
 
 /**
  * Writing a bind's pending binding: the first placement of an order, and the move to another X
- * after the provider refused one. Plain `pg`, one statement each; X comes from inventory's
- * claim_x() inside that statement, with the terms XClaimService made.
+ * after the provider refused one. Plain `pg`; X comes from inventory's claim_x() inside the
+ * statement, with the terms XClaimService made.
+ *
+ * Placements that arrive while others are being written are written together (group commit,
+ * BIND_BATCH_SIZE / BIND_BATCH_CONCURRENCY): one statement and one commit for the batch, in
+ * which nothing waits for a lock. An item that would have to wait (its order or every usable
+ * number is being placed by another transaction right now) comes back 'busy' and is placed
+ * again alone, waiting; so is every item of a batch that failed for another reason than the
+ * database being away, so that one item's trouble is never another's.
  */
 @Injectable()
 export class PlacementRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  private readonly batcher: Batcher<PlaceRequest, Placement>;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.batcher = new Batcher(
+      (items) => this.placeBatch(items),
+      config.bindings.batchSize,
+      config.bindings.batchConcurrency,
+    );
+  }
 
   place(
     binding: PendingBinding,
@@ -69,45 +96,85 @@ export class PlacementRepository {
     origin: EventOrigin,
     now: Date,
   ): Promise<Placement> {
-    return this.once<Placement>(() =>
-      this.run('binding-place', PLACE, [
-        binding.outId,
-        binding.record,
-        binding.expiresAt,
-        origin.actor,
-        JSON.stringify(origin.details),
-        now,
-        ...XClaimService.args(claim),
-      ]),
-    );
+    return this.batcher.submit({ binding, claim, origin, now });
   }
 
   /** Moves the pending binding `id` onto a number the claim allows (its `exclude` are tried). */
   move(id: string, claim: XClaimTerms, origin: EventOrigin, now: Date): Promise<Move> {
-    return this.once<Move>(() =>
-      this.run('binding-move', MOVE, [
-        id,
-        origin.actor,
-        JSON.stringify(origin.details),
-        now,
-        ...XClaimService.args(claim),
-      ]),
+    return this.once(async () => {
+      const { rows } = await this.prisma.pgPool.query<PlacementRow>({
+        name: 'binding-move',
+        text: MOVE,
+        values: [
+          id,
+          origin.actor,
+          JSON.stringify(origin.details),
+          now,
+          ...XClaimService.args(claim),
+        ],
+      });
+      if (!rows[0]) throw new Error('binding-move returned no row');
+      return outcomeOf<Move>(rows[0]);
+    });
+  }
+
+  private async placeBatch(items: PlaceRequest[]): Promise<Placement[]> {
+    let placed: Array<Placement | 'busy'>;
+    try {
+      placed = await this.run(items, false);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      placed = items.map(() => 'busy');
+    }
+    return Promise.all(
+      placed.map((p, i) => (p === 'busy' ? this.once(() => this.alone(items[i]!)) : p)),
     );
   }
 
-  private async run<T extends Outcome>(name: string, text: string, values: unknown[]): Promise<T> {
-    const { rows } = await this.prisma.pgPool.query<PlacementRow>({ name, text, values });
-    const row = rows[0];
-    if (!row) throw new Error(`${name} returned no row`);
-    const outcome = row.outcome;
-    // The SQL function answers only the outcomes of its own kind (T).
-    if (outcome === 'placed' || outcome === 'replay' || outcome === 'not-pending') {
-      return { kind: outcome, binding: toBinding(row) } as T;
+  private async alone(item: PlaceRequest): Promise<Placement> {
+    const [placed] = await this.run([item], true);
+    if (placed === undefined || placed === 'busy') {
+      throw new Error('a waiting placement answered busy');
     }
-    if ((X_CLAIM_REFUSALS as readonly string[]).includes(outcome)) {
-      return { kind: 'refused', reason: outcome as XClaimRefusal } as T;
+    return placed;
+  }
+
+  /** One call of place_bindings() for `items`, with or without waiting for locks. */
+  private async run(items: PlaceRequest[], wait: boolean): Promise<Array<Placement | 'busy'>> {
+    const now = items.reduce((t, item) => (item.now > t ? item.now : t), items[0]!.now);
+    const { rows } = await this.prisma.pgPool.query<PlacementRow>({
+      name: 'binding-place',
+      text: PLACE,
+      values: [
+        JSON.stringify(
+          items.map((item, i) => ({
+            i,
+            outId: item.binding.outId,
+            record: item.binding.record,
+            expiresAt: item.binding.expiresAt,
+            actor: item.origin.actor,
+            details: item.origin.details,
+            pool: item.claim.poolKey,
+            a: item.claim.phoneA,
+            b: item.claim.phoneB,
+            city: item.claim.city,
+            cityStrict: item.claim.cityStrict,
+            pinned: item.claim.pinned,
+            exclude: item.claim.exclude,
+            maxPairs: item.claim.maxPairs,
+            callControl: callControlJson(item.binding.callControl ?? {}),
+          })),
+        ),
+        now,
+        wait,
+      ],
+    });
+    const out = new Array<Placement | 'busy' | undefined>(items.length);
+    for (const row of rows) {
+      out[row.i!] = row.outcome === 'busy' ? 'busy' : outcomeOf<Placement>(row);
     }
-    throw new Error(`${name} returned an unknown outcome: ${outcome}`);
+    if (out.some((p) => p === undefined)) throw new Error('place_bindings skipped an item');
+    return out as Array<Placement | 'busy'>;
   }
 
   private async once<T extends Outcome>(write: () => Promise<T>): Promise<T> {
@@ -118,4 +185,16 @@ export class PlacementRepository {
       return write();
     }
   }
+}
+
+/** A row of place_bindings() or move_binding() as the outcome of its kind (T). */
+function outcomeOf<T extends Outcome>(row: PlacementRow): T {
+  const outcome = row.outcome;
+  if (outcome === 'placed' || outcome === 'replay' || outcome === 'not-pending') {
+    return { kind: outcome, binding: toBinding(row) } as T;
+  }
+  if ((X_CLAIM_REFUSALS as readonly string[]).includes(outcome)) {
+    return { kind: 'refused', reason: outcome as XClaimRefusal } as T;
+  }
+  throw new Error(`an unknown placement outcome: ${outcome}`);
 }

@@ -18,8 +18,7 @@ import type { EventOrigin } from './placement.repository.js';
 const REQUEST = `
   WITH b AS (
     UPDATE bindings b
-       SET state = 'unbinding', updated_at = $2::timestamptz, reconcile_attempts = 0,
-           reconcile_after = NULL
+       SET state = 'unbinding', updated_at = $2::timestamptz
       FROM (SELECT id, state FROM bindings WHERE id = $1::uuid FOR UPDATE) prev
      WHERE b.id = prev.id AND prev.state IN ('pending', 'active', 'unknown')
        AND b.expires_at > $2::timestamptz
@@ -37,7 +36,7 @@ const FINISH = `
   WITH b AS (
     UPDATE bindings
        SET state = 'unbound', ended_at = $2::timestamptz, updated_at = $2::timestamptz,
-           subs_id = coalesce($3, subs_id), reconcile_attempts = 0, reconcile_after = NULL
+           subs_id = coalesce($3, subs_id)
      WHERE id = $1::uuid AND state = 'unbinding'
     RETURNING ${BINDING_COLUMNS}
   ), e AS (

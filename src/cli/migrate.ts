@@ -25,6 +25,12 @@ async function main(): Promise<void> {
         progress = new Progress('Migrating', { total: event.pending.length, unit: 'migrations' });
     } else if (event.type === 'start') {
       progress?.note(`applying ${event.name}`);
+    } else if (event.type === 'definitions') {
+      const line =
+        `Definitions (prisma/sql) applied again, one of them having changed: ` +
+        `${event.names.join(', ')} in ${formatDuration(event.ms)}`;
+      if (progress) progress.say(line);
+      else console.log(line);
     } else {
       progress?.advance(1, '');
       const line = `[${event.index}/${event.of}] ${event.name}: ${formatDuration(event.ms)}`;

@@ -55,8 +55,18 @@ export interface AppConfig {
   bindings: {
     maxTtlSeconds: number;
     maxBindAttempts: number;
+    /** Binds placed (and settled) together at most, and such batches under way at once. */
+    batchSize: number;
+    batchConcurrency: number;
     /** Searches by a phone number per key per minute (per instance). */
     phoneSearchPerMinute: number;
+    /** POST /v1/bindings/{id}/end-trip without contactWindowSeconds. */
+    endTripContactWindowSeconds: number;
+  };
+  /** Recordings and transcripts of calls (src/calls). */
+  recordings: {
+    /** A stored recording link is reused until this long before it expires, ms. */
+    linkReuseMarginMs: number;
   };
   routing: {
     budgetMs: number;
@@ -67,13 +77,14 @@ export interface AppConfig {
     breakerCooldownMs: number;
     refusedRecheckMs: number;
     fallback: 'real-number' | 'none';
-    eventFlushMs: number;
-    eventBatch: number;
+    countsFlushMs: number;
+    countsBatch: number;
+    countsMaxKeys: number;
   };
   auth: {
     configuredKeys: Array<{
       name: string;
-      roles: Array<'order' | 'routing' | 'admin' | 'provider'>;
+      roles: Array<'order' | 'routing' | 'admin' | 'provider' | 'safety'>;
       key: string;
     }>;
     callbackSecret: string;
@@ -87,6 +98,8 @@ export interface AppConfig {
     sessionIdleSeconds: number;
     sessionMaxSeconds: number;
     cookieSecure: 'auto' | 'always' | 'never';
+    /** Origins the console's <audio> may play recordings from (its CSP media-src). */
+    mediaOrigins: string[];
   };
   callbacks: {
     bodyLimitBytes: number;
@@ -104,6 +117,7 @@ export interface AppConfig {
       | 'SecretStartReport'
       | 'SecretRingReport'
       | 'SecretPickUpReport'
+      | 'SecretAsrReport'
     >;
     mnsEndpoint: string;
     dybaseapiEndpoint: string;
@@ -125,6 +139,8 @@ export interface AppConfig {
       backoffSeconds: number;
       backoffMaxSeconds: number;
     };
+    /** Closing of trips' contact windows (src/bindings/end-trip.service.ts). */
+    contactWindows: { intervalMs: number; batchSize: number };
     replenish: {
       intervalMs: number;
       targets: Array<{ poolKey: string; city: string; spec: 1 | 2 | 3 }>;

@@ -31,14 +31,14 @@ const toInt = () =>
     typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value,
   );
 
-const KEY_ENTRY =
-  '[A-Za-z0-9_.-]{1,64}:(order|routing|admin|provider)(\\+(order|routing|admin|provider))*:axb_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{20,128}';
+const ROLE = '(order|routing|admin|provider|safety)';
+const KEY_ENTRY = `[A-Za-z0-9_.-]{1,64}:${ROLE}(\\+${ROLE})*:axb_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{20,128}`;
 const API_KEYS_PATTERN = new RegExp(`^(${KEY_ENTRY}(,${KEY_ENTRY})*)?$`);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 
-/** The message types the consumer understands (SecretAsrReport is not used). */
+/** The message types the consumer understands. */
 export const CONSUMED_TYPES = [
   'SecretExceptionPhoneReport',
   'SecretReport',
@@ -46,6 +46,7 @@ export const CONSUMED_TYPES = [
   'SecretStartReport',
   'SecretRingReport',
   'SecretPickUpReport',
+  'SecretAsrReport',
 ] as const;
 const TYPE = `(${CONSUMED_TYPES.join('|')})`;
 const MESSAGE_TYPES_PATTERN = new RegExp(`^(${TYPE}(,${TYPE})*)?$`);
@@ -157,8 +158,20 @@ export class Environment {
 
   /** Longest binding a caller may ask for (expiresAt / ttlSeconds), in seconds. */
   @toInt() @IsInt() @Min(120) BINDING_MAX_TTL_SECONDS: number = 7 * 24 * 3600;
+  /**
+   * The contact window of POST /v1/bindings/{id}/end-trip when the request names none, seconds
+   * (0: ending a trip unbinds at once).
+   */
+  @toInt() @IsInt() @Min(0) @Max(604800) END_TRIP_CONTACT_WINDOW_SECONDS: number = 3600;
   /** Provider BindAxb attempts per bind when the provider reports a conflict on the chosen X. */
   @toInt() @IsInt() @Min(1) @Max(10) BIND_MAX_ATTEMPTS: number = 3;
+  /**
+   * Binds that arrive while others are being written are written together, at most this many in
+   * one statement and one commit (1: each alone).
+   */
+  @toInt() @IsInt() @Min(1) @Max(256) BIND_BATCH_SIZE: number = 32;
+  /** Such batches (of placements, of settles) written at once, each on its own connection. */
+  @toInt() @IsInt() @Min(1) @Max(16) BIND_BATCH_CONCURRENCY: number = 2;
   /** Live AXB pairs one X may carry at once (Dyplsapi's limit is 200). */
   @toInt() @IsInt() @Min(1) @Max(200) X_MAX_PAIRS: number = 200;
 
@@ -181,10 +194,15 @@ export class Environment {
   @toInt() @IsInt() @Min(1000) ROUTING_REFUSED_RECHECK_MS: number = 600000;
   /** What to dial when X is abnormal and no temporary X is known: the real number, or nothing. */
   @IsIn(['real-number', 'none']) ROUTING_FALLBACK: 'real-number' | 'none' = 'real-number';
-  /** Routed events are written in batches: at most this long after the decision, ms. */
-  @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_EVENT_FLUSH_MS: number = 100;
-  /** Most routed events written per statement. */
-  @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_EVENT_BATCH: number = 500;
+  /** Routing decisions are counted in memory and written at most this long after, ms. */
+  @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_COUNTS_FLUSH_MS: number = 100;
+  /** Most (binding, caller, outcome) counts written per statement. */
+  @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_COUNTS_BATCH: number = 500;
+  /**
+   * Most distinct (binding, caller, outcome) counts kept waiting while the database is away;
+   * decisions of further keys are dropped (and counted in a metric).
+   */
+  @toInt() @IsInt() @Min(1) @Max(10000000) ROUTING_COUNTS_MAX_KEYS: number = 100000;
 
   /**
    * Master switch of the scheduled jobs. `auto`: on, except under NODE_ENV=test (tests call the
@@ -212,6 +230,10 @@ export class Environment {
   @toInt() @IsInt() @Min(1) SCHEDULER_RECONCILE_BACKOFF_MAX_SECONDS: number = 900;
   /** Most bindings settled per reconciliation run. */
   @toInt() @IsInt() @Min(1) @Max(10000) SCHEDULER_RECONCILE_BATCH_SIZE: number = 200;
+  /** How often due contact windows are closed (their bindings unbound), ms; 0 disables the job. */
+  @toInt() @IsInt() @Min(0) SCHEDULER_CONTACT_WINDOW_INTERVAL_MS: number = 10000;
+  /** Contact windows closed per statement. */
+  @toInt() @IsInt() @Min(1) @Max(10000) SCHEDULER_CONTACT_WINDOW_BATCH_SIZE: number = 200;
   /** Pool replenishment interval, ms; 0 (the default) disables the job. */
   @toInt() @IsInt() @Min(0) SCHEDULER_REPLENISH_INTERVAL_MS: number = 0;
   /** What replenishment watches: comma-separated `poolKey:city:spec`, e.g. FC100000000000001:杭州:2. */
@@ -227,7 +249,7 @@ export class Environment {
 
   /**
    * API keys given by configuration, stored hashed at start: comma-separated
-   * `name:role+role:key` (roles: order, routing, admin, provider). Keys can also be created with
+   * `name:role+role:key` (roles: order, routing, admin, provider, safety). Keys can also be created with
    * `npm run apikey -- create`. Empty: only keys created with the CLI.
    */
   @IsString()
@@ -264,6 +286,22 @@ export class Environment {
    * http://127.0.0.1 still works.
    */
   @IsIn(['auto', 'true', 'false']) CONSOLE_COOKIE_SECURE: 'auto' | 'true' | 'false' = 'auto';
+  /**
+   * Where the console's audio player may load call recordings from (its Content-Security-Policy
+   * media-src): comma-separated origins. Empty: Alibaba's OSS hosts (`https://*.aliyuncs.com`)
+   * and the provider endpoint's own origin (the simulator serves its recordings there).
+   */
+  @IsString()
+  @Matches(/^(https?:\/\/[A-Za-z0-9.*-]+(:\d{1,5})?)?(,https?:\/\/[A-Za-z0-9.*-]+(:\d{1,5})?)*$/, {
+    message: 'CONSOLE_MEDIA_ORIGINS must be comma-separated origins such as https://*.aliyuncs.com',
+  })
+  CONSOLE_MEDIA_ORIGINS: string = '';
+
+  /**
+   * A recording's download link (QueryRecordFileDownloadUrl, valid 2 hours) is stored and handed
+   * out again until this long before it expires, seconds; then a fresh one is asked for.
+   */
+  @toInt() @IsInt() @Min(0) @Max(7000) RECORDING_LINK_REUSE_MARGIN_SECONDS: number = 600;
 
   /** Largest provider push accepted (Alibaba batches thousands of records in one POST), bytes. */
   @toInt() @IsInt() @Min(1024) @Max(64 * 1024 * 1024) CALLBACK_BODY_LIMIT_BYTES: number =

@@ -135,8 +135,12 @@ export function loadConfig(
     bindings: {
       maxTtlSeconds: env.BINDING_MAX_TTL_SECONDS,
       maxBindAttempts: env.BIND_MAX_ATTEMPTS,
+      batchSize: env.BIND_BATCH_SIZE,
+      batchConcurrency: env.BIND_BATCH_CONCURRENCY,
       phoneSearchPerMinute: env.PHONE_SEARCH_PER_MINUTE,
+      endTripContactWindowSeconds: env.END_TRIP_CONTACT_WINDOW_SECONDS,
     },
+    recordings: { linkReuseMarginMs: env.RECORDING_LINK_REUSE_MARGIN_SECONDS * 1000 },
     routing: {
       budgetMs: env.ROUTING_BUDGET_MS,
       cacheTtlMs: env.ROUTING_CACHE_TTL_MS,
@@ -146,8 +150,9 @@ export function loadConfig(
       breakerCooldownMs: env.ROUTING_BREAKER_COOLDOWN_MS,
       refusedRecheckMs: env.ROUTING_REFUSED_RECHECK_MS,
       fallback: env.ROUTING_FALLBACK,
-      eventFlushMs: env.ROUTING_EVENT_FLUSH_MS,
-      eventBatch: env.ROUTING_EVENT_BATCH,
+      countsFlushMs: env.ROUTING_COUNTS_FLUSH_MS,
+      countsBatch: env.ROUTING_COUNTS_BATCH,
+      countsMaxKeys: env.ROUTING_COUNTS_MAX_KEYS,
     },
     auth: {
       configuredKeys: parseApiKeys(env.API_KEYS),
@@ -166,6 +171,7 @@ export function loadConfig(
       cookieSecure: ({ auto: 'auto', true: 'always', false: 'never' } as const)[
         env.CONSOLE_COOKIE_SECURE
       ],
+      mediaOrigins: env.CONSOLE_MEDIA_ORIGINS.split(',').filter(Boolean),
     },
     callbacks: {
       bodyLimitBytes: env.CALLBACK_BODY_LIMIT_BYTES,
@@ -205,6 +211,10 @@ export function loadConfig(
           env.SCHEDULER_RECONCILE_BACKOFF_MAX_SECONDS,
           env.SCHEDULER_RECONCILE_BACKOFF_SECONDS,
         ),
+      },
+      contactWindows: {
+        intervalMs: env.SCHEDULER_CONTACT_WINDOW_INTERVAL_MS,
+        batchSize: env.SCHEDULER_CONTACT_WINDOW_BATCH_SIZE,
       },
       replenish: {
         intervalMs: env.SCHEDULER_REPLENISH_INTERVAL_MS,

@@ -19,7 +19,13 @@ export interface BuyResult {
 export interface StockView {
   poolKey: string;
   byCityAndSpec: StockRow[];
-  totals: { numbers: number; healthy: number; livePairs: number; freePairs: number };
+  totals: {
+    numbers: number;
+    healthy: number;
+    locked: number;
+    livePairs: number;
+    freePairs: number;
+  };
   /** The provider's remaining stock per (spec, city) held here; null where it did not answer. */
   providerRemaining: Array<{ spec: number; city: string; amount: number | null; error?: string }>;
 }
@@ -158,10 +164,11 @@ export class InventoryService implements OnModuleInit {
       this.config.pools.maxPairsPerX,
       this.clock.now(),
     );
-    const totals = { numbers: 0, healthy: 0, livePairs: 0, freePairs: 0 };
+    const totals = { numbers: 0, healthy: 0, locked: 0, livePairs: 0, freePairs: 0 };
     for (const r of rows) {
       totals.numbers += r.numbers;
       totals.healthy += r.healthy;
+      totals.locked += r.locked;
       totals.livePairs += r.livePairs;
       totals.freePairs += r.freePairs;
     }

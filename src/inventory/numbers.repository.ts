@@ -13,6 +13,9 @@ export interface NumberWithLoad {
   boughtAt: Date;
   releasedAt: Date | null;
   liveBindings: number;
+  /** LockSecretNo: when and by whom; null while unlocked. */
+  lockedAt: Date | null;
+  lockedBy: string | null;
 }
 
 export interface StockRow {
@@ -20,6 +23,8 @@ export interface StockRow {
   spec: number;
   numbers: number;
   healthy: number;
+  /** Locked numbers (no new bindings); their free capacity is not counted. */
+  locked: number;
   livePairs: number;
   freePairs: number;
 }
@@ -79,7 +84,8 @@ export class NumbersRepository {
       db.$queryRaw<NumberWithLoad[]>(Prisma.sql`
       SELECT n.number, n.spec, n.city, n.state::text AS state, n.health::text AS health,
              n.bought_at AS "boughtAt", n.released_at AS "releasedAt",
-             x_live_pairs(n.number, ${now}) AS "liveBindings"
+             x_live_pairs(n.number, ${now}) AS "liveBindings",
+             n.locked_at AS "lockedAt", n.locked_by AS "lockedBy"
         FROM secret_numbers n
        WHERE n.pool_key = ${poolKey}
        ORDER BY n.state, n.city, n.spec, n.number`),
@@ -177,15 +183,17 @@ export class NumbersRepository {
 function stockQuery(poolKey: string, maxPairs: number, now: Date): Prisma.Sql {
   return Prisma.sql`
       WITH held AS (
-        SELECT n.number, n.city, n.spec, n.health,
+        SELECT n.number, n.city, n.spec, n.health, n.locked_at IS NOT NULL AS locked,
                x_live_pairs(n.number, ${now}) AS live
           FROM secret_numbers n
          WHERE n.pool_key = ${poolKey} AND n.state = 'active')
       SELECT city, spec::int AS spec,
              count(*)::int AS numbers,
              count(*) FILTER (WHERE health = 'normal')::int AS healthy,
+             count(*) FILTER (WHERE locked)::int AS locked,
              coalesce(sum(live), 0)::int AS "livePairs",
-             coalesce(sum(greatest(${maxPairs} - live, 0)) FILTER (WHERE health = 'normal'), 0)::int
+             coalesce(sum(greatest(${maxPairs} - live, 0))
+                        FILTER (WHERE health = 'normal' AND NOT locked), 0)::int
                AS "freePairs"
         FROM held GROUP BY city, spec ORDER BY city, spec`;
 }

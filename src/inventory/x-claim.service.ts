@@ -29,7 +29,7 @@ export interface XClaimTerms {
   maxPairs: number;
 }
 
-/** Why claim_x() found no number: see the migration 20261123010000_bind_path_functions. */
+/** Why claim_x() found no number: see prisma/sql/020_live_pairs.sql. */
 export type XClaimRefusal = 'no-pool' | 'no-numbers' | 'exhausted' | 'x-unavailable';
 
 export const X_CLAIM_REFUSALS: readonly XClaimRefusal[] = [

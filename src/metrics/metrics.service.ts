@@ -55,6 +55,11 @@ export class MetricsService implements ProviderCallObserver {
     labelNames: ['status', 'source'] as const,
     registers: [this.registry],
   });
+  readonly routingDecisionsDropped = new Counter({
+    name: 'axb_routing_decisions_dropped_total',
+    help: 'Routing decisions not counted: ROUTING_COUNTS_MAX_KEYS keys waited for the database',
+    registers: [this.registry],
+  });
   readonly schedulerRuns = new Counter({
     name: 'axb_scheduler_runs_total',
     help: 'Scheduler job runs by job and result',

@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CallStatusGateway } from '../routing/call-status.gateway.js';
 import { JobRunner } from '../scheduler/job-runner.js';
 import { ReconciliationRepository } from '../scheduler/reconciliation.repository.js';
-import { JOB_NAMES } from '../scheduler/scheduled-job.js';
+import { JOB_NAMES, jobIntervalMs } from '../scheduler/scheduled-job.js';
 import type { OperationsView } from './operations.view.js';
 
 /**
@@ -34,7 +34,7 @@ export class OperationsService {
     return {
       at: now.toISOString(),
       jobs: JOB_NAMES.map((job) => {
-        const intervalMs = scheduler[job].intervalMs;
+        const intervalMs = jobIntervalMs(this.config, job);
         const run = runs.get(job);
         const last = run?.last;
         return {

@@ -1,7 +1,8 @@
+import { JOB_NAMES } from '../scheduler/scheduled-job.js';
 import { ApiProperty } from '@nestjs/swagger';
 
 export class JobStatusView {
-  @ApiProperty({ enum: ['expiry', 'reconcile', 'replenish'] }) job!: string;
+  @ApiProperty({ enum: JOB_NAMES }) job!: string;
   @ApiProperty({ description: 'Registered on a timer in this instance' }) scheduled!: boolean;
   @ApiProperty({ description: 'Interval from the settings, ms (0 = off)' }) intervalMs!: number;
   @ApiProperty({ description: 'A run is going now in this instance' }) running!: boolean;

@@ -1,4 +1,4 @@
-/** The channel the routing-cache triggers notify (migration 20261123040000_routing_cache_notify). */
+/** The channel the routing-cache triggers notify (prisma/sql/060_routing_cache.sql). */
 export const INVALIDATION_CHANNEL = 'axb_routing_cache';
 
 /**

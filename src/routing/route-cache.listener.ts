@@ -138,7 +138,7 @@ export class RouteCacheListener implements OnModuleInit, OnModuleDestroy {
         return;
       }
       pending = true;
-      client.query('SELECT 1').then(
+      client.query({ name: 'routing-listener-heartbeat', text: 'SELECT 1' }).then(
         () => (pending = false),
         (error: unknown) => this.lost(client, error instanceof Error ? error.message : 'heartbeat'),
       );

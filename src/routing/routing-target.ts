@@ -1,4 +1,6 @@
 import type { BindingState } from '../generated/prisma/enums.js';
+import { restrictionBlocks, type CallRestrict } from '../protocol/call-control.js';
+import { blacklistBlocks, type BlacklistRule } from '../protocol/secret-blacklist.js';
 import type { PartyRole } from './route-cache.js';
 
 /**
@@ -21,6 +23,12 @@ export interface RoutingTarget {
    * HTTP push, origin not provable), null (never reported, or before sources were recorded).
    */
   xHealthSource: 'queue' | 'push' | null;
+  /** X is locked (LockSecretNo): it routes no call. */
+  xLocked: boolean;
+  /** The binding's call restriction: the party that may not call X now. */
+  callRestrict: CallRestrict | null;
+  /** The pool's blacklist entries that name A or B. */
+  blacklist: BlacklistRule[];
 }
 
 /**
@@ -30,6 +38,24 @@ export interface RoutingTarget {
  */
 export function provenAbnormal(target: RoutingTarget): boolean {
   return target.xHealth === 'abnormal' && target.xHealthSource === 'queue';
+}
+
+/**
+ * Why the provider's own rules stop this party's calls through X (invariant 8: a restricted
+ * direction never routes, here or at the provider), or undefined when they do not. Checked in
+ * the order the provider applies them: the blacklist, then the binding's restriction; a locked X
+ * stops both parties here (the provider itself keeps connecting live bindings on a locked X).
+ */
+export function refusalFor(
+  target: RoutingTarget,
+  role: PartyRole,
+): 'blacklisted' | 'restricted' | 'x-locked' | undefined {
+  const caller = role === 'A' ? target.phoneA : target.phoneB;
+  const callee = otherParty(target, role);
+  if (target.blacklist.some((rule) => blacklistBlocks(rule, caller, callee))) return 'blacklisted';
+  if (restrictionBlocks(target.callRestrict, role)) return 'restricted';
+  if (target.xLocked) return 'x-locked';
+  return undefined;
 }
 
 /** A or B of the binding, or undefined for anyone else. */

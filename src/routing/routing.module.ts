@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CallStatusGateway } from './call-status.gateway.js';
 import { RouteCache } from './route-cache.js';
 import { RouteCacheListener } from './route-cache.listener.js';
-import { RoutedEventsWriter } from './routed-events.writer.js';
+import { RoutedCountsWriter } from './routed-counts.writer.js';
 import { RoutingTargetRepository } from './routing-target.repository.js';
 import { RoutingController } from './routing.controller.js';
 import { RoutingService } from './routing.service.js';
@@ -25,8 +25,8 @@ import { RoutingService } from './routing.service.js';
     RoutingService,
     RoutingTargetRepository,
     CallStatusGateway,
-    RoutedEventsWriter,
+    RoutedCountsWriter,
   ],
-  exports: [RoutingService, RoutedEventsWriter, CallStatusGateway],
+  exports: [RoutingService, RoutedCountsWriter, CallStatusGateway],
 })
 export class RoutingModule {}

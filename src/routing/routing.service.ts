@@ -9,6 +9,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CallStatusGateway } from './call-status.gateway.js';
 import { RouteCache, type CachedTarget, type PartyRole } from './route-cache.js';
 import { RouteForbiddenError } from './route-forbidden.error.js';
+import { RouteRefusedError } from './route-refused.error.js';
 import {
   answerFromProvider,
   answerLocally,
@@ -16,9 +17,9 @@ import {
   expiredAnswer,
   type RouteAnswer,
 } from './route-answer.js';
-import { roleOf, type RoutingTarget } from './routing-target.js';
+import { refusalFor, roleOf, type RoutingTarget } from './routing-target.js';
 import { RoutingTargetRepository } from './routing-target.repository.js';
-import { RoutedEventsWriter } from './routed-events.writer.js';
+import { RoutedCountsWriter, type RoutedCaller } from './routed-counts.writer.js';
 
 /** The binding is named by id, or by order (outId within a pool). */
 export type BindingRef = { bindingId: string } | { poolKey: string; outId: string };
@@ -30,8 +31,9 @@ const ACTOR_ROUTING = 'routing';
  * binding get a number). The binding comes from the route cache when it holds it (no database
  * read: the cache is kept in step by LISTEN/NOTIFY, see RouteCacheListener), else from one indexed
  * read. The provider's QueryCallStatus answers when it can, within the time budget; its recent
- * status-1 answers are reused; otherwise the decision is local. Every decision, refusals of a
- * known binding included, is a `routed` event, written in batches off the answer's path.
+ * status-1 answers are reused; otherwise the decision is local. Every decision about a known
+ * binding, refusals included, is counted per binding, caller and outcome off the answer's path
+ * (RoutedCountsWriter: a map update here; the first of each kind is also a `routed` event).
  */
 @Injectable()
 export class RoutingService {
@@ -42,7 +44,7 @@ export class RoutingService {
     private readonly targets: RoutingTargetRepository,
     private readonly expiry: BindingExpiryRepository,
     private readonly callStatus: CallStatusGateway,
-    private readonly events: RoutedEventsWriter,
+    private readonly counts: RoutedCountsWriter,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -52,11 +54,18 @@ export class RoutingService {
     if (!entry) throw new RouteForbiddenError();
     const target = entry.target;
     const role = roleOf(target, callerNo);
-    if (!role) return this.refuse(target, callerNo, 'not-a-party', ctx);
+    if (!role) this.refuse(target, 'other', callerNo, 'not-a-party', ctx);
+    // A live binding's party whose calls the provider stops (restriction, blacklist, locked X):
+    // refused with the reason, before the provider is asked (invariant 8).
+    if (target.state === 'active' && target.expiresAt > now) {
+      const refusal = refusalFor(target, role);
+      if (refusal)
+        this.refuse(target, role, callerNo, refusal, ctx, new RouteRefusedError(refusal));
+    }
 
     const answer = await this.decide(entry, role, now, ctx);
-    if (answer === undefined) return this.refuse(target, callerNo, `binding-${target.state}`, ctx);
-    await this.record(target, role, callerNo, answer, ctx);
+    if (answer === undefined) this.refuse(target, role, callerNo, `binding-${target.state}`, ctx);
+    this.record(target, role, callerNo, answer, ctx);
     return answer;
   }
 
@@ -132,34 +141,39 @@ export class RoutingService {
     return answer;
   }
 
-  private async refuse(
+  private refuse(
     target: RoutingTarget,
+    caller: RoutedCaller,
     callerNo: string,
     reason: string,
     ctx: RequestContext,
-  ): Promise<never> {
-    const wait = this.events.record({
+    error: Error = new RouteForbiddenError(),
+  ): never {
+    this.counts.count({
       bindingId: target.id,
-      actor: ctx.actor,
+      caller,
+      outcome: `refused/${reason}`,
       at: this.clock.now(),
+      actor: ctx.actor,
       details: { refused: true, reason, callerNo: maskPhone(callerNo), requestId: ctx.requestId },
     });
-    if (wait) await wait;
-    throw new RouteForbiddenError();
+    throw error;
   }
 
-  private async record(
+  private record(
     target: RoutingTarget,
     role: PartyRole,
     callerNo: string,
     answer: RouteAnswer,
     ctx: RequestContext,
-  ): Promise<void> {
+  ): void {
     this.metrics.observeRouting(answer.status, answer.source);
-    const wait = this.events.record({
+    this.counts.count({
       bindingId: target.id,
-      actor: ctx.actor,
+      caller: role,
+      outcome: `${answer.status}/${answer.source}/${answer.reason}`,
       at: this.clock.now(),
+      actor: ctx.actor,
       details: {
         status: answer.status,
         source: answer.source,
@@ -171,7 +185,6 @@ export class RoutingService {
         requestId: ctx.requestId,
       },
     });
-    if (wait) await wait;
   }
 }
 

@@ -5,7 +5,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MessageConsumerService } from '../messages/message-consumer.service.js';
-import { RoutedEventsWriter } from '../routing/routed-events.writer.js';
+import { RoutedCountsWriter } from '../routing/routed-counts.writer.js';
 import { JobRegistration } from '../scheduler/job-registration.js';
 import { Lifecycle } from './lifecycle.js';
 
@@ -28,7 +28,7 @@ function closeAfter(response: ServerResponse): void {
  *    or message in hand is finished);
  * 4. requests in flight finish, for at most SHUTDOWN_DRAIN_TIMEOUT_MS; connections still busy
  *    then are closed (logged with their number);
- * 5. the jobs and the consumer are waited for, queued routed events are written;
+ * 5. the jobs and the consumer are waited for, routing decisions counted are written;
  * 6. only then `app.close()`: the provider client and the database pool close (their hooks find
  *    nothing left running), and what main.ts started (embedded Postgres, the simulator) stops.
  */
@@ -104,7 +104,7 @@ export class GracefulShutdown {
         this.logger.error(`Stopping background work failed: ${String(result.reason)}`);
       }
     }
-    await app.get(RoutedEventsWriter, { strict: false }).flush();
+    await app.get(RoutedCountsWriter, { strict: false }).finish();
     await app.close();
     this.logger.log(`Shut down in ${Math.round(performance.now() - started)} ms`);
   }

@@ -8,7 +8,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { JobRunner } from './job-runner.js';
-import { SCHEDULED_JOBS, type JobName, type ScheduledJob } from './scheduled-job.js';
+import { SCHEDULED_JOBS, jobIntervalMs, type ScheduledJob } from './scheduled-job.js';
 
 /**
  * Puts each enabled job on its configured interval in @nestjs/schedule's registry. A disabled
@@ -28,14 +28,9 @@ export class JobRegistration implements OnApplicationBootstrap, BeforeApplicatio
 
   onApplicationBootstrap(): void {
     const { scheduler } = this.config;
-    const intervals: Record<JobName, number> = {
-      expiry: scheduler.expiry.intervalMs,
-      reconcile: scheduler.reconcile.intervalMs,
-      replenish: scheduler.replenish.intervalMs,
-    };
     const on: string[] = [];
     for (const job of this.jobs) {
-      const every = intervals[job.name];
+      const every = jobIntervalMs(this.config, job.name);
       if (!scheduler.enabled || every <= 0) continue;
       const name = `scheduler.${job.name}`;
       const timer = setInterval(() => void this.runner.run(job), every);

@@ -108,21 +108,22 @@ export class ReconciliationJob implements ScheduledJob {
     const budgetMs = timeoutMs * (readRetries + 1) + 2_000;
     const now = this.clock.now();
     const lease = new Date(now.getTime() + budgetMs + this.config.database.queryTimeoutMs + 5_000);
-    const binding = await this.repository.lease(id, now, this.settledBefore(now), lease);
-    if (!binding) return 'busy';
+    const leased = await this.repository.lease(id, now, this.settledBefore(now), lease);
+    if (!leased) return 'busy';
+    const { binding, attempts } = leased;
     const options = { signal: AbortSignal.timeout(budgetMs) };
     setMaxListeners(250, options.signal);
     const decision = await this.decide(binding, options);
     if (decision.kind === 'deferred') {
       const delay = backoffMs(
-        binding.reconcileAttempts + 1,
+        attempts + 1,
         this.config.scheduler.reconcile.backoffSeconds,
         this.config.scheduler.reconcile.backoffMaxSeconds,
       );
       const next = new Date(this.clock.now().getTime() + delay);
       await this.repository.defer(binding.id, lease, next);
       this.logger.warn(
-        `Binding ${binding.id} stays ${binding.state} (attempt ${binding.reconcileAttempts + 1}, ` +
+        `Binding ${binding.id} stays ${binding.state} (attempt ${attempts + 1}, ` +
           `next after ${next.toISOString()}): ${decision.reason}`,
       );
       return 'deferred';

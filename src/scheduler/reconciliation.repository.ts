@@ -1,81 +1,89 @@
 import { Injectable } from '@nestjs/common';
-import { BINDING_COLUMNS, toBinding, type BindingRow } from '../bindings/binding-row.js';
-import { EventKind, OPEN_STATES } from '../bindings/binding-states.js';
+import { BINDING_COLUMNS, qualified, toBinding, type BindingRow } from '../bindings/binding-row.js';
+import type { EventKind } from '../bindings/binding-states.js';
 import type { Binding } from '../generated/prisma/client.js';
 import type { BindingState } from '../generated/prisma/enums.js';
 import { AdminReadsDatabase } from '../prisma/admin-reads.database.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 
-const OPEN = `(${OPEN_STATES.map((s) => `'${s}'`).join(', ')})`;
-
 /**
  * SQL condition, the one definition of "awaiting reconciliation" (the job and the operations
- * view both use it; migration 20261123070100_reconcile_until_settled explains the columns):
- * binding `alias` has an open provider side (pending, unknown, unbinding) since before
- * `settledBefore` (binds still in flight are left alone), or it has ended (by expiry) while its
- * provider side was open and that side is still to be checked (`reconcile_after` set). Nothing
- * is ever dropped from it but by being settled. The first conjunct is the predicate of the
- * partial index bindings_reconcile_idx, written the same way so the planner uses it.
+ * view both use it): queue row `q` (reconcile_queue, kept by prisma/sql/040_reconcile_queue.sql)
+ * of binding `b` whose provider side is open (pending, unknown, unbinding) since before
+ * `settledBefore` (binds still in flight are left alone), or which ended (by expiry) while open
+ * and whose provider side is still to be checked. Nothing is ever dropped from it but by being
+ * settled.
  */
-export function awaitingReconciliation(alias: string, settledBefore: string): string {
-  const a = alias;
-  return `((${a}.state IN ${OPEN} OR ${a}.reconcile_after IS NOT NULL)
-    AND (${a}.state NOT IN ${OPEN} OR ${a}.updated_at <= ${settledBefore}))`;
+export function awaitingReconciliation(q: string, b: string, settledBefore: string): string {
+  return `(NOT binding_state_open(${b}.state) OR ${q}.since <= ${settledBefore})`;
 }
 
 /** Awaiting, and its backoff (or another run's lease) has passed at `now`: a run takes it up. */
-export function dueForReconciliation(alias: string, now: string, settledBefore: string): string {
-  return `(${awaitingReconciliation(alias, settledBefore)}
-    AND (${alias}.reconcile_after IS NULL OR ${alias}.reconcile_after <= ${now}))`;
+export function dueForReconciliation(
+  q: string,
+  b: string,
+  now: string,
+  settledBefore: string,
+): string {
+  return `(${awaitingReconciliation(q, b, settledBefore)}
+    AND (${q}.next_at IS NULL OR ${q}.next_at <= ${now}))`;
 }
 
 const FIND_DUE = `
-  SELECT b.id FROM bindings b
-   WHERE ${dueForReconciliation('b', '$1::timestamptz', '$2::timestamptz')}
-   ORDER BY b.updated_at
+  SELECT q.binding_id AS id FROM reconcile_queue q JOIN bindings b ON b.id = q.binding_id
+   WHERE ${dueForReconciliation('q', 'b', '$1::timestamptz', '$2::timestamptz')}
+   ORDER BY q.since
    LIMIT $3`;
 
 // A run's claim on one binding: its next attempt moves to the end of the lease, so no other run
 // (here or in another instance) takes it meanwhile; no row lock is held across provider calls.
 const LEASE = `
-  UPDATE bindings b SET reconcile_after = $4::timestamptz
-   WHERE b.id = $1::uuid AND ${dueForReconciliation('b', '$2::timestamptz', '$3::timestamptz')}
-  RETURNING ${BINDING_COLUMNS}`;
+  WITH q AS (
+    UPDATE reconcile_queue q SET next_at = $4::timestamptz
+      FROM bindings b
+     WHERE q.binding_id = $1::uuid AND b.id = q.binding_id
+       AND ${dueForReconciliation('q', 'b', '$2::timestamptz', '$3::timestamptz')}
+    RETURNING q.binding_id, q.attempts
+  )
+  SELECT ${qualified('b')}, q.attempts FROM q JOIN bindings b ON b.id = q.binding_id`;
 
 // A failed attempt: counted, and the next one waits (only while the lease is still this run's:
-// a binding whose state changed meanwhile has been given new bookkeeping by that change).
+// a binding whose state changed meanwhile has been requeued afresh by that change).
 const DEFER = `
-  UPDATE bindings SET reconcile_attempts = reconcile_attempts + 1, reconcile_after = $3
-   WHERE id = $1::uuid AND reconcile_after = $2::timestamptz`;
+  UPDATE reconcile_queue SET attempts = attempts + 1, next_at = $3
+   WHERE binding_id = $1::uuid AND next_at = $2::timestamptz`;
 
 // A decision: the new state (or the same, for a provider check of an ended binding), the SubsId
-// when one was learnt, the bookkeeping cleared, one event; only from the state it was made from.
+// when one was learnt, one event; only from the state it was made from. A binding left in an open
+// state stays queued (the trigger requeues it on the change); otherwise it leaves the queue.
 const SETTLE = `
   WITH b AS (
     UPDATE bindings
        SET state = $2::binding_state, subs_id = coalesce($3, subs_id),
            phone_x = coalesce($4, phone_x), updated_at = $5::timestamptz,
            ended_at = CASE WHEN $2::binding_state IN ('failed', 'unbound') AND ended_at IS NULL
-                           THEN $5::timestamptz ELSE ended_at END,
-           reconcile_attempts = 0, reconcile_after = NULL
+                           THEN $5::timestamptz ELSE ended_at END
      WHERE id = $1::uuid AND state = $6::binding_state
     RETURNING ${BINDING_COLUMNS}
   ), e AS (
     INSERT INTO binding_events (binding_id, kind, actor, at, details)
     SELECT id, $7, $8, $5::timestamptz, $9::jsonb FROM b
+  ), q AS (
+    DELETE FROM reconcile_queue q USING b
+     WHERE q.binding_id = b.id AND NOT binding_state_open($2::binding_state)
   )
   SELECT * FROM b`;
 
 const BACKLOG = `
   SELECT count(*)::int AS awaiting,
-         count(*) FILTER (WHERE b.reconcile_after IS NULL OR b.reconcile_after <= $1)::int AS due,
-         min(b.updated_at) AS "oldestSince",
+         count(*) FILTER (WHERE q.next_at IS NULL OR q.next_at <= $1)::int AS due,
+         min(q.since) AS "oldestSince",
          count(*) FILTER (WHERE b.state IN ('pending', 'unknown'))::int AS binds,
          count(*) FILTER (WHERE b.state = 'unbinding')::int AS unbinds,
-         count(*) FILTER (WHERE b.state NOT IN ${OPEN})::int AS "providerChecks",
-         coalesce(max(b.reconcile_attempts), 0)::int AS "maxAttempts"
-    FROM bindings b
-   WHERE ${awaitingReconciliation('b', '$2::timestamptz')}`;
+         count(*) FILTER (WHERE NOT binding_state_open(b.state))::int AS "providerChecks",
+         coalesce(max(q.attempts), 0)::int AS "maxAttempts"
+    FROM reconcile_queue q JOIN bindings b ON b.id = q.binding_id
+   WHERE ${awaitingReconciliation('q', 'b', '$2::timestamptz')}`;
 
 /** How many bindings wait for reconciliation, since when, and for what. */
 export interface ReconciliationBacklog {
@@ -105,8 +113,9 @@ export interface Settlement {
 }
 
 /**
- * Finding, leasing and settling the bindings whose provider side is open (plain `pg`); the
- * backlog, which only operators read, on the admin reads' own pool.
+ * Finding, leasing and settling the bindings whose provider side is open (plain `pg`), through
+ * the small reconcile_queue rather than an index over the record's `state`; the backlog, which
+ * only operators read, on the admin reads' own pool.
  */
 @Injectable()
 export class ReconciliationRepository {
@@ -125,14 +134,22 @@ export class ReconciliationRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Claims the binding until `until` if it is still due; null when another run has it. */
-  async lease(id: string, now: Date, settledBefore: Date, until: Date): Promise<Binding | null> {
-    const { rows } = await this.prisma.pgPool.query<BindingRow>({
+  /**
+   * Claims the binding until `until` if it is still due; null when another run has it. Answers
+   * the binding and its failed attempts so far.
+   */
+  async lease(
+    id: string,
+    now: Date,
+    settledBefore: Date,
+    until: Date,
+  ): Promise<{ binding: Binding; attempts: number } | null> {
+    const { rows } = await this.prisma.pgPool.query<BindingRow & { attempts: number }>({
       name: 'reconcile-lease',
       text: LEASE,
       values: [id, now, settledBefore, until],
     });
-    return rows[0] ? toBinding(rows[0]) : null;
+    return rows[0] ? { binding: toBinding(rows[0]), attempts: rows[0].attempts } : null;
   }
 
   /** One more failed attempt; the next waits until `next`. */

@@ -1,6 +1,20 @@
-/** The jobs the scheduler runs; also their names in settings, logs and the admin endpoint. */
-export const JOB_NAMES = ['expiry', 'reconcile', 'replenish'] as const;
+import type { AppConfig } from '../config/app-config.js';
+
+/** The jobs the scheduler runs; also their names in logs and the admin endpoint. */
+export const JOB_NAMES = ['expiry', 'reconcile', 'contact-window', 'replenish'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
+
+/** A job's configured interval, ms (0: not scheduled). */
+export function jobIntervalMs(config: AppConfig, job: JobName): number {
+  const { scheduler } = config;
+  const intervals: Record<JobName, number> = {
+    expiry: scheduler.expiry.intervalMs,
+    reconcile: scheduler.reconcile.intervalMs,
+    'contact-window': scheduler.contactWindows.intervalMs,
+    replenish: scheduler.replenish.intervalMs,
+  };
+  return intervals[job];
+}
 
 /** The actor of the events the jobs write. */
 export const SCHEDULER_ACTOR = 'scheduler';

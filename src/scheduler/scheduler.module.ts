@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { BindingsModule } from '../bindings/bindings.module.js';
+import { ContactWindowJob } from './contact-window.job.js';
 import { InventoryModule } from '../inventory/inventory.module.js';
 import { ExpirySweepJob } from './expiry-sweep.job.js';
 import { JobRegistration } from './job-registration.js';
@@ -13,13 +14,17 @@ import { ReplenishmentJob } from './replenishment.job.js';
 import { SCHEDULED_JOBS } from './scheduled-job.js';
 import { SchedulerLockRepository } from './scheduler-lock.repository.js';
 
-/** The periodic jobs: expiry sweep, reconciliation of open bind outcomes, pool replenishment. */
+/**
+ * The periodic jobs: expiry sweep, reconciliation of open bind outcomes, the closing of trips'
+ * contact windows, pool replenishment.
+ */
 @Module({
   imports: [ScheduleModule.forRoot(), BindingsModule, InventoryModule],
   controllers: [JobsController],
   providers: [
     ExpirySweepJob,
     ReconciliationJob,
+    ContactWindowJob,
     ReplenishmentJob,
     ReconciliationRepository,
     ReconciliationMetrics,
@@ -28,13 +33,14 @@ import { SchedulerLockRepository } from './scheduler-lock.repository.js';
     JobRegistration,
     {
       provide: SCHEDULED_JOBS,
-      inject: [ExpirySweepJob, ReconciliationJob, ReplenishmentJob],
+      inject: [ExpirySweepJob, ReconciliationJob, ContactWindowJob, ReplenishmentJob],
       useFactory: (...jobs: unknown[]) => jobs,
     },
   ],
   exports: [
     ExpirySweepJob,
     ReconciliationJob,
+    ContactWindowJob,
     ReplenishmentJob,
     JobRunner,
     ReconciliationRepository,

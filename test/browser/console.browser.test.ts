@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { formatProviderDate } from '../../src/protocol/provider-dates.js';
-import { RoutedEventsWriter } from '../../src/routing/routed-events.writer.js';
+import { RoutedCountsWriter } from '../../src/routing/routed-counts.writer.js';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import { startRoutingFixture, type RoutingFixture } from '../e2e/routing-fixture.js';
 import { http } from '../support/test-app.js';
@@ -24,6 +24,10 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let binding: BindingView;
+let recordedCall: Record<string, unknown>;
+
+const pick = (o: Record<string, unknown>, keys: readonly string[]) =>
+  Object.fromEntries(keys.map((k) => [k, o[k]]));
 
 async function accessLog(id: string): Promise<Array<{ actor: string; route: string }>> {
   const { rows } = await f.t.app
@@ -52,7 +56,7 @@ describe.runIf(run)('admin console in Chromium', () => {
     binding = await f.bind({ outId: 'trip-browser-1', phoneA: PASSENGER, phoneB: DRIVER });
     await f.bind({ outId: 'trip-browser-2' });
     expect((await f.lookup({ bindingId: binding.id, callerNo: PASSENGER })).status).toBe(200);
-    await f.t.app.get(RoutedEventsWriter).flush();
+    await f.t.app.get(RoutedCountsWriter).flush();
     const at = (seconds: number) => formatProviderDate(new Date(Date.now() + seconds * 1000));
     const pushed = await http('POST', `${f.t.url}/v1/callbacks/call-records${CALLBACK_QUERY}`, [
       {
@@ -72,6 +76,25 @@ describe.runIf(run)('admin console in Chromium', () => {
       },
     ]);
     expect(pushed.status).toBe(200);
+    // A recorded call the simulator placed (so it can sign its recording), its record and its
+    // SecretRecording pushed as the provider would.
+    const placed = await f.sim.control<{ records: Array<Record<string, unknown>> }>(
+      'POST',
+      '/calls',
+      { subsId: binding.subsId, caller: 'A', durationSeconds: 20, record: true },
+    );
+    recordedCall = placed.records[0]!;
+    for (const [path, body] of [
+      ['call-records', [recordedCall]],
+      [
+        'recordings',
+        [pick(recordedCall, ['call_id', 'sub_id', 'pool_key', 'out_id', 'call_time'])],
+      ],
+    ] as const) {
+      expect(
+        (await http('POST', `${f.t.url}/v1/callbacks/${path}${CALLBACK_QUERY}`, body)).status,
+      ).toBe(200);
+    }
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
@@ -156,6 +179,26 @@ describe.runIf(run)('admin console in Chromium', () => {
     await screenshot(page, '05-revealed');
   });
 
+  it('plays a call’s recording in an audio element from the provider’s storage, recording the access', async () => {
+    const callId = String(recordedCall.call_id);
+    const entry = page.locator('ol.timeline > li', { hasText: `call id ${callId}` });
+    await entry.getByRole('button', { name: 'Play recording' }).click();
+    const audio = entry.getByTestId('recording');
+    await audio.waitFor();
+    // The link is the simulator's signed storage URL: another origin, allowed as media-src only.
+    const src = await audio.getAttribute('src');
+    expect(src).toMatch(new RegExp(`^${f.sim.url.replace(/\/$/, '')}/oss/`));
+    // Metadata loaded: the page's CSP let the browser fetch it (a blocked source never loads).
+    await expect
+      .poll(() => audio.evaluate((el: HTMLAudioElement) => (el.error ? -1 : el.duration || 0)))
+      .toBeGreaterThan(0);
+    expect(await accessLog(binding.id)).toContainEqual({
+      actor: 'ops',
+      route: 'GET /v1/calls/:callId/recording',
+    });
+    await screenshot(page, '05b-recording');
+  });
+
   it('buys two numbers for the pool after confirmation', async () => {
     expect(await heldNumbers()).toBe(2);
     await page.getByRole('link', { name: 'Inventory' }).click();
@@ -180,7 +223,7 @@ describe.runIf(run)('admin console in Chromium', () => {
     expect(await page.locator('.tile', { hasText: 'Provider circuit' }).textContent()).toContain(
       'closed',
     );
-    expect(await page.locator('tbody tr').count()).toBe(3);
+    expect(await page.locator('tbody tr').count()).toBe(4);
     await page.getByRole('button', { name: 'Run expiry now' }).click();
     await page.getByRole('dialog').waitFor();
     await page.getByRole('button', { name: 'Run', exact: true }).click();

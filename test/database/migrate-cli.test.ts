@@ -38,6 +38,10 @@ async function behindBy(left: number): Promise<{ url: string; pending: string[] 
   return { url: db.url, pending };
 }
 
+/** The repeatable definitions beside the migrations, in the order they are applied. */
+const definitionFiles = async () =>
+  (await readdir(join(MIGRATIONS_DIR, '..', 'sql'))).filter((n) => n.endsWith('.sql')).sort();
+
 describe('migration progress', () => {
   it('the runner tells its plan, then each migration as it starts and once applied', async () => {
     const { url, pending } = await behindBy(2);
@@ -54,6 +58,8 @@ describe('migration progress', () => {
       { type: 'applied', name: pending[0], index: 1, of: 2, ms: undefined },
       { type: 'start', name: pending[1], index: 2, of: 2, ms: undefined },
       { type: 'applied', name: pending[1], index: 2, of: 2, ms: undefined },
+      // The older copy had no definitions beside it: all of them are applied afterwards.
+      { type: 'definitions', names: await definitionFiles(), ms: undefined },
     ]);
     for (const e of events) if (e.type === 'applied') expect(e.ms).toBeGreaterThanOrEqual(0);
   });
@@ -81,11 +87,14 @@ describe('migration progress', () => {
       expect(lines[1]).toMatch(new RegExp(`^\\[1/2\\] ${pending[0]}: (\\d+ ms|\\d+\\.\\d s)$`));
       expect(lines[2]).toMatch(new RegExp(`^\\[2/2\\] ${pending[1]}: (\\d+ ms|\\d+\\.\\d s)$`));
       expect(lines[3]).toMatch(
+        /^Definitions \(prisma\/sql\) applied again, one of them having changed: .+ in (\d+ ms|\d+\.\d s)$/,
+      );
+      expect(lines[4]).toMatch(
         new RegExp(
           `^Applied 2 migration\\(s\\) in .+; ${total} in all, the schema is up to date\\.$`,
         ),
       );
-      expect(lines).toHaveLength(4);
+      expect(lines).toHaveLength(5);
       // Not a terminal: no live line drawn (a run this short writes no periodic line either).
       expect(first.stderr).not.toMatch(/[\r\x1b]/); // eslint-disable-line no-control-regex
       expect(first.stdout + first.stderr).not.toContain(`:${withPassword.password}@`);

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INVALIDATION_CHANNEL, parseInvalidation } from '../../src/routing/cache-invalidation.js';
 import { createMigratedDatabase } from '../support/scratch-database.js';
 
-// The triggers of migration 20261123040000_routing_cache_notify, seen from a listener: what each
-// kind of change notifies, in the transaction that makes it.
+// The triggers of prisma/sql/060_routing_cache.sql, seen from a listener: what each kind of
+// change notifies, in the transaction that makes it.
 const POOL = 'FCTRIGGERS';
 const MARKER = 'routing_cache_test_marker';
 let db: { url: string; drop: () => Promise<void> };
@@ -134,7 +134,7 @@ describe('bindings', () => {
       if (change.kind === 'keys') for (const id of change.bindings) ids.add(id);
     }
     expect(ids).toEqual(new Set(rows.map((r) => r.id)));
-  });
+  }, 90_000);
 
   it('drops everything for a statement beyond 20,000 rows, and for TRUNCATE', async () => {
     await sql.query(insertBindings(20_001, 'huge-', '13000000002'));
@@ -151,7 +151,7 @@ describe('bindings', () => {
       `{"o":[["${POOL}", "huge-1"]]}`,
     ]);
     expect(await notified(`TRUNCATE bindings CASCADE`)).toEqual(['{"all":true}']);
-  });
+  }, 90_000);
 });
 
 describe('secret_numbers', () => {

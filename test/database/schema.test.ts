@@ -93,6 +93,105 @@ describe('schema.prisma and the migrated database agree', () => {
     expect(read.events[0]!.details).toEqual({ nested: { a: [1, 2] } });
   });
 
+  it('writes and reads back the call-control, trip and safety models with every field', async () => {
+    const pool = await prisma.pool.create({ data: { key: unique('FC') } });
+    const number = await prisma.secretNumber.create({
+      data: {
+        poolKey: pool.key,
+        number: unique('172'),
+        spec: 2,
+        city: '杭州',
+        lockedAt: new Date(),
+        lockedBy: 'safety-team',
+      },
+    });
+    expect(await prisma.secretNumber.findUniqueOrThrow({ where: { id: number.id } })).toEqual(
+      number,
+    );
+    const binding = await prisma.binding.create({
+      data: {
+        poolKey: pool.key,
+        outId: unique('order-'),
+        phoneA: '13800000021',
+        phoneB: '13800000022',
+        phoneX: number.number,
+        subsId: unique('subs'),
+        state: 'active',
+        expiresAt: inAnHour(),
+        record: true,
+        outOrderId: 'ORD-1',
+        callRestrict: 'CONTROL_BX_DISABLE',
+        callDisplayType: 1,
+        callTimeout: 12,
+        ringConfig: { AXBRing_A: '100000001' },
+        dtmfConfig: { step1File: 'a.wav', validKey: '1' },
+        asrStatus: true,
+        asrModelId: 'm1',
+        tripEndedAt: new Date(),
+        contactUntil: inAnHour(),
+        contactWindow: {
+          create: { closesAt: inAnHour(), actor: 'order-service', requestId: 'r1' },
+        },
+      },
+      include: { contactWindow: true },
+    });
+    expect(
+      await prisma.binding.findUniqueOrThrow({
+        where: { id: binding.id },
+        include: { contactWindow: true },
+      }),
+    ).toEqual(binding);
+
+    const transcript = await prisma.callTranscript.create({
+      data: {
+        callId: unique('call-'),
+        poolKey: pool.key,
+        secretNo: number.number,
+        statusCode: '21050000',
+        bizDurationMs: 1200,
+        sentences: [{ text: '你好', beginTimeMs: 0 }],
+        source: 'message',
+        receivedAt: new Date(),
+      },
+    });
+    expect(
+      await prisma.callTranscript.findUniqueOrThrow({ where: { callId: transcript.callId } }),
+    ).toEqual(transcript);
+    const recording = await prisma.callRecording.create({
+      data: {
+        callId: transcript.callId,
+        downloadUrl: 'https://b.oss-cn-shanghai.aliyuncs.com/x.wav?Expires=1',
+        downloadUrlExpiresAt: inAnHour(),
+      },
+    });
+    expect(
+      await prisma.callRecording.findUniqueOrThrow({ where: { callId: recording.callId } }),
+    ).toEqual(recording);
+
+    const now = new Date();
+    const entry = await prisma.poolBlacklistEntry.create({
+      data: {
+        poolKey: pool.key,
+        blackType: 'POINT_TO_POINT_BLACK',
+        phone: '13800000021',
+        peerPhone: '13800000022',
+        wayControl: 'PHONEA_REJECT',
+        direction: 'incoming',
+        remark: 'r',
+        createdBy: 'safety-team',
+        createdAt: now,
+        updatedAt: now,
+      },
+    });
+    expect(await prisma.poolBlacklistEntry.findUniqueOrThrow({ where: { id: entry.id } })).toEqual(
+      entry,
+    );
+    await expectUniqueViolation(
+      prisma.poolBlacklistEntry.create({ data: { ...entry, id: undefined, remark: 'again' } }),
+      'pool_blacklist_entry_key',
+    );
+  });
+
   it('writes and reads back the provider message models with every field', async () => {
     const pool = await prisma.pool.create({ data: { key: unique('FC') } });
     const binding = await prisma.binding.create({

@@ -43,7 +43,12 @@ describe('GET /v1/admin/operations', () => {
   it('reports each job, its last run in this instance, and the provider circuit', async () => {
     const before = await http<Ops>('GET', `${t.url}/v1/admin/operations`);
     expect(before.status).toBe(200);
-    expect(before.body.jobs.map((j) => j.job)).toEqual(['expiry', 'reconcile', 'replenish']);
+    expect(before.body.jobs.map((j) => j.job)).toEqual([
+      'expiry',
+      'reconcile',
+      'contact-window',
+      'replenish',
+    ]);
     // NODE_ENV=test: the scheduler is off, nothing has run yet.
     expect(before.body.jobs.every((j) => !j.scheduled && j.last === null)).toBe(true);
     expect(before.body.provider.circuit).toBe('closed');
@@ -93,8 +98,8 @@ describe('GET /v1/admin/operations', () => {
 
     // Waiting out a backoff after three failed attempts: still waiting (never dropped), not due.
     await pool.query(
-      `UPDATE bindings SET reconcile_attempts = 3, reconcile_after = now() + interval '4 minutes'
-        WHERE id = $1`,
+      `UPDATE reconcile_queue SET attempts = 3, next_at = now() + interval '4 minutes'
+        WHERE binding_id = $1`,
       [bound.body.id],
     );
     // An unbind to finish at the provider, and a binding that expired while open (to be checked).
@@ -109,11 +114,12 @@ describe('GET /v1/admin/operations', () => {
       phoneB: '13977771111',
       ttlSeconds: 3600,
     });
-    await pool.query(
-      `UPDATE bindings SET state = 'expired', ended_at = now(), reconcile_after = now()
-        WHERE id = $1`,
-      [third.body.id],
-    );
+    await pool.query(`UPDATE bindings SET state = 'expired', ended_at = now() WHERE id = $1;`, [
+      third.body.id,
+    ]);
+    await pool.query(`INSERT INTO reconcile_queue (binding_id, since) VALUES ($1, now())`, [
+      third.body.id,
+    ]);
     const later = await http<Ops>('GET', `${t.url}/v1/admin/operations`);
     expect(later.body.reconciliation).toMatchObject({
       awaiting: 3,

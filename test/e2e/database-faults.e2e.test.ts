@@ -264,12 +264,13 @@ describe('a burst larger than the pool', () => {
       },
       { clock, databaseUrl: t.config.database.url! },
     );
-    // Each placement holds its connection a while, so the burst meets a full pool.
+    // Each placement (one statement, however many binds it carries) holds its connection a
+    // while, so the burst meets a full pool.
     await sql.query(`
       CREATE FUNCTION slow_insert() RETURNS trigger AS $$
-      BEGIN PERFORM pg_sleep(0.2); RETURN NEW; END $$ LANGUAGE plpgsql`);
+      BEGIN PERFORM pg_sleep(0.2); RETURN NULL; END $$ LANGUAGE plpgsql`);
     await sql.query(`
-      CREATE TRIGGER slow_insert BEFORE INSERT ON bindings FOR EACH ROW
+      CREATE TRIGGER slow_insert BEFORE INSERT ON bindings FOR EACH STATEMENT
         EXECUTE FUNCTION slow_insert()`);
     try {
       const answers = await Promise.all(

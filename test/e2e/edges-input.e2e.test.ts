@@ -209,6 +209,7 @@ describe('every route', () => {
   it('lets provider pushes take raw strings: the policy does not refuse them, the route decides', async () => {
     const pushes = routes.filter((r) => r.rawStrings);
     expect(pushes.map((r) => r.path).sort()).toEqual([
+      '/v1/callbacks/asr-reports',
       '/v1/callbacks/call-records',
       '/v1/callbacks/number-health',
       '/v1/callbacks/recordings',

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../../src/bootstrap.js';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { RoutedEventsWriter } from '../../src/routing/routed-events.writer.js';
+import { RoutedCountsWriter } from '../../src/routing/routed-counts.writer.js';
 import { readyEmbeddedPool } from '../../src/runtime/embedded-pool.js';
 import { prepareRuntime } from '../../src/runtime/prepare-runtime.js';
 import { createMigratedDatabase } from '../support/scratch-database.js';
@@ -110,7 +110,7 @@ describe('embedded defaults consume the simulator’s queues, with no callback s
     const call = await sim('/calls', { subsId: b.subsId, caller: 'A', durationSeconds: 12 });
     const callId = (call.records as Array<{ call_id: string }>)[0]!.call_id;
     await within5s(async () => {
-      await app.get(RoutedEventsWriter).flush();
+      await app.get(RoutedCountsWriter).flush();
       const res = await http<{ calls: Array<{ callId: string }> }>(
         'GET',
         `${url}/v1/bindings/${b.id}`,

@@ -2,15 +2,17 @@ import { expect } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import type { RouteAnswer } from '../../src/routing/route-answer.js';
 import { RouteCacheListener } from '../../src/routing/route-cache.listener.js';
-import { RoutedEventsWriter } from '../../src/routing/routed-events.writer.js';
+import { RoutedCountsWriter } from '../../src/routing/routed-counts.writer.js';
 import type { SimulatorOptions } from '../../simulator/server.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
+import type { RoutedCountView } from '../../src/bindings/routed-count.view.js';
 import type { TestClock } from '../support/test-clock.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
 
 export type BindingDetail = BindingView & {
   events: Array<{ kind: string; actor: string; at: string; details: Record<string, unknown> }>;
   calls: Array<Record<string, unknown>>;
+  routing: RoutedCountView[];
 };
 
 export interface RoutingFixture {
@@ -88,7 +90,7 @@ export async function startRoutingFixture(options: {
     },
     lookup: (body) => http('POST', `${t.url}/v1/routing/lookup`, body),
     async detail(id) {
-      await t.app.get(RoutedEventsWriter).flush();
+      await t.app.get(RoutedCountsWriter).flush();
       const res = await http<BindingDetail>('GET', `${t.url}/v1/bindings/${id}`);
       expect(res.status).toBe(200);
       return res.body;

@@ -58,7 +58,7 @@ describe('status 1: X is normal', () => {
 });
 
 describe('the cache of status-1 answers', () => {
-  it('answers repeated lookups of one caller from the cache, without the provider, each an event', async () => {
+  it('answers repeated lookups of one caller from the cache, without the provider, each counted', async () => {
     const b = await f.bind();
     await byId(b.id, b.phoneA);
     const calls = await f.queryCallStatusCalls();
@@ -69,8 +69,20 @@ describe('the cache of status-1 answers', () => {
     expect(await f.queryCallStatusCalls()).toBe(calls);
     // The other party has its own entry.
     expect((await byId(b.id, b.phoneB)).body.source).toBe('provider');
-    const sources = routedEvents(await f.detail(b.id)).map((e) => e.details.source);
-    expect(sources).toEqual(['provider', 'cache', 'cache', 'cache', 'provider']);
+    // Every decision is counted; the first of each kind (caller and outcome) is also an event.
+    const detail = await f.detail(b.id);
+    expect(routedEvents(detail).map((e) => e.details.source)).toEqual([
+      'provider',
+      'cache',
+      'provider',
+    ]);
+    expect(
+      detail.routing.map((r) => [r.caller, r.status, r.source, r.reason, r.count]).sort(),
+    ).toEqual([
+      ['A', 1, 'cache', 'x-normal', 3],
+      ['A', 1, 'provider', 'x-normal', 1],
+      ['B', 1, 'provider', 'x-normal', 1],
+    ]);
   });
 
   it('asks the provider again once the TTL has run out', async () => {

@@ -188,12 +188,17 @@ describe('registration', () => {
         SCHEDULER_EXPIRY_INTERVAL_MS: '3600000',
         SCHEDULER_RECONCILE_INTERVAL_MS: '3600000',
         SCHEDULER_REPLENISH_INTERVAL_MS: '0',
+        SCHEDULER_CONTACT_WINDOW_INTERVAL_MS: '3600000',
       },
       { clock, databaseUrl: db.url },
     );
     const registry = app.app.get(SchedulerRegistry);
     try {
-      expect(registry.getIntervals().sort()).toEqual(['scheduler.expiry', 'scheduler.reconcile']);
+      expect(registry.getIntervals().sort()).toEqual([
+        'scheduler.contact-window',
+        'scheduler.expiry',
+        'scheduler.reconcile',
+      ]);
     } finally {
       await app.close();
     }

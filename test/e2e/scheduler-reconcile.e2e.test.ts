@@ -65,7 +65,7 @@ afterEach(async () => {
     `UPDATE bindings SET state = 'failed', ended_at = now()
       WHERE state IN ('pending', 'unknown', 'unbinding')`,
   );
-  await sql.query(`UPDATE bindings SET reconcile_after = NULL, reconcile_attempts = 0`);
+  await sql.query(`DELETE FROM reconcile_queue`);
 });
 afterAll(async () => {
   await one?.close();
@@ -93,7 +93,12 @@ const get = async (id: string) =>
 const row = async (id: string) =>
   (
     await sql.query<Row>(
-      `SELECT state::text, reconcile_attempts, reconcile_after FROM bindings WHERE id = $1`,
+      // Reconciliation's bookkeeping lives in reconcile_queue: read as the columns it once was.
+      `SELECT b.state::text, coalesce(q.attempts, 0) AS reconcile_attempts,
+              CASE WHEN q.binding_id IS NULL THEN NULL
+                   WHEN NOT binding_state_open(b.state) THEN coalesce(q.next_at, q.since)
+                   ELSE q.next_at END AS reconcile_after
+         FROM bindings b LEFT JOIN reconcile_queue q ON q.binding_id = b.id WHERE b.id = $1`,
       [id],
     )
   ).rows[0]!;

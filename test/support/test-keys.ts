@@ -10,6 +10,7 @@ export const TEST_KEYS = {
   routing: key('testrout'),
   admin: key('testadmn'),
   provider: key('testprov'),
+  safety: key('testsafe'),
 } as const;
 
 export const TEST_CALLBACK_SECRET = 'test-callback-secret';
@@ -21,6 +22,7 @@ export const TEST_AUTH_ENV: Record<string, string> = {
     `routing-service:routing:${TEST_KEYS.routing}`,
     `ops:admin:${TEST_KEYS.admin}`,
     `alibaba:provider:${TEST_KEYS.provider}`,
+    `safety-team:safety:${TEST_KEYS.safety}`,
   ].join(','),
   CALLBACK_SECRET: TEST_CALLBACK_SECRET,
 };

@@ -21,6 +21,9 @@ const target = (
   expiresAt: new Date(0),
   xHealth,
   xHealthSource,
+  xLocked: false,
+  callRestrict: null,
+  blacklist: [],
 });
 
 describe('the routing decision table', () => {

@@ -14,6 +14,9 @@ const target = (id: string, phoneX: string | null = 'x1'): RoutingTarget => ({
   expiresAt: new Date(10_000_000),
   xHealth: 'normal',
   xHealthSource: null,
+  xLocked: false,
+  callRestrict: null,
+  blacklist: [],
 });
 
 const keys = (change: {

@@ -28,6 +28,13 @@ export interface Binding {
   createdAt: string;
   updatedAt: string;
   endedAt: string | null;
+  /** trip, contact-window (the trip ended; the passenger may still call), ended. */
+  phase: 'trip' | 'contact-window' | 'ended';
+  tripEndedAt: string | null;
+  contactUntil: string | null;
+  /** The party that may not call X now. */
+  callRestrict: 'CONTROL_AX_DISABLE' | 'CONTROL_BX_DISABLE' | null;
+  asrStatus: boolean;
 }
 
 export interface BindingListItem extends Binding {
@@ -48,20 +55,52 @@ export interface BindingEvent {
 
 export interface CallRecord {
   callId: string;
-  direction: 'A-to-B' | 'B-to-A' | 'other';
+  direction: 'A-to-B' | 'B-to-A' | 'intercepted' | 'other';
   callTime: string | null;
   startTime: string | null;
   releaseTime: string | null;
   durationSeconds: number | null;
   releaseDir: number | null;
   releaseCause: number | null;
+  unconnectedCause?: number | null;
+  controlMsg?: string | null;
   recordUrl: string | null;
+  /** A recording can be fetched (GET /v1/calls/{callId}/recording). */
+  recordingReadyAt?: string | null;
+  /** A transcript is stored. */
+  transcriptReady?: boolean;
   receivedAt: string;
+}
+
+/** GET /v1/calls/{callId}/recording. */
+export interface RecordingLink {
+  url: string;
+  expiresAt: string;
+}
+
+/** GET /v1/calls/{callId}/transcript. */
+export interface Transcript {
+  callId: string;
+  source: string;
+  sentences: Array<{ beginTimeMs: number | null; channelId: number | null; text: string | null }>;
+}
+
+/** Routing lookups of a binding, counted per caller and answer (GET /v1/bindings/{id}). */
+export interface RoutedCount {
+  caller: 'A' | 'B' | 'other';
+  status: number | null;
+  source: string | null;
+  reason: string;
+  refused: boolean;
+  count: number;
+  firstAt: string;
+  lastAt: string;
 }
 
 export interface BindingDetail extends Binding {
   events: BindingEvent[];
   calls: CallRecord[];
+  routing: RoutedCount[];
 }
 
 export interface Pool {
@@ -75,6 +114,7 @@ export interface StockRow {
   spec: number;
   numbers: number;
   healthy: number;
+  locked?: number;
   livePairs: number;
   freePairs: number;
 }
@@ -95,6 +135,9 @@ export interface PoolNumber {
   boughtAt: string;
   releasedAt: string | null;
   liveBindings: number;
+  /** LockSecretNo: no new bindings, no calls routed. */
+  lockedAt?: string | null;
+  lockedBy?: string | null;
 }
 
 export interface BuyResult {

@@ -12,6 +12,7 @@ const TONES: Record<string, string> = {
   abnormal: 'bad',
   released: 'muted',
   done: 'good',
+  locked: 'bad',
 };
 
 /** A state as a word with a colour behind it (the word carries the meaning, not the colour). */

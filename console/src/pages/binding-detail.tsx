@@ -1,13 +1,26 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/client.js';
 import type { BindingDetail as Detail } from '../api/types.js';
+import { CallMedia } from '../components/call-media.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { ErrorNote } from '../components/error-note.js';
+import { RoutingCounts } from '../components/routing-counts.js';
 import { StateBadge } from '../components/state-badge.js';
 import { useLoad } from '../components/use-load.js';
 import { formatTime } from '../format.js';
 import { lastSearchHref } from '../router.js';
 import { buildTimeline } from '../timeline.js';
+
+const PHASES: Record<string, string> = {
+  trip: 'on trip',
+  'contact-window': 'trip ended, passenger may still call',
+  ended: 'ended',
+};
+
+const RESTRICTIONS: Record<string, string> = {
+  CONTROL_AX_DISABLE: 'A (passenger) may not call',
+  CONTROL_BX_DISABLE: 'B (driver) may not call',
+};
 
 /**
  * A binding's story: its summary (A and B masked) and one timeline of its events and calls.
@@ -77,8 +90,18 @@ export function BindingDetail({ id }: { id: string }) {
               <dd>{formatTime(b.endedAt)}</dd>
               <dt>SubsId</dt>
               <dd class="mono">{b.subsId ?? '–'}</dd>
+              <dt>Phase</dt>
+              <dd data-testid="phase">
+                {PHASES[b.phase] ?? b.phase}
+                {b.contactUntil ? ` until ${formatTime(b.contactUntil)}` : ''}
+              </dd>
+              <dt>Call restriction</dt>
+              <dd>{b.callRestrict ? RESTRICTIONS[b.callRestrict] : 'none'}</dd>
               <dt>Recording</dt>
-              <dd>{b.record ? 'on' : 'off'}</dd>
+              <dd>
+                {b.record ? 'on' : 'off'}
+                {b.asrStatus ? ', transcribed' : ''}
+              </dd>
             </dl>
             <div class="actions">
               {shown ? (
@@ -111,9 +134,12 @@ export function BindingDetail({ id }: { id: string }) {
                     ))}
                   </ul>
                 )}
+                {entry.call && <CallMedia call={entry.call} asr={b.asrStatus} />}
               </li>
             ))}
           </ol>
+          <h2>Routing lookups</h2>
+          <RoutingCounts counts={b.routing ?? []} />
           <ConfirmDialog
             open={asking}
             title="Reveal the full numbers?"

@@ -57,6 +57,7 @@ function PoolInventory({ poolKey }: { poolKey: string }) {
   const [outcome, setOutcome] = useState<string | null>(null);
   const [actionError, setActionError] = useState<Error | null>(null);
   const [releasing, setReleasing] = useState<string | null>(null);
+  const [locking, setLocking] = useState<{ number: string; lock: boolean } | null>(null);
 
   const reload = () => {
     stock.reload();
@@ -86,6 +87,26 @@ function PoolInventory({ poolKey }: { poolKey: string }) {
     try {
       await api<void>('DELETE', `${base}/numbers/${encodeURIComponent(number)}`);
       setOutcome(`Released ${number}.`);
+    } catch (e) {
+      setActionError(e as Error);
+    }
+    reload();
+  }
+
+  async function confirmLock() {
+    const { number, lock } = locking!;
+    setLocking(null);
+    setActionError(null);
+    try {
+      const done = await api<{ liveBindings: number }>(
+        'POST',
+        `${base}/numbers/${encodeURIComponent(number)}/${lock ? 'lock' : 'unlock'}`,
+      );
+      setOutcome(
+        lock
+          ? `Locked ${number}; its ${done.liveBindings} live binding(s) route no calls.`
+          : `Unlocked ${number}.`,
+      );
     } catch (e) {
       setActionError(e as Error);
     }
@@ -166,7 +187,13 @@ function PoolInventory({ poolKey }: { poolKey: string }) {
 
       <h2>Numbers</h2>
       <ErrorNote error={numbers.error} />
-      {numbers.data && <NumbersTable numbers={numbers.data.items} onRelease={setReleasing} />}
+      {numbers.data && (
+        <NumbersTable
+          numbers={numbers.data.items}
+          onRelease={setReleasing}
+          onLock={(number, lock) => setLocking({ number, lock })}
+        />
+      )}
 
       <ConfirmDialog
         open={buy !== null}
@@ -181,6 +208,26 @@ function PoolInventory({ poolKey }: { poolKey: string }) {
           {buy?.prefix ? ` starting ${buy.prefix}` : ''} for pool <strong>{poolKey}</strong>? Each
           is a paid BuySecretNo at the provider.
         </p>
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={locking !== null}
+        title={locking?.lock ? 'Lock this number?' : 'Unlock this number?'}
+        confirmLabel={locking?.lock ? 'Lock' : 'Unlock'}
+        onConfirm={() => void confirmLock()}
+        onCancel={() => setLocking(null)}
+      >
+        {locking?.lock ? (
+          <p>
+            Lock <strong class="mono">{locking.number}</strong>? It takes no new bindings, and the
+            live bindings on it route no calls here until it is unlocked (the provider keeps
+            connecting them if their parties dial it directly).
+          </p>
+        ) : (
+          <p>
+            Unlock <strong class="mono">{locking?.number}</strong>? It takes new bindings and routes
+            calls again.
+          </p>
+        )}
       </ConfirmDialog>
       <ConfirmDialog
         open={releasing !== null}

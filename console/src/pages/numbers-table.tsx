@@ -3,13 +3,18 @@ import type { PoolNumber } from '../api/types.js';
 import { StateBadge } from '../components/state-badge.js';
 import { formatTime } from '../format.js';
 
-/** The pool's numbers; a held number without live bindings can be released. */
+/**
+ * The pool's numbers; a held number without live bindings can be released; a held number can be
+ * locked (no new bindings, no calls routed) and unlocked.
+ */
 export function NumbersTable({
   numbers,
   onRelease,
+  onLock,
 }: {
   numbers: PoolNumber[];
   onRelease: (number: string) => void;
+  onLock: (number: string, lock: boolean) => void;
 }) {
   const [showReleased, setShowReleased] = useState(false);
   const shown = numbers.filter((n) => showReleased || n.state !== 'released');
@@ -33,6 +38,7 @@ export function NumbersTable({
               <th scope="col">State</th>
               <th scope="col">Health</th>
               <th scope="col">Live bindings</th>
+              <th scope="col">Lock</th>
               <th scope="col">Bought</th>
               <th scope="col">
                 <span class="visually-hidden">Action</span>
@@ -54,8 +60,27 @@ export function NumbersTable({
                   <StateBadge state={n.health} />
                 </td>
                 <td data-label="Live bindings">{n.liveBindings}</td>
+                <td data-label="Lock">
+                  {n.lockedAt ? (
+                    <span title={`Locked by ${n.lockedBy ?? '?'}`}>
+                      <StateBadge state="locked" /> {formatTime(n.lockedAt)}
+                    </span>
+                  ) : (
+                    '–'
+                  )}
+                </td>
                 <td data-label="Bought">{formatTime(n.boughtAt)}</td>
                 <td data-label="">
+                  {n.state === 'active' && (
+                    <button
+                      type="button"
+                      class="secondary small"
+                      aria-label={`${n.lockedAt ? 'Unlock' : 'Lock'} ${n.number}`}
+                      onClick={() => onLock(n.number, !n.lockedAt)}
+                    >
+                      {n.lockedAt ? 'Unlock…' : 'Lock…'}
+                    </button>
+                  )}{' '}
                   {n.state === 'active' && (
                     <button
                       type="button"
@@ -73,7 +98,7 @@ export function NumbersTable({
             ))}
             {shown.length === 0 && (
               <tr>
-                <td colSpan={8}>No numbers.</td>
+                <td colSpan={9}>No numbers.</td>
               </tr>
             )}
           </tbody>

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -12,6 +13,19 @@ import {
 } from 'class-validator';
 import { IsSubscriberNumber } from '../../common/validation/is-subscriber-number.js';
 import { IsApiDate } from '../../common/validation/api-date.js';
+import { ParsedBy } from '../../common/validation/parsed-by.js';
+import {
+  CALL_RESTRICTS,
+  CALL_TIMEOUT_SECONDS,
+  parseAsrModelId,
+  parseCallDisplayType,
+  parseCallTimeout,
+  parseDtmfConfig,
+  parseRingConfig,
+  type CallRestrict,
+  type DtmfConfig,
+  type RingConfig,
+} from '../../protocol/call-control.js';
 
 export const OUT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 export const POOL_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -81,4 +95,68 @@ export class CreateBindingDto {
   @IsOptional()
   @Matches(/^\d{5,20}$/, { message: 'phoneX must be 5-20 digits' })
   phoneX?: string;
+
+  // ─── call control (BindAxb's other parameters; validated by the protocol's shared parsers) ───
+
+  /** OutOrderId: the order service's own business id, kept with the binding. */
+  @ApiPropertyOptional({ example: 'ORD-20261122-0001', pattern: '^[A-Za-z0-9_.:-]{1,64}$' })
+  @IsOptional()
+  @IsString()
+  @Matches(OUT_ID_PATTERN, {
+    message: 'outOrderId must be 1-64 characters of A-Z a-z 0-9 _ . : -',
+  })
+  outOrderId?: string;
+
+  /** One direction may not call X from the start (A = passenger, B = driver). */
+  @ApiPropertyOptional({ enum: CALL_RESTRICTS, description: 'AX: A may not call; BX: B may not' })
+  @IsOptional()
+  @IsIn(CALL_RESTRICTS, { message: `callRestrict must be one of ${CALL_RESTRICTS.join(', ')}` })
+  callRestrict?: CallRestrict;
+
+  @ApiPropertyOptional({ enum: [1], description: 'CallDisplayType: 1, X shown on both phones' })
+  @IsOptional()
+  @ParsedBy(parseCallDisplayType)
+  callDisplayType?: number;
+
+  @ApiPropertyOptional({
+    minimum: CALL_TIMEOUT_SECONDS.min,
+    maximum: CALL_TIMEOUT_SECONDS.max,
+    description: 'CallTimeout: longest ring per number in sequential ringing, seconds',
+  })
+  @IsOptional()
+  @ParsedBy(parseCallTimeout)
+  callTimeout?: number;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { AXBRing_A: '100000001' },
+    description: 'RingConfig: ring-back tone codes, AXBRing_A and/or AXBRing_B',
+  })
+  @IsOptional()
+  @ParsedBy(parseRingConfig)
+  ringConfig?: RingConfig;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { step1File: 'menu.wav', validKey: '1', endCallIvrPhoneNo: 'B' },
+    description:
+      'DtmfConfig: step1File and validKey required; endCallIvrPhoneNo A|B, waitingDtmfTime ≤ 30, ' +
+      'maxLoop ≤ 5, step2File, waitingEndCall ≤ 10',
+  })
+  @IsOptional()
+  @ParsedBy(parseDtmfConfig)
+  dtmfConfig?: DtmfConfig;
+
+  /** ASRStatus: transcribe recorded calls (needs record: true). */
+  @ApiPropertyOptional({ default: false, description: 'Transcribe recorded calls; needs record' })
+  @IsOptional()
+  @IsBoolean()
+  asrStatus?: boolean;
+
+  @ApiPropertyOptional({ example: '7ee372834d2f4cc7ac0d0ab2d0ae1aac', description: 'ASRModelId' })
+  @IsOptional()
+  @ParsedBy(parseAsrModelId)
+  asrModelId?: string;
 }

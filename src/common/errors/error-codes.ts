@@ -58,7 +58,17 @@ export const API_ERROR_CODES: readonly ErrorCodeRow[] = [
     status: '403',
     when: 'a routing lookup refused: no such live binding, or the caller is neither of its parties (one answer for all: it reveals nothing)',
   },
+  {
+    codes: ['CALL_RESTRICTED', 'CALLER_BLACKLISTED', 'X_LOCKED'],
+    status: '403',
+    when: "a routing lookup by a party whose call the provider's rules stop: the binding's call restriction (the driver after the trip), the pool's blacklist, a locked X; nothing to dial",
+  },
   { codes: ['NOT_FOUND'], status: '404', when: 'no such route or resource' },
+  {
+    codes: ['RECORDING_NOT_READY', 'RECORDING_UNAVAILABLE', 'TRANSCRIPT_NOT_READY'],
+    status: '404',
+    when: "a call's recording is not ready yet, or the provider has none (not recorded, past 30 days); its transcript is not ready",
+  },
   {
     codes: ['METHOD_NOT_ALLOWED'],
     status: '405',
@@ -114,6 +124,11 @@ export const API_ERROR_CODES: readonly ErrorCodeRow[] = [
     codes: ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'CONFLICT', 'TOO_MANY_REQUESTS'],
     status: '4xx',
     when: 'a refusal of the framework without a code of its own: named after its status',
+  },
+  {
+    codes: ['CHANGE_UNDONE'],
+    status: '502/504',
+    when: 'a change of a binding the provider did not confirm was undone there: the binding is as it was, retry',
   },
   {
     codes: ['JOB_FAILED'],

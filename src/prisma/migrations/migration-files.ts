@@ -29,3 +29,27 @@ export async function readMigrationFiles(dir: string): Promise<MigrationFile[]> 
     }),
   );
 }
+
+/**
+ * The repeatable definitions (functions, triggers, the types only they use) in `dir`:
+ * `<name>.sql` files in name order. Absent folder: none.
+ */
+export async function readDefinitionFiles(dir: string): Promise<MigrationFile[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.sql')).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return Promise.all(
+    names.map(async (name) => {
+      const bytes = await readFile(join(dir, name));
+      return {
+        name,
+        sql: bytes.toString('utf8'),
+        checksum: createHash('sha256').update(bytes).digest('hex'),
+      };
+    }),
+  );
+}

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { readMigrationFiles, type MigrationFile } from './migration-files.js';
+import { readDefinitionFiles, readMigrationFiles, type MigrationFile } from './migration-files.js';
 
 /**
  * Applies prisma/migrations without Prisma's migrate engine (which cannot be downloaded
@@ -12,7 +13,16 @@ import { readMigrationFiles, type MigrationFile } from './migration-files.js';
  *   apply each migration exactly once; the second waits, then finds nothing to do.
  * - Each migration runs in one transaction together with its bookkeeping row, so a failure
  *   leaves neither half-applied DDL nor a record of it.
- * - An applied migration whose file changed since (checksum) stops the run.
+ * - An applied migration whose file changed since (checksum) stops the run. A migration that was
+ *   applied and whose file is gone is left alone: a folder is retired (deleted) only when all it
+ *   held was a definition that prisma/sql/ now owns (20261123080000, a restated trigger function).
+ *
+ * Then the repeatable definitions (prisma/sql/*.sql: functions, triggers and the composite types
+ * only they use), the way Flyway's repeatable migrations work: after every migration, in file
+ * name order, whenever their checksums differ from the ones recorded in `_repeatable_definitions`.
+ * A change to any file re-applies all of them, in one transaction, so a type one file drops and
+ * recreates (CASCADE) is recreated for the functions of every later file too. Each file must be
+ * safe to run again (CREATE OR REPLACE, DROP … IF EXISTS); a change edits one file.
  */
 
 /** Arbitrary constant: the advisory lock key shared by every runner of this schema. */
@@ -28,6 +38,8 @@ export class MigrationError extends Error {
 export interface MigrationResult {
   applied: string[];
   alreadyApplied: string[];
+  /** Repeatable definitions applied by this run (all of them when any changed, else none). */
+  definitions: string[];
 }
 
 export interface MigrationLogger {
@@ -38,7 +50,9 @@ export interface MigrationLogger {
 export type MigrationEvent =
   | { type: 'plan'; pending: string[]; alreadyApplied: number }
   | { type: 'start'; name: string; index: number; of: number }
-  | { type: 'applied'; name: string; index: number; of: number; ms: number };
+  | { type: 'applied'; name: string; index: number; of: number; ms: number }
+  /** The repeatable definitions, all applied again because one changed. */
+  | { type: 'definitions'; names: string[]; ms: number };
 
 const CREATE_TABLE = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -83,6 +97,47 @@ function check(files: MigrationFile[], rows: AppliedRow[]): Set<string> {
   return done;
 }
 
+const CREATE_DEFINITIONS_TABLE = `
+CREATE TABLE IF NOT EXISTS "_repeatable_definitions" (
+  "name" VARCHAR(255) PRIMARY KEY NOT NULL,
+  "checksum" VARCHAR(64) NOT NULL,
+  "applied_at" TIMESTAMPTZ NOT NULL DEFAULT now()
+)`;
+
+/** Applies every definition when any of them differs from what was recorded; returns their names. */
+async function applyDefinitions(client: pg.Client, files: MigrationFile[]): Promise<string[]> {
+  await client.query(CREATE_DEFINITIONS_TABLE);
+  const { rows } = await client.query<{ name: string; checksum: string }>(
+    'SELECT name, checksum FROM "_repeatable_definitions"',
+  );
+  const recorded = new Map(rows.map((r) => [r.name, r.checksum]));
+  const current =
+    rows.length === files.length && files.every((f) => recorded.get(f.name) === f.checksum);
+  if (current) return [];
+  await client.query('BEGIN');
+  try {
+    for (const file of files) {
+      try {
+        await client.query(file.sql);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new MigrationError(`Definition ${file.name} failed; nothing was applied: ${reason}`);
+      }
+    }
+    await client.query('DELETE FROM "_repeatable_definitions"');
+    await client.query(
+      `INSERT INTO "_repeatable_definitions" (name, checksum)
+       SELECT * FROM unnest($1::text[], $2::text[])`,
+      [files.map((f) => f.name), files.map((f) => f.checksum)],
+    );
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+  return files.map((f) => f.name);
+}
+
 async function applyOne(client: pg.Client, file: MigrationFile): Promise<void> {
   await client.query('BEGIN');
   try {
@@ -104,11 +159,24 @@ async function applyOne(client: pg.Client, file: MigrationFile): Promise<void> {
 export async function runMigrations(options: {
   connectionString: string;
   migrationsDir: string;
+  /** Repeatable definitions; by default the `sql` folder beside the migrations folder. */
+  definitionsDir?: string;
+  /** Apply only the migrations named before this one, and no definitions (upgrade tests). */
+  stopBefore?: string;
   logger?: MigrationLogger;
   onProgress?: (event: MigrationEvent) => void;
 }): Promise<MigrationResult> {
   const progress = options.onProgress ?? (() => undefined);
-  const files = await readMigrationFiles(options.migrationsDir);
+  const stopBefore = options.stopBefore;
+  const files = (await readMigrationFiles(options.migrationsDir)).filter(
+    (f) => stopBefore === undefined || f.name < stopBefore,
+  );
+  const definitions =
+    stopBefore === undefined
+      ? await readDefinitionFiles(
+          options.definitionsDir ?? join(dirname(options.migrationsDir), 'sql'),
+        )
+      : [];
   const client = new pg.Client({ connectionString: options.connectionString });
   await client.connect();
   try {
@@ -124,6 +192,7 @@ export async function runMigrations(options: {
       const result: MigrationResult = {
         applied: [],
         alreadyApplied: files.filter((f) => done.has(f.name)).map((f) => f.name),
+        definitions: [],
       };
       progress({
         type: 'plan',
@@ -138,6 +207,18 @@ export async function runMigrations(options: {
         progress({ type: 'applied', ...at, ms: performance.now() - started });
         options.logger?.log(`Applied migration ${file.name}`);
         result.applied.push(file.name);
+      }
+      if (definitions.length > 0) {
+        const started = performance.now();
+        result.definitions = await applyDefinitions(client, definitions);
+        if (result.definitions.length > 0) {
+          progress({
+            type: 'definitions',
+            names: result.definitions,
+            ms: performance.now() - started,
+          });
+          options.logger?.log(`Applied definitions ${result.definitions.join(', ')}`);
+        }
       }
       return result;
     } finally {

@@ -4,9 +4,9 @@
  * id echoed in the report (the order's binding live at that time first, else its latest).
  */
 export const BINDING_OF_REPORT = `coalesce(
-  (SELECT b.id FROM bindings b
-    WHERE r.sub_id IS NOT NULL AND b.subs_id = r.sub_id
-    ORDER BY b.created_at DESC LIMIT 1),
+  (SELECT s.binding_id FROM binding_subscriptions s
+    WHERE r.sub_id IS NOT NULL AND s.subs_id = r.sub_id
+    ORDER BY s.learnt_at DESC LIMIT 1),
   (SELECT b.id FROM bindings b
     WHERE r.out_id IS NOT NULL AND b.out_id = r.out_id
       AND (r.pool_key IS NULL OR b.pool_key = r.pool_key)

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventKind } from '../../bindings/binding-states.js';
 import { PrismaService } from '../../prisma/prisma.service.js';
-import { callDirection, callDurationSeconds } from '../call-record.view.js';
+import { callDirection, callDurationSeconds } from '../../bindings/call-record.view.js';
 import { BINDING_OF_REPORT } from './binding-of-report.sql.js';
 import type { CallRecordInput } from './call-record.parser.js';
 

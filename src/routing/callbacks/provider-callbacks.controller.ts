@@ -62,4 +62,12 @@ export class ProviderCallbacksController {
   recordings(@Body() body: unknown): Promise<typeof PROVIDER_ACK> {
     return this.receive('SecretRecording', body);
   }
+
+  /** SecretAsrReport: a JSON array of {callId, bizDuration, secretNo, statusCode, sentences}. */
+  @Post('asr-reports')
+  @RouteConfig(RAW_STRINGS)
+  @HttpCode(200)
+  asrReports(@Body() body: unknown): Promise<typeof PROVIDER_ACK> {
+    return this.receive('SecretAsrReport', body);
+  }
 }

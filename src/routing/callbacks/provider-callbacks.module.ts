@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CallsModule } from '../../calls/calls.module.js';
 import { InventoryModule } from '../../inventory/inventory.module.js';
 import { RoutingModule } from '../routing.module.js';
 import { CallActivityRepository } from './call-activity.repository.js';
@@ -18,7 +19,7 @@ import { ReportDeadLetters } from './report-dead-letters.js';
  * exported ProviderReportsService).
  */
 @Module({
-  imports: [InventoryModule, RoutingModule],
+  imports: [InventoryModule, RoutingModule, CallsModule],
   controllers: [ProviderCallbacksController],
   providers: [
     CallbackBodyLimit,

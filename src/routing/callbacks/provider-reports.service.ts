@@ -5,7 +5,7 @@ import { CallRecordsService } from './call-records.service.js';
 import { NumberHealthService } from './number-health.service.js';
 import type { ReportReceipt, ReportSource } from './report-source.js';
 
-/** The message types the service understands (SecretAsrReport is not used). */
+/** The message types the service understands. */
 export const HANDLED_MESSAGE_TYPES = [
   'SecretReport',
   'SecretExceptionPhoneReport',
@@ -13,6 +13,7 @@ export const HANDLED_MESSAGE_TYPES = [
   'SecretStartReport',
   'SecretRingReport',
   'SecretPickUpReport',
+  'SecretAsrReport',
 ] as const satisfies readonly MessageType[];
 
 export type HandledMessageType = (typeof HANDLED_MESSAGE_TYPES)[number];
@@ -44,6 +45,7 @@ export class ProviderReportsService {
         activity.receiveProgress('SecretRingReport', items, source),
       SecretPickUpReport: (items, source) =>
         activity.receiveProgress('SecretPickUpReport', items, source),
+      SecretAsrReport: (items, source) => activity.receiveTranscripts(items, source),
     };
   }
 

@@ -30,8 +30,10 @@ export interface CallView {
   controlMsg: string | null;
   recordUrl: string | null;
   ringRecordUrl: string | null;
-  /** When a SecretRecording message said the recording can be fetched. */
+  /** When a SecretRecording message said the recording can be fetched (GET …/recording). */
   recordingReadyAt: string | null;
+  /** A transcript is stored (GET /v1/calls/{callId}/transcript answers without asking). */
+  transcriptReady: boolean;
   receivedAt: string;
 }
 
@@ -49,7 +51,7 @@ export function callDurationSeconds(start: Date | null, release: Date | null): n
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-export function toCallView(record: CallRecord): CallView {
+export function toCallView(record: CallRecord, transcribed = false): CallView {
   return {
     callId: record.callId,
     direction: callDirection(record.callType),
@@ -68,6 +70,7 @@ export function toCallView(record: CallRecord): CallView {
     recordUrl: record.recordUrl,
     ringRecordUrl: record.ringRecordUrl,
     recordingReadyAt: iso(record.recordingReadyAt),
+    transcriptReady: transcribed,
     receivedAt: record.receivedAt.toISOString(),
   };
 }

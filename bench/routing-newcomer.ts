@@ -1,0 +1,153 @@
+/**
+ * Routing latency as a newcomer meets it: the built service started as `npm start` starts it with
+ * nothing configured (an embedded Postgres, the built-in simulator in the same process, the
+ * scheduler and the message consumer on, one log line per request), measured from outside at a
+ * fixed offered rate: cache-hit lookups (POST /v1/routing/lookup) beside the trivial route
+ * (GET /health/live) at the same rate, alternating, every run. Latency is taken from each
+ * request's due time (open loop), so a stall of the process shows as latency. Target (issue 21):
+ * hit p99 ≤ 1.5 × the trivial route's p99 + 1 ms.
+ *
+ *   npm run build && node dist/bench/routing-newcomer.js
+ *   RUNS=3 SECONDS=5 RATE=1000 BINDINGS=50 LOG_FORMATS=json,pretty (all optional)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from './support/bench-key.js';
+import { exited, freePort, startService } from './support/child-service.js';
+import { median, printTable, type LoadSummary } from './support/load.js';
+import { runLoad } from './support/run-load.js';
+import { intSetting } from './support/settings.js';
+
+const RUNS = intSetting('RUNS', 3, 1, 10);
+const SECONDS = intSetting('SECONDS', 5, 1, 60);
+const RATE = intSetting('RATE', 1000, 10, 10_000);
+const BINDINGS = intSetting('BINDINGS', 50, 1, 500);
+const FORMATS = (process.env.LOG_FORMATS ?? 'json,pretty').split(',');
+
+const phone = (prefix: string, n: number) => `${prefix}${String(n).padStart(8, '0')}`;
+
+interface Row {
+  format: string;
+  run: number;
+  target: 'trivial' | 'hit';
+  summary: LoadSummary;
+}
+
+async function measureFormat(format: string, rows: Row[]): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'axb-newcomer-'));
+  await chmod(root, 0o755);
+  const port = await freePort();
+  const lines: string[] = [];
+  // As `npm start` runs it: nothing but a port, a data folder, a key, the log's form, and no
+  // per-key rate limit (its default, 200/s, would answer most of 1,000/s with 429).
+  const service = await startService(
+    {
+      PORT: String(port),
+      EMBEDDED_PG_DIR: join(root, 'pg'),
+      EMBEDDED_PG_PORT: String(await freePort()),
+      API_KEYS: BENCH_API_KEYS,
+      RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
+      RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
+      LOG_FORMAT: format,
+    },
+    (line) => {
+      if (lines.length < 50) lines.push(line);
+    },
+    120_000,
+  );
+  const origin = service.url;
+  try {
+    const bodies: string[] = [];
+    for (let i = 0; i < BINDINGS; i += 1) {
+      const res = await fetch(`${origin}/v1/bindings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...BENCH_AUTH },
+        body: JSON.stringify({
+          outId: `newcomer-${i}`,
+          phoneA: phone('137', i),
+          phoneB: phone('139', i),
+          ttlSeconds: 3600,
+        }),
+      });
+      const body = (await res.json()) as { id?: string; phoneA: string; phoneB: string };
+      if (res.status !== 201 || !body.id)
+        throw new Error(`bind: ${res.status} ${JSON.stringify(body)}`);
+      bodies.push(
+        JSON.stringify({ bindingId: body.id, callerNo: body.phoneA }),
+        JSON.stringify({ bindingId: body.id, callerNo: body.phoneB }),
+      );
+    }
+    const targets = {
+      trivial: { origin, path: '/health/live', bodies: [], get: true, headers: {} },
+      hit: { origin, path: '/v1/routing/lookup', bodies, headers: BENCH_AUTH },
+    };
+    // Warm: every (binding, caller) answered once, so the fixed-rate lookups are cache hits.
+    await runLoad({
+      kind: 'saturate',
+      target: targets.hit,
+      options: { connections: 4, durationMs: 30_000, maxRequests: bodies.length },
+    });
+    for (let run = 1; run <= RUNS; run += 1) {
+      for (const target of ['trivial', 'hit'] as const) {
+        const summary = await runLoad({
+          kind: 'fixed',
+          target: targets[target],
+          options: { rate: RATE, durationMs: SECONDS * 1000, connections: 64, maxInFlight: 512 },
+        });
+        rows.push({ format, run, target, summary });
+        console.error(
+          `${format} run ${run} ${target}: ${summary.perSecond.toFixed(0)}/s p50 ` +
+            `${summary.p50Ms.toFixed(2)} ms p99 ${summary.p99Ms.toFixed(2)} ms ` +
+            `not ok ${summary.answered - summary.ok + summary.errors} ${JSON.stringify(summary.statuses)} ` +
+            `sources ${JSON.stringify(summary.sources)}`,
+        );
+      }
+    }
+  } finally {
+    service.child.kill('SIGTERM');
+    await exited(service.child);
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  for (const format of FORMATS) await measureFormat(format, rows);
+  printTable(
+    `Every run (fixed ${RATE}/s for ${SECONDS} s, open loop; ${cpus().length} cores, load average ` +
+      `${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')})`,
+    rows.map((r) => ({
+      'log format': r.format,
+      run: r.run,
+      target: r.target === 'hit' ? 'lookup (cache hit)' : 'GET /health/live',
+      'answered/s': Math.round(r.summary.perSecond),
+      'not ok': r.summary.answered - r.summary.ok + r.summary.errors,
+      'p50 ms': r.summary.p50Ms,
+      'p99 ms': r.summary.p99Ms,
+    })),
+  );
+  const summary = FORMATS.map((format) => {
+    const of = (t: Row['target']) => rows.filter((r) => r.format === format && r.target === t);
+    const trivial = median(of('trivial').map((r) => r.summary.p99Ms));
+    const hit = median(of('hit').map((r) => r.summary.p99Ms));
+    const bound = 1.5 * trivial + 1;
+    return {
+      'log format': format,
+      'trivial p99 ms': trivial,
+      'hit p99 ms': hit,
+      'bound (1.5 × trivial + 1) ms': bound,
+      target: hit <= bound ? 'met' : 'NOT met',
+      'hit p50 ms': median(of('hit').map((r) => r.summary.p50Ms)),
+    };
+  });
+  printTable(`Medians of ${RUNS} run(s): hit p99 against the trivial route's`, summary);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});

@@ -1,0 +1,175 @@
+-- Inventory: the live pairs on each middle number X, and the claim of X for a new pair.
+--
+-- live_pairs has one row per live binding (X, A, B, its order, its expiry). Its unique indexes
+-- carry invariants 1 and 2, and X's load is the count of its rows on X. It follows `bindings`
+-- (the record) through the trigger below, whoever writes a binding: a binding that becomes live
+-- gets its row, one that ends loses it, and a live one's changes of X, parties, order or expiry
+-- are copied (the record's trigger, 030_binding_record.sql, calls the functions below). Its rows
+-- are never updated on a hot path (settling changes only the record's state; binding and
+-- expiring insert and delete rows), so its indexes cost only inserts.
+-- A live binding past its expiry keeps its row until something expires it: a claim expires the
+-- overdue bindings of A or B on the X it takes (take_x, 030_bind_path.sql), and the sweep the rest.
+
+-- What the record's trigger (bindings_changed(), 030_binding_record.sql) asks of the live pairs,
+-- by binding id, after a statement changed bindings: pairs that begin (a binding became live),
+-- end (it ended) or move (a live one changed X, parties, order or expiry). Each is one statement
+-- by primary key (= ANY: an index scan, or a hashed filter, whatever the statistics say).
+DROP FUNCTION IF EXISTS live_pairs_follow_bindings() CASCADE;
+
+CREATE OR REPLACE FUNCTION live_pairs_begin(p_ids uuid[]) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
+    SELECT b.id, b.pool_key, b.out_id, b.phone_x, b.phone_a, b.phone_b, b.expires_at
+      FROM bindings b WHERE b.id = ANY (p_ids)
+$$;
+
+CREATE OR REPLACE FUNCTION live_pairs_end(p_ids uuid[]) RETURNS void
+LANGUAGE sql AS $$ DELETE FROM live_pairs WHERE binding_id = ANY (p_ids) $$;
+
+CREATE OR REPLACE FUNCTION live_pairs_move(p_ids uuid[]) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE live_pairs lp
+       SET (pool_key, out_id, x, a, b, expires_at) =
+           (SELECT b.pool_key, b.out_id, b.phone_x, b.phone_a, b.phone_b, b.expires_at
+              FROM bindings b WHERE b.id = lp.binding_id)
+     WHERE lp.binding_id = ANY (p_ids)
+$$;
+
+-- The live pairs X carries at `t` (an overdue one no longer counts): its load, for the admin reads
+-- (list, stock, release, metrics) and for the claim.
+CREATE OR REPLACE FUNCTION x_live_pairs(p_x text, p_now timestamptz) RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT count(*)::int FROM live_pairs lp WHERE lp.x = p_x AND lp.expires_at > p_now
+$$;
+
+-- Whether A or B (in either role) is a party of a live pair on X at `t`: a caller must identify
+-- exactly one binding per X, so neither may appear twice on one X (invariant 2 and more).
+CREATE OR REPLACE FUNCTION x_carries_party(p_x text, p_a text, p_b text, p_now timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT EXISTS (SELECT 1 FROM live_pairs lp
+                    WHERE lp.x = p_x AND lp.a IN (p_a, p_b) AND lp.expires_at > p_now)
+        OR EXISTS (SELECT 1 FROM live_pairs lp
+                    WHERE lp.x = p_x AND lp.b IN (p_a, p_b) AND lp.expires_at > p_now)
+$$;
+
+-- The outcome of claim_x: the number claimed (locked for the caller's transaction), the city mode
+-- that applied, or why none: no-pool, no-numbers (the pool holds none here), exhausted (none can
+-- take this pair now), x-unavailable (the pinned number cannot), busy (not waiting, and every
+-- number that could take it is being claimed by another transaction right now).
+DROP TYPE IF EXISTS x_claim CASCADE;
+CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text);
+
+-- Claims the best middle number of the pool for the pair (A, B) and locks its secret_numbers row
+-- until the caller's transaction ends: held, healthy, of `p_city` when the pool or the request is
+-- strict (else that city first), not in `p_exclude`, carrying neither A nor B, fewer than
+-- `p_max_pairs` live pairs; least loaded (as last counted, x_load_hints) first. `p_pinned` allows
+-- only that number. `p_batch_x/_a/_b`: pairs the caller's transaction has claimed numbers for but
+-- not inserted yet (a batch of placements, inserted together): counted like live ones. A locked
+-- number (LockSecretNo: secret_numbers.locked_at) is never claimed.
+--
+-- Concurrent binds first try numbers no other bind is placing a pair on right now (SKIP LOCKED),
+-- so they spread over the pool instead of queueing on one number; then (`p_wait`) they wait for
+-- the busy ones, or answer 'busy' (a batch never waits: see place_bindings()). Candidates are ranked on their last counted load; whether the pair fits (its exact load,
+-- and no party of it on the number) is decided under the lock, where both are current. A number
+-- that does not fit is unlocked at once (its sub-block is rolled back), so a claim holds at most
+-- the one lock it returns, and claims cannot deadlock on each other.
+--
+-- x_load_hints: the load of each number as last counted, when a claim took it (its exact load
+-- then, plus the pair that claim placed). Claims rank candidates on it instead of counting every
+-- live pair of the pool per bind; whether a pair fits is always counted exactly, under the lock.
+-- Only claims add pairs to a number and every claim refreshes its hint, so a hint is never below
+-- the true load; pairs that end lower the true load only, and the next claim brings it down.
+DROP FUNCTION IF EXISTS claim_x(text, text, text, text, boolean, text, text[], integer,
+                                timestamptz);
+CREATE OR REPLACE FUNCTION claim_x(p_pool text, p_a text, p_b text, p_city text,
+                                   p_city_strict boolean, p_pinned text, p_exclude text[],
+                                   p_max_pairs integer, p_now timestamptz,
+                                   p_wait boolean DEFAULT true, p_batch_x text[] DEFAULT '{}',
+                                   p_batch_a text[] DEFAULT '{}', p_batch_b text[] DEFAULT '{}')
+RETURNS x_claim
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_strict boolean;
+    v_number text;
+    v_busy text[] := '{}';
+    v_wait boolean;
+    v_pairs integer;
+BEGIN
+    SELECT p_city_strict OR p.city_strict INTO v_strict FROM pools p WHERE p.key = p_pool;
+    IF NOT FOUND THEN
+        RETURN ROW(NULL, p_city_strict, 'no-pool')::x_claim;
+    END IF;
+    FOREACH v_wait IN ARRAY CASE WHEN p_wait THEN ARRAY[false, true] ELSE ARRAY[false] END LOOP
+        FOR v_number IN
+            SELECT n.number FROM secret_numbers n
+              LEFT JOIN x_load_hints h ON h.number = n.number
+             WHERE n.pool_key = p_pool AND n.state = 'active' AND n.health = 'normal'
+               AND n.locked_at IS NULL
+               AND (p_pinned IS NULL OR n.number = p_pinned)
+               AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)
+               AND n.number <> ALL (coalesce(p_exclude, '{}'))
+               AND (NOT v_wait OR n.number = ANY (v_busy))
+             ORDER BY (n.city IS NOT DISTINCT FROM p_city) DESC, coalesce(h.pairs, 0), n.number
+        LOOP
+            BEGIN
+                IF v_wait THEN
+                    PERFORM 1 FROM secret_numbers n
+                     WHERE n.number = v_number AND n.pool_key = p_pool
+                       AND n.state = 'active' AND n.health = 'normal'
+                       AND n.locked_at IS NULL
+                       FOR UPDATE;
+                ELSE
+                    PERFORM 1 FROM secret_numbers n
+                     WHERE n.number = v_number AND n.pool_key = p_pool
+                       AND n.state = 'active' AND n.health = 'normal'
+                       AND n.locked_at IS NULL
+                       FOR UPDATE SKIP LOCKED;
+                END IF;
+                IF NOT FOUND THEN
+                    -- Another bind holds it (first pass: try it again later), or it was released.
+                    IF NOT v_wait THEN v_busy := v_busy || v_number; END IF;
+                ELSE
+                    v_pairs := x_live_pairs(v_number, p_now);
+                    IF cardinality(p_batch_x) > 0 THEN
+                        v_pairs := v_pairs + cardinality(array_positions(p_batch_x, v_number));
+                        IF EXISTS (SELECT 1 FROM unnest(p_batch_x, p_batch_a, p_batch_b) t(x, a, b)
+                                    WHERE t.x = v_number
+                                      AND (t.a IN (p_a, p_b) OR t.b IN (p_a, p_b))) THEN
+                            RAISE EXCEPTION USING ERRCODE = 'AXB01';
+                        END IF;
+                    END IF;
+                    IF v_pairs >= p_max_pairs OR x_carries_party(v_number, p_a, p_b, p_now) THEN
+                        RAISE EXCEPTION USING ERRCODE = 'AXB01';
+                    END IF;
+                    INSERT INTO x_load_hints (number, pairs, counted_at)
+                    VALUES (v_number, v_pairs + 1, p_now)
+                    ON CONFLICT (number) DO UPDATE
+                       SET pairs = excluded.pairs, counted_at = excluded.counted_at;
+                    RETURN ROW(v_number, v_strict, NULL)::x_claim;
+                END IF;
+            EXCEPTION WHEN SQLSTATE 'AXB01' THEN
+                NULL; -- a party of the pair is on it, or it is full: unlocked, next candidate
+            END;
+        END LOOP;
+        EXIT WHEN cardinality(v_busy) = 0;
+    END LOOP;
+    IF NOT p_wait AND cardinality(v_busy) > 0 THEN
+        RETURN ROW(NULL, v_strict, 'busy')::x_claim;
+    END IF;
+
+    IF p_pinned IS NOT NULL THEN
+        RETURN ROW(NULL, v_strict, 'x-unavailable')::x_claim;
+    END IF;
+    IF EXISTS (SELECT 1 FROM secret_numbers n
+                WHERE n.pool_key = p_pool AND n.state = 'active'
+                  AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)) THEN
+        RETURN ROW(NULL, v_strict, 'exhausted')::x_claim;
+    END IF;
+    RETURN ROW(NULL, v_strict, 'no-numbers')::x_claim;
+END $$;
+-- Its statements branch on parameters (a pinned X or not, a strict city or not): generic plans,
+-- cached per connection, instead of planning them afresh on every call.
+ALTER FUNCTION claim_x(text, text, text, text, boolean, text, text[], integer, timestamptz,
+                      boolean, text[], text[], text[])
+    SET plan_cache_mode = force_generic_plan;

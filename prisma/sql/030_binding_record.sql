@@ -1,0 +1,151 @@
+-- Bindings: the record. `bindings` holds every binding ever made and its current state;
+-- `binding_events` what happened to it, who or what caused it, and when (invariant 5);
+-- `binding_subscriptions` the provider's SubsId of each, as learnt.
+
+-- An event belongs to a binding, checked once per statement instead of once per row. A foreign
+-- key runs a query (through SPI) and takes a row lock for every event, and a batch of the expiry
+-- sweep writes thousands of them; the set-based check (one anti-join) keeps the same rule and its
+-- error code, and a deleted binding still takes its events with it.
+CREATE OR REPLACE FUNCTION binding_events_check_binding() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_missing uuid;
+BEGIN
+    SELECT e.binding_id INTO v_missing FROM new_events e
+     WHERE NOT EXISTS (SELECT 1 FROM bindings b WHERE b.id = e.binding_id)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'binding_events.binding_id % is not a binding', v_missing
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'binding_events',
+                  CONSTRAINT = 'binding_events_binding_id_fkey';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER "binding_events_binding_inserted" AFTER INSERT ON "binding_events"
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION binding_events_check_binding();
+CREATE OR REPLACE TRIGGER "binding_events_binding_updated" AFTER UPDATE ON "binding_events"
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION binding_events_check_binding();
+
+CREATE OR REPLACE FUNCTION bindings_delete_events() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM binding_events e USING gone_bindings g WHERE e.binding_id = g.id;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER "bindings_deleted_events" AFTER DELETE ON "bindings"
+    REFERENCING OLD TABLE AS gone_bindings
+    FOR EACH STATEMENT EXECUTE FUNCTION bindings_delete_events();
+
+-- ─── what follows the record ──────────────────────────────────────────────────────────────────
+-- One trigger per statement that inserts or updates bindings tells everything that follows the
+-- record what changed, from one pass over the statement's rows (its transition tables):
+--   the live pairs (inventory, 020_live_pairs.sql): a binding that became live, ended, or changed
+--     X, parties, order or expiry while live;
+--   the reconciliation queue (scheduler, 040_reconcile_queue.sql): a binding whose provider side
+--     opened, moved between open states, expired while open, or was settled;
+--   the SubsIds (binding_subscriptions, below): written once, when learnt (BindAxb answered,
+--     reconciliation found it). The record's subs_id column is not indexed (settling writes it,
+--     and its updates stay HOT), so lookups by SubsId (provider reports) go through that table;
+--   the routing caches (routing, 060_routing_cache.sql): a settled binding whose routing columns
+--     changed, or an order whose lookups may now find another binding.
+-- One trigger instead of one per follower: a settle runs one pass and the two or three statements
+-- it needs, and a sweep's batch of 5,000 joins its transition tables once.
+DROP FUNCTION IF EXISTS binding_subscriptions_follow_bindings() CASCADE;
+DROP TRIGGER IF EXISTS "bindings_routing_cache_update" ON "bindings";
+
+CREATE OR REPLACE FUNCTION bindings_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_rows integer;
+    v_began uuid[];
+    v_ended uuid[];
+    v_moved uuid[];
+    v_queued uuid[];
+    v_settled uuid[];
+    v_subs uuid[];
+    v_routed text[];
+    v_orders text[];
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        SELECT array_agg(n.id) FILTER (WHERE binding_state_live(n.state) AND n.phone_x IS NOT NULL),
+               array_agg(n.id) FILTER (WHERE binding_state_open(n.state)),
+               array_agg(n.id) FILTER (WHERE n.subs_id IS NOT NULL)
+          INTO v_began, v_queued, v_subs
+          FROM new_rows n;
+    ELSE
+        SELECT count(*),
+               array_agg(c.id) FILTER (WHERE c.is_live AND NOT c.was_live),
+               array_agg(c.id) FILTER (WHERE c.was_live AND NOT c.is_live),
+               array_agg(c.id) FILTER (WHERE c.was_live AND c.is_live AND c.pair_moved),
+               array_agg(c.id) FILTER (WHERE c.state_changed
+                                         AND (c.is_open OR (c.was_open AND c.state = 'expired'))),
+               array_agg(c.id) FILTER (WHERE c.state_changed AND c.was_open AND NOT c.is_open
+                                         AND c.state <> 'expired'),
+               array_agg(c.id) FILTER (WHERE c.subs_learnt),
+               -- Caches hold only settled bindings: a pending or unknown one notifies nothing.
+               array_agg(to_json(c.id)::text) FILTER (WHERE c.was_settled AND c.routing_changed),
+               array_agg(c.old_order) FILTER (WHERE c.order_changed OR c.relived)
+                   || array_agg(c.new_order) FILTER (WHERE c.order_changed OR c.relived)
+          INTO v_rows, v_began, v_ended, v_moved, v_queued, v_settled, v_subs, v_routed, v_orders
+          FROM (SELECT n.id, n.state,
+                       binding_state_live(o.state) AND o.phone_x IS NOT NULL AS was_live,
+                       binding_state_live(n.state) AND n.phone_x IS NOT NULL AS is_live,
+                       binding_state_open(o.state) AS was_open,
+                       binding_state_open(n.state) AS is_open,
+                       n.state <> o.state AS state_changed,
+                       (n.pool_key, n.out_id, n.phone_x, n.phone_a, n.phone_b, n.expires_at)
+                           IS DISTINCT FROM
+                       (o.pool_key, o.out_id, o.phone_x, o.phone_a, o.phone_b, o.expires_at)
+                           AS pair_moved,
+                       n.subs_id IS NOT NULL AND n.subs_id IS DISTINCT FROM o.subs_id AS subs_learnt,
+                       o.state NOT IN ('pending', 'unknown') AS was_settled,
+                       -- (the call restriction too: a restricted caller is refused)
+                       (n.state, n.phone_a, n.phone_b, n.phone_x, n.expires_at, n.subs_id,
+                        n.pool_key, n.out_id, n.call_restrict)
+                           IS DISTINCT FROM
+                       (o.state, o.phone_a, o.phone_b, o.phone_x, o.expires_at, o.subs_id,
+                        o.pool_key, o.out_id, o.call_restrict) AS routing_changed,
+                       (n.pool_key, n.out_id) IS DISTINCT FROM (o.pool_key, o.out_id)
+                           AS order_changed,
+                       binding_state_live(n.state) AND NOT binding_state_live(o.state) AS relived,
+                       json_build_array(o.pool_key, o.out_id)::text AS old_order,
+                       json_build_array(n.pool_key, n.out_id)::text AS new_order
+                  FROM new_rows n JOIN old_rows o ON o.id = n.id) c;
+    END IF;
+
+    -- Pairs end before others begin, so a statement that hands a pair on never meets itself.
+    IF v_ended IS NOT NULL THEN PERFORM live_pairs_end(v_ended); END IF;
+    IF v_moved IS NOT NULL THEN PERFORM live_pairs_move(v_moved); END IF;
+    IF v_began IS NOT NULL THEN PERFORM live_pairs_begin(v_began); END IF;
+    IF v_settled IS NOT NULL THEN PERFORM reconcile_queue_settle(v_settled); END IF;
+    IF v_queued IS NOT NULL THEN PERFORM reconcile_queue_enqueue(v_queued); END IF;
+    IF v_subs IS NOT NULL THEN
+        INSERT INTO binding_subscriptions (subs_id, binding_id, learnt_at)
+        SELECT b.subs_id, b.id, b.updated_at FROM bindings b WHERE b.id = ANY (v_subs)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    IF v_rows > routing_cache_max_keys() THEN
+        PERFORM pg_notify('axb_routing_cache', '{"all":true}');
+    ELSE
+        IF v_routed IS NOT NULL THEN PERFORM routing_cache_publish('b', v_routed); END IF;
+        IF v_orders IS NOT NULL THEN
+            PERFORM routing_cache_publish('o', ARRAY(SELECT DISTINCT unnest(v_orders)));
+        END IF;
+    END IF;
+    RETURN NULL;
+END $$;
+-- Its one query joins the statement's transition tables, and its plan is cached per connection
+-- from the first run: planned on a one-row settle, a nested loop would run a 5,000-row sweep
+-- quadratically (seconds). A hash join is right at every size.
+ALTER FUNCTION bindings_changed() SET enable_nestloop = off;
+
+CREATE OR REPLACE TRIGGER "bindings_record_inserted" AFTER INSERT ON "bindings"
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION bindings_changed();
+CREATE OR REPLACE TRIGGER "bindings_record_updated" AFTER UPDATE ON "bindings"
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION bindings_changed();

@@ -1,0 +1,26 @@
+-- Scheduler: the bindings awaiting reconciliation (src/scheduler/reconciliation.repository.ts).
+--
+-- reconcile_queue holds a binding while its provider side is open (pending, unknown, unbinding),
+-- and after it ended by expiry while open, until reconciliation has checked the provider side.
+-- It follows the record's state through the record's trigger (bindings_changed(),
+-- 030_binding_record.sql), whoever changes it:
+--   becomes open, or moves between open states   → (re)queued: `since` = the change, no attempts;
+--   leaves an open state by expiry               → kept, due at once: the provider check;
+--   leaves an open state otherwise (settled)     → dequeued.
+-- Reconciliation itself dequeues a binding when it settles it (expire_bindings() when told the
+-- provider was just asked), and counts failed attempts and leases in `attempts` / `next_at`.
+
+DROP FUNCTION IF EXISTS reconcile_queue_follow_bindings() CASCADE;
+
+-- (Re)queues bindings that became open, moved between open states, or expired while open: since
+-- their change (the record's updated_at), no attempts yet, due as the grace period allows.
+CREATE OR REPLACE FUNCTION reconcile_queue_enqueue(p_ids uuid[]) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO reconcile_queue (binding_id, since)
+    SELECT b.id, b.updated_at FROM bindings b WHERE b.id = ANY (p_ids)
+    ON CONFLICT (binding_id) DO UPDATE SET since = excluded.since, attempts = 0, next_at = NULL
+$$;
+
+-- Dequeues bindings whose open provider side was settled.
+CREATE OR REPLACE FUNCTION reconcile_queue_settle(p_ids uuid[]) RETURNS void
+LANGUAGE sql AS $$ DELETE FROM reconcile_queue WHERE binding_id = ANY (p_ids) $$;

@@ -1,0 +1,333 @@
+-- Bindings: the bind path and the one expire operation, one round trip each
+-- (src/bindings/placement.repository.ts, src/bindings/binding-expiry.repository.ts):
+--   place_bindings()   for each of a batch of binds: replay check by order, claim of X, expiry of
+--                      overdue pairs on X; then the insert of the pending bindings and their
+--                      `created` events, together;
+--   move_binding()     after a provider BIND_CONFLICT, the same binding onto the next X;
+--   expire_bindings()  ends live bindings (the sweep's batches, and single ones found overdue).
+-- Settling is one plain statement (src/bindings/settlement.repository.ts). The live pairs and the
+-- reconciliation queue follow the record through their triggers (020, 040).
+
+-- The one expire operation: ends live bindings, with one `expired` event each carrying
+-- `p_details` and the state it left; returns what it ended. Which bindings:
+--  - `p_ids`: those of them still live (and overdue at `p_now` when `p_only_overdue`), waiting for
+--    any other writer of those rows; a bind, an update or a routing lookup ending one binding;
+--  - `p_ids` NULL: up to `p_due_limit` overdue bindings, oldest first, that no other sweep has
+--    taken (SKIP LOCKED), found through the live pairs' expiry index: a batch of the sweep.
+-- A binding whose provider side was open stays queued for reconciliation's provider check
+-- (040_reconcile_queue.sql), unless the caller has just asked the provider (`p_provider_checked`:
+-- reconciliation, when QuerySubscriptionDetail reports it expired there).
+-- The rows are locked first, so concurrent callers end each binding exactly once; the update is
+-- by primary key and HOT (no column it writes is indexed), the events one set-based insert.
+CREATE OR REPLACE FUNCTION expire_bindings(p_ids uuid[], p_due_limit integer, p_now timestamptz,
+                                           p_actor text, p_details jsonb, p_only_overdue boolean,
+                                           p_provider_checked boolean DEFAULT false)
+RETURNS TABLE (binding_id uuid, previous_state binding_state)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_ids uuid[];
+    v_states binding_state[];
+BEGIN
+    IF p_ids IS NULL THEN
+        SELECT array_agg(t.id), array_agg(t.state)
+          INTO v_ids, v_states
+          FROM (SELECT b.id, b.state
+                  FROM live_pairs lp JOIN bindings b ON b.id = lp.binding_id
+                 WHERE lp.expires_at <= p_now
+                   -- Rechecked on the row's latest version when another sweep ended it after
+                   -- this statement's snapshot (its pair, still seen here, is gone then).
+                   AND binding_state_live(b.state)
+                 ORDER BY lp.expires_at
+                 LIMIT p_due_limit
+                 FOR UPDATE OF b SKIP LOCKED) t;
+    ELSE
+        SELECT array_agg(t.id), array_agg(t.state)
+          INTO v_ids, v_states
+          FROM (SELECT b.id, b.state FROM bindings b
+                 WHERE b.id = ANY (p_ids) AND binding_state_live(b.state)
+                   AND (NOT p_only_overdue OR b.expires_at <= p_now)
+                 FOR UPDATE) t;
+    END IF;
+    IF v_ids IS NULL THEN
+        RETURN;
+    END IF;
+    UPDATE bindings SET state = 'expired', ended_at = p_now, updated_at = p_now
+     WHERE id = ANY (v_ids);
+    IF p_provider_checked THEN
+        DELETE FROM reconcile_queue q WHERE q.binding_id = ANY (v_ids);
+    END IF;
+    INSERT INTO binding_events (binding_id, kind, actor, at, details)
+    SELECT t.id, 'expired', p_actor, p_now, p_details || jsonb_build_object('previousState', t.state)
+      FROM unnest(v_ids, v_states) AS t(id, state);
+    RETURN QUERY SELECT * FROM unnest(v_ids, v_states);
+END $$;
+
+-- Claims X for the pair (claim_x(), 020_live_pairs.sql) and, when it did, expires the live
+-- bindings of A or B on that X that are overdue: their pairs are free at once, before any sweep.
+DROP FUNCTION IF EXISTS take_x(text, timestamptz, text, text, text, text, boolean, text, text[],
+                               integer);
+CREATE OR REPLACE FUNCTION take_x(p_actor text, p_now timestamptz,
+                                  p_pool text, p_a text, p_b text, p_city text,
+                                  p_city_strict boolean, p_pinned text, p_exclude text[],
+                                  p_max_pairs integer, p_wait boolean DEFAULT true,
+                                  p_batch_x text[] DEFAULT '{}', p_batch_a text[] DEFAULT '{}',
+                                  p_batch_b text[] DEFAULT '{}')
+RETURNS x_claim
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_claim x_claim;
+    v_overdue uuid[];
+BEGIN
+    v_claim := claim_x(p_pool, p_a, p_b, p_city, p_city_strict, p_pinned, p_exclude,
+                       p_max_pairs, p_now, p_wait, p_batch_x, p_batch_a, p_batch_b);
+    IF v_claim.number IS NOT NULL THEN
+        v_overdue := ARRAY(SELECT lp.binding_id FROM live_pairs lp
+                            WHERE lp.x = v_claim.number AND lp.a IN (p_a, p_b)
+                              AND lp.expires_at <= p_now
+                           UNION
+                           SELECT lp.binding_id FROM live_pairs lp
+                            WHERE lp.x = v_claim.number AND lp.b IN (p_a, p_b)
+                              AND lp.expires_at <= p_now);
+        IF cardinality(v_overdue) > 0 THEN
+            PERFORM 1 FROM expire_bindings(v_overdue, NULL, p_now, p_actor,
+                                           '{"reason": "pair reused after expiry"}', true);
+        END IF;
+    END IF;
+    RETURN v_claim;
+END $$;
+
+-- What place_bindings() and move_binding() answer: an outcome, and the binding's columns (NULL
+-- when a claim was refused).
+DROP FUNCTION IF EXISTS place_binding(text, boolean, timestamptz, text, jsonb, timestamptz, text,
+                                      text, text, text, boolean, text, text[], integer);
+DROP TYPE IF EXISTS binding_placement CASCADE;
+CREATE TYPE binding_placement AS (
+    outcome text, id uuid, pool_key varchar, out_id varchar, phone_a varchar, phone_b varchar,
+    phone_x varchar, subs_id varchar, city varchar, city_strict boolean, record boolean,
+    state binding_state, expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
+    ended_at timestamptz,
+    -- call control and trip phase (issue 23; src/bindings/binding-row.ts)
+    out_order_id varchar, call_restrict varchar, call_display_type smallint, call_timeout smallint,
+    ring_config jsonb, dtmf_config jsonb, asr_status boolean, asr_model_id varchar,
+    trip_ended_at timestamptz, contact_until timestamptz
+);
+
+-- Places the pending bindings of a batch of binds (`p_items`, a JSON array of
+-- {i, outId, record, expiresAt, actor, details, pool, a, b, city, cityStrict, pinned, exclude,
+-- maxPairs, callControl}) in one call, answering one row per item (`i`, its outcome, the binding). For each:
+--  1. one placement per order at a time, across instances (a transaction-scoped advisory lock on
+--     the order), so the order's existing live binding is found before any X is considered: the
+--     same order sent to two instances at once gives the second the first one's binding
+--     ('replay'), never a clash with it. One already overdue is expired here and a new one made;
+--  2. take_x(): claim_x() for the pair (its refusal is the outcome), counting the pairs placed
+--     earlier in the call, and the expiry of overdue live bindings of A or B on that X.
+-- Then every placed binding is inserted `pending` with its `created` event, in one statement
+-- each, so the triggers that keep the live pairs and the reconciliation queue run once per call,
+-- not once per bind ('placed'). Binds that arrive together share the round trip, the triggers
+-- and the commit: that is how the service beats a bind that commits alone. `callControl` holds
+-- the BindAxb options the binding keeps (outOrderId, callRestrict, callDisplayType, callTimeout,
+-- ringConfig, dtmfConfig, asrStatus, asrModelId; absent keys are NULL / false).
+--
+-- `p_wait`: wait for an order or a number another transaction holds (a single placement); or,
+-- as a batch does, never wait: such an item answers 'busy' and is placed again alone. Orders are
+-- locked in one global order (their lock keys sorted), numbers only with SKIP LOCKED, so a batch
+-- holds no lock another transaction waits for while it waits itself: batches cannot deadlock.
+-- The live pairs' unique indexes remain the backstop for every invariant.
+CREATE OR REPLACE FUNCTION place_bindings(p_items jsonb, p_now timestamptz, p_wait boolean)
+RETURNS TABLE (i integer, outcome text, id uuid, pool_key varchar, out_id varchar,
+               phone_a varchar, phone_b varchar, phone_x varchar, subs_id varchar, city varchar,
+               city_strict boolean, record boolean, state binding_state,
+               expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
+               ended_at timestamptz,
+               -- call control and trip phase (issue 23; src/bindings/binding-row.ts)
+               out_order_id varchar, call_restrict varchar, call_display_type smallint,
+               call_timeout smallint, ring_config jsonb, dtmf_config jsonb, asr_status boolean,
+               asr_model_id varchar, trip_ended_at timestamptz, contact_until timestamptz)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    r record;
+    v_key bigint;
+    v_live live_pairs%ROWTYPE;
+    v_claim x_claim;
+    v_orders text[] := '{}';
+    -- What this call places, inserted together at the end.
+    v_i int[] := '{}';
+    v_id uuid[] := '{}';
+    v_out text[] := '{}';
+    v_pool text[] := '{}';
+    v_a text[] := '{}';
+    v_b text[] := '{}';
+    v_x text[] := '{}';
+    v_city text[] := '{}';
+    v_strict boolean[] := '{}';
+    v_record boolean[] := '{}';
+    v_expires timestamptz[] := '{}';
+    v_actor text[] := '{}';
+    v_details jsonb[] := '{}';
+    v_cc jsonb[] := '{}';
+BEGIN
+    FOR r IN
+        SELECT t.*, hashtextextended('axb-order:' || t.pool || ':' || t."outId", 0) AS lock_key
+          FROM jsonb_to_recordset(p_items) AS t(
+               i int, "outId" text, record boolean, "expiresAt" timestamptz, actor text,
+               details jsonb, pool text, a text, b text, city text, "cityStrict" boolean,
+               pinned text, exclude text[], "maxPairs" int, "callControl" jsonb)
+         ORDER BY lock_key, t.i
+    LOOP
+        v_key := r.lock_key;
+        IF (r.pool || ':' || r."outId") = ANY (v_orders) THEN
+            -- The same order twice in one call: the later one after the earlier has landed.
+            RETURN QUERY SELECT r.i, 'busy'::text, NULL::uuid, NULL::varchar, NULL::varchar,
+                NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar,
+                NULL::boolean, NULL::boolean, NULL::binding_state, NULL::timestamptz,
+                NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+                NULL::varchar, NULL::varchar, NULL::smallint, NULL::smallint, NULL::jsonb,
+                NULL::jsonb, NULL::boolean, NULL::varchar, NULL::timestamptz, NULL::timestamptz;
+            CONTINUE;
+        END IF;
+        IF p_wait THEN
+            PERFORM pg_advisory_xact_lock(v_key);
+        ELSIF NOT pg_try_advisory_xact_lock(v_key) THEN
+            RETURN QUERY SELECT r.i, 'busy'::text, NULL::uuid, NULL::varchar, NULL::varchar,
+                NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar,
+                NULL::boolean, NULL::boolean, NULL::binding_state, NULL::timestamptz,
+                NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+                NULL::varchar, NULL::varchar, NULL::smallint, NULL::smallint, NULL::jsonb,
+                NULL::jsonb, NULL::boolean, NULL::varchar, NULL::timestamptz, NULL::timestamptz;
+            CONTINUE;
+        END IF;
+        v_orders := v_orders || (r.pool || ':' || r."outId");
+        SELECT * INTO v_live FROM live_pairs lp WHERE lp.pool_key = r.pool AND lp.out_id = r."outId";
+        IF FOUND THEN
+            IF v_live.expires_at > p_now THEN
+                RETURN QUERY SELECT r.i, 'replay'::text, b.id, b.pool_key, b.out_id, b.phone_a,
+                                    b.phone_b, b.phone_x, b.subs_id, b.city, b.city_strict,
+                                    b.record, b.state, b.expires_at, b.created_at, b.updated_at,
+                                    b.ended_at, b.out_order_id, b.call_restrict,
+                                    b.call_display_type, b.call_timeout, b.ring_config,
+                                    b.dtmf_config, b.asr_status, b.asr_model_id,
+                                    b.trip_ended_at, b.contact_until
+                               FROM bindings b WHERE b.id = v_live.binding_id;
+                CONTINUE;
+            END IF;
+            PERFORM 1 FROM expire_bindings(ARRAY[v_live.binding_id], NULL, p_now, r.actor,
+                                           '{"reason": "order bound again after its expiry"}',
+                                           true);
+        END IF;
+
+        v_claim := take_x(r.actor, p_now, r.pool, r.a, r.b, r.city, r."cityStrict", r.pinned,
+                          r.exclude, r."maxPairs", p_wait, v_x, v_a, v_b);
+        IF v_claim.number IS NULL THEN
+            RETURN QUERY SELECT r.i, v_claim.refusal, NULL::uuid, NULL::varchar, NULL::varchar,
+                NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar,
+                NULL::boolean, NULL::boolean, NULL::binding_state, NULL::timestamptz,
+                NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
+                NULL::varchar, NULL::varchar, NULL::smallint, NULL::smallint, NULL::jsonb,
+                NULL::jsonb, NULL::boolean, NULL::varchar, NULL::timestamptz, NULL::timestamptz;
+            CONTINUE;
+        END IF;
+        v_i := v_i || r.i;
+        v_id := v_id || gen_random_uuid();
+        v_out := v_out || r."outId";
+        v_pool := v_pool || r.pool;
+        v_a := v_a || r.a;
+        v_b := v_b || r.b;
+        v_x := v_x || v_claim.number;
+        v_city := v_city || r.city;
+        v_strict := v_strict || v_claim.city_strict;
+        v_record := v_record || r.record;
+        v_expires := v_expires || r."expiresAt";
+        v_actor := v_actor || r.actor;
+        v_details := v_details || r.details;
+        v_cc := v_cc || coalesce(r."callControl", '{}');
+    END LOOP;
+
+    IF cardinality(v_id) = 0 THEN
+        RETURN;
+    END IF;
+    INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, city, city_strict,
+                          record, state, expires_at, created_at, updated_at,
+                          out_order_id, call_restrict, call_display_type, call_timeout,
+                          ring_config, dtmf_config, asr_status, asr_model_id)
+    SELECT t.id, t.pool, t.out_id, t.a, t.b, t.x, t.city, t.strict, t.record, 'pending',
+           t.expires, p_now, p_now,
+           t.cc ->> 'outOrderId', t.cc ->> 'callRestrict', (t.cc ->> 'callDisplayType')::smallint,
+           (t.cc ->> 'callTimeout')::smallint, t.cc -> 'ringConfig', t.cc -> 'dtmfConfig',
+           coalesce((t.cc ->> 'asrStatus')::boolean, false), t.cc ->> 'asrModelId'
+      FROM unnest(v_id, v_pool, v_out, v_a, v_b, v_x, v_city, v_strict, v_record, v_expires,
+                  v_cc)
+           AS t(id, pool, out_id, a, b, x, city, strict, record, expires, cc);
+    INSERT INTO binding_events (binding_id, kind, actor, at, details)
+    SELECT t.id, 'created', t.actor, p_now, t.details
+      FROM unnest(v_id, v_actor, v_details) AS t(id, actor, details);
+    RETURN QUERY
+        SELECT t.i, 'placed'::text, t.id, t.pool::varchar, t.out_id::varchar, t.a::varchar,
+               t.b::varchar, t.x::varchar, NULL::varchar, t.city::varchar, t.strict, t.record,
+               'pending'::binding_state, t.expires, p_now, p_now, NULL::timestamptz,
+               (t.cc ->> 'outOrderId')::varchar, (t.cc ->> 'callRestrict')::varchar,
+               (t.cc ->> 'callDisplayType')::smallint, (t.cc ->> 'callTimeout')::smallint,
+               t.cc -> 'ringConfig', t.cc -> 'dtmfConfig',
+               coalesce((t.cc ->> 'asrStatus')::boolean, false), (t.cc ->> 'asrModelId')::varchar,
+               NULL::timestamptz, NULL::timestamptz
+          FROM unnest(v_i, v_id, v_pool, v_out, v_a, v_b, v_x, v_city, v_strict, v_record,
+                      v_expires, v_cc)
+               AS t(i, id, pool, out_id, a, b, x, city, strict, record, expires, cc);
+END $$;
+
+-- Moves a still-pending binding onto the next X after the provider refused its X with
+-- isv.BIND_CONFLICT, in one call: take_x() excluding the numbers tried, the update and its
+-- `attempt_failed` event. 'placed' with the moved binding, the claim's refusal, or
+-- 'not-pending' when the binding has left `pending` meanwhile. (A move rewrites the record's
+-- indexed phone_x, the one update of the bind path that is not HOT; it follows a provider
+-- conflict only.)
+CREATE OR REPLACE FUNCTION move_binding(p_id uuid, p_actor text, p_details jsonb,
+                                        p_now timestamptz, p_pool text, p_a text, p_b text,
+                                        p_city text, p_city_strict boolean, p_pinned text,
+                                        p_exclude text[], p_max_pairs integer)
+RETURNS SETOF binding_placement
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_state binding_state;
+    v_claim x_claim;
+BEGIN
+    SELECT b.state INTO v_state FROM bindings b WHERE b.id = p_id FOR UPDATE;
+    IF v_state IS DISTINCT FROM 'pending' THEN
+        RETURN QUERY SELECT 'not-pending'::text, b.id, b.pool_key, b.out_id, b.phone_a, b.phone_b,
+                            b.phone_x, b.subs_id, b.city, b.city_strict, b.record, b.state,
+                            b.expires_at, b.created_at, b.updated_at, b.ended_at,
+                            b.out_order_id, b.call_restrict, b.call_display_type,
+                            b.call_timeout, b.ring_config, b.dtmf_config, b.asr_status,
+                            b.asr_model_id, b.trip_ended_at, b.contact_until
+                       FROM bindings b WHERE b.id = p_id;
+        RETURN;
+    END IF;
+
+    v_claim := take_x(p_actor, p_now, p_pool, p_a, p_b, p_city, p_city_strict, p_pinned,
+                      p_exclude, p_max_pairs);
+    IF v_claim.number IS NOT NULL THEN
+        UPDATE bindings b SET phone_x = v_claim.number, updated_at = p_now WHERE b.id = p_id;
+        INSERT INTO binding_events (binding_id, kind, actor, at, details)
+        VALUES (p_id, 'attempt_failed', p_actor, p_now, p_details);
+    END IF;
+    RETURN QUERY SELECT coalesce(v_claim.refusal, 'placed'), b.id, b.pool_key, b.out_id,
+                        b.phone_a, b.phone_b, b.phone_x, b.subs_id, b.city, b.city_strict,
+                        b.record, b.state, b.expires_at, b.created_at, b.updated_at, b.ended_at,
+                        b.out_order_id, b.call_restrict, b.call_display_type, b.call_timeout,
+                        b.ring_config, b.dtmf_config, b.asr_status, b.asr_model_id,
+                        b.trip_ended_at, b.contact_until
+                   FROM bindings b WHERE b.id = p_id;
+END $$;
+
+-- The bind path's functions run their statements with generic plans, cached per connection:
+-- their statements branch on parameters, and the plan cache would otherwise plan them afresh
+-- for every call.
+ALTER FUNCTION take_x(text, timestamptz, text, text, text, text, boolean, text, text[], integer,
+                     boolean, text[], text[], text[])
+    SET plan_cache_mode = force_generic_plan;
+ALTER FUNCTION place_bindings(jsonb, timestamptz, boolean)
+    SET plan_cache_mode = force_generic_plan;
+ALTER FUNCTION move_binding(uuid, text, jsonb, timestamptz, text, text, text, text, boolean, text,
+                            text[], integer)
+    SET plan_cache_mode = force_generic_plan;

@@ -1,0 +1,47 @@
+/**
+ * Group commit for work that arrives concurrently: items submitted while a batch is being
+ * handled wait for it and go together in the next one, so under load many items share one round
+ * trip and one commit, and a lone item goes at once (no timer, no added latency when idle).
+ * At most `maxInFlight` batches run at once, each of at most `maxBatch` items. `handle` answers
+ * one result per item, in order; if it throws, every item of that batch gets the error.
+ */
+export class Batcher<I, O> {
+  private queue: Array<{ item: I; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly handle: (items: I[]) => Promise<O[]>,
+    private readonly maxBatch: number,
+    private readonly maxInFlight: number,
+  ) {}
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight += 1;
+      this.handle(batch.map((b) => b.item))
+        .then(
+          (results) => {
+            batch.forEach((b, i) => {
+              if (i < results.length) b.resolve(results[i]!);
+              else b.reject(new Error('batch answered fewer results than items'));
+            });
+          },
+          (error: unknown) => {
+            for (const b of batch) b.reject(error);
+          },
+        )
+        .finally(() => {
+          this.inFlight -= 1;
+          this.dispatch();
+        });
+    }
+  }
+}

@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { EventKind } from '../bindings/binding-states.js';
+import { isDatabaseUnavailable } from '../common/errors/database-unavailable.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { PrismaService } from '../prisma/prisma.service.js';
+
+/** Who asked, relative to the binding: one of its parties, or anyone else (refused). */
+export type RoutedCaller = 'A' | 'B' | 'other';
+
+/** One routing decision about a known binding, as counted. */
+export interface RoutedDecision {
+  bindingId: string;
+  caller: RoutedCaller;
+  /** `<status>/<source>/<reason>` of an answer, `refused/<reason>` of a refusal. */
+  outcome: string;
+  at: Date;
+  /** The key's name: the actor of the decision's event, if it is the first of its kind. */
+  actor: string;
+  /** The event's details, if it is the first of its kind (numbers masked). */
+  details: Record<string, unknown>;
+}
+
+interface Tally {
+  bindingId: string;
+  caller: RoutedCaller;
+  outcome: string;
+  count: number;
+  first: number;
+  last: number;
+  actor: string;
+  details: Record<string, unknown>;
+}
+
+/** A batch of tallies with the id it is written under, kept as it is until written. */
+interface Batch {
+  id: string;
+  tallies: Tally[];
+}
+
+// One statement per batch, its input one JSON document (one native JSON.stringify). The batch
+// is written once under its id: a retry of a batch whose first attempt did commit (the client
+// timed out on a server that went on) adds nothing. Rows are taken in key order, so two
+// instances flushing the same keys lock them in the same order. A count row that is new
+// (xmax = 0: inserted, not updated) is the first decision of its kind for the binding: its
+// event is written in the same statement. Bindings gone meanwhile are skipped.
+const UPSERT = `
+WITH batch AS (
+  INSERT INTO routed_count_batches (id, written_at) VALUES ($2::uuid, now())
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id
+), input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb)
+    AS e(b uuid, c text, o text, n int8, f float8, l float8, a text, d jsonb)
+   WHERE EXISTS (SELECT 1 FROM batch)
+), counted AS (
+  INSERT INTO routed_counts (binding_id, caller, outcome, count, first_at, last_at)
+  SELECT e.b, e.c, e.o, e.n, to_timestamp(e.f / 1000.0), to_timestamp(e.l / 1000.0)
+    FROM input e
+   WHERE EXISTS (SELECT 1 FROM bindings x WHERE x.id = e.b)
+   ORDER BY e.b, e.c, e.o
+  ON CONFLICT (binding_id, caller, outcome) DO UPDATE
+     SET count = routed_counts.count + excluded.count,
+         first_at = least(routed_counts.first_at, excluded.first_at),
+         last_at = greatest(routed_counts.last_at, excluded.last_at)
+  RETURNING binding_id, caller, outcome, (xmax = 0) AS first
+)
+INSERT INTO binding_events (binding_id, kind, actor, at, details)
+SELECT e.b, '${EventKind.routed}', e.a, to_timestamp(e.f / 1000.0), e.d
+  FROM counted c JOIN input e ON e.b = c.binding_id AND e.c = c.caller AND e.o = c.outcome
+ WHERE c.first`;
+
+const PRUNE = `DELETE FROM routed_count_batches WHERE written_at < now() - interval '1 day'`;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/**
+ * Counts routing decisions off the lookup's path (issue 21): a lookup adds one to a tally in
+ * memory, keyed by binding, caller and outcome, and nothing else; the tallies are upserted into
+ * `routed_counts` in batches every ROUTING_COUNTS_FLUSH_MS (or once ROUTING_COUNTS_BATCH keys
+ * wait), the first decision of each kind for a binding also kept as a `routed` event. So a hit
+ * costs a map update, and a binding looked up a thousand times costs one row.
+ *
+ * Nothing counted is lost or counted twice while the database is away: a batch whose write
+ * failed is kept as it is, under its id, and tried again on the timer (decisions counted
+ * meanwhile go into new tallies); its id makes the retry add nothing if the first attempt did
+ * commit after all. While one batch waits to be written again no other is taken, so what is
+ * kept is that batch (at most ROUTING_COUNTS_BATCH keys) and the tallies counted since, at most
+ * ROUTING_COUNTS_MAX_KEYS distinct keys: a bound on keys, not on decisions. Past it, decisions
+ * of new keys are dropped, counted in
+ * `axb_routing_decisions_dropped_total` and said in the log (when it starts, and how many when
+ * writes work again). Shutdown writes what is left (GracefulShutdown, then onModuleDestroy).
+ */
+@Injectable()
+export class RoutedCountsWriter implements OnModuleDestroy {
+  private readonly logger = new Logger(RoutedCountsWriter.name);
+  private tallies = new Map<string, Tally>();
+  /** Batches whose write failed, oldest first, retried as they are. */
+  private failed: Batch[] = [];
+  private failedKeys = 0;
+  private prunedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private dropped = 0;
+  private failing = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly prisma: PrismaService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** Distinct (binding, caller, outcome) keys waiting to be written. */
+  get pending(): number {
+    return this.tallies.size + this.failedKeys;
+  }
+
+  /** Counts one decision. Never waits and never throws: the lookup has its answer already. */
+  count(decision: RoutedDecision): void {
+    const key = `${decision.bindingId}\u0000${decision.caller}\u0000${decision.outcome}`;
+    const at = decision.at.getTime();
+    const tally = this.tallies.get(key);
+    if (tally) {
+      tally.count += 1;
+      if (at > tally.last) tally.last = at;
+      if (at < tally.first) tally.first = at;
+      return;
+    }
+    if (this.tallies.size >= this.config.routing.countsMaxKeys) {
+      this.drop(1);
+      return;
+    }
+    this.tallies.set(key, {
+      bindingId: decision.bindingId,
+      caller: decision.caller,
+      outcome: decision.outcome,
+      count: 1,
+      first: at,
+      last: at,
+      actor: decision.actor,
+      details: decision.details,
+    });
+    if (this.tallies.size >= this.config.routing.countsBatch) void this.flush();
+    else this.schedule();
+  }
+
+  /** Writes every tally counted so far (and whatever is counted meanwhile); rejects if it cannot. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+      // Left over after a failed write: try again on the timer, not in a tight loop.
+      if (this.pending > 0) this.schedule();
+    });
+    return this.running;
+  }
+
+  /**
+   * Shutdown: writes what is left, trying again (every ROUTING_COUNTS_FLUSH_MS) until
+   * `deadlineMs` has passed; what still cannot be written is said in the log.
+   */
+  async finish(deadlineMs = this.config.database.queryTimeoutMs): Promise<void> {
+    const deadline = Date.now() + deadlineMs;
+    for (;;) {
+      if (this.pending === 0 && !this.running) return;
+      try {
+        await this.flush();
+        if (this.pending === 0) return;
+      } catch (error) {
+        if (Date.now() + this.config.routing.countsFlushMs >= deadline) {
+          this.logger.error(
+            `${this.decisionsWaiting()} routing decisions could not be written at shutdown: ` +
+              `${error instanceof Error ? error.message : String(error)}`,
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, this.config.routing.countsFlushMs));
+      }
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.finish();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.running) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch(() => undefined); // reported by drain(); retried on the timer
+    }, this.config.routing.countsFlushMs);
+    this.timer.unref();
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const batch = this.failed[0] ?? this.next();
+      if (!batch) break;
+      try {
+        await this.write(batch);
+      } catch (error) {
+        if (this.failed[0] !== batch) {
+          this.failed.push(batch);
+          this.failedKeys += batch.tallies.length;
+        }
+        this.reportFailure(error);
+        throw error;
+      }
+      if (this.failed[0] === batch) {
+        this.failed.shift();
+        this.failedKeys -= batch.tallies.length;
+      }
+      this.recovered();
+    }
+    await this.prune();
+  }
+
+  /** The next batch: up to ROUTING_COUNTS_BATCH tallies (the oldest keys first), a new id. */
+  private next(): Batch | undefined {
+    if (this.tallies.size === 0) return undefined;
+    const tallies: Tally[] = [];
+    for (const [key, tally] of this.tallies) {
+      if (tallies.length >= this.config.routing.countsBatch) break;
+      tallies.push(tally);
+      this.tallies.delete(key);
+    }
+    return { id: randomUUID(), tallies };
+  }
+
+  private async write(batch: Batch): Promise<void> {
+    await this.prisma.pgPool.query({
+      name: 'routed-counts-upsert',
+      text: UPSERT,
+      values: [
+        JSON.stringify(
+          batch.tallies.map((t) => ({
+            b: t.bindingId,
+            c: t.caller,
+            o: t.outcome,
+            n: t.count,
+            f: t.first,
+            l: t.last,
+            a: t.actor,
+            d: t.details,
+          })),
+        ),
+        batch.id,
+      ],
+    });
+  }
+
+  /** Batch ids are kept a day: far longer than any retry of theirs can come. */
+  private async prune(): Promise<void> {
+    const now = Date.now();
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    await this.prisma.pgPool.query(PRUNE).catch(() => (this.prunedAt = 0));
+  }
+
+  private recovered(): void {
+    if (this.failing) {
+      this.failing = false;
+      this.logger.log('Routing decision counts are written again');
+    }
+    if (this.dropped > 0) {
+      this.logger.warn(
+        `${this.dropped} routing decisions were dropped while the database was away ` +
+          `(more than ROUTING_COUNTS_MAX_KEYS keys waited)`,
+      );
+      this.dropped = 0;
+    }
+  }
+
+  private drop(decisions: number): void {
+    if (this.dropped === 0) {
+      this.logger.error(
+        `Routing decisions are being dropped: ${this.config.routing.countsMaxKeys} distinct ` +
+          `(binding, caller, outcome) keys already wait for the database (ROUTING_COUNTS_MAX_KEYS); ` +
+          `the count is in axb_routing_decisions_dropped_total`,
+      );
+    }
+    this.dropped += decisions;
+    this.metrics.routingDecisionsDropped.inc(decisions);
+  }
+
+  private reportFailure(error: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    const reason = error instanceof Error ? error.message : String(error);
+    const line =
+      `Writing routing decision counts failed; ${this.decisionsWaiting()} decisions kept ` +
+      `(${this.pending} keys) and retried every ${this.config.routing.countsFlushMs} ms: ${reason}`;
+    if (isDatabaseUnavailable(error)) this.logger.warn(line);
+    else this.logger.error(line);
+  }
+
+  private decisionsWaiting(): number {
+    let n = 0;
+    for (const t of this.tallies.values()) n += t.count;
+    for (const b of this.failed) for (const t of b.tallies) n += t.count;
+    return n;
+  }
+}
