@@ -27,11 +27,12 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_ids uuid[];
     v_states binding_state[];
+    v_rows tid[];
 BEGIN
     IF p_ids IS NULL THEN
-        SELECT array_agg(t.id), array_agg(t.state)
-          INTO v_ids, v_states
-          FROM (SELECT b.id, b.state
+        SELECT array_agg(t.id), array_agg(t.state), array_agg(t.ctid)
+          INTO v_ids, v_states, v_rows
+          FROM (SELECT b.id, b.state, b.ctid
                   FROM live_pairs lp JOIN bindings b ON b.id = lp.binding_id
                  WHERE lp.expires_at <= p_now
                    -- Rechecked on the row's latest version when another sweep ended it after
@@ -41,9 +42,9 @@ BEGIN
                  LIMIT p_due_limit
                  FOR UPDATE OF b SKIP LOCKED) t;
     ELSE
-        SELECT array_agg(t.id), array_agg(t.state)
-          INTO v_ids, v_states
-          FROM (SELECT b.id, b.state FROM bindings b
+        SELECT array_agg(t.id), array_agg(t.state), array_agg(t.ctid)
+          INTO v_ids, v_states, v_rows
+          FROM (SELECT b.id, b.state, b.ctid FROM bindings b
                  WHERE b.id = ANY (p_ids) AND binding_state_live(b.state)
                    AND (NOT p_only_overdue OR b.expires_at <= p_now)
                  FOR UPDATE) t;
@@ -51,8 +52,10 @@ BEGIN
     IF v_ids IS NULL THEN
         RETURN;
     END IF;
+    -- By the rows' addresses: they are locked by this transaction, so no other version of them
+    -- can have been made since they were read (a TID scan, no index descent per row).
     UPDATE bindings SET state = 'expired', ended_at = p_now, updated_at = p_now
-     WHERE id = ANY (v_ids);
+     WHERE ctid = ANY (v_rows);
     IF p_provider_checked THEN
         DELETE FROM reconcile_queue q WHERE q.binding_id = ANY (v_ids);
     END IF;
