@@ -61,37 +61,39 @@ CREATE OR REPLACE FUNCTION bindings_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     v_rows integer;
-    v_began uuid[];
+    v_began bindings[];
     v_ended uuid[];
-    v_moved uuid[];
-    v_queued uuid[];
+    v_moved bindings[];
+    v_queued bindings[];
     v_settled uuid[];
-    v_subs uuid[];
+    v_subs bindings[];
     v_routed text[];
     v_orders text[];
 BEGIN
+    -- The followers get the rows themselves (never read back from bindings: no plan that the
+    -- table's statistics could make a scan of it).
     IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(n.id) FILTER (WHERE binding_state_live(n.state) AND n.phone_x IS NOT NULL),
-               array_agg(n.id) FILTER (WHERE binding_state_open(n.state)),
-               array_agg(n.id) FILTER (WHERE n.subs_id IS NOT NULL)
+        SELECT array_agg(n) FILTER (WHERE binding_state_live(n.state) AND n.phone_x IS NOT NULL),
+               array_agg(n) FILTER (WHERE binding_state_open(n.state)),
+               array_agg(n) FILTER (WHERE n.subs_id IS NOT NULL)
           INTO v_began, v_queued, v_subs
           FROM new_rows n;
     ELSE
         SELECT count(*),
-               array_agg(c.id) FILTER (WHERE c.is_live AND NOT c.was_live),
+               array_agg(c.n) FILTER (WHERE c.is_live AND NOT c.was_live),
                array_agg(c.id) FILTER (WHERE c.was_live AND NOT c.is_live),
-               array_agg(c.id) FILTER (WHERE c.was_live AND c.is_live AND c.pair_moved),
-               array_agg(c.id) FILTER (WHERE c.state_changed
+               array_agg(c.n) FILTER (WHERE c.was_live AND c.is_live AND c.pair_moved),
+               array_agg(c.n) FILTER (WHERE c.state_changed
                                          AND (c.is_open OR (c.was_open AND c.state = 'expired'))),
                array_agg(c.id) FILTER (WHERE c.state_changed AND c.was_open AND NOT c.is_open
                                          AND c.state <> 'expired'),
-               array_agg(c.id) FILTER (WHERE c.subs_learnt),
+               array_agg(c.n) FILTER (WHERE c.subs_learnt),
                -- Caches hold only settled bindings: a pending or unknown one notifies nothing.
                array_agg(to_json(c.id)::text) FILTER (WHERE c.was_settled AND c.routing_changed),
                array_agg(c.old_order) FILTER (WHERE c.order_changed OR c.relived)
                    || array_agg(c.new_order) FILTER (WHERE c.order_changed OR c.relived)
           INTO v_rows, v_began, v_ended, v_moved, v_queued, v_settled, v_subs, v_routed, v_orders
-          FROM (SELECT n.id, n.state,
+          FROM (SELECT n, n.id, n.state,
                        binding_state_live(o.state) AND o.phone_x IS NOT NULL AS was_live,
                        binding_state_live(n.state) AND n.phone_x IS NOT NULL AS is_live,
                        binding_state_open(o.state) AS was_open,
@@ -125,7 +127,7 @@ BEGIN
     IF v_queued IS NOT NULL THEN PERFORM reconcile_queue_enqueue(v_queued); END IF;
     IF v_subs IS NOT NULL THEN
         INSERT INTO binding_subscriptions (subs_id, binding_id, learnt_at)
-        SELECT b.subs_id, b.id, b.updated_at FROM bindings b WHERE b.id = ANY (v_subs)
+        SELECT (r).subs_id, (r).id, (r).updated_at FROM unnest(v_subs) r
         ON CONFLICT DO NOTHING;
     END IF;
     IF v_rows > routing_cache_max_keys() THEN

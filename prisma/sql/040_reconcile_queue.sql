@@ -14,13 +14,19 @@ DROP FUNCTION IF EXISTS reconcile_queue_follow_bindings() CASCADE;
 
 -- (Re)queues bindings that became open, moved between open states, or expired while open: since
 -- their change (the record's updated_at), no attempts yet, due as the grace period allows.
-CREATE OR REPLACE FUNCTION reconcile_queue_enqueue(p_ids uuid[]) RETURNS void
-LANGUAGE sql AS $$
+DROP FUNCTION IF EXISTS reconcile_queue_enqueue(uuid[]);
+-- (plpgsql: its plan is kept per connection; a SQL function's would be made on every call.)
+CREATE OR REPLACE FUNCTION reconcile_queue_enqueue(p_rows bindings[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO reconcile_queue (binding_id, since)
-    SELECT b.id, b.updated_at FROM bindings b WHERE b.id = ANY (p_ids)
-    ON CONFLICT (binding_id) DO UPDATE SET since = excluded.since, attempts = 0, next_at = NULL
-$$;
+    SELECT (r).id, (r).updated_at FROM unnest(p_rows) r
+    ON CONFLICT (binding_id) DO UPDATE SET since = excluded.since, attempts = 0, next_at = NULL;
+END $$;
 
 -- Dequeues bindings whose open provider side was settled.
 CREATE OR REPLACE FUNCTION reconcile_queue_settle(p_ids uuid[]) RETURNS void
-LANGUAGE sql AS $$ DELETE FROM reconcile_queue WHERE binding_id = ANY (p_ids) $$;
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM reconcile_queue WHERE binding_id = ANY (p_ids);
+END $$;

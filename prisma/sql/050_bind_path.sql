@@ -334,3 +334,12 @@ ALTER FUNCTION place_bindings(jsonb, timestamptz, boolean)
 ALTER FUNCTION move_binding(uuid, text, jsonb, timestamptz, text, text, text, text, boolean, text,
                             text[], integer)
     SET plan_cache_mode = force_generic_plan;
+-- Generic plans cost small tables (live_pairs on a fresh install) as sequential scans; every
+-- statement here looks rows up by keys the indexes serve, at any size.
+ALTER FUNCTION take_x(text, timestamptz, text, text, text, text, boolean, text, text[], integer,
+                     boolean, text[], text[], text[])
+    SET enable_seqscan = off;
+ALTER FUNCTION place_bindings(jsonb, timestamptz, boolean) SET enable_seqscan = off;
+ALTER FUNCTION move_binding(uuid, text, jsonb, timestamptz, text, text, text, text, boolean, text,
+                            text[], integer)
+    SET enable_seqscan = off;
