@@ -1,13 +1,14 @@
 /**
- * Group commit for work that arrives concurrently: items submitted while a batch is being
- * handled wait for it and go together in the next one, so under load many items share one round
- * trip and one commit, and a lone item goes at once (no timer, no added latency when idle).
+ * Group commit for work that arrives concurrently: items submitted in the same turn of the event
+ * loop, or while a batch is being handled, go together in the next one, so under load many items
+ * share one round trip and one commit, and a lone item goes after one turn (no timer).
  * At most `maxInFlight` batches run at once, each of at most `maxBatch` items. `handle` answers
  * one result per item, in order; if it throws, every item of that batch gets the error.
  */
 export class Batcher<I, O> {
   private queue: Array<{ item: I; resolve: (o: O) => void; reject: (e: unknown) => void }> = [];
   private inFlight = 0;
+  private gathering = false;
 
   constructor(
     private readonly handle: (items: I[]) => Promise<O[]>,
@@ -18,6 +19,20 @@ export class Batcher<I, O> {
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
+      this.gather();
+    });
+  }
+
+  /**
+   * A batch that is not full goes after the current turn of the event loop: the requests whose
+   * input arrived in the same turn join it (no timer; at idle the delay is one turn).
+   */
+  private gather(): void {
+    if (this.queue.length >= this.maxBatch) return this.dispatch();
+    if (this.gathering) return;
+    this.gathering = true;
+    setImmediate(() => {
+      this.gathering = false;
       this.dispatch();
     });
   }
