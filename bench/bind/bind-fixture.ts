@@ -87,8 +87,8 @@ export class BindFixture {
     ])
       await this.sql.query(`VACUUM ANALYZE ${table}`);
     // The seeded past's pages written out now, not by a checkpoint during the phase: a service's
-    // history was checkpointed long ago, and a 1M-row seed's dirty pages flushed under the binds
-    // slowed their commits (p99 ~1 s at HISTORY=1,000,000 against 0.3 s without).
+    // history was checkpointed long ago (at HISTORY=1,000,000 the phases' p99 was ~1 s against
+    // 0.3 s at 0, a 1M-row seed's flush under the binds the suspected cause).
     await this.sql.query('CHECKPOINT');
   }
 }
