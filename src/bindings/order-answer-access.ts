@@ -5,9 +5,7 @@ import type { RequestContext } from '../common/http/call-context.decorator.js';
 
 /** The routes of the order service whose answers carry a binding's A and B in full. */
 export type OrderAnswerRoute =
-  | 'PATCH /v1/bindings/:id'
-  | 'DELETE /v1/bindings/:id'
-  | 'POST /v1/bindings/:id/end-trip';
+  'PATCH /v1/bindings/:id' | 'DELETE /v1/bindings/:id' | 'POST /v1/bindings/:id/end-trip';
 
 /**
  * Every answer that carries full numbers is recorded in access_log (issue 27), like an admin's
