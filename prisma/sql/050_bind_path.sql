@@ -112,16 +112,20 @@ CREATE TYPE binding_placement AS (
     -- call control and trip phase (issue 23; src/bindings/binding-row.ts)
     out_order_id varchar, call_restrict varchar, call_display_type smallint, call_timeout smallint,
     ring_config jsonb, dtmf_config jsonb, asr_status boolean, asr_model_id varchar,
-    trip_ended_at timestamptz, contact_until timestamptz
+    trip_ended_at timestamptz, contact_until timestamptz,
+    -- the caller group that made it (issue 27)
+    owner varchar
 );
 
 -- Places the pending bindings of a batch of binds (`p_items`, a JSON array of
 -- {i, outId, record, expiresAt, actor, details, pool, a, b, city, cityStrict, pinned, exclude,
--- maxPairs, callControl}) in one call, answering one row per item (`i`, its outcome, the binding). For each:
+-- maxPairs, callControl, owner, seesAll}) in one call, answering one row per item (`i`, its outcome, the binding). For each:
 --  1. one placement per order at a time, across instances (a transaction-scoped advisory lock on
 --     the order), so the order's existing live binding is found before any X is considered: the
 --     same order sent to two instances at once gives the second the first one's binding
---     ('replay'), never a clash with it. One already overdue is expired here and a new one made;
+--     ('replay'), never a clash with it. A replay is only for the caller group that made the
+--     binding (`owner`; `seesAll`: an admin key): any other gets 'taken' and nothing of it
+--     (issue 27: order keys are scoped). One already overdue is expired here and a new one made;
 --  2. take_x(): claim_x() for the pair (its refusal is the outcome), counting the pairs placed
 --     earlier in the call, and the expiry of overdue live bindings of A or B on that X.
 -- Then every placed binding is inserted `pending` with its `created` event, in one statement
@@ -136,6 +140,7 @@ CREATE TYPE binding_placement AS (
 -- locked in one global order (their lock keys sorted), numbers only with SKIP LOCKED, so a batch
 -- holds no lock another transaction waits for while it waits itself: batches cannot deadlock.
 -- The live pairs' unique indexes remain the backstop for every invariant.
+DROP FUNCTION IF EXISTS place_bindings(jsonb, timestamptz, boolean);
 CREATE OR REPLACE FUNCTION place_bindings(p_items jsonb, p_now timestamptz, p_wait boolean)
 RETURNS TABLE (i integer, outcome text, id uuid, pool_key varchar, out_id varchar,
                phone_a varchar, phone_b varchar, phone_x varchar, subs_id varchar, city varchar,
@@ -145,7 +150,8 @@ RETURNS TABLE (i integer, outcome text, id uuid, pool_key varchar, out_id varcha
                -- call control and trip phase (issue 23; src/bindings/binding-row.ts)
                out_order_id varchar, call_restrict varchar, call_display_type smallint,
                call_timeout smallint, ring_config jsonb, dtmf_config jsonb, asr_status boolean,
-               asr_model_id varchar, trip_ended_at timestamptz, contact_until timestamptz)
+               asr_model_id varchar, trip_ended_at timestamptz, contact_until timestamptz,
+               owner varchar)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -169,13 +175,15 @@ DECLARE
     v_actor text[] := '{}';
     v_details jsonb[] := '{}';
     v_cc jsonb[] := '{}';
+    v_owner text[] := '{}';
 BEGIN
     FOR r IN
         SELECT t.*, hashtextextended('axb-order:' || t.pool || ':' || t."outId", 0) AS lock_key
           FROM jsonb_to_recordset(p_items) AS t(
                i int, "outId" text, record boolean, "expiresAt" timestamptz, actor text,
                details jsonb, pool text, a text, b text, city text, "cityStrict" boolean,
-               pinned text, exclude text[], "maxPairs" int, "callControl" jsonb)
+               pinned text, exclude text[], "maxPairs" int, "callControl" jsonb, owner text,
+               "seesAll" boolean)
          ORDER BY lock_key, t.i
     LOOP
         v_key := r.lock_key;
@@ -186,7 +194,8 @@ BEGIN
                 NULL::boolean, NULL::boolean, NULL::binding_state, NULL::timestamptz,
                 NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
                 NULL::varchar, NULL::varchar, NULL::smallint, NULL::smallint, NULL::jsonb,
-                NULL::jsonb, NULL::boolean, NULL::varchar, NULL::timestamptz, NULL::timestamptz;
+                NULL::jsonb, NULL::boolean, NULL::varchar, NULL::timestamptz, NULL::timestamptz,
+                NULL::varchar;
             CONTINUE;
         END IF;
         IF p_wait THEN
@@ -197,21 +206,35 @@ BEGIN
                 NULL::boolean, NULL::boolean, NULL::binding_state, NULL::timestamptz,
                 NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
                 NULL::varchar, NULL::varchar, NULL::smallint, NULL::smallint, NULL::jsonb,
-                NULL::jsonb, NULL::boolean, NULL::varchar, NULL::timestamptz, NULL::timestamptz;
+                NULL::jsonb, NULL::boolean, NULL::varchar, NULL::timestamptz, NULL::timestamptz,
+                NULL::varchar;
             CONTINUE;
         END IF;
         v_orders := v_orders || (r.pool || ':' || r."outId");
         SELECT * INTO v_live FROM live_pairs lp WHERE lp.pool_key = r.pool AND lp.out_id = r."outId";
         IF FOUND THEN
             IF v_live.expires_at > p_now THEN
+                -- A replay only for the caller group that made it (or an admin key); to anyone
+                -- else the order is 'taken', and nothing of its binding leaves this function.
                 RETURN QUERY SELECT r.i, 'replay'::text, b.id, b.pool_key, b.out_id, b.phone_a,
                                     b.phone_b, b.phone_x, b.subs_id, b.city, b.city_strict,
                                     b.record, b.state, b.expires_at, b.created_at, b.updated_at,
                                     b.ended_at, b.out_order_id, b.call_restrict,
                                     b.call_display_type, b.call_timeout, b.ring_config,
                                     b.dtmf_config, b.asr_status, b.asr_model_id,
-                                    b.trip_ended_at, b.contact_until
-                               FROM bindings b WHERE b.id = v_live.binding_id;
+                                    b.trip_ended_at, b.contact_until, b.owner
+                               FROM bindings b
+                              WHERE b.id = v_live.binding_id
+                                AND (coalesce(r."seesAll", false) OR b.owner = r.owner);
+                IF NOT FOUND THEN
+                    RETURN QUERY SELECT r.i, 'taken'::text, NULL::uuid, NULL::varchar,
+                        NULL::varchar, NULL::varchar, NULL::varchar, NULL::varchar,
+                        NULL::varchar, NULL::varchar, NULL::boolean, NULL::boolean,
+                        NULL::binding_state, NULL::timestamptz, NULL::timestamptz,
+                        NULL::timestamptz, NULL::timestamptz, NULL::varchar, NULL::varchar,
+                        NULL::smallint, NULL::smallint, NULL::jsonb, NULL::jsonb, NULL::boolean,
+                        NULL::varchar, NULL::timestamptz, NULL::timestamptz, NULL::varchar;
+                END IF;
                 CONTINUE;
             END IF;
             PERFORM 1 FROM expire_bindings(ARRAY[v_live.binding_id], NULL, p_now, r.actor,
@@ -227,7 +250,8 @@ BEGIN
                 NULL::boolean, NULL::boolean, NULL::binding_state, NULL::timestamptz,
                 NULL::timestamptz, NULL::timestamptz, NULL::timestamptz,
                 NULL::varchar, NULL::varchar, NULL::smallint, NULL::smallint, NULL::jsonb,
-                NULL::jsonb, NULL::boolean, NULL::varchar, NULL::timestamptz, NULL::timestamptz;
+                NULL::jsonb, NULL::boolean, NULL::varchar, NULL::timestamptz, NULL::timestamptz,
+                NULL::varchar;
             CONTINUE;
         END IF;
         v_i := v_i || r.i;
@@ -244,6 +268,7 @@ BEGIN
         v_actor := v_actor || r.actor;
         v_details := v_details || r.details;
         v_cc := v_cc || coalesce(r."callControl", '{}');
+        v_owner := v_owner || r.owner;
     END LOOP;
 
     IF cardinality(v_id) = 0 THEN
@@ -252,15 +277,15 @@ BEGIN
     INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, city, city_strict,
                           record, state, expires_at, created_at, updated_at,
                           out_order_id, call_restrict, call_display_type, call_timeout,
-                          ring_config, dtmf_config, asr_status, asr_model_id)
+                          ring_config, dtmf_config, asr_status, asr_model_id, owner)
     SELECT t.id, t.pool, t.out_id, t.a, t.b, t.x, t.city, t.strict, t.record, 'pending',
            t.expires, p_now, p_now,
            t.cc ->> 'outOrderId', t.cc ->> 'callRestrict', (t.cc ->> 'callDisplayType')::smallint,
            (t.cc ->> 'callTimeout')::smallint, t.cc -> 'ringConfig', t.cc -> 'dtmfConfig',
-           coalesce((t.cc ->> 'asrStatus')::boolean, false), t.cc ->> 'asrModelId'
+           coalesce((t.cc ->> 'asrStatus')::boolean, false), t.cc ->> 'asrModelId', t.owner
       FROM unnest(v_id, v_pool, v_out, v_a, v_b, v_x, v_city, v_strict, v_record, v_expires,
-                  v_cc)
-           AS t(id, pool, out_id, a, b, x, city, strict, record, expires, cc);
+                  v_cc, v_owner)
+           AS t(id, pool, out_id, a, b, x, city, strict, record, expires, cc, owner);
     INSERT INTO binding_events (binding_id, kind, actor, at, details)
     SELECT t.id, 'created', t.actor, p_now, t.details
       FROM unnest(v_id, v_actor, v_details) AS t(id, actor, details);
@@ -272,10 +297,10 @@ BEGIN
                (t.cc ->> 'callDisplayType')::smallint, (t.cc ->> 'callTimeout')::smallint,
                t.cc -> 'ringConfig', t.cc -> 'dtmfConfig',
                coalesce((t.cc ->> 'asrStatus')::boolean, false), (t.cc ->> 'asrModelId')::varchar,
-               NULL::timestamptz, NULL::timestamptz
+               NULL::timestamptz, NULL::timestamptz, t.owner::varchar
           FROM unnest(v_i, v_id, v_pool, v_out, v_a, v_b, v_x, v_city, v_strict, v_record,
-                      v_expires, v_cc)
-               AS t(i, id, pool, out_id, a, b, x, city, strict, record, expires, cc);
+                      v_expires, v_cc, v_owner)
+               AS t(i, id, pool, out_id, a, b, x, city, strict, record, expires, cc, owner);
 END $$;
 
 -- Moves a still-pending binding onto the next X after the provider refused its X with
@@ -302,7 +327,7 @@ BEGIN
                             b.expires_at, b.created_at, b.updated_at, b.ended_at,
                             b.out_order_id, b.call_restrict, b.call_display_type,
                             b.call_timeout, b.ring_config, b.dtmf_config, b.asr_status,
-                            b.asr_model_id, b.trip_ended_at, b.contact_until
+                            b.asr_model_id, b.trip_ended_at, b.contact_until, b.owner
                        FROM bindings b WHERE b.id = p_id;
         RETURN;
     END IF;
@@ -319,7 +344,7 @@ BEGIN
                         b.record, b.state, b.expires_at, b.created_at, b.updated_at, b.ended_at,
                         b.out_order_id, b.call_restrict, b.call_display_type, b.call_timeout,
                         b.ring_config, b.dtmf_config, b.asr_status, b.asr_model_id,
-                        b.trip_ended_at, b.contact_until
+                        b.trip_ended_at, b.contact_until, b.owner
                    FROM bindings b WHERE b.id = p_id;
 END $$;
 

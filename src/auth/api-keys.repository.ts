@@ -9,9 +9,14 @@ export interface StoredKey {
   prefix: string;
   secretHash: string;
   roles: Role[];
+  /** The key's caller group; null: the key's own name (principal.ts). */
+  group: string | null;
   source: 'cli' | 'config';
   createdAt: Date;
 }
+
+const STORED = `name, prefix, secret_hash AS "secretHash", roles, caller_group AS "group", source,
+       created_at AS "createdAt"`;
 
 /** api_keys rows: only hashes of key secrets are stored. */
 @Injectable()
@@ -20,15 +25,13 @@ export class ApiKeysRepository {
 
   async findLiveByPrefix(prefix: string): Promise<StoredKey | null> {
     const [row] = await this.prisma.$queryRaw<StoredKey[]>(Prisma.sql`
-      SELECT name, prefix, secret_hash AS "secretHash", roles, source, created_at AS "createdAt"
-        FROM api_keys WHERE prefix = ${prefix} AND revoked_at IS NULL`);
+      SELECT ${Prisma.raw(STORED)} FROM api_keys WHERE prefix = ${prefix} AND revoked_at IS NULL`);
     return row ?? null;
   }
 
   listLive(): Promise<StoredKey[]> {
     return this.prisma.$queryRaw<StoredKey[]>(Prisma.sql`
-      SELECT name, prefix, secret_hash AS "secretHash", roles, source, created_at AS "createdAt"
-        FROM api_keys WHERE revoked_at IS NULL ORDER BY name`);
+      SELECT ${Prisma.raw(STORED)} FROM api_keys WHERE revoked_at IS NULL ORDER BY name`);
   }
 
   /**
@@ -51,12 +54,13 @@ export class ApiKeysRepository {
           [key.name, key.prefix, now],
         );
         await client.query(
-          `INSERT INTO api_keys (name, prefix, secret_hash, roles, source, created_at)
-           VALUES ($1, $2, $3, $4::text[], $5, $6)
+          `INSERT INTO api_keys (name, prefix, secret_hash, roles, source, created_at, caller_group)
+           VALUES ($1, $2, $3, $4::text[], $5, $6, $7)
            ON CONFLICT (prefix) DO UPDATE
               SET name = excluded.name, secret_hash = excluded.secret_hash,
-                  roles = excluded.roles, source = excluded.source, revoked_at = NULL`,
-          [key.name, key.prefix, key.secretHash, key.roles, key.source, now],
+                  roles = excluded.roles, source = excluded.source,
+                  caller_group = excluded.caller_group, revoked_at = NULL`,
+          [key.name, key.prefix, key.secretHash, key.roles, key.source, now, key.group],
         );
         await client.query('COMMIT');
         client.release();

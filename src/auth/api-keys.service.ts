@@ -35,7 +35,8 @@ export class ApiKeysService implements OnModuleInit {
         stored &&
         stored.name === entry.name &&
         secretMatches(parsed.secret, stored.secretHash) &&
-        sameRoles(stored.roles, entry.roles)
+        sameRoles(stored.roles, entry.roles) &&
+        stored.group === (entry.group ?? null)
       )
         continue;
       await this.keys.store(
@@ -44,11 +45,15 @@ export class ApiKeysService implements OnModuleInit {
           prefix: parsed.prefix,
           secretHash: hashSecret(parsed.secret),
           roles: [...entry.roles],
+          group: entry.group ?? null,
           source: 'config',
         },
         this.clock.now(),
       );
-      this.logger.log(`API key "${entry.name}" (${entry.roles.join(', ')}) stored from API_KEYS`);
+      this.logger.log(
+        `API key "${entry.name}" (${entry.roles.join(', ')}` +
+          `${entry.group ? `; group ${entry.group}` : ''}) stored from API_KEYS`,
+      );
     }
   }
 
@@ -70,7 +75,7 @@ export class ApiKeysService implements OnModuleInit {
     const stored = parsed ? await this.keys.findLiveByPrefix(parsed.prefix) : null;
     const principal =
       parsed && stored && secretMatches(parsed.secret, stored.secretHash)
-        ? { name: stored.name, roles: stored.roles }
+        ? { name: stored.name, roles: stored.roles, group: stored.group ?? stored.name }
         : null;
     if (this.verified.size >= CACHE_MAX) this.verified.clear();
     this.verified.set(cacheKey, { principal, until: now + CACHE_MS });

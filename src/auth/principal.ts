@@ -1,9 +1,14 @@
 import type { Role } from './roles.js';
 
-/** The authenticated caller: the key's name (the actor in events) and its roles. */
+/**
+ * The authenticated caller: the key's name (the actor in events), its roles, and its caller
+ * group: the bindings an `order` key may act on are its group's (the key's own name unless the
+ * key was given a group; issue 27).
+ */
 export interface Principal {
   name: string;
   roles: readonly Role[];
+  group: string;
 }
 
 declare module 'fastify' {

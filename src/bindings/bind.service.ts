@@ -102,7 +102,9 @@ export class BindService {
       callControl.asrModelId ?? null,
     );
     const poolKey = request.poolKey ?? this.config.pools.defaultPoolKey;
-    const key = `${poolKey}\u0000${request.outId}`;
+    // Shared only within the caller group: another group's bind of the order is refused by the
+    // database (taken), never answered with this one's binding.
+    const key = `${context.scope.group}\u0000${poolKey}\u0000${request.outId}`;
     const running = this.inFlight.get(key);
     if (running) return this.asReplay((await running).binding, request);
     const started = this.bindOnce({ ...request, poolKey }, expiresAt, callControl, context).finally(
@@ -131,6 +133,7 @@ export class BindService {
         { outId: request.outId, record: request.record ?? false, expiresAt, callControl },
         claim,
         { actor: context.actor, details: { requestId: context.requestId } },
+        context.scope,
         this.clock.now(),
       )
       .catch((error: unknown) => {
@@ -144,6 +147,7 @@ export class BindService {
         }
         throw error;
       });
+    if (placed.kind === 'taken') throw orderTaken(request.outId);
     if (placed.kind === 'replay') {
       this.asReplay(placed.binding, request);
       return this.asReplay(await this.awaitSettled(placed.binding), request);
@@ -329,6 +333,7 @@ export class BindService {
     return current;
   }
 
+  /** The same caller group's replay: idempotent, or 409 naming the fields that differ. */
   private asReplay(binding: Binding, request: BindRequest): BindOutcome {
     const differs = (['phoneA', 'phoneB'] as const).filter((f) => binding[f] !== request[f]);
     if (differs.length > 0) {
@@ -340,4 +345,15 @@ export class BindService {
     }
     return { binding, created: false };
   }
+}
+
+/**
+ * The order has a live binding another caller group made: 409 saying only that the order id is
+ * taken (no binding id, no word on its parties: issue 27).
+ */
+function orderTaken(outId: string): ConflictError {
+  return new ConflictError('OUT_ID_CONFLICT', `Order ${outId} is taken`, {
+    outId,
+    field: 'outId',
+  });
 }

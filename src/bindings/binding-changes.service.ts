@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { ConflictError, DomainError, NotFoundError } from '../common/errors/domain-error.js';
+import { ConflictError, DomainError } from '../common/errors/domain-error.js';
 import { providerFailure } from '../provider/provider-failure.js';
-import type { RequestContext } from '../common/http/call-context.decorator.js';
+import type { CallerScope, RequestContext } from '../common/http/call-context.decorator.js';
 import { maskPhone } from '../common/privacy/mask-phone.js';
 import { validationFailed } from '../common/validation/validation-failed.js';
 import type { Binding } from '../generated/prisma/client.js';
@@ -17,6 +17,8 @@ import {
 import type { SubscriptionUpdate } from '../provider/provider.port.js';
 import { LogThrottle } from '../logging/log-throttle.js';
 import { BindingExpiryRepository } from './binding-expiry.repository.js';
+import { requireOwned } from './binding-owner.js';
+import { OrderAnswerAccess } from './order-answer-access.js';
 import { EventKind } from './binding-states.js';
 import { BindingsRepository } from './bindings.repository.js';
 import { resolveExpiry, type RequestedExpiry } from './requested-expiry.js';
@@ -59,15 +61,27 @@ export class BindingChangesService {
     private readonly expiry: BindingExpiryRepository,
     private readonly updater: SubscriptionUpdater,
     private readonly refusals: LogThrottle,
+    private readonly answers: OrderAnswerAccess,
   ) {}
 
+  /** The binding after the change; its answer (A and B in full) is recorded in access_log. */
   async update(
     id: string,
     request: BindingChangeRequest,
     context: RequestContext,
   ): Promise<Binding> {
+    const changed = await this.change(id, request, context);
+    await this.answers.record('PATCH /v1/bindings/:id', changed.id, context);
+    return changed;
+  }
+
+  private async change(
+    id: string,
+    request: BindingChangeRequest,
+    context: RequestContext,
+  ): Promise<Binding> {
     const change = this.requested(request);
-    const binding = await this.requireActive(id);
+    const binding = await this.requireActive(id, context.scope);
     const recording = recordingAfter(binding, change);
     if (change.asrStatus === true && !recording.record) {
       throw validationFailed('asrStatus', 'needs recording on (record: true)');
@@ -127,10 +141,12 @@ export class BindingChangesService {
     return change;
   }
 
-  /** The binding, if it is active and not overdue (409 otherwise; an overdue one is expired). */
-  async requireActive(id: string): Promise<Binding> {
-    const binding = await this.bindings.findById(id);
-    if (!binding) throw new NotFoundError('Binding', { id });
+  /**
+   * The binding, if the caller may act on it (404 as for an unknown id otherwise) and it is
+   * active and not overdue (409 otherwise; an overdue one is expired).
+   */
+  async requireActive(id: string, scope: CallerScope): Promise<Binding> {
+    const binding = requireOwned(id, await this.bindings.findById(id), scope);
     const now = this.clock.now();
     if (binding.state === 'active' && binding.expiresAt <= now) {
       await this.expiry.expire(id, { now, actor: 'update', onlyIfOverdue: true });

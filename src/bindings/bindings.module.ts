@@ -7,6 +7,7 @@ import { BindingQueriesService } from './binding-queries.service.js';
 import { BindingSearchRepository } from './binding-search.repository.js';
 import { BindingsController } from './bindings.controller.js';
 import { BindingsRepository } from './bindings.repository.js';
+import { OrderAnswerAccess } from './order-answer-access.js';
 import { PhoneSearchLimit } from './phone-search.limit.js';
 import { ContactWindowsRepository } from './contact-windows.repository.js';
 import { EndTripService } from './end-trip.service.js';
@@ -32,6 +33,7 @@ import { UnbindingRepository } from './unbinding.repository.js';
     BindingSearchRepository,
     BindingExpiryRepository,
     PhoneSearchLimit,
+    OrderAnswerAccess,
     ContactWindowsRepository,
     EndTripService,
     SubscriptionUpdater,

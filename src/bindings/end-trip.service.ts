@@ -5,13 +5,16 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { Binding } from '../generated/prisma/client.js';
 import type { SubscriptionUpdate } from '../provider/provider.port.js';
 import { BindingChangesService } from './binding-changes.service.js';
+import { requireOwned } from './binding-owner.js';
 import { BindingsRepository } from './bindings.repository.js';
 import { ContactWindowsRepository } from './contact-windows.repository.js';
+import { OrderAnswerAccess } from './order-answer-access.js';
 import { SubscriptionUpdater } from './subscription-updater.js';
 import { UnbindService } from './unbind.service.js';
 
 /** After drop-off the driver (B) may no longer call X; the passenger (A) still can. */
 const AFTER_TRIP = 'CONTROL_BX_DISABLE';
+const ROUTE = 'POST /v1/bindings/:id/end-trip';
 /** Most batches per pass, so one pass stays bounded; the next pass continues. */
 const MAX_BATCHES = 20;
 
@@ -41,11 +44,14 @@ export class EndTripService {
     private readonly windows: ContactWindowsRepository,
     private readonly bindings: BindingsRepository,
     private readonly unbinder: UnbindService,
+    private readonly answers: OrderAnswerAccess,
   ) {}
 
   /**
    * The binding after the end of its trip: in its contact window, or (window 0) unbound or
-   * unbinding. Ending a trip that has already ended answers the binding as it is.
+   * unbinding. Ending a trip that has already ended answers the binding as it is. 404 for a
+   * binding the caller may not act on, as for an unknown id; the answer (A and B in full) is
+   * recorded in access_log.
    */
   async endTrip(
     id: string,
@@ -53,10 +59,20 @@ export class EndTripService {
     context: RequestContext,
   ): Promise<Binding> {
     const window = contactWindowSeconds ?? this.config.bindings.endTripContactWindowSeconds;
-    if (window === 0) return this.unbinder.unbind(id, context);
-    const found = await this.bindings.findById(id);
-    if (found?.tripEndedAt) return found;
-    const binding = await this.changes.requireActive(id);
+    if (window === 0) return this.unbinder.unbind(id, context, ROUTE);
+    const ended = await this.endTripOwned(id, window, context);
+    await this.answers.record(ROUTE, ended.id, context);
+    return ended;
+  }
+
+  private async endTripOwned(
+    id: string,
+    window: number,
+    context: RequestContext,
+  ): Promise<Binding> {
+    const found = requireOwned(id, await this.bindings.findById(id), context.scope);
+    if (found.tripEndedAt) return found;
+    const binding = await this.changes.requireActive(id, context.scope);
 
     const updates: SubscriptionUpdate[] =
       binding.callRestrict === AFTER_TRIP

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DatabaseError } from 'pg';
 import { Batcher } from '../common/async/batcher.js';
 import { isDatabaseUnavailable } from '../common/errors/database-unavailable.js';
+import type { CallerScope } from '../common/http/call-context.decorator.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { Binding } from '../generated/prisma/client.js';
 import {
@@ -31,8 +32,10 @@ export interface EventOrigin {
 export type Placement =
   /** Written `pending` on the claimed X, with its event. */
   | { kind: 'placed'; binding: Binding }
-  /** The order already has a live binding (returned as it is now). */
+  /** The order already has a live binding of the caller's group (returned as it is now). */
   | { kind: 'replay'; binding: Binding }
+  /** The order has a live binding of another caller group: nothing of it is returned. */
+  | { kind: 'taken' }
   /** No number could be claimed. */
   | { kind: 'refused'; reason: XClaimRefusal };
 
@@ -52,6 +55,8 @@ interface PlaceRequest {
   binding: PendingBinding;
   claim: XClaimTerms;
   origin: EventOrigin;
+  /** Whose binding it becomes (its owner), and whose live binding of the order is a replay. */
+  scope: CallerScope;
   now: Date;
 }
 
@@ -94,9 +99,10 @@ export class PlacementRepository {
     binding: PendingBinding,
     claim: XClaimTerms,
     origin: EventOrigin,
+    scope: CallerScope,
     now: Date,
   ): Promise<Placement> {
-    return this.batcher.submit({ binding, claim, origin, now });
+    return this.batcher.submit({ binding, claim, origin, scope, now });
   }
 
   /** Moves the pending binding `id` onto a number the claim allows (its `exclude` are tried). */
@@ -163,6 +169,8 @@ export class PlacementRepository {
             exclude: item.claim.exclude,
             maxPairs: item.claim.maxPairs,
             callControl: callControlJson(item.binding.callControl ?? {}),
+            owner: item.scope.group,
+            seesAll: item.scope.all,
           })),
         ),
         now,
@@ -193,6 +201,7 @@ function outcomeOf<T extends Outcome>(row: PlacementRow): T {
   if (outcome === 'placed' || outcome === 'replay' || outcome === 'not-pending') {
     return { kind: outcome, binding: toBinding(row) } as T;
   }
+  if (outcome === 'taken') return { kind: 'taken' } as T;
   if ((X_CLAIM_REFUSALS as readonly string[]).includes(outcome)) {
     return { kind: 'refused', reason: outcome as XClaimRefusal } as T;
   }

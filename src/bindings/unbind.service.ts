@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import { isDatabaseUnavailable } from '../common/errors/database-unavailable.js';
-import { NotFoundError } from '../common/errors/domain-error.js';
 import type { RequestContext } from '../common/http/call-context.decorator.js';
 import type { Binding } from '../generated/prisma/client.js';
 import { LogThrottle } from '../logging/log-throttle.js';
 import { ProviderCodeError, ProviderError } from '../provider/errors/index.js';
 import { PROVIDER, type ProviderPort } from '../provider/provider.port.js';
 import { BindingExpiryRepository } from './binding-expiry.repository.js';
+import { requireOwned } from './binding-owner.js';
+import { OrderAnswerAccess, type OrderAnswerRoute } from './order-answer-access.js';
 import { LIVE_STATES } from './binding-states.js';
 import type { EventOrigin } from './placement.repository.js';
 import { UnbindingRepository } from './unbinding.repository.js';
@@ -33,12 +34,26 @@ export class UnbindService {
     private readonly unbindings: UnbindingRepository,
     private readonly expiry: BindingExpiryRepository,
     private readonly refusals: LogThrottle,
+    private readonly answers: OrderAnswerAccess,
   ) {}
 
-  /** The binding as it is after the request: ended (200), or `unbinding` (202). */
-  async unbind(id: string, context: RequestContext): Promise<Binding> {
-    const found = await this.unbindings.find(id);
-    if (!found) throw new NotFoundError('Binding', { id });
+  /**
+   * The binding as it is after the request: ended (200), or `unbinding` (202); 404 for one the
+   * caller may not act on, as for an unknown id. The answer (A and B in full) is recorded in
+   * access_log under `route`.
+   */
+  async unbind(
+    id: string,
+    context: RequestContext,
+    route: OrderAnswerRoute = 'DELETE /v1/bindings/:id',
+  ): Promise<Binding> {
+    const binding = await this.unbindOwned(id, context);
+    await this.answers.record(route, binding.id, context);
+    return binding;
+  }
+
+  private async unbindOwned(id: string, context: RequestContext): Promise<Binding> {
+    const found = requireOwned(id, await this.unbindings.find(id), context.scope);
     if (!LIVE_STATES.includes(found.state)) return found;
     const now = this.clock.now();
     if (found.expiresAt <= now) {

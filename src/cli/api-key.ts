@@ -9,7 +9,10 @@ import { PrismaService } from '../prisma/prisma.service.js';
 import { cliDatabase } from './cli-database.js';
 
 const USAGE = `usage:
-  npm run apikey -- create --name <name> --roles <role,role>   store a new key (printed once)
+  npm run apikey -- create --name <name> --roles <role,role> [--group <group>]
+                                                              store a new key (printed once); order
+                                                              keys of one group share their bindings
+                                                              (default group: the key's name)
   npm run apikey -- generate                                  print a fresh key for API_KEYS (not stored)
   npm run apikey -- list                                      live keys (names, roles, prefixes)
   npm run apikey -- revoke --name <name>
@@ -31,7 +34,11 @@ function parseRoles(value: string | undefined): Role[] {
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { name: { type: 'string' }, roles: { type: 'string' } },
+    options: {
+      name: { type: 'string' },
+      roles: { type: 'string' },
+      group: { type: 'string' },
+    },
   });
   const command = positionals[0];
   if (command === 'generate') {
@@ -51,7 +58,8 @@ async function main(): Promise<void> {
     if (command === 'list') {
       for (const k of await keys.listLive())
         console.log(
-          `${k.name}\t${k.roles.join('+')}\taxb_${k.prefix}_…\t${k.source}\t${k.createdAt.toISOString()}`,
+          `${k.name}\t${k.roles.join('+')}\tgroup ${k.group ?? k.name}\taxb_${k.prefix}_…\t` +
+            `${k.source}\t${k.createdAt.toISOString()}`,
         );
     } else if (command === 'revoke') {
       if (!values.name) throw new ConfigError(['--name is required']);
@@ -64,11 +72,18 @@ async function main(): Promise<void> {
     } else {
       if (!values.name || !/^[A-Za-z0-9_.-]{1,64}$/.test(values.name))
         throw new ConfigError(['--name must be 1-64 of A-Z a-z 0-9 _ . -']);
+      if (values.group !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(values.group))
+        throw new ConfigError(['--group must be 1-64 of A-Z a-z 0-9 _ . -']);
       const roles = parseRoles(values.roles);
+      const group = values.group ?? null;
       const { key, prefix, secretHash } = generateApiKey();
-      await keys.store({ name: values.name, prefix, secretHash, roles, source: 'cli' }, new Date());
+      await keys.store(
+        { name: values.name, prefix, secretHash, roles, group, source: 'cli' },
+        new Date(),
+      );
       console.error(
-        `Created "${values.name}" (${roles.join(', ')}). Store this key now; it is not kept and cannot be shown again:`,
+        `Created "${values.name}" (${roles.join(', ')}${group ? `; group ${group}` : ''}). ` +
+          'Store this key now; it is not kept and cannot be shown again:',
       );
       console.log(key);
     }

@@ -86,6 +86,8 @@ export interface AppConfig {
       name: string;
       roles: Array<'order' | 'routing' | 'admin' | 'provider' | 'safety'>;
       key: string;
+      /** The key's caller group (absent: the key's own name). */
+      group?: string;
     }>;
     callbackSecret: string;
     rateLimitPerSecond: number;

@@ -32,7 +32,7 @@ const toInt = () =>
   );
 
 const ROLE = '(order|routing|admin|provider|safety)';
-const KEY_ENTRY = `[A-Za-z0-9_.-]{1,64}:${ROLE}(\\+${ROLE})*:axb_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{20,128}`;
+const KEY_ENTRY = `[A-Za-z0-9_.-]{1,64}:${ROLE}(\\+${ROLE})*:axb_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{20,128}(:[A-Za-z0-9_.-]{1,64})?`;
 const API_KEYS_PATTERN = new RegExp(`^(${KEY_ENTRY}(,${KEY_ENTRY})*)?$`);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
@@ -249,12 +249,14 @@ export class Environment {
 
   /**
    * API keys given by configuration, stored hashed at start: comma-separated
-   * `name:role+role:key` (roles: order, routing, admin, provider, safety). Keys can also be created with
-   * `npm run apikey -- create`. Empty: only keys created with the CLI.
+   * `name:role+role:key` (roles: order, routing, admin, provider, safety), optionally `:group` (the
+   * key's caller group: order keys of one group act on each other's bindings; default the key's
+   * own name). Keys can also be created with `npm run apikey -- create`. Empty: only keys created
+   * with the CLI.
    */
   @IsString()
   @Matches(API_KEYS_PATTERN, {
-    message: 'API_KEYS must be comma-separated name:role+role:axb_<8>_<secret> entries',
+    message: 'API_KEYS must be comma-separated name:role+role:axb_<8>_<secret>[:group] entries',
   })
   API_KEYS: string = '';
   /** Shared secret the provider's pushes must carry (x-callback-secret or ?secret=); empty refuses pushes. */

@@ -243,11 +243,12 @@ function parseReplenishTargets(
 function parseApiKeys(value: string): AppConfig['auth']['configuredKeys'] {
   if (!value) return [];
   return value.split(',').map((entry) => {
-    const [name, roles, key] = entry.split(':') as [string, string, string];
+    const [name, roles, key, group] = entry.split(':') as [string, string, string, string?];
     return {
       name,
       roles: roles.split('+') as AppConfig['auth']['configuredKeys'][number]['roles'],
       key,
+      ...(group ? { group } : {}),
     };
   });
 }

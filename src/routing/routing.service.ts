@@ -25,6 +25,9 @@ import { RoutedCountsWriter, type RoutedCaller } from './routed-counts.writer.js
 export type BindingRef = { bindingId: string } | { poolKey: string; outId: string };
 
 const ACTOR_ROUTING = 'routing';
+/** Keys no binding has (ids are random v4 UUIDs; an order id is never empty). */
+const NO_BINDING_ID = '00000000-0000-0000-0000-000000000000';
+const NO_OUT_ID = '';
 
 /**
  * Decides, at call time, what a party of a binding should dial (invariant 4: only A or B of a live
@@ -50,11 +53,17 @@ export class RoutingService {
 
   async lookup(ref: BindingRef, callerNo: string, ctx: RequestContext): Promise<RouteAnswer> {
     const now = this.clock.now();
-    const entry = this.cached(ref, now.getTime()) ?? (await this.read(ref));
+    const cached = this.cached(ref, now.getTime());
+    const entry = cached ?? (await this.read(ref));
     if (!entry) throw new RouteForbiddenError();
     const target = entry.target;
     const role = roleOf(target, callerNo);
-    if (!role) this.refuse(target, 'other', callerNo, 'not-a-party', ctx);
+    if (!role) {
+      // A stranger learns nothing, not even from the time the refusal takes: an unknown binding
+      // costs a read of the database, so a cached one is refused only after the same read.
+      if (cached) await this.readAsUnknown(ref);
+      this.refuse(target, 'other', callerNo, 'not-a-party', ctx);
+    }
     // A live binding's party whose calls the provider stops (restriction, blacklist, locked X):
     // refused with the reason, before the provider is asked (invariant 8).
     if (target.state === 'active' && target.expiresAt > now) {
@@ -95,6 +104,23 @@ export class RoutingService {
     if (!target) return undefined;
     const order = 'bindingId' in ref ? undefined : ref;
     return this.cache.store(ticket, target, this.clock.now().getTime(), order);
+  }
+
+  /**
+   * The read a lookup of an unknown binding makes: the same statement, through the same cache
+   * bookkeeping, for a key no binding has, so the database does what it does for an unknown one
+   * (an index probe that finds nothing; reading the binding itself would cost the transfer of
+   * its row on top). The cached entry stays as it is: strangers cannot wear out what the
+   * parties' lookups remembered.
+   */
+  private async readAsUnknown(ref: BindingRef): Promise<void> {
+    const ticket = this.cache.beginRead();
+    try {
+      if ('bindingId' in ref) await this.targets.byId(NO_BINDING_ID);
+      else await this.targets.byOutId(ref.poolKey, NO_OUT_ID);
+    } finally {
+      this.cache.abandon(ticket);
+    }
   }
 
   /** The answer for a party, or undefined when the binding cannot route (not settled, failed). */

@@ -147,7 +147,7 @@ describe('a revoked key', () => {
     const keys = one.app.get(ApiKeysRepository);
     const { key, prefix, secretHash } = generateApiKey();
     await keys.store(
-      { name: 'soon-revoked', prefix, secretHash, roles: ['admin'], source: 'cli' },
+      { name: 'soon-revoked', prefix, secretHash, roles: ['admin'], group: null, source: 'cli' },
       clock.now(),
     );
     // Used once: verified, and cached for 30 s.

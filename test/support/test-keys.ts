@@ -1,6 +1,10 @@
 /**
  * API keys every test app is configured with (API_KEYS), one per role plus one with all roles,
  * which http() sends unless a test says otherwise. Test-only values.
+ *
+ * Caller groups (issue 27: order keys act only on their group's bindings): the all-roles key is
+ * in the group of `order-service`, so the order key may act on what tests bind with the default
+ * key; `orderTwin` is another key of that group, `rivalOrder` an order key of a group of its own.
  */
 const key = (prefix: string) => `axb_${prefix}_${'t'.repeat(12)}${prefix}${'k'.repeat(12)}`;
 
@@ -11,14 +15,18 @@ export const TEST_KEYS = {
   admin: key('testadmn'),
   provider: key('testprov'),
   safety: key('testsafe'),
+  orderTwin: key('testtwin'),
+  rivalOrder: key('testrivl'),
 } as const;
 
 export const TEST_CALLBACK_SECRET = 'test-callback-secret';
 
 export const TEST_AUTH_ENV: Record<string, string> = {
   API_KEYS: [
-    `tester:order+routing+admin+provider:${TEST_KEYS.all}`,
+    `tester:order+routing+admin+provider:${TEST_KEYS.all}:order-service`,
     `order-service:order:${TEST_KEYS.order}`,
+    `order-service-2:order:${TEST_KEYS.orderTwin}:order-service`,
+    `rival-orders:order:${TEST_KEYS.rivalOrder}`,
     `routing-service:routing:${TEST_KEYS.routing}`,
     `ops:admin:${TEST_KEYS.admin}`,
     `alibaba:provider:${TEST_KEYS.provider}`,

@@ -40,6 +40,7 @@ const binding = (extra: Partial<Binding> = {}): Binding => ({
   asrModelId: null,
   tripEndedAt: null,
   contactUntil: null,
+  owner: 'order-service',
   ...extra,
 });
 

@@ -100,7 +100,7 @@ export class ConsoleSessionService {
     );
     if (!live || !live.roles.includes('admin')) return null;
     return {
-      principal: { name: live.name, roles: SESSION_ROLES },
+      principal: { name: live.name, roles: SESSION_ROLES, group: live.name },
       info: this.info(live.name, token, live.expiresAt),
     };
   }

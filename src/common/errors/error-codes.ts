@@ -63,7 +63,11 @@ export const API_ERROR_CODES: readonly ErrorCodeRow[] = [
     status: '403',
     when: "a routing lookup by a party whose call the provider's rules stop: the binding's call restriction (the driver after the trip), the pool's blacklist, a locked X; nothing to dial",
   },
-  { codes: ['NOT_FOUND'], status: '404', when: 'no such route or resource' },
+  {
+    codes: ['NOT_FOUND'],
+    status: '404',
+    when: "no such route or resource (an order key asking for another caller group's binding gets the same)",
+  },
   {
     codes: ['RECORDING_NOT_READY', 'RECORDING_UNAVAILABLE', 'TRANSCRIPT_NOT_READY'],
     status: '404',
@@ -82,7 +86,7 @@ export const API_ERROR_CODES: readonly ErrorCodeRow[] = [
   {
     codes: ['OUT_ID_CONFLICT', 'X_UNAVAILABLE', 'X_CONFLICT', 'SAME_PARTIES'],
     status: '409',
-    when: 'the order is bound with other parties; a pinned X cannot take the pair; a change would put a party twice on X, or make A and B one number',
+    when: 'the order is bound with other parties (by another caller group: only that it is taken); a pinned X cannot take the pair; a change would put a party twice on X, or make A and B one number',
   },
   {
     codes: ['BINDING_NOT_SETTLED', 'BINDING_NOT_LIVE', 'NUMBER_IN_USE', 'JOB_RUNNING'],

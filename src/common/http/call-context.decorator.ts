@@ -1,19 +1,38 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 
+/**
+ * Which bindings the caller may act on (issue 27): those its caller group made, or all of them
+ * (`all`: an admin key).
+ */
+export interface CallerScope {
+  group: string;
+  all: boolean;
+}
+
 /** Who is calling and the request id, for events and provider-call logs. */
 export interface RequestContext {
   actor: string;
   requestId: string;
+  scope: CallerScope;
 }
 
 /**
- * The caller's identity for binding events. Until API keys exist every caller is "api"; the
- * authentication layer replaces this with the key's name.
+ * The caller's identity for binding events (the key's name; "api" on a route without a
+ * principal) and its scope.
  */
 export const CallContext = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): RequestContext => {
-    const request = ctx.switchToHttp().getRequest<FastifyRequest & { actor?: string }>();
-    return { actor: request.actor ?? 'api', requestId: String(request.id) };
+    const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const principal = request.principal;
+    const actor = request.actor ?? 'api';
+    return {
+      actor,
+      requestId: String(request.id),
+      scope: {
+        group: principal?.group ?? actor,
+        all: principal?.roles.includes('admin') ?? false,
+      },
+    };
   },
 );
