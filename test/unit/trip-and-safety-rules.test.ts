@@ -40,6 +40,10 @@ const binding = (extra: Partial<Binding> = {}): Binding => ({
   asrModelId: null,
   tripEndedAt: null,
   contactUntil: null,
+  phoneAHash: null,
+  phoneBHash: null,
+  agedAt: null,
+  erasedAt: null,
   ...extra,
 });
 
