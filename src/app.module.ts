@@ -20,6 +20,8 @@ import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { LifecycleModule } from './runtime/lifecycle.module.js';
+import { PrivacyModule } from './common/privacy/privacy.module.js';
+import { HistoryModule } from './history/history.module.js';
 
 export interface AppModuleOptions {
   /** Stopped after the app: what main.ts started outside Nest. */
@@ -41,6 +43,7 @@ export class AppModule {
         AuthModule,
         MetricsModule,
         ClockModule.forRoot(options.clock),
+        PrivacyModule,
         LoggingModule,
         PrismaModule,
         ProviderModule,
@@ -51,6 +54,7 @@ export class AppModule {
         CallsModule,
         ProviderCallbacksModule,
         MessagesModule,
+        HistoryModule,
         SchedulerModule,
         ConsoleModule,
         OperationsModule,

@@ -29,10 +29,22 @@ CREATE OR REPLACE TRIGGER "binding_events_binding_updated" AFTER UPDATE ON "bind
     REFERENCING NEW TABLE AS new_events
     FOR EACH STATEMENT EXECUTE FUNCTION binding_events_check_binding();
 
+-- A deleted binding takes what followed it along (the foreign keys' cascades, set-based: the
+-- record's tables are partitioned, and a foreign key into a partitioned table would make every
+-- month's drop check each referencing table; see migration 20261207020000_history_partitions).
+-- Bindings are deleted only by the retention job (rows of the DEFAULT partition; a month's
+-- partitions are dropped whole) and by tests.
 CREATE OR REPLACE FUNCTION bindings_delete_events() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM binding_events e USING gone_bindings g WHERE e.binding_id = g.id;
+    DELETE FROM routed_counts c USING gone_bindings g WHERE c.binding_id = g.id;
+    DELETE FROM binding_subscriptions s USING gone_bindings g WHERE s.binding_id = g.id;
+    DELETE FROM call_records c USING gone_bindings g WHERE c.binding_id = g.id;
+    DELETE FROM call_progress p USING gone_bindings g WHERE p.binding_id = g.id;
+    DELETE FROM live_pairs p USING gone_bindings g WHERE p.binding_id = g.id;
+    DELETE FROM reconcile_queue q USING gone_bindings g WHERE q.binding_id = g.id;
+    DELETE FROM contact_windows w USING gone_bindings g WHERE w.binding_id = g.id;
     RETURN NULL;
 END $$;
 

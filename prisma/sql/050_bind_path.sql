@@ -255,7 +255,7 @@ BEGIN
             CONTINUE;
         END IF;
         v_i := v_i || r.i;
-        v_id := v_id || gen_random_uuid();
+        v_id := v_id || binding_id_at(p_now);
         v_out := v_out || r."outId";
         v_pool := v_pool || r.pool;
         v_a := v_a || r.a;

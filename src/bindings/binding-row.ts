@@ -31,13 +31,17 @@ export interface BindingRow {
   contact_until: Date | null;
   /** The caller group that made it (issue 27; binding-owner.ts). */
   owner: string | null;
+  // Privacy aging and erasure (issue 22); absent from the bind path's rows (a binding it returns
+  // is live, never aged).
+  aged_at?: Date | null;
+  erased_at?: Date | null;
 }
 
 /** The columns of BindingRow, for statements that select or return a whole binding. */
 export const BINDING_COLUMNS = `id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, city,
   city_strict, record, state, expires_at, created_at, updated_at, ended_at,
   out_order_id, call_restrict, call_display_type, call_timeout, ring_config, dtmf_config,
-  asr_status, asr_model_id, trip_ended_at, contact_until, owner`;
+  asr_status, asr_model_id, trip_ended_at, contact_until, owner, aged_at, erased_at`;
 
 /** BINDING_COLUMNS of table alias `alias` (for statements that join another row set). */
 export function qualified(alias: string): string {
@@ -75,6 +79,11 @@ export function toBinding(row: BindingRow): Binding {
     tripEndedAt: row.trip_ended_at,
     contactUntil: row.contact_until,
     owner: row.owner,
+    // The hashes never leave the database: a search compares them there.
+    phoneAHash: null,
+    phoneBHash: null,
+    agedAt: row.aged_at ?? null,
+    erasedAt: row.erased_at ?? null,
   };
 }
 

@@ -3,6 +3,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import type { Binding } from '../generated/prisma/client.js';
 import type { BindingState } from '../generated/prisma/enums.js';
 import { AdminReadsDatabase } from '../prisma/admin-reads.database.js';
+import { PhoneHasher } from '../common/privacy/phone-hasher.js';
 
 export interface BindingFilter {
   outId?: string;
@@ -26,12 +27,23 @@ export interface PageCursor {
  */
 @Injectable()
 export class BindingSearchRepository {
-  constructor(private readonly admin: AdminReadsDatabase) {}
+  constructor(
+    private readonly admin: AdminReadsDatabase,
+    private readonly hasher: PhoneHasher,
+  ) {}
 
   search(filter: BindingFilter, limit: number, after?: PageCursor): Promise<Binding[]> {
     const where: Prisma.BindingWhereInput[] = [];
     if (filter.outId) where.push({ outId: filter.outId });
-    if (filter.phone) where.push({ OR: [{ phoneA: filter.phone }, { phoneB: filter.phone }] });
+    if (filter.phone) {
+      // An aged number is found by its keyed hash (the column holds its masked form).
+      const digest = this.hasher.hash(filter.phone);
+      const hash = digest ? new Uint8Array(digest) : null;
+      const byHash: Prisma.BindingWhereInput[] = hash
+        ? [{ phoneAHash: hash }, { phoneBHash: hash }]
+        : [];
+      where.push({ OR: [{ phoneA: filter.phone }, { phoneB: filter.phone }, ...byHash] });
+    }
     if (filter.phoneX) where.push({ phoneX: filter.phoneX });
     if (filter.state) where.push({ state: filter.state });
     if (filter.createdFrom) where.push({ createdAt: { gte: filter.createdFrom } });

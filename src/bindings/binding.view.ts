@@ -61,6 +61,22 @@ export class BindingView {
   dtmfConfig!: unknown;
   @ApiProperty({ description: 'Recorded calls are transcribed' }) asrStatus!: boolean;
   @ApiProperty({ type: String, nullable: true }) asrModelId!: string | null;
+
+  /**
+   * Null while A and B are the real numbers. Otherwise they no longer are, and phoneA/phoneB
+   * hold the masked form: PHONE_AGED_OUT (PHONE_MASK_AFTER_DAYS after the binding ended; a
+   * search by the full number still finds it) or PHONE_ERASED (an erasure asked for it).
+   */
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    properties: {
+      code: { type: 'string', enum: ['PHONE_AGED_OUT', 'PHONE_ERASED'] },
+      message: { type: 'string' },
+      at: { type: 'string', format: 'date-time' },
+    },
+  })
+  phonesAgedOut!: { code: 'PHONE_AGED_OUT' | 'PHONE_ERASED'; message: string; at: string } | null;
 }
 
 export class BindingEventView {
@@ -126,7 +142,28 @@ export function toBindingView(binding: Binding, now: Date): BindingView {
     dtmfConfig: binding.dtmfConfig,
     asrStatus: binding.asrStatus,
     asrModelId: binding.asrModelId,
+    phonesAgedOut: agedOut(binding),
   };
+}
+
+/** What a reveal says when the numbers are no longer the real ones (BindingView.phonesAgedOut). */
+function agedOut(binding: Binding): BindingView['phonesAgedOut'] {
+  if (binding.erasedAt) {
+    return {
+      code: 'PHONE_ERASED',
+      message: 'A number of this binding was erased on request; only its masked form is kept',
+      at: binding.erasedAt.toISOString(),
+    };
+  }
+  if (binding.agedAt) {
+    return {
+      code: 'PHONE_AGED_OUT',
+      message:
+        'The real numbers aged out (PHONE_MASK_AFTER_DAYS after the binding ended); only their masked form is kept',
+      at: binding.agedAt.toISOString(),
+    };
+  }
+  return null;
 }
 
 export function toEventView(event: BindingEvent): BindingEventView {

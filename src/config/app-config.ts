@@ -128,6 +128,14 @@ export interface AppConfig {
     consumersPerType: number;
     tokenRefreshMs: number;
   };
+  /** Privacy aging and erasure (src/history/phone-aging.repository.ts). */
+  privacy: {
+    maskAfterDays: number;
+    /** Empty: see PhoneHasher. */
+    hashSecret: string;
+    agingIntervalMs: number;
+    agingBatchSize: number;
+  };
   scheduler: {
     /** Resolved: SCHEDULER_ENABLED, or on unless NODE_ENV=test. */
     enabled: boolean;
@@ -143,6 +151,8 @@ export interface AppConfig {
     };
     /** Closing of trips' contact windows (src/bindings/end-trip.service.ts). */
     contactWindows: { intervalMs: number; batchSize: number };
+    /** The record's month partitions (src/history/history-partitions.repository.ts). */
+    history: { intervalMs: number; retentionDays: number; aheadMonths: number };
     replenish: {
       intervalMs: number;
       targets: Array<{ poolKey: string; city: string; spec: 1 | 2 | 3 }>;

@@ -234,6 +234,32 @@ export class Environment {
   @toInt() @IsInt() @Min(0) SCHEDULER_CONTACT_WINDOW_INTERVAL_MS: number = 10000;
   /** Contact windows closed per statement. */
   @toInt() @IsInt() @Min(1) @Max(10000) SCHEDULER_CONTACT_WINDOW_BATCH_SIZE: number = 200;
+  /** How often the record's month partitions are made ahead and old ones dropped, ms; 0 disables it. */
+  @toInt() @IsInt() @Min(0) SCHEDULER_HISTORY_INTERVAL_MS: number = 3600000;
+  /**
+   * How long the record (bindings, events, calls) is kept, days: a month's partitions are dropped
+   * once the whole month is older than this (never while one of its bindings is live).
+   */
+  @toInt() @IsInt() @Min(1) @Max(36500) HISTORY_RETENTION_DAYS: number = 180;
+  /** Months of partitions kept made ahead of the current one (at least 2). */
+  @toInt() @IsInt() @Min(2) @Max(24) HISTORY_PARTITIONS_AHEAD_MONTHS: number = 2;
+  /**
+   * Days after a binding ends when its real numbers (A, B, call records') are replaced by their
+   * masked form and a keyed hash (README "Privacy aging"); 0 ages them as soon as they end.
+   */
+  @toInt() @IsInt() @Min(0) @Max(36500) PHONE_MASK_AFTER_DAYS: number = 30;
+  /**
+   * The key of the aged numbers' hash (HMAC-SHA256), at least 32 characters; keep it as long as
+   * the record. Empty: embedded defaults generate one beside the embedded database, a service on
+   * DATABASE_URL ages nothing.
+   */
+  @IsString()
+  @Matches(/^(|.{32,})$/, { message: 'PHONE_HASH_SECRET must be empty or at least 32 characters' })
+  PHONE_HASH_SECRET: string = '';
+  /** How often ended bindings are looked for to age, ms; 0 disables the job. */
+  @toInt() @IsInt() @Min(0) SCHEDULER_PRIVACY_AGING_INTERVAL_MS: number = 60000;
+  /** Bindings aged per transaction. */
+  @toInt() @IsInt() @Min(1) @Max(10000) PRIVACY_AGING_BATCH_SIZE: number = 1000;
   /** Pool replenishment interval, ms; 0 (the default) disables the job. */
   @toInt() @IsInt() @Min(0) SCHEDULER_REPLENISH_INTERVAL_MS: number = 0;
   /** What replenishment watches: comma-separated `poolKey:city:spec`, e.g. FC100000000000001:杭州:2. */

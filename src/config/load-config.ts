@@ -132,6 +132,12 @@ export function loadConfig(
       defaultCity: env.DEFAULT_CITY,
       maxPairsPerX: env.X_MAX_PAIRS,
     },
+    privacy: {
+      maskAfterDays: env.PHONE_MASK_AFTER_DAYS,
+      hashSecret: env.PHONE_HASH_SECRET,
+      agingIntervalMs: env.SCHEDULER_PRIVACY_AGING_INTERVAL_MS,
+      agingBatchSize: env.PRIVACY_AGING_BATCH_SIZE,
+    },
     bindings: {
       maxTtlSeconds: env.BINDING_MAX_TTL_SECONDS,
       maxBindAttempts: env.BIND_MAX_ATTEMPTS,
@@ -215,6 +221,11 @@ export function loadConfig(
       contactWindows: {
         intervalMs: env.SCHEDULER_CONTACT_WINDOW_INTERVAL_MS,
         batchSize: env.SCHEDULER_CONTACT_WINDOW_BATCH_SIZE,
+      },
+      history: {
+        intervalMs: env.SCHEDULER_HISTORY_INTERVAL_MS,
+        retentionDays: env.HISTORY_RETENTION_DAYS,
+        aheadMonths: env.HISTORY_PARTITIONS_AHEAD_MONTHS,
       },
       replenish: {
         intervalMs: env.SCHEDULER_REPLENISH_INTERVAL_MS,

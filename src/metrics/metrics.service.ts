@@ -66,6 +66,22 @@ export class MetricsService implements ProviderCallObserver {
     labelNames: ['job', 'result'] as const,
     registers: [this.registry],
   });
+  /** The record's partitions (src/scheduler/history.job.ts). */
+  readonly historyOutsidePartitions = new Gauge({
+    name: 'axb_history_rows_outside_partitions',
+    help: 'Bindings written while their month had no partition (held by the DEFAULT partition)',
+    registers: [this.registry],
+  });
+  readonly historyMovedFromDefault = new Counter({
+    name: 'axb_history_rows_moved_from_default_total',
+    help: 'Rows moved out of a DEFAULT partition when their month partition was made',
+    registers: [this.registry],
+  });
+  readonly historyMonthsKept = new Counter({
+    name: 'axb_history_months_kept_live_total',
+    help: 'Month partitions past retention not dropped because a binding in them is not over',
+    registers: [this.registry],
+  });
   readonly schedulerDuration = new Histogram({
     name: 'axb_scheduler_run_duration_seconds',
     help: 'Scheduler job run duration by job',

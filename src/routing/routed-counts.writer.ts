@@ -64,12 +64,14 @@ WITH batch AS (
      SET count = routed_counts.count + excluded.count,
          first_at = least(routed_counts.first_at, excluded.first_at),
          last_at = greatest(routed_counts.last_at, excluded.last_at)
-  RETURNING binding_id, caller, outcome, (xmax = 0) AS first
+  RETURNING binding_id, caller, outcome, count
 )
 INSERT INTO binding_events (binding_id, kind, actor, at, details)
 SELECT e.b, '${EventKind.routed}', e.a, to_timestamp(e.f / 1000.0), e.d
   FROM counted c JOIN input e ON e.b = c.binding_id AND e.c = c.caller AND e.o = c.outcome
- WHERE c.first`;
+ -- Inserted, not added to: the count is this batch's own (routed_counts is partitioned, so its
+ -- rows have no xmax to tell).
+ WHERE c.count = e.n`;
 
 const PRUNE = `DELETE FROM routed_count_batches WHERE written_at < now() - interval '1 day'`;
 const PRUNE_EVERY_MS = 3_600_000;

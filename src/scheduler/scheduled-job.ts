@@ -1,7 +1,14 @@
 import type { AppConfig } from '../config/app-config.js';
 
 /** The jobs the scheduler runs; also their names in logs and the admin endpoint. */
-export const JOB_NAMES = ['expiry', 'reconcile', 'contact-window', 'replenish'] as const;
+export const JOB_NAMES = [
+  'expiry',
+  'reconcile',
+  'contact-window',
+  'replenish',
+  'history',
+  'privacy-aging',
+] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 /** A job's configured interval, ms (0: not scheduled). */
@@ -12,6 +19,8 @@ export function jobIntervalMs(config: AppConfig, job: JobName): number {
     reconcile: scheduler.reconcile.intervalMs,
     'contact-window': scheduler.contactWindows.intervalMs,
     replenish: scheduler.replenish.intervalMs,
+    history: scheduler.history.intervalMs,
+    'privacy-aging': config.privacy.agingIntervalMs,
   };
   return intervals[job];
 }

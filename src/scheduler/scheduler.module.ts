@@ -13,19 +13,24 @@ import { ReconciliationRepository } from './reconciliation.repository.js';
 import { ReplenishmentJob } from './replenishment.job.js';
 import { SCHEDULED_JOBS } from './scheduled-job.js';
 import { SchedulerLockRepository } from './scheduler-lock.repository.js';
+import { HistoryJob } from './history.job.js';
+import { PrivacyAgingJob } from './privacy-aging.job.js';
+import { HistoryModule } from '../history/history.module.js';
 
 /**
  * The periodic jobs: expiry sweep, reconciliation of open bind outcomes, the closing of trips'
  * contact windows, pool replenishment.
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), BindingsModule, InventoryModule],
+  imports: [ScheduleModule.forRoot(), BindingsModule, InventoryModule, HistoryModule],
   controllers: [JobsController],
   providers: [
     ExpirySweepJob,
     ReconciliationJob,
     ContactWindowJob,
     ReplenishmentJob,
+    HistoryJob,
+    PrivacyAgingJob,
     ReconciliationRepository,
     ReconciliationMetrics,
     SchedulerLockRepository,
@@ -33,7 +38,14 @@ import { SchedulerLockRepository } from './scheduler-lock.repository.js';
     JobRegistration,
     {
       provide: SCHEDULED_JOBS,
-      inject: [ExpirySweepJob, ReconciliationJob, ContactWindowJob, ReplenishmentJob],
+      inject: [
+        ExpirySweepJob,
+        ReconciliationJob,
+        ContactWindowJob,
+        ReplenishmentJob,
+        HistoryJob,
+        PrivacyAgingJob,
+      ],
       useFactory: (...jobs: unknown[]) => jobs,
     },
   ],
@@ -42,6 +54,8 @@ import { SchedulerLockRepository } from './scheduler-lock.repository.js';
     ReconciliationJob,
     ContactWindowJob,
     ReplenishmentJob,
+    HistoryJob,
+    PrivacyAgingJob,
     JobRunner,
     ReconciliationRepository,
   ],

@@ -223,7 +223,7 @@ describe.runIf(run)('admin console in Chromium', () => {
     expect(await page.locator('.tile', { hasText: 'Provider circuit' }).textContent()).toContain(
       'closed',
     );
-    expect(await page.locator('tbody tr').count()).toBe(4);
+    expect(await page.locator('tbody tr').count()).toBe(6);
     await page.getByRole('button', { name: 'Run expiry now' }).click();
     await page.getByRole('dialog').waitFor();
     await page.getByRole('button', { name: 'Run', exact: true }).click();
@@ -234,6 +234,31 @@ describe.runIf(run)('admin console in Chromium', () => {
       .poll(() => page.locator('tbody tr', { hasText: 'expiry' }).textContent())
       .toContain('done');
     await screenshot(page, '07-operations');
+  });
+
+  it('erases a number after confirmation; one with a live binding is refused, its order named', async () => {
+    const ended = await f.bind({ outId: 'trip-browser-3', phoneA: '13870003333' });
+    expect((await http('DELETE', `${f.t.url}/v1/bindings/${ended.id}`)).status).toBe(200);
+    const erase = async (phone: string) => {
+      await page.getByLabel('Phone number').fill(phone);
+      await page.getByRole('button', { name: 'Erase…' }).click();
+      await page.getByRole('dialog').waitFor();
+      await page.getByRole('button', { name: 'Erase', exact: true }).click();
+    };
+    await erase(DRIVER);
+    await expect
+      .poll(() => page.getByRole('alert').last().textContent())
+      .toContain('trip-browser-1');
+    await erase('13870003333');
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'erased' }).textContent())
+      .toBe('138****3333 erased: 1 binding(s), 0 call(s).');
+    const { rows } = await f.t.app
+      .get(PrismaService)
+      .pgPool.query<{ search: Record<string, string> }>(
+        `SELECT search FROM access_log WHERE route = 'POST /v1/admin/erasures'`,
+      );
+    expect(rows.map((r) => r.search.erasure)).toEqual(['138****3333']);
   });
 
   it('fits a phone-width screen and is reachable by keyboard', async () => {

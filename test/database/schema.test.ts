@@ -256,7 +256,7 @@ describe('schema.prisma and the migrated database agree', () => {
       }),
     ).toMatchObject({ progress: [progress] });
     await expectUniqueViolation(
-      prisma.callProgress.create({ data: { callId, stage: 'ringing' } }),
+      prisma.callProgress.create({ data: { callId, stage: 'ringing', bindingId: binding.id } }),
       'call_progress_call_id_stage_key',
     );
 

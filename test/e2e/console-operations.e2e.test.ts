@@ -48,6 +48,8 @@ describe('GET /v1/admin/operations', () => {
       'reconcile',
       'contact-window',
       'replenish',
+      'history',
+      'privacy-aging',
     ]);
     // NODE_ENV=test: the scheduler is off, nothing has run yet.
     expect(before.body.jobs.every((j) => !j.scheduled && j.last === null)).toBe(true);

@@ -212,7 +212,7 @@ describe('the call_records table and its Prisma model agree', () => {
     };
     const created = await prisma.callRecord.create({ data });
     expect(created).toMatchObject(data);
-    expect(await prisma.callRecord.findUniqueOrThrow({ where: { callId: data.callId } })).toEqual(
+    expect(await prisma.callRecord.findFirstOrThrow({ where: { callId: data.callId } })).toEqual(
       created,
     );
   });

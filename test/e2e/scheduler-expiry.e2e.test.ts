@@ -189,6 +189,8 @@ describe('registration', () => {
         SCHEDULER_RECONCILE_INTERVAL_MS: '3600000',
         SCHEDULER_REPLENISH_INTERVAL_MS: '0',
         SCHEDULER_CONTACT_WINDOW_INTERVAL_MS: '3600000',
+        SCHEDULER_HISTORY_INTERVAL_MS: '0',
+        SCHEDULER_PRIVACY_AGING_INTERVAL_MS: '0',
       },
       { clock, databaseUrl: db.url },
     );

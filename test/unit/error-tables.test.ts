@@ -110,6 +110,9 @@ const NOT_ERROR_CODES = new Set([
   // refused items inside a 201 of POST /v1/pools/{poolKey}/numbers/register (documented there)
   'NOT_HELD_AT_PROVIDER',
   'HELD_BY_OTHER_POOL',
+  // a binding's phonesAgedOut.code in a 200 (its numbers are no longer the real ones)
+  'PHONE_AGED_OUT',
+  'PHONE_ERASED',
 ]);
 
 const statusOf = new Map<string, string[]>();

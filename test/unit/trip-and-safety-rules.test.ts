@@ -41,6 +41,10 @@ const binding = (extra: Partial<Binding> = {}): Binding => ({
   tripEndedAt: null,
   contactUntil: null,
   owner: 'order-service',
+  phoneAHash: null,
+  phoneBHash: null,
+  agedAt: null,
+  erasedAt: null,
   ...extra,
 });
 

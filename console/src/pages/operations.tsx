@@ -3,6 +3,7 @@ import { api } from '../api/client.js';
 import type { Operations as OperationsView } from '../api/types.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { ErrorNote } from '../components/error-note.js';
+import { ErasureForm } from '../components/erasure-form.js';
 import { StateBadge } from '../components/state-badge.js';
 import { useLoad } from '../components/use-load.js';
 import { formatDuration, formatTime } from '../format.js';
@@ -134,6 +135,7 @@ export function Operations() {
           <ErrorNote error={runError} />
         </>
       )}
+      <ErasureForm />
       <ConfirmDialog
         open={running !== null}
         title={`Run ${running ?? ''} now?`}

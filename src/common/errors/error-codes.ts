@@ -94,6 +94,11 @@ export const API_ERROR_CODES: readonly ErrorCodeRow[] = [
     when: 'a change to a binding not settled yet, or no longer live; releasing a number live bindings use; a job already running',
   },
   {
+    codes: ['PHONE_HAS_LIVE_BINDING'],
+    status: '409',
+    when: 'an erasure of a number with bindings not over (`orders` names them); nothing was erased',
+  },
+  {
     codes: ['PAYLOAD_TOO_LARGE'],
     status: '413',
     when: 'body over `HTTP_BODY_LIMIT_BYTES`',

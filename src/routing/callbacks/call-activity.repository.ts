@@ -14,7 +14,8 @@ WITH input AS (
 ), inserted AS (
   INSERT INTO call_progress (call_id, stage, binding_id, sub_id, at, received_at)
   SELECT r.call_id, r.stage, ${BINDING_OF_REPORT}, r.sub_id, r.at, $2 FROM input r
-  ON CONFLICT (call_id, stage) DO NOTHING
+   WHERE NOT EXISTS (SELECT 1 FROM call_progress p WHERE p.call_id = r.call_id AND p.stage = r.stage)
+  ON CONFLICT (call_id, stage, binding_id) DO NOTHING
   RETURNING call_id, stage, binding_id, at
 ), events AS (
   INSERT INTO binding_events (binding_id, kind, actor, at, details)

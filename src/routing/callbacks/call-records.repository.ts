@@ -12,8 +12,9 @@ export interface StoredCall {
 
 /**
  * One statement per batch: link each record to its binding, insert the records that are new
- * (call_id is unique: a redelivery or a concurrent delivery inserts nothing), and write a
- * `call_recorded` event for each new linked record, in the same transaction.
+ * (a call_id already stored inserts nothing; call_records is partitioned by binding, so the
+ * unique key is (call_id, binding_id) and catches a concurrent delivery of the same report), and
+ * write a `call_recorded` event for each new linked record, in the same transaction.
  */
 const STORE = `
 WITH input AS (
@@ -41,7 +42,8 @@ WITH input AS (
          l.control_type, l.control_msg, l.record_url, l.ring_record_url, $2, l.raw,
          NULL
     FROM linked l
-  ON CONFLICT (call_id) DO NOTHING
+   WHERE NOT EXISTS (SELECT 1 FROM call_records c WHERE c.call_id = l.call_id)
+  ON CONFLICT (call_id, binding_id) DO NOTHING
   RETURNING call_id, binding_id
 ), events AS (
   INSERT INTO binding_events (binding_id, kind, actor, at, details)

@@ -1,0 +1,104 @@
+-- The record's month partitions (README "History: month partitions, retention, privacy aging").
+-- Every table of the record is range-partitioned by the binding id; a binding id made here is a
+-- UUIDv7 whose first 48 bits are its creation time in Unix milliseconds, so a month is one id
+-- range and the same bounds cut every table. The tables and their DEFAULT partitions are made by
+-- migration 20261207020000_history_partitions; the history job (src/history/) calls these.
+
+-- A UUIDv7 for a binding created at p_at (RFC 9562: 48-bit Unix ms, version 7, variant 10,
+-- random rest). Postgres 15 has no uuidv7(); this is the same layout, from p_at (the caller's
+-- clock) rather than the server's, so the id falls in the month of the binding's created_at.
+CREATE OR REPLACE FUNCTION binding_id_at(p_at timestamptz) RETURNS uuid
+LANGUAGE sql VOLATILE PARALLEL SAFE AS $$
+    SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+               PLACING substring(int8send(floor(extract(epoch FROM p_at) * 1000)::bigint) FROM 3)
+               FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
+$$;
+
+-- The lowest id of the month holding p_at (UTC): its first millisecond, every other bit zero.
+CREATE OR REPLACE FUNCTION history_month_bound(p_at timestamptz) RETURNS uuid
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT encode(substring(int8send(floor(extract(epoch FROM date_trunc('month', p_at, 'UTC'))
+                                           * 1000)::bigint) FROM 3)
+                  || '\x00000000000000000000'::bytea, 'hex')::uuid
+$$;
+
+-- The partitioned tables of the record, their partition key and their fillfactor (settles and
+-- expiries update bindings and routed counts in place: HOT updates need room on the page).
+CREATE OR REPLACE FUNCTION history_tables()
+RETURNS TABLE (parent text, key text, fillfactor integer)
+LANGUAGE sql IMMUTABLE AS $$
+    VALUES ('bindings', 'id', 50), ('binding_events', 'binding_id', 100),
+           ('routed_counts', 'binding_id', 70), ('binding_subscriptions', 'binding_id', 100),
+           ('call_records', 'binding_id', 100), ('call_progress', 'binding_id', 100)
+$$;
+
+-- Creates the partition of p_parent for the month holding p_month, unless it exists. Rows of
+-- that month that landed in the DEFAULT partition meanwhile (written while the month had no
+-- partition) move into it first: attaching a range the default still holds rows of would fail.
+-- Returns how many rows moved, or NULL when the partition existed.
+CREATE OR REPLACE FUNCTION history_partition_create(p_parent text, p_month timestamptz,
+                                                    p_now timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_month date := (date_trunc('month', p_month, 'UTC') AT TIME ZONE 'UTC')::date;
+    v_name text := p_parent || '_p' || to_char(v_month, 'YYYY_MM');
+    v_lo uuid := history_month_bound(p_month);
+    v_hi uuid := history_month_bound(date_trunc('month', p_month, 'UTC') + interval '1 month');
+    v_key text;
+    v_fill integer;
+    v_moved bigint;
+BEGIN
+    SELECT t.key, t.fillfactor INTO v_key, v_fill FROM history_tables() t WHERE t.parent = p_parent;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '% is not a table of the record', p_parent;
+    END IF;
+    IF to_regclass(format('%I', v_name)) IS NOT NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS) '
+                   'WITH (fillfactor = %s)', v_name, p_parent, v_fill);
+    EXECUTE format('WITH moved AS (DELETE FROM %I WHERE %I >= $1 AND %I < $2 RETURNING *) '
+                   'INSERT INTO %I SELECT * FROM moved',
+                   p_parent || '_default', v_key, v_key, v_name) USING v_lo, v_hi;
+    GET DIAGNOSTICS v_moved = ROW_COUNT;
+    EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                   p_parent, v_name, v_lo, v_hi);
+    INSERT INTO history_partitions (name, parent, month, created_at)
+    VALUES (v_name, p_parent, v_month, p_now)
+    ON CONFLICT (name) DO UPDATE SET created_at = EXCLUDED.created_at, dropped_at = NULL;
+    RETURN v_moved;
+END $$;
+
+-- The month partitions of the record that exist, with their bounds (from the catalog).
+CREATE OR REPLACE VIEW history_month_partitions AS
+SELECT t.parent, c.relname::text AS name,
+       to_date(right(c.relname, 7), 'YYYY_MM') AS month,
+       history_month_bound(to_date(right(c.relname, 7), 'YYYY_MM')::timestamp
+                           AT TIME ZONE 'UTC') AS lo,
+       history_month_bound((to_date(right(c.relname, 7), 'YYYY_MM') + interval '1 month')
+                           AT TIME ZONE 'UTC') AS hi
+  FROM history_tables() t
+  JOIN pg_inherits i ON i.inhparent = t.parent::regclass
+  JOIN pg_class c ON c.oid = i.inhrelid
+ WHERE c.relname ~ '_p[0-9]{4}_[0-9]{2}$';
+
+-- Bindings of the id range [p_lo, p_hi) that are not over: live, open at the provider, or in a
+-- contact window, with their order (live) or id. A month holding one is never dropped. Reads
+-- only the live-state tables: the caller has detached the month's bindings partition already.
+CREATE OR REPLACE FUNCTION history_range_open_orders(p_lo uuid, p_hi uuid, p_limit integer)
+RETURNS TABLE (binding_id uuid, out_id text)
+LANGUAGE sql STABLE AS $$
+    SELECT o.binding_id, max(o.out_id)
+      FROM (SELECT lp.binding_id, lp.out_id::text FROM live_pairs lp
+             WHERE lp.binding_id >= p_lo AND lp.binding_id < p_hi
+            UNION ALL
+            SELECT q.binding_id, NULL FROM reconcile_queue q
+             WHERE q.binding_id >= p_lo AND q.binding_id < p_hi
+            UNION ALL
+            SELECT w.binding_id, NULL FROM contact_windows w
+             WHERE w.binding_id >= p_lo AND w.binding_id < p_hi) o
+     GROUP BY o.binding_id
+     ORDER BY o.binding_id
+     LIMIT p_limit
+$$;

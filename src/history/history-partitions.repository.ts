@@ -1,0 +1,221 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type pg from 'pg';
+import { PrismaService } from '../prisma/prisma.service.js';
+
+/** What one pass over the record's partitions did. */
+export interface PartitionPass {
+  /** Month partitions made (one per table and month). */
+  created: number;
+  /** Rows that had landed in a DEFAULT partition (their month had no partition) and moved. */
+  movedFromDefault: number;
+  /** Month partitions detached and dropped. */
+  dropped: number;
+  /** Months old enough to drop but kept: one of their bindings is not over. */
+  keptLive: number;
+  /** Bindings of the DEFAULT partition (made before partitioning) deleted by age. */
+  deletedFromDefault: number;
+  /** Rows in the DEFAULT partitions whose month has no partition (a write came too early). */
+  outsidePartitions: number;
+}
+
+/** A month old enough to drop that still holds bindings not over, with some of their orders. */
+export interface KeptMonth {
+  month: string;
+  orders: string[];
+}
+
+/** Session advisory lock of the pass: one instance at a time, across the cluster. */
+const LOCK = `SELECT pg_try_advisory_lock(hashtext('axb-history-partitions')) AS locked`;
+const UNLOCK = `SELECT pg_advisory_unlock(hashtext('axb-history-partitions'))`;
+
+/** The record's tables in the order a month is detached: bindings first (its lock fences binds). */
+const TABLES = [
+  'bindings',
+  'binding_events',
+  'routed_counts',
+  'binding_subscriptions',
+  'call_records',
+  'call_progress',
+] as const;
+
+const DEFAULT_BATCH = 1000;
+
+/**
+ * The record's month partitions (prisma/sql/090_history_partitions.sql): made ahead, moved out
+ * of the DEFAULT partition when a write came before its month, dropped after the retention.
+ * Statements here take table locks: each runs with a lock_timeout, so a pass waits for binds in
+ * flight briefly and never makes them fail; a pass that cannot get its locks tries again next time.
+ */
+@Injectable()
+export class HistoryPartitionsRepository {
+  private readonly logger = new Logger(HistoryPartitionsRepository.name);
+
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * One pass: partitions for the month of `now` and `aheadMonths` after it, then the months whose
+   * last day is more than `retentionDays` before `now` dropped. Null when another instance is
+   * doing a pass.
+   */
+  async pass(
+    now: Date,
+    aheadMonths: number,
+    retentionDays: number,
+    onKept: (kept: KeptMonth) => void,
+  ): Promise<PartitionPass | null> {
+    const client = await this.prisma.pgPool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>(LOCK);
+      if (!rows[0]?.locked) return null;
+      try {
+        const made = await this.ensure(client, now, aheadMonths);
+        const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+        const dropped = await this.dropBefore(client, cutoff, now, onKept);
+        const deletedFromDefault = await this.deleteDefaultBefore(client, cutoff);
+        const outsidePartitions = await this.countOutside(client);
+        return { ...made, ...dropped, deletedFromDefault, outsidePartitions };
+      } finally {
+        await client.query(UNLOCK);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async ensure(
+    client: pg.PoolClient,
+    now: Date,
+    aheadMonths: number,
+  ): Promise<{ created: number; movedFromDefault: number }> {
+    let created = 0;
+    let movedFromDefault = 0;
+    for (let m = 0; m <= aheadMonths; m++) {
+      const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + m, 1));
+      for (const table of TABLES) {
+        // Each in its own transaction: the attach locks the parent briefly (SHARE UPDATE
+        // EXCLUSIVE: binds go on) and the default partition while it is checked.
+        await client.query('BEGIN');
+        try {
+          await client.query(`SET LOCAL lock_timeout = '5s'`);
+          const { rows } = await client.query<{ moved: string | null }>(
+            'SELECT history_partition_create($1, $2, $3) AS moved',
+            [table, month, now],
+          );
+          await client.query('COMMIT');
+          const moved = rows[0]?.moved;
+          if (moved !== null && moved !== undefined) {
+            created++;
+            movedFromDefault += Number(moved);
+          }
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+      }
+    }
+    return { created, movedFromDefault };
+  }
+
+  /** Drops whole months older than the cutoff, each in one transaction, unless one is not over. */
+  private async dropBefore(
+    client: pg.PoolClient,
+    cutoff: Date,
+    now: Date,
+    onKept: (kept: KeptMonth) => void,
+  ): Promise<{ dropped: number; keptLive: number }> {
+    const { rows: months } = await client.query<{ month: string; lo: string; hi: string }>(
+      `SELECT to_char(month, 'YYYY-MM') AS month, lo::text, hi::text
+         FROM history_month_partitions
+        WHERE parent = 'bindings'
+          AND (month + interval '1 month')::timestamp AT TIME ZONE 'UTC' <= $1
+        ORDER BY month`,
+      [cutoff],
+    );
+    let dropped = 0;
+    let keptLive = 0;
+    for (const { month, lo, hi } of months) {
+      const suffix = month.replace('-', '_');
+      await client.query('BEGIN');
+      try {
+        await client.query(`SET LOCAL lock_timeout = '5s'`);
+        // Detaching the bindings partition first locks the parent: no binding of that month can
+        // become live meanwhile, so the check below holds until the commit.
+        await client.query(`ALTER TABLE bindings DETACH PARTITION bindings_p${suffix}`);
+        const { rows: open } = await client.query<{ out_id: string }>(
+          `SELECT coalesce(out_id, 'binding ' || binding_id) AS out_id
+             FROM history_range_open_orders($1, $2, 20)`,
+          [lo, hi],
+        );
+        if (open.length > 0) {
+          await client.query('ROLLBACK');
+          keptLive++;
+          onKept({ month, orders: open.map((o) => o.out_id) });
+          continue;
+        }
+        for (const table of TABLES) {
+          const name = `${table}_p${suffix}`;
+          if (table !== 'bindings') {
+            await client.query(`ALTER TABLE ${table} DETACH PARTITION ${name}`);
+          }
+          await client.query(`DROP TABLE ${name}`);
+          await client.query('UPDATE history_partitions SET dropped_at = $2 WHERE name = $1', [
+            name,
+            now,
+          ]);
+          dropped++;
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+    return { dropped, keptLive };
+  }
+
+  /**
+   * The DEFAULT partition holds the bindings made before partitioning (v4 ids, no month range
+   * can hold them): deleted by age in batches through the parent, so the delete trigger takes
+   * what followed each along. Bindings not over are left alone.
+   */
+  private async deleteDefaultBefore(client: pg.PoolClient, cutoff: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = await client.query(
+        `DELETE FROM bindings WHERE id IN (
+           SELECT d.id FROM bindings_default d
+            WHERE d.created_at < $1
+              AND coalesce(d.ended_at, d.expires_at) < $1
+              AND NOT EXISTS (SELECT 1 FROM live_pairs p WHERE p.binding_id = d.id)
+              AND NOT EXISTS (SELECT 1 FROM reconcile_queue q WHERE q.binding_id = d.id)
+              AND NOT EXISTS (SELECT 1 FROM contact_windows w WHERE w.binding_id = d.id)
+            LIMIT $2)`,
+        [cutoff, DEFAULT_BATCH],
+      );
+      total += result.rowCount ?? 0;
+      if ((result.rowCount ?? 0) < DEFAULT_BATCH) break;
+    }
+    // Call records the provider sent for no binding we know go by their own age.
+    await client.query(
+      `DELETE FROM call_records_default WHERE binding_id IS NULL AND received_at < $1`,
+      [cutoff],
+    );
+    return total;
+  }
+
+  /**
+   * Bindings in the DEFAULT partition with a time-carrying id (UUIDv7, version nibble 7): written
+   * while their month had no partition. The next pass moves them into the month it makes.
+   */
+  private async countOutside(client: pg.PoolClient): Promise<number> {
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM bindings_default
+        WHERE id >= history_month_bound('2000-01-01Z') AND substr(id::text, 15, 1) = '7'`,
+    );
+    const outside = rows[0]?.n ?? 0;
+    if (outside > 0) {
+      this.logger.warn(`${outside} binding(s) in the default partition: their month had none`);
+    }
+    return outside;
+  }
+}

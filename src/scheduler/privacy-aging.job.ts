@@ -1,0 +1,43 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock/clock.js';
+import { PhoneHasher } from '../common/privacy/phone-hasher.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { PhoneAgingRepository } from '../history/phone-aging.repository.js';
+import type { JobCounts, ScheduledJob } from './scheduled-job.js';
+
+/** Most batches one pass runs: a pass ends and the next goes on, so shutdown never waits long. */
+const MAX_BATCHES = 100;
+
+/**
+ * Privacy aging: PHONE_MASK_AFTER_DAYS after a binding ends, its real numbers and its calls'
+ * are replaced by the masked form and a keyed hash (PhoneAgingRepository), in batches of
+ * PRIVACY_AGING_BATCH_SIZE, each its own short transaction. Instances take disjoint batches
+ * (SKIP LOCKED) and a row is aged once. Without a hash secret it ages nothing (PhoneHasher).
+ */
+@Injectable()
+export class PrivacyAgingJob implements ScheduledJob {
+  readonly name = 'privacy-aging' as const;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly aging: PhoneAgingRepository,
+    private readonly hasher: PhoneHasher,
+    private readonly clock: Clock,
+  ) {}
+
+  async run(stopping?: AbortSignal): Promise<JobCounts> {
+    const counts = { bindings: 0, calls: 0, batches: 0 };
+    if (!this.hasher.available) return counts;
+    const { maskAfterDays, agingBatchSize } = this.config.privacy;
+    const now = this.clock.now();
+    const cutoff = new Date(now.getTime() - maskAfterDays * 86_400_000);
+    while (counts.batches < MAX_BATCHES && !stopping?.aborted) {
+      const batch = await this.aging.ageBatch(now, cutoff, agingBatchSize);
+      counts.batches++;
+      counts.bindings += batch.bindings;
+      counts.calls += batch.calls;
+      if (batch.bindings < agingBatchSize && batch.calls < agingBatchSize) break;
+    }
+    return counts;
+  }
+}
