@@ -20,6 +20,7 @@ import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { LifecycleModule } from './runtime/lifecycle.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 export interface AppModuleOptions {
   /** Stopped after the app: what main.ts started outside Nest. */
@@ -54,6 +55,7 @@ export class AppModule {
         SchedulerModule,
         ConsoleModule,
         OperationsModule,
+        WebhooksModule,
         ...(options.extraModules ?? []),
       ],
       providers: [

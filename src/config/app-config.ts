@@ -126,6 +126,18 @@ export interface AppConfig {
     consumersPerType: number;
     tokenRefreshMs: number;
   };
+  /** Events to subscribers: Standard Webhooks (src/webhooks). */
+  webhooks: {
+    allowPrivateUrls: boolean;
+    timeoutMs: number;
+    /** Waits before each retry, ms; the delivery is dead after the last. */
+    retryScheduleMs: number[];
+    dispatchIntervalMs: number;
+    concurrency: number;
+    endpointConcurrency: number;
+    secretOverlapMs: number;
+    workersEnabled: boolean;
+  };
   scheduler: {
     /** Resolved: SCHEDULER_ENABLED, or on unless NODE_ENV=test. */
     enabled: boolean;

@@ -90,6 +90,11 @@ export const API_ERROR_CODES: readonly ErrorCodeRow[] = [
     when: 'a change to a binding not settled yet, or no longer live; releasing a number live bindings use; a job already running',
   },
   {
+    codes: ['WEBHOOK_DELIVERY_NOT_DEAD'],
+    status: '409',
+    when: 'a replay of a webhook delivery that is not dead (still being tried, or delivered)',
+  },
+  {
     codes: ['PAYLOAD_TOO_LARGE'],
     status: '413',
     when: 'body over `HTTP_BODY_LIMIT_BYTES`',
