@@ -66,8 +66,14 @@ BEGIN
                      WHEN e.kind = 'reconciled' AND b.state = 'expired' THEN 'binding.ended'
                  END AS type,
                  CASE
+                     -- `changed` holds {field: {from, to}}: the field names only (a phone
+                     -- number may be among the values).
                      WHEN e.kind = 'updated' THEN jsonb_build_object(
-                         'change', coalesce(e.details->'changed', '[]'::jsonb))
+                         'change', CASE jsonb_typeof(e.details->'changed')
+                                       WHEN 'object' THEN (SELECT coalesce(jsonb_agg(k ORDER BY k), '[]')
+                                                             FROM jsonb_object_keys(e.details->'changed') k)
+                                       WHEN 'array' THEN e.details->'changed'
+                                       ELSE '[]'::jsonb END)
                      WHEN e.kind = 'trip_ended' THEN jsonb_build_object(
                          'change', '["tripEnded"]'::jsonb, 'contactUntil', b.contact_until)
                      WHEN e.kind = 'unbind_requested' THEN jsonb_build_object(

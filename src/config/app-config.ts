@@ -135,6 +135,7 @@ export interface AppConfig {
     dispatchIntervalMs: number;
     concurrency: number;
     endpointConcurrency: number;
+    pollIntervalMs: number;
     secretOverlapMs: number;
     workersEnabled: boolean;
   };

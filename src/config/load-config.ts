@@ -200,6 +200,7 @@ export function loadConfig(
       dispatchIntervalMs: env.WEBHOOKS_DISPATCH_INTERVAL_MS,
       concurrency: env.WEBHOOKS_CONCURRENCY,
       endpointConcurrency: env.WEBHOOKS_ENDPOINT_CONCURRENCY,
+      pollIntervalMs: env.WEBHOOKS_POLL_INTERVAL_MS,
       secretOverlapMs: env.WEBHOOKS_SECRET_OVERLAP_SECONDS * 1000,
       workersEnabled: env.WEBHOOKS_WORKERS_ENABLED,
     },

@@ -2,7 +2,7 @@
  * When a failed delivery is tried again. The schedule's waits come from WEBHOOKS_RETRY_SCHEDULE
  * (the Standard Webhooks example by default); each gets ±20 % jitter, so receivers that failed
  * together are not hit together again. A receiver's Retry-After (429, 503) wins when it asks for
- * longer, up to the schedule's longest wait. pg-boss holds the job until then.
+ * longer, up to the schedule's longest wait (at least an hour). pg-boss holds the job until then.
  */
 export interface RetryDecision {
   /** Null: no try left, the delivery is dead. */
@@ -10,6 +10,8 @@ export interface RetryDecision {
 }
 
 const JITTER = 0.2;
+/** A Retry-After is believed up to the schedule's longest wait, and never capped below this. */
+const RETRY_AFTER_CAP_FLOOR_MS = 3_600_000;
 
 export function nextRetry(
   scheduleMs: readonly number[],
@@ -20,7 +22,7 @@ export function nextRetry(
   const base = scheduleMs[attemptsMade - 1];
   if (base === undefined) return { delayMs: null };
   const jittered = Math.round(base * (1 - JITTER + 2 * JITTER * random()));
-  const longest = Math.max(...scheduleMs);
+  const longest = Math.max(RETRY_AFTER_CAP_FLOOR_MS, ...scheduleMs);
   const delayMs =
     retryAfterMs === null ? jittered : Math.max(jittered, Math.min(retryAfterMs, longest));
   return { delayMs };

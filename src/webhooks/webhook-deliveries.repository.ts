@@ -32,8 +32,8 @@ const IN_HAND = `
 const RECORD = `
   WITH d AS (
     UPDATE webhook_deliveries
-       SET attempts = attempts + 1, last_status_code = $3, last_error = $4, status = $7,
-           next_attempt_at = $8, completed_at = CASE WHEN $7 = 'pending' THEN NULL ELSE $2 END
+       SET attempts = attempts + 1, last_status_code = $3, last_error = $4, status = $7::varchar,
+           next_attempt_at = $8, completed_at = CASE WHEN $7::varchar = 'pending' THEN NULL ELSE $2::timestamptz END
      WHERE id = $1 AND status = 'pending'
     RETURNING id
   )

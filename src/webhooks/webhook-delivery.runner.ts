@@ -87,7 +87,15 @@ export class WebhookDeliveryRunner implements OnApplicationBootstrap {
     if (this.working) return;
     this.working = true;
     try {
-      await this.queue.work((job) => this.worker.handle(job));
+      await this.queue.work(async (job) => {
+        try {
+          await this.worker.handle(job);
+        } catch (error) {
+          // pg-boss fails the job and tries it again (after the schedule's first wait).
+          this.logger.error(`Delivery ${job.data.deliveryId} failed: ${String(error)}`);
+          throw error;
+        }
+      });
     } catch (error) {
       this.working = false;
       throw error;

@@ -102,15 +102,18 @@ export class WebhookQueue implements OnModuleDestroy {
   /** Runs deliveries: `localConcurrency` at once, at most `groupConcurrency` per endpoint. */
   async work(handler: (job: Job<DeliveryJob>) => Promise<void>): Promise<void> {
     const boss = await this.start();
-    const { concurrency, endpointConcurrency } = this.config.webhooks;
+    const { concurrency, endpointConcurrency, pollIntervalMs } = this.config.webhooks;
+    const pollSeconds = Math.max(0.5, pollIntervalMs / 1000);
     await boss.work<DeliveryJob>(
       DELIVERY_QUEUE,
       {
         batchSize: 1,
         localConcurrency: concurrency,
         groupConcurrency: endpointConcurrency,
-        pollingIntervalSeconds: 0.5,
-        notifyPollingIntervalSeconds: 5,
+        // A new job wakes a worker at once (NOTIFY); a key's next job (after its head completed)
+        // and a retry that came due are found by polling.
+        pollingIntervalSeconds: pollSeconds,
+        notifyPollingIntervalSeconds: pollSeconds,
       },
       async ([job]) => {
         if (job) await handler(job);
@@ -123,9 +126,10 @@ export class WebhookQueue implements OnModuleDestroy {
    * (fenced to this attempt: a claim that lapsed changes nothing).
    */
   async retryLater(job: Job<DeliveryJob>, delayMs: number, reason: string): Promise<void> {
-    const boss = await this.start();
+    // The instance that handed out the job (still open while stop() waits for its handlers).
+    const boss = this.boss ?? (await this.start());
     await boss.fail(DELIVERY_QUEUE, { id: job.id, retryCount: job.retryCount }, { reason });
-    await boss.update(DELIVERY_QUEUE, { id: job.id, startAfter: delayMs / 1000 });
+    await boss.update(DELIVERY_QUEUE, undefined, { id: job.id, startAfter: delayMs / 1000 });
   }
 
   /** Stops taking jobs, waits for tries in hand (at most the timeout), closes its pool. */
@@ -133,9 +137,9 @@ export class WebhookQueue implements OnModuleDestroy {
     this.closed = true;
     const boss =
       this.boss ?? (this.starting ? await this.starting.catch(() => undefined) : undefined);
+    if (boss) await boss.stop({ graceful: true, timeout: this.config.webhooks.timeoutMs + 2000 });
     this.boss = undefined;
     this.starting = undefined;
-    if (boss) await boss.stop({ graceful: true, timeout: this.config.webhooks.timeoutMs + 2000 });
   }
 
   async onModuleDestroy(): Promise<void> {
