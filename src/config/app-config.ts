@@ -128,7 +128,8 @@ export interface AppConfig {
   };
   /** Events to subscribers: Standard Webhooks (src/webhooks). */
   webhooks: {
-    allowPrivateUrls: boolean;
+    /** Resolved WEBHOOKS_ALLOW_PRIVATE_URLS (`auto` is settled by prepareRuntime). */
+    allowPrivateUrls: boolean | 'auto';
     timeoutMs: number;
     /** Waits before each retry, ms; the delivery is dead after the last. */
     retryScheduleMs: number[];

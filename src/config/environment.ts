@@ -341,10 +341,10 @@ export class Environment {
   // ─── events to subscribers (src/webhooks) ────────────────────────────────────────────────────
   /**
    * Accept endpoint URLs on private, loopback or link-local addresses (a receiver on this host or
-   * network). Off by default: an admin key must not turn the service into a probe of the internal
-   * network (SSRF). Tests and local setups turn it on.
+   * network). `auto`: only on the embedded defaults (the built-in simulator, a local setup);
+   * otherwise refused, so an admin key cannot turn the service into a probe of its network (SSRF).
    */
-  @toBoolean() @IsBoolean() WEBHOOKS_ALLOW_PRIVATE_URLS: boolean = false;
+  @IsIn(['auto', 'true', 'false']) WEBHOOKS_ALLOW_PRIVATE_URLS: string = 'auto';
   /** Longest wait for a receiver's answer, ms (Standard Webhooks: 15-30 s). */
   @toInt() @IsInt() @Min(100) @Max(60_000) WEBHOOKS_TIMEOUT_MS: number = 15_000;
   /**

@@ -192,7 +192,10 @@ export function loadConfig(
       tokenRefreshMs: env.MNS_TOKEN_REFRESH_SECONDS * 1000,
     },
     webhooks: {
-      allowPrivateUrls: env.WEBHOOKS_ALLOW_PRIVATE_URLS,
+      allowPrivateUrls:
+        env.WEBHOOKS_ALLOW_PRIVATE_URLS === 'auto'
+          ? 'auto'
+          : env.WEBHOOKS_ALLOW_PRIVATE_URLS === 'true',
       timeoutMs: env.WEBHOOKS_TIMEOUT_MS,
       retryScheduleMs: env.WEBHOOKS_RETRY_SCHEDULE.split(',').map((s) =>
         Math.round(Number(s) * 1000),

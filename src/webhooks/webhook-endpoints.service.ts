@@ -135,7 +135,8 @@ export class WebhookEndpointsService {
   }
 
   private async checkUrl(url: string): Promise<void> {
-    const problem = await endpointUrlProblem(url, this.config.webhooks.allowPrivateUrls);
+    // `auto` left unsettled (a test's app without prepareRuntime): refused, the safe side.
+    const problem = await endpointUrlProblem(url, this.config.webhooks.allowPrivateUrls === true);
     if (problem) throw validationFailed('url', `url ${problem}`);
   }
 }

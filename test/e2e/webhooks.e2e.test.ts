@@ -320,7 +320,7 @@ describe('webhook delivery', () => {
     const fine = await receiver();
     await endpoint(stuck, ['binding.created']);
     await endpoint(fine, ['binding.created']);
-    const bound = [];
+    const bound: BindingView[] = [];
     for (let i = 0; i < 6; i += 1) bound.push(await f.bind());
     await until(
       async () => bound.filter((b) => forBinding(fine, b.id).length > 0).length,
