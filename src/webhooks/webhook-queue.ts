@@ -77,8 +77,11 @@ export class WebhookQueue implements OnModuleDestroy {
       retentionSeconds: 14 * 86_400,
       deleteAfterSeconds: 7 * 86_400,
     };
-    if (await boss.getQueue(DELIVERY_QUEUE)) await boss.updateQueue(DELIVERY_QUEUE, queue);
-    else await boss.createQueue(DELIVERY_QUEUE, queue);
+    // A queue's policy is fixed at creation; a restart (or a changed setting) updates the rest.
+    if (await boss.getQueue(DELIVERY_QUEUE)) {
+      const { policy: _policy, ...settings } = queue;
+      await boss.updateQueue(DELIVERY_QUEUE, settings);
+    } else await boss.createQueue(DELIVERY_QUEUE, queue);
     this.boss = boss;
     return boss;
   }
