@@ -22,6 +22,7 @@ import { OperationsModule } from './operations/operations.module.js';
 import { LifecycleModule } from './runtime/lifecycle.module.js';
 import { PrivacyModule } from './common/privacy/privacy.module.js';
 import { HistoryModule } from './history/history.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 export interface AppModuleOptions {
   /** Stopped after the app: what main.ts started outside Nest. */
@@ -58,6 +59,7 @@ export class AppModule {
         SchedulerModule,
         ConsoleModule,
         OperationsModule,
+        WebhooksModule,
         ...(options.extraModules ?? []),
       ],
       providers: [

@@ -136,6 +136,20 @@ export interface AppConfig {
     agingIntervalMs: number;
     agingBatchSize: number;
   };
+  /** Events to subscribers: Standard Webhooks (src/webhooks). */
+  webhooks: {
+    /** Resolved WEBHOOKS_ALLOW_PRIVATE_URLS (`auto` is settled by prepareRuntime). */
+    allowPrivateUrls: boolean | 'auto';
+    timeoutMs: number;
+    /** Waits before each retry, ms; the delivery is dead after the last. */
+    retryScheduleMs: number[];
+    dispatchIntervalMs: number;
+    concurrency: number;
+    endpointConcurrency: number;
+    pollIntervalMs: number;
+    secretOverlapMs: number;
+    workersEnabled: boolean;
+  };
   scheduler: {
     /** Resolved: SCHEDULER_ENABLED, or on unless NODE_ENV=test. */
     enabled: boolean;

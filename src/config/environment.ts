@@ -366,4 +366,38 @@ export class Environment {
   @toInt() @IsInt() @Min(1) @Max(16) MNS_CONSUMERS_PER_TYPE: number = 1;
   /** Temporary credentials are renewed this long before their ExpireTime, seconds. */
   @toInt() @IsInt() @Min(0) @Max(3600) MNS_TOKEN_REFRESH_SECONDS: number = 120;
+  // ─── events to subscribers (src/webhooks) ────────────────────────────────────────────────────
+  /**
+   * Accept endpoint URLs on private, loopback or link-local addresses (a receiver on this host or
+   * network). `auto`: only on the embedded defaults (the built-in simulator, a local setup);
+   * otherwise refused, so an admin key cannot turn the service into a probe of its network (SSRF).
+   */
+  @IsIn(['auto', 'true', 'false']) WEBHOOKS_ALLOW_PRIVATE_URLS: string = 'auto';
+  /** Longest wait for a receiver's answer, ms (Standard Webhooks: 15-30 s). */
+  @toInt() @IsInt() @Min(100) @Max(60_000) WEBHOOKS_TIMEOUT_MS: number = 15_000;
+  /**
+   * Waits before each retry, seconds, comma-separated (the first try is at once): the Standard
+   * Webhooks example (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h: about 3 days), each
+   * with ±20 % jitter, or the receiver's Retry-After. After the last, the delivery is dead.
+   */
+  @Matches(/^\d+(\.\d+)?(,\d+(\.\d+)?){0,19}$/, {
+    message: 'WEBHOOKS_RETRY_SCHEDULE must be up to 20 comma-separated seconds',
+  })
+  WEBHOOKS_RETRY_SCHEDULE: string = '5,300,1800,7200,18000,36000,50400,72000,86400';
+  /** How often the outbox is turned into deliveries, ms (the floor of an event's lag). */
+  @toInt() @IsInt() @Min(10) @Max(10_000) WEBHOOKS_DISPATCH_INTERVAL_MS: number = 100;
+  /** Deliveries under way at once per instance (each a pg-boss worker that polls when idle). */
+  @toInt() @IsInt() @Min(1) @Max(256) WEBHOOKS_CONCURRENCY: number = 8;
+  /**
+   * How often an idle delivery worker looks for due jobs, ms (pg-boss's minimum is 500). New
+   * events wake workers at once; this bounds the wait of a binding's next event after the one
+   * before it was delivered, and of a retry that came due.
+   */
+  @toInt() @IsInt() @Min(500) @Max(60_000) WEBHOOKS_POLL_INTERVAL_MS: number = 500;
+  /** Of those, at most this many to one endpoint (across instances): a slow one delays no other. */
+  @toInt() @IsInt() @Min(1) @Max(64) WEBHOOKS_ENDPOINT_CONCURRENCY: number = 4;
+  /** After a rotation, the previous secret signs too for this long, seconds. */
+  @toInt() @IsInt() @Min(0) @Max(7 * 86_400) WEBHOOKS_SECRET_OVERLAP_SECONDS: number = 86_400;
+  /** Deliver events from this instance (the outbox is written either way). */
+  @toBoolean() @IsBoolean() WEBHOOKS_WORKERS_ENABLED: boolean = true;
 }

@@ -197,6 +197,22 @@ export function loadConfig(
       consumersPerType: env.MNS_CONSUMERS_PER_TYPE,
       tokenRefreshMs: env.MNS_TOKEN_REFRESH_SECONDS * 1000,
     },
+    webhooks: {
+      allowPrivateUrls:
+        env.WEBHOOKS_ALLOW_PRIVATE_URLS === 'auto'
+          ? 'auto'
+          : env.WEBHOOKS_ALLOW_PRIVATE_URLS === 'true',
+      timeoutMs: env.WEBHOOKS_TIMEOUT_MS,
+      retryScheduleMs: env.WEBHOOKS_RETRY_SCHEDULE.split(',').map((s) =>
+        Math.round(Number(s) * 1000),
+      ),
+      dispatchIntervalMs: env.WEBHOOKS_DISPATCH_INTERVAL_MS,
+      concurrency: env.WEBHOOKS_CONCURRENCY,
+      endpointConcurrency: env.WEBHOOKS_ENDPOINT_CONCURRENCY,
+      pollIntervalMs: env.WEBHOOKS_POLL_INTERVAL_MS,
+      secretOverlapMs: env.WEBHOOKS_SECRET_OVERLAP_SECONDS * 1000,
+      workersEnabled: env.WEBHOOKS_WORKERS_ENABLED,
+    },
     scheduler: {
       enabled:
         env.SCHEDULER_ENABLED === 'auto'

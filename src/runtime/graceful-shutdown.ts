@@ -7,6 +7,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MessageConsumerService } from '../messages/message-consumer.service.js';
 import { RoutedCountsWriter } from '../routing/routed-counts.writer.js';
 import { JobRegistration } from '../scheduler/job-registration.js';
+import { WebhookDeliveryRunner } from '../webhooks/webhook-delivery.runner.js';
 import { Lifecycle } from './lifecycle.js';
 
 /** The connection closes after this response (the client must not send another on it). */
@@ -24,11 +25,12 @@ function closeAfter(response: ServerResponse): void {
  *    (a client may be writing its next request on one right now, and would see a reset); every
  *    response from now on says `Connection: close`, so each carries at most one more request and
  *    is closed by us after its answer. Those still idle when the drain ends are closed then;
- * 3. scheduled jobs and the MNS consumer are told to stop (no new pass, no new poll; the binding
- *    or message in hand is finished);
+ * 3. scheduled jobs, the MNS consumer and webhook delivery are told to stop (no new pass, no new
+ *    poll, no new try; the binding, message or delivery in hand is finished);
  * 4. requests in flight finish, for at most SHUTDOWN_DRAIN_TIMEOUT_MS; connections still busy
  *    then are closed (logged with their number);
- * 5. the jobs and the consumer are waited for, routing decisions counted are written;
+ * 5. the jobs, the consumer and the deliveries in hand are waited for, routing decisions counted
+ *    are written;
  * 6. only then `app.close()`: the provider client and the database pool close (their hooks find
  *    nothing left running), and what main.ts started (embedded Postgres, the simulator) stops.
  */
@@ -89,7 +91,8 @@ export class GracefulShutdown {
     );
     const jobs = app.get(JobRegistration, { strict: false });
     const consumer = app.get(MessageConsumerService, { strict: false });
-    const background = Promise.allSettled([jobs.stop(), consumer.stop()]);
+    const webhooks = app.get(WebhookDeliveryRunner, { strict: false });
+    const background = Promise.allSettled([jobs.stop(), consumer.stop(), webhooks.stop()]);
 
     if (await this.drained(drainMs)) {
       this.server?.closeIdleConnections();

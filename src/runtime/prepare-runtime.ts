@@ -52,6 +52,12 @@ export async function prepareRuntime(
 
     let endpoint = config.provider.endpoint;
     let messages = config.messages;
+    // Webhook receivers on this host are expected on the embedded defaults (a local setup) only.
+    const webhooks = {
+      ...config.webhooks,
+      allowPrivateUrls:
+        config.webhooks.allowPrivateUrls === 'auto' ? !endpoint : config.webhooks.allowPrivateUrls,
+    };
     if (!endpoint) {
       // Imported lazily: the simulator is a separate program, loaded only in this embedded mode.
       const { startSimulator } = await import('../../simulator/server.js');
@@ -82,6 +88,7 @@ export async function prepareRuntime(
         database: { ...config.database, url },
         provider: { ...config.provider, endpoint },
         messages,
+        webhooks,
       },
       stops,
       started,

@@ -99,6 +99,11 @@ export const API_ERROR_CODES: readonly ErrorCodeRow[] = [
     when: 'an erasure of a number with bindings not over (`orders` names them); nothing was erased',
   },
   {
+    codes: ['WEBHOOK_DELIVERY_NOT_DEAD'],
+    status: '409',
+    when: 'a replay of a webhook delivery that is not dead (still being tried, or delivered)',
+  },
+  {
     codes: ['PAYLOAD_TOO_LARGE'],
     status: '413',
     when: 'body over `HTTP_BODY_LIMIT_BYTES`',

@@ -1,0 +1,209 @@
+-- Events to subscribers (Standard Webhooks, src/webhooks): the outbox. Every change that owes a
+-- subscriber an event writes it here, in the change's own transaction (invariant 9): a rolled-back
+-- change leaves no event, a committed one has its row before anyone can see the change. The
+-- dispatcher (src/webhooks/outbox-dispatcher.ts) turns rows into deliveries and pg-boss jobs.
+--
+-- The triggers are statement-level with transition tables: a sweep's batch of 5,000 expiries
+-- writes its events in one INSERT … SELECT. Each first asks which event types an enabled endpoint
+-- wants (a few rows): with none, the bind path pays that one lookup and nothing else.
+--
+-- Payloads are thin: ids, type, time, roles, masked numbers (webhook_mask_phone, the twin of
+-- src/common/privacy/mask-phone.ts; test/unit/webhooks/mask-phone-sql.test.ts keeps them equal).
+-- A real phone number is never written to the outbox.
+
+CREATE OR REPLACE FUNCTION webhook_mask_phone(p_phone text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN p_phone IS NULL OR p_phone = '' THEN NULL
+        WHEN strpos(p_phone, '*') > 0 THEN p_phone
+        ELSE (SELECT CASE WHEN length(d) >= 11 THEN left(d, 3) || '****' || right(d, 4)
+                          WHEN length(d) >= 7 THEN left(d, 2) || '****' || right(d, 2)
+                          ELSE repeat('*', length(d)) END
+                FROM (SELECT regexp_replace(p_phone, '\D', '', 'g') AS d) digits)
+    END $$;
+
+-- The event types some enabled endpoint wants now (null: none, the triggers write nothing).
+CREATE OR REPLACE FUNCTION webhook_wanted_types() RETURNS text[]
+LANGUAGE sql STABLE AS $$
+    SELECT array_agg(DISTINCT t) FROM webhook_endpoints e, unnest(e.events) t WHERE e.enabled $$;
+
+-- A `webhook-id`: unique per event, the same for every endpoint and every retry.
+CREATE OR REPLACE FUNCTION webhook_msg_id() RETURNS text
+LANGUAGE sql VOLATILE AS $$ SELECT 'msg_' || replace(gen_random_uuid()::text, '-', '') $$;
+
+-- ─── bindings: from their events (binding_events: every change has one, with its cause) ─────
+--   bound                        → binding.created
+--   reconciled, now active       → binding.created (a pending/unknown bind settled by a check)
+--   updated / trip_ended         → binding.changed, with what changed
+--   unbind_requested             → binding.ended, cause unbound or contact_window_closed (from
+--                                  here on it routes nothing; the provider side ends after)
+--   expired (not while unbinding) → binding.ended, cause expired
+--   reconciled, now expired      → binding.ended, cause reconciled (the provider had ended it)
+CREATE OR REPLACE FUNCTION webhook_events_from_binding_events() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_types text[] := webhook_wanted_types();
+BEGIN
+    IF v_types IS NULL THEN RETURN NULL; END IF;
+    INSERT INTO webhook_events (msg_id, type, binding_id, occurred_at, data)
+    SELECT webhook_msg_id(), m.type, b.id, e.at,
+           jsonb_build_object(
+               'bindingId', b.id, 'outId', b.out_id, 'poolKey', b.pool_key, 'state', b.state,
+               'phoneA', webhook_mask_phone(b.phone_a), 'phoneB', webhook_mask_phone(b.phone_b),
+               'phoneX', webhook_mask_phone(b.phone_x), 'expiresAt', b.expires_at,
+               'actor', e.actor) || m.extra
+      FROM new_events e
+      JOIN bindings b ON b.id = e.binding_id
+      CROSS JOIN LATERAL (
+          SELECT CASE
+                     WHEN e.kind = 'bound' THEN 'binding.created'
+                     WHEN e.kind = 'reconciled' AND b.state = 'active' THEN 'binding.created'
+                     WHEN e.kind IN ('updated', 'trip_ended') THEN 'binding.changed'
+                     WHEN e.kind = 'unbind_requested' THEN 'binding.ended'
+                     WHEN e.kind = 'expired'
+                          AND e.details->>'previousState' IS DISTINCT FROM 'unbinding'
+                          THEN 'binding.ended'
+                     WHEN e.kind = 'reconciled' AND b.state = 'expired' THEN 'binding.ended'
+                 END AS type,
+                 CASE
+                     -- `changed` holds {field: {from, to}}: the field names only (a phone
+                     -- number may be among the values).
+                     WHEN e.kind = 'updated' THEN jsonb_build_object(
+                         'change', CASE jsonb_typeof(e.details->'changed')
+                                       WHEN 'object' THEN (SELECT coalesce(jsonb_agg(k ORDER BY k), '[]')
+                                                             FROM jsonb_object_keys(e.details->'changed') k)
+                                       WHEN 'array' THEN e.details->'changed'
+                                       ELSE '[]'::jsonb END)
+                     WHEN e.kind = 'trip_ended' THEN jsonb_build_object(
+                         'change', '["tripEnded"]'::jsonb, 'contactUntil', b.contact_until)
+                     WHEN e.kind = 'unbind_requested' THEN jsonb_build_object(
+                         'cause', CASE WHEN e.details->>'reason' = 'contact window closed'
+                                       THEN 'contact_window_closed' ELSE 'unbound' END)
+                     WHEN e.kind = 'expired' THEN jsonb_build_object('cause', 'expired')
+                     WHEN e.kind = 'reconciled' AND b.state = 'expired'
+                          THEN jsonb_build_object('cause', 'reconciled')
+                     ELSE '{}'::jsonb
+                 END AS extra
+      ) m
+     WHERE m.type = ANY (v_types)
+     ORDER BY e.at, e.id;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER "binding_events_webhooks" AFTER INSERT ON "binding_events"
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION webhook_events_from_binding_events();
+
+-- ─── calls: progress (started, answered), the record (completed), the recording (ready) ─────
+CREATE OR REPLACE FUNCTION webhook_events_from_call_progress() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_types text[] := webhook_wanted_types();
+BEGIN
+    IF v_types IS NULL THEN RETURN NULL; END IF;
+    INSERT INTO webhook_events (msg_id, type, binding_id, occurred_at, data)
+    SELECT webhook_msg_id(), t.type, p.binding_id, coalesce(p.at, p.received_at),
+           jsonb_build_object('callId', p.call_id, 'bindingId', p.binding_id, 'at', p.at)
+      FROM new_progress p
+      CROSS JOIN LATERAL (SELECT CASE p.stage WHEN 'started' THEN 'call.started'
+                                              WHEN 'answered' THEN 'call.answered' END AS type) t
+     WHERE t.type = ANY (v_types)
+     ORDER BY p.id;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER "call_progress_webhooks" AFTER INSERT ON "call_progress"
+    REFERENCING NEW TABLE AS new_progress
+    FOR EACH STATEMENT EXECUTE FUNCTION webhook_events_from_call_progress();
+
+-- call_type 0: A called B; 1: B called A; 4: intercepted by the platform (no roles known then).
+CREATE OR REPLACE FUNCTION webhook_call_data(c call_records) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'callId', c.call_id, 'bindingId', c.binding_id, 'outId', c.out_id, 'poolKey', c.pool_key,
+        'caller', CASE c.call_type WHEN 0 THEN 'A' WHEN 1 THEN 'B' END,
+        'callee', CASE c.call_type WHEN 0 THEN 'B' WHEN 1 THEN 'A' END,
+        'intercepted', c.call_type = 4,
+        'phoneX', webhook_mask_phone(c.secret_no),
+        'callTime', c.call_time, 'startTime', c.start_time, 'releaseTime', c.release_time,
+        'durationSeconds', CASE WHEN c.start_time IS NOT NULL AND c.release_time IS NOT NULL
+                                THEN greatest(0, floor(extract(epoch FROM
+                                         c.release_time - c.start_time)))::int END,
+        'releaseCause', c.release_cause,
+        'releasedBy', CASE c.release_dir WHEN 0 THEN 'platform'
+                                         WHEN 1 THEN CASE c.call_type WHEN 0 THEN 'A' WHEN 1 THEN 'B' END
+                                         WHEN 2 THEN CASE c.call_type WHEN 0 THEN 'B' WHEN 1 THEN 'A' END
+                      END) $$;
+
+CREATE OR REPLACE FUNCTION webhook_recording_data(c call_records) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('callId', c.call_id, 'bindingId', c.binding_id, 'outId', c.out_id,
+                              'poolKey', c.pool_key, 'callTime', c.call_time) $$;
+
+CREATE OR REPLACE FUNCTION webhook_events_from_call_records() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_types text[] := webhook_wanted_types();
+BEGIN
+    IF v_types IS NULL THEN RETURN NULL; END IF;
+    INSERT INTO webhook_events (msg_id, type, binding_id, occurred_at, data)
+    SELECT webhook_msg_id(), 'call.completed', c.binding_id,
+           coalesce(c.release_time, c.received_at), webhook_call_data(c)
+      FROM new_records c
+     WHERE 'call.completed' = ANY (v_types)
+     ORDER BY c.id;
+    -- A record stored after its recording's message comes already marked.
+    INSERT INTO webhook_events (msg_id, type, binding_id, occurred_at, data)
+    SELECT webhook_msg_id(), 'recording.ready', n.binding_id, n.recording_ready_at,
+           webhook_recording_data(n)
+      FROM new_records n
+     WHERE 'recording.ready' = ANY (v_types) AND n.recording_ready_at IS NOT NULL
+     ORDER BY n.id;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER "call_records_webhooks_inserted" AFTER INSERT ON "call_records"
+    REFERENCING NEW TABLE AS new_records
+    FOR EACH STATEMENT EXECUTE FUNCTION webhook_events_from_call_records();
+
+CREATE OR REPLACE FUNCTION webhook_events_from_call_records_updated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_types text[] := webhook_wanted_types();
+BEGIN
+    IF v_types IS NULL OR NOT 'recording.ready' = ANY (v_types) THEN RETURN NULL; END IF;
+    INSERT INTO webhook_events (msg_id, type, binding_id, occurred_at, data)
+    SELECT webhook_msg_id(), 'recording.ready', n.binding_id, n.recording_ready_at,
+           webhook_recording_data(n)
+      FROM new_records n JOIN old_records o ON o.id = n.id
+     WHERE n.recording_ready_at IS NOT NULL AND o.recording_ready_at IS NULL
+     ORDER BY n.id;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER "call_records_webhooks_updated" AFTER UPDATE ON "call_records"
+    REFERENCING OLD TABLE AS old_records NEW TABLE AS new_records
+    FOR EACH STATEMENT EXECUTE FUNCTION webhook_events_from_call_records_updated();
+
+-- ─── numbers: a health report that changed X's health ───────────────────────────────────────
+CREATE OR REPLACE FUNCTION webhook_events_from_secret_numbers() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_types text[] := webhook_wanted_types();
+BEGIN
+    IF v_types IS NULL OR NOT 'number.health_changed' = ANY (v_types) THEN RETURN NULL; END IF;
+    INSERT INTO webhook_events (msg_id, type, binding_id, occurred_at, data)
+    SELECT webhook_msg_id(), 'number.health_changed', NULL, coalesce(n.health_at, now()),
+           jsonb_build_object('numberId', n.id::text, 'poolKey', n.pool_key,
+                              'phoneX', webhook_mask_phone(n.number), 'city', n.city,
+                              'health', n.health, 'previousHealth', o.health,
+                              'source', n.health_source)
+      FROM new_numbers n JOIN old_numbers o ON o.id = n.id
+     WHERE n.health IS DISTINCT FROM o.health
+     ORDER BY n.id;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER "secret_numbers_webhooks" AFTER UPDATE ON "secret_numbers"
+    REFERENCING OLD TABLE AS old_numbers NEW TABLE AS new_numbers
+    FOR EACH STATEMENT EXECUTE FUNCTION webhook_events_from_secret_numbers();

@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Clock } from '../common/clock/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { PrismaService } from '../prisma/prisma.service.js';
+import { Lifecycle } from '../runtime/lifecycle.js';
+import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
+import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
+import { WebhookQueue } from './webhook-queue.js';
+
+/** Events dispatched per transaction (a full batch is followed by the next at once). */
+const DISPATCH_BATCH = 500;
+/** After a failed pass (database down), the next waits this much longer than usual. */
+const ERROR_PAUSE_MS = 1000;
+
+/**
+ * Runs delivery on this instance: the dispatcher (outbox → deliveries and jobs, every
+ * WEBHOOKS_DISPATCH_INTERVAL_MS) and pg-boss's workers. Neither starts before there is something
+ * to deliver (an endpoint, or an event waiting), so an instance without subscribers holds no
+ * pg-boss connection. GracefulShutdown stops it: no new pass or try, the tries in hand finish
+ * (each is bounded by WEBHOOKS_TIMEOUT_MS); a try cut short by a crash is tried again.
+ */
+@Injectable()
+export class WebhookDeliveryRunner implements OnApplicationBootstrap {
+  private readonly logger = new Logger(WebhookDeliveryRunner.name);
+  private timer: NodeJS.Timeout | undefined;
+  private pass: Promise<void> | undefined;
+  private working = false;
+  private stopped = false;
+  private failures = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly prisma: PrismaService,
+    private readonly outbox: WebhookOutboxRepository,
+    private readonly queue: WebhookQueue,
+    private readonly worker: WebhookDeliveryWorker,
+    private readonly lifecycle: Lifecycle,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.webhooks.workersEnabled) return;
+    this.lifecycle.stopping.addEventListener('abort', () => void this.stop(), { once: true });
+    this.schedule(0);
+  }
+
+  /** Starts the workers now (an endpoint was just made), instead of at the next pass. */
+  async wake(): Promise<void> {
+    if (!this.config.webhooks.workersEnabled || this.stopped) return;
+    await this.startWorkers();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.pass = this.runPass().finally(() => (this.pass = undefined));
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async runPass(): Promise<void> {
+    let next = this.config.webhooks.dispatchIntervalMs;
+    try {
+      if (!this.working && !(await this.anythingToDeliver())) return;
+      await this.startWorkers();
+      const taken = await this.outbox.dispatch(DISPATCH_BATCH, this.clock.now());
+      if (taken === DISPATCH_BATCH) next = 0;
+      this.failures = 0;
+    } catch (error) {
+      if (this.failures++ === 0)
+        this.logger.warn(`Dispatching events failed (will retry): ${String(error)}`);
+      next += ERROR_PAUSE_MS;
+    } finally {
+      this.schedule(next);
+    }
+  }
+
+  private async anythingToDeliver(): Promise<boolean> {
+    const { rows } = await this.prisma.pgPool.query<{ any: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM webhook_endpoints)
+           OR EXISTS (SELECT 1 FROM webhook_events WHERE dispatched_at IS NULL) AS any`,
+    );
+    return rows[0]?.any ?? false;
+  }
+
+  private async startWorkers(): Promise<void> {
+    if (this.working) return;
+    this.working = true;
+    try {
+      await this.queue.work(async (job) => {
+        try {
+          await this.worker.handle(job);
+        } catch (error) {
+          // pg-boss fails the job and tries it again (after the schedule's first wait).
+          this.logger.error(`Delivery ${job.data.deliveryId} failed: ${String(error)}`);
+          throw error;
+        }
+      });
+    } catch (error) {
+      this.working = false;
+      throw error;
+    }
+  }
+
+  /** No new pass or try; waits for the pass and the tries in hand. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.pass;
+    await this.queue.stop();
+  }
+}

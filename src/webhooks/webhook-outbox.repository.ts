@@ -1,0 +1,158 @@
+import { Injectable } from '@nestjs/common';
+import type pg from 'pg';
+import { PrismaService } from '../prisma/prisma.service.js';
+import { TEST_EVENT_TYPE } from './webhook-event-types.js';
+import { orderedUuid } from './ordered-uuid.js';
+import { WebhookQueue, type DeliveryJobInsert } from './webhook-queue.js';
+
+// One dispatcher at a time over the whole outbox (any instance): rows are taken in id order and a
+// binding's events commit in that order (each locks the binding row), so deliveries, and their
+// jobs, are created in the binding's order.
+const DISPATCH_LOCK = `SELECT pg_try_advisory_xact_lock(hashtext('axb_webhooks_dispatch')) AS got`;
+
+// The oldest undispatched events, marked dispatched, each with every enabled endpoint that wants
+// its type (an event nobody wants any more is only marked).
+const TAKE = `
+  WITH ev AS (
+    SELECT id, msg_id, type, binding_id FROM webhook_events
+     WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE
+  ), marked AS (
+    UPDATE webhook_events w SET dispatched_at = $2 FROM ev WHERE w.id = ev.id
+  )
+  SELECT ev.id::text AS event_id, ev.msg_id, ev.binding_id, e.id AS endpoint_id,
+         (SELECT count(*) FROM ev)::int AS taken
+    FROM (SELECT 1) one
+    LEFT JOIN (ev JOIN webhook_endpoints e ON e.enabled AND ev.type = ANY (e.events)) ON true
+   ORDER BY ev.id, e.id`;
+
+const INSERT_DELIVERIES = `
+  INSERT INTO webhook_deliveries (id, endpoint_id, event_id, created_at)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS d(id, endpoint_id, event_id),
+         (SELECT $4::timestamptz) t`;
+
+const INSERT_TEST_EVENT = `
+  INSERT INTO webhook_events (msg_id, type, occurred_at, data, dispatched_at)
+  VALUES (webhook_msg_id(), '${TEST_EVENT_TYPE}', $1, $2::jsonb, $1)
+  RETURNING id::text AS event_id, msg_id`;
+
+interface TakenRow {
+  event_id: string | null;
+  msg_id: string | null;
+  binding_id: string | null;
+  endpoint_id: string | null;
+  taken: number;
+}
+
+/** The outbox side: turning events into deliveries and their pg-boss jobs, in one transaction. */
+@Injectable()
+export class WebhookOutboxRepository {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly queue: WebhookQueue,
+  ) {}
+
+  /**
+   * Dispatches up to `limit` events; returns how many were taken (0: none waiting, or another
+   * instance holds the dispatch lock).
+   */
+  async dispatch(limit: number, now: Date): Promise<number> {
+    return this.inTransaction(async (client) => {
+      const lock = await client.query<{ got: boolean }>(DISPATCH_LOCK);
+      if (!lock.rows[0]?.got) return 0;
+      const { rows } = await client.query<TakenRow>(TAKE, [limit, now]);
+      const taken = rows[0]?.taken ?? 0;
+      const jobs: DeliveryJobInsert[] = [];
+      const events: string[] = [];
+      for (const r of rows) {
+        if (!r.endpoint_id || !r.event_id) continue;
+        const id = orderedUuid();
+        events.push(r.event_id);
+        jobs.push({
+          id,
+          deliveryId: id,
+          endpointId: r.endpoint_id,
+          orderKey: `${r.endpoint_id}:${r.binding_id ?? r.msg_id}`,
+        });
+      }
+      await this.insertDeliveries(client, jobs, events, now);
+      return taken;
+    });
+  }
+
+  /** A `webhook.test` event for one endpoint, delivered like any other. Returns its webhook-id. */
+  async sendTest(endpointId: string, now: Date): Promise<{ msgId: string; deliveryId: string }> {
+    return this.inTransaction(async (client) => {
+      const { rows } = await client.query<{ event_id: string; msg_id: string }>(INSERT_TEST_EVENT, [
+        now,
+        JSON.stringify({ endpointId, message: 'A test event from axb-router' }),
+      ]);
+      const row = rows[0]!;
+      const id = orderedUuid();
+      await this.insertDeliveries(
+        client,
+        [{ id, deliveryId: id, endpointId, orderKey: `${endpointId}:${row.msg_id}` }],
+        [row.event_id],
+        now,
+      );
+      return { msgId: row.msg_id, deliveryId: id };
+    });
+  }
+
+  /**
+   * A dead delivery tried again from the start of the schedule (same webhook-id), outside its
+   * binding's order (what followed it was delivered meanwhile). False when it is not dead.
+   */
+  async replay(deliveryId: string, now: Date): Promise<boolean> {
+    return this.inTransaction(async (client) => {
+      const { rows } = await client.query<{ endpoint_id: string }>(
+        `UPDATE webhook_deliveries
+            SET status = 'pending', attempts = 0, next_attempt_at = $2, completed_at = NULL
+          WHERE id = $1 AND status = 'dead'
+          RETURNING endpoint_id`,
+        [deliveryId, now],
+      );
+      const endpointId = rows[0]?.endpoint_id;
+      if (!endpointId) return false;
+      await this.queue.insert(client, [
+        {
+          id: orderedUuid(),
+          deliveryId,
+          endpointId,
+          orderKey: `${endpointId}:replay:${deliveryId}`,
+        },
+      ]);
+      return true;
+    });
+  }
+
+  private async insertDeliveries(
+    client: pg.PoolClient,
+    jobs: DeliveryJobInsert[],
+    eventIds: string[],
+    now: Date,
+  ): Promise<void> {
+    if (jobs.length === 0) return;
+    await client.query(INSERT_DELIVERIES, [
+      jobs.map((j) => j.deliveryId),
+      jobs.map((j) => j.endpointId),
+      eventIds,
+      now,
+    ]);
+    await this.queue.insert(client, jobs);
+  }
+
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.prisma.pgPool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
+import { WebhookDeliveryRunner } from './webhook-delivery.runner.js';
+import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
+import { WebhookEndpointsService } from './webhook-endpoints.service.js';
+import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
+import { WebhookQueue } from './webhook-queue.js';
+import { WebhookSender } from './webhook-sender.js';
+import { WebhooksController } from './webhooks.controller.js';
+
+/**
+ * Events to subscribers (Standard Webhooks): the outbox is written by triggers
+ * (prisma/sql/080_webhook_outbox.sql); this module dispatches it, delivers with retries on
+ * pg-boss, and answers the admin API.
+ */
+@Module({
+  controllers: [WebhooksController],
+  providers: [
+    WebhookQueue,
+    WebhookSender,
+    WebhookOutboxRepository,
+    WebhookDeliveriesRepository,
+    WebhookDeliveryWorker,
+    WebhookDeliveryRunner,
+    WebhookEndpointsService,
+  ],
+  exports: [WebhookDeliveryRunner],
+})
+export class WebhooksModule {}
