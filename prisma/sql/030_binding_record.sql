@@ -91,7 +91,7 @@ BEGIN
           INTO v_began, v_queued, v_subs
           FROM new_rows n;
     ELSE
-        SELECT count(*),
+        SELECT count(*) FILTER (WHERE NOT c.aging),
                array_agg(c.n) FILTER (WHERE c.is_live AND NOT c.was_live),
                array_agg(c.id) FILTER (WHERE c.was_live AND NOT c.is_live),
                array_agg(c.n) FILTER (WHERE c.was_live AND c.is_live AND c.pair_moved),
@@ -101,7 +101,9 @@ BEGIN
                                          AND c.state <> 'expired'),
                array_agg(c.n) FILTER (WHERE c.subs_learnt),
                -- Caches hold only settled bindings: a pending or unknown one notifies nothing.
-               array_agg(to_json(c.id)::text) FILTER (WHERE c.was_settled AND c.routing_changed),
+               -- Aging and erasure rewrite ended bindings' numbers only: nothing a cache holds.
+               array_agg(to_json(c.id)::text) FILTER (WHERE c.was_settled AND c.routing_changed
+                                                        AND NOT c.aging),
                array_agg(c.old_order) FILTER (WHERE c.order_changed OR c.relived)
                    || array_agg(c.new_order) FILTER (WHERE c.order_changed OR c.relived)
           INTO v_rows, v_began, v_ended, v_moved, v_queued, v_settled, v_subs, v_routed, v_orders
@@ -126,6 +128,8 @@ BEGIN
                        (n.pool_key, n.out_id) IS DISTINCT FROM (o.pool_key, o.out_id)
                            AS order_changed,
                        binding_state_live(n.state) AND NOT binding_state_live(o.state) AS relived,
+                       (n.aged_at, n.erased_at) IS DISTINCT FROM (o.aged_at, o.erased_at)
+                           AS aging,
                        json_build_array(o.pool_key, o.out_id)::text AS old_order,
                        json_build_array(n.pool_key, n.out_id)::text AS new_order
                   FROM new_rows n JOIN old_rows o ON o.id = n.id) c;

@@ -102,3 +102,8 @@ LANGUAGE sql STABLE AS $$
      ORDER BY o.binding_id
      LIMIT p_limit
 $$;
+
+-- The month of now and the two after it exist from the first bind on any database (fresh or
+-- upgraded): a bind never starts out in the DEFAULT partition. The history job keeps them so.
+SELECT history_partition_create(t.parent, now() + m * interval '1 month', now())
+  FROM history_tables() t, generate_series(0, 2) m;

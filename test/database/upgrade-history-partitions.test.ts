@@ -14,8 +14,8 @@ import { TestClock } from '../support/test-clock.js';
  * Issue 22: a database of the unpartitioned record, with bindings under random v4 ids (one of
  * them, by chance, inside the current month's id range), their events, calls, counters and
  * SubsIds, is migrated to the partitioned one: nothing is lost, the old rows are in the DEFAULT
- * partitions, the history job makes the months (moving the one in range, with what followed
- * it), and the live binding stays live and expirable.
+ * partitions, the months made by the migration take the one in range (with what followed it),
+ * and the live binding stays live and expirable.
  */
 const PARTITIONED = '20261207020000_history_partitions';
 const POOL = 'FCUPGRADEHIST';
@@ -123,14 +123,9 @@ afterAll(async () => {
 });
 
 describe('upgrading to the partitioned record', () => {
-  it('keeps every row in the DEFAULT partitions, then the job moves the one in a month range', async () => {
-    for (const id of [ENDED, LIVE]) {
-      expect(await where('bindings', 'id', id)).toEqual(['bindings_default']);
-      expect(await count('binding_events', 'binding_id', id)).toBe(2);
-    }
-    const pass = await t.app.get(HistoryJob).run();
-    // The live one's binding, 2 events, SubsId, counter and call record.
-    expect(pass).toMatchObject({ created: 18, movedFromDefault: 6 });
+  it('keeps every row in the DEFAULT partitions, but the one in a month range moved there', async () => {
+    // The months exist already (made when the definitions were applied): the job adds none.
+    expect(await t.app.get(HistoryJob).run()).toMatchObject({ created: 0, outsidePartitions: 0 });
     const month = `${new Date().getUTCFullYear()}_${String(new Date().getUTCMonth() + 1).padStart(2, '0')}`;
     expect(await where('bindings', 'id', LIVE)).toEqual([`bindings_p${month}`]);
     expect(await where('binding_events', 'binding_id', LIVE)).toEqual([`binding_events_p${month}`]);

@@ -91,9 +91,14 @@ describe('a consumer killed mid-message', () => {
     const blocker = new pg.Client({ connectionString: db.url });
     await blocker.connect();
     try {
-      // The handler's insert of this call_id must wait for this uncommitted row.
+      // The handler's insert of this call_id must wait for this uncommitted row (of the same
+      // binding: call_records is partitioned by binding, its key is (call_id, binding_id)).
       await blocker.query('BEGIN');
-      await blocker.query(`INSERT INTO call_records (call_id, raw) VALUES ($1, '{}')`, [CALL_ID]);
+      await blocker.query(
+        `INSERT INTO call_records (call_id, binding_id, raw)
+         SELECT $1, id, '{}' FROM bindings WHERE out_id = 'crash-order'`,
+        [CALL_ID],
+      );
       await sim.control('POST', '/mns/queues/SecretReport/messages', {
         body: { call_id: CALL_ID, sub_id: 'crash-subs', call_type: 0, release_cause: 16 },
       });

@@ -65,16 +65,16 @@ const partitionsOf = async (parent: string) =>
 const runJob = () => app.app.get(HistoryJob).run();
 
 describe('the record in month partitions', () => {
-  it('makes the current month and two ahead for every table, once', async () => {
+  it('has the current month and two ahead for every table from the migration on', async () => {
     const t0 = clock.now();
+    // Made when the definitions were applied (prisma/sql/090_history_partitions.sql).
     const first = await runJob();
-    expect(first).toMatchObject({ created: 18, dropped: 0, outsidePartitions: 0 });
+    expect(first).toMatchObject({ created: 0, dropped: 0, outsidePartitions: 0 });
     for (const parent of ['bindings', 'binding_events', 'routed_counts', 'call_records']) {
       expect(await partitionsOf(parent)).toEqual(
         [0, 1, 2].map((m) => `${parent}_p${month(t0, m)}`),
       );
     }
-    expect(await runJob()).toMatchObject({ created: 0 });
   });
 
   it('puts a new binding and its events in the month it was made', async () => {
@@ -96,7 +96,8 @@ describe('the record in month partitions', () => {
     expect(early.status).toBe(201);
     expect(await whereIs('bindings', 'id', early.body.id)).toBe('bindings_default');
     const pass = await runJob();
-    expect(pass).toMatchObject({ outsidePartitions: 0 });
+    // The job made the months it lacked: that of now and two ahead, for the six tables.
+    expect(pass).toMatchObject({ created: 18, outsidePartitions: 0 });
     // The binding and what followed it (events, SubsId).
     expect(pass.movedFromDefault).toBeGreaterThanOrEqual(3);
     expect(await whereIs('bindings', 'id', early.body.id)).toBe(`bindings_p${month(clock.now())}`);
