@@ -60,6 +60,11 @@ export class MetricsService implements ProviderCallObserver {
     help: 'Routing decisions not counted: ROUTING_COUNTS_MAX_KEYS keys waited for the database',
     registers: [this.registry],
   });
+  readonly routingAccessDropped = new Counter({
+    name: 'axb_routing_access_dropped_total',
+    help: 'Routing answers with a real number not recorded in access_log: too many waited for the database',
+    registers: [this.registry],
+  });
   readonly schedulerRuns = new Counter({
     name: 'axb_scheduler_runs_total',
     help: 'Scheduler job runs by job and result',

@@ -6,6 +6,7 @@ import { CallStatusGateway } from './call-status.gateway.js';
 import { RouteCache } from './route-cache.js';
 import { RouteCacheListener } from './route-cache.listener.js';
 import { RoutedCountsWriter } from './routed-counts.writer.js';
+import { RoutingAccessWriter } from './routing-access.writer.js';
 import { RoutingTargetRepository } from './routing-target.repository.js';
 import { RoutingController } from './routing.controller.js';
 import { RoutingService } from './routing.service.js';
@@ -26,7 +27,8 @@ import { RoutingService } from './routing.service.js';
     RoutingTargetRepository,
     CallStatusGateway,
     RoutedCountsWriter,
+    RoutingAccessWriter,
   ],
-  exports: [RoutingService, RoutedCountsWriter, CallStatusGateway],
+  exports: [RoutingService, RoutedCountsWriter, RoutingAccessWriter, CallStatusGateway],
 })
 export class RoutingModule {}

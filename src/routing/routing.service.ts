@@ -20,6 +20,7 @@ import {
 import { refusalFor, roleOf, type RoutingTarget } from './routing-target.js';
 import { RoutingTargetRepository } from './routing-target.repository.js';
 import { RoutedCountsWriter, type RoutedCaller } from './routed-counts.writer.js';
+import { RoutingAccessWriter } from './routing-access.writer.js';
 
 /** The binding is named by id, or by order (outId within a pool). */
 export type BindingRef = { bindingId: string } | { poolKey: string; outId: string };
@@ -37,6 +38,8 @@ const NO_OUT_ID = '';
  * status-1 answers are reused; otherwise the decision is local. Every decision about a known
  * binding, refusals included, is counted per binding, caller and outcome off the answer's path
  * (RoutedCountsWriter: a map update here; the first of each kind is also a `routed` event).
+ * An answer handing over the other party's real number is also noted for access_log
+ * (RoutingAccessWriter: a list append here).
  */
 @Injectable()
 export class RoutingService {
@@ -48,6 +51,7 @@ export class RoutingService {
     private readonly expiry: BindingExpiryRepository,
     private readonly callStatus: CallStatusGateway,
     private readonly counts: RoutedCountsWriter,
+    private readonly access: RoutingAccessWriter,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -194,6 +198,16 @@ export class RoutingService {
     ctx: RequestContext,
   ): void {
     this.metrics.observeRouting(answer.status, answer.source);
+    // The other party's real number (the fallback) is recorded like a reveal (issue 27), off
+    // the answer's path: see RoutingAccessWriter. Answers dialling X record nothing.
+    if (answer.status === 3 && answer.dial !== null) {
+      this.access.record({
+        actor: ctx.actor,
+        bindingId: target.id,
+        requestId: ctx.requestId,
+        at: this.clock.now(),
+      });
+    }
     this.counts.count({
       bindingId: target.id,
       caller: role,

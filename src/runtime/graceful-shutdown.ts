@@ -6,6 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MessageConsumerService } from '../messages/message-consumer.service.js';
 import { RoutedCountsWriter } from '../routing/routed-counts.writer.js';
+import { RoutingAccessWriter } from '../routing/routing-access.writer.js';
 import { JobRegistration } from '../scheduler/job-registration.js';
 import { WebhookDeliveryRunner } from '../webhooks/webhook-delivery.runner.js';
 import { Lifecycle } from './lifecycle.js';
@@ -107,7 +108,10 @@ export class GracefulShutdown {
         this.logger.error(`Stopping background work failed: ${String(result.reason)}`);
       }
     }
-    await app.get(RoutedCountsWriter, { strict: false }).finish();
+    await Promise.all([
+      app.get(RoutedCountsWriter, { strict: false }).finish(),
+      app.get(RoutingAccessWriter, { strict: false }).finish(),
+    ]);
     await app.close();
     this.logger.log(`Shut down in ${Math.round(performance.now() - started)} ms`);
   }

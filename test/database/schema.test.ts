@@ -68,6 +68,7 @@ describe('schema.prisma and the migrated database agree', () => {
         state: 'active',
         expiresAt: inAnHour(),
         endedAt: null,
+        owner: 'order-service',
       },
     });
     const event = await prisma.bindingEvent.create({
