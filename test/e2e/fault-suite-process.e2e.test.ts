@@ -211,5 +211,8 @@ describe('fault suite: processes', () => {
     } finally {
       await fresh.drop();
     }
-  });
+    // Four starts at once, each given the 60 s a start may take (service()), one after another
+    // at worst as they queue for the migration lock: the run's 30 s default cut them on a busy
+    // machine (44 s for four at load average 20, 31 s before the record was partitioned).
+  }, 150_000);
 });
