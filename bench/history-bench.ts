@@ -1,0 +1,185 @@
+/**
+ * History at scale (issue 22, item 5): admin searches and binds beside a big record.
+ *
+ * Two fresh databases on one server (DATABASE_URL's, else embedded): one left empty, one seeded
+ * with HISTORY ended bindings over six months (bench/history/seed-history.ts: events, calls,
+ * progress, routed counters, Zipf-like numbers, the oldest AGED_SHARE aged); or, with
+ * HISTORY_DATABASE_URL, a database seeded before by `npm run seed:history` with the same HISTORY,
+ * SEED and AGED_SHARE (the bench changes it: its binds, and the drop and aging phases). The
+ * simulator on a worker thread, one service per database on its own thread (real bootstrap()).
+ * Each run:
+ *   - binds at saturation (CONCURRENCY, BINDS) on the empty record and beside the history, in
+ *     alternating order: the rate beside HISTORY within 10 % of the empty record's;
+ *   - SEARCHES admin searches of each kind, one at a time, pages of 50 following nextCursor up
+ *     to PAGES pages: p50/p95 of every page (target p95 < 50 ms each);
+ * then, once, beside binds at a fixed rate, the drop of the oldest month and the aging of
+ * AGING ended bindings (when the record is partitioned and ages; see history-maintenance.ts).
+ * Medians over the runs.
+ *
+ *   npm run build && node dist/bench/history-bench.js
+ *   HISTORY=1000000 RUNS=3 SEARCHES=100 PAGES=3 BINDS=1500 CONCURRENCY=16 NUMBERS=20
+ *   AGED_SHARE=0.2 SEED=1 HISTORY_DATABASE_URL=… DATABASE_URL=… (all optional)
+ */
+import pg from 'pg';
+import { POOL, SIMULATOR, startServiceThread } from './routing/bench-setup.js';
+import { BindRate, type BindTarget } from './history/bind-rate.js';
+import { seedHistory } from './history/seed-history.js';
+import { seedSummaryLines } from './history/seed-summary.js';
+import { runProbes, searchProbes, type PageTimes } from './history/search-probes.js';
+import { createBenchDatabase } from './support/bench-database.js';
+import { BENCH_API_KEYS, BENCH_AUTH } from './support/bench-key.js';
+import { median, printTable, type LoadSummary } from './support/load.js';
+import { intSetting } from './support/settings.js';
+import { startSimulatorThread } from './support/simulator-thread.js';
+
+const HISTORY = intSetting('HISTORY', 1_000_000, 1_000, 100_000_000);
+const RUNS = intSetting('RUNS', 3, 1, 10);
+const SEARCHES = intSetting('SEARCHES', 100, 5, 10_000);
+const PAGES = intSetting('PAGES', 3, 1, 20);
+const BINDS = intSetting('BINDS', 1500, 50, 20_000);
+const CONCURRENCY = intSetting('CONCURRENCY', 16, 1, 256);
+const NUMBERS = intSetting('NUMBERS', 20, 1, 200);
+const SEED = intSetting('SEED', 1, 0, 2 ** 31);
+const AGED_SHARE = Number(process.env.AGED_SHARE ?? '0.2');
+const PAGE = 50;
+const SEARCH_P95_MS = 50;
+const BIND_WITHIN = 0.1;
+const PHASE_DEADLINE_MS = 120_000;
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+
+async function main(): Promise<void> {
+  if (!(AGED_SHARE >= 0 && AGED_SHARE <= 1)) throw new Error('AGED_SHARE must be in 0..1');
+  const empty = await createBenchDatabase('history_empty');
+  const owned = process.env.HISTORY_DATABASE_URL ? undefined : await createBenchDatabase('history');
+  const historyUrl = process.env.HISTORY_DATABASE_URL ?? owned!.url;
+  const shape = {
+    bindings: HISTORY,
+    months: 6,
+    endMs: Date.now() - 600_000,
+    seed: SEED,
+    poolKey: POOL,
+    agedShare: AGED_SHARE,
+  };
+  const sim = await startSimulatorThread({
+    ...SIMULATOR,
+    stockPerCity: Math.max(200, NUMBERS * 2),
+  });
+  // A service thread loads its own copy of bench-key.ts: it is given this thread's key.
+  const env = {
+    API_KEYS: BENCH_API_KEYS,
+    PHONE_SEARCH_PER_MINUTE: '100000',
+    LOG_LEVEL: 'error',
+  };
+  const services: Array<{ stop: () => Promise<void> }> = [];
+  const sql = new pg.Client({ connectionString: historyUrl });
+  try {
+    if (owned) {
+      const summary = await seedHistory(historyUrl, shape, { progress: true });
+      console.log(`History seeded: ${HISTORY} bindings`);
+      for (const line of seedSummaryLines(summary)) console.log(line);
+    }
+    await sql.connect();
+    const targets: BindTarget[] = [];
+    for (const [name, url] of [
+      ['empty record', empty.url],
+      [`${HISTORY.toLocaleString('en-US')} bindings of history`, historyUrl],
+    ] as const) {
+      const service = await startServiceThread(url, sim.url, env);
+      services.push(service);
+      targets.push({ name, databaseUrl: url, serviceUrl: service.url });
+    }
+    const [emptyTarget, historyTarget] = targets;
+    const binds = new BindRate(POOL, sim.controlUrl, NUMBERS);
+    const bindRuns = new Map<string, LoadSummary[]>(targets.map((t) => [t.name, []]));
+    const searchRuns: Array<Map<string, PageTimes>> = [];
+    const aged = AGED_SHARE > 0 && (await agesNumbers(sql));
+
+    for (let run = 1; run <= RUNS; run += 1) {
+      const order = run % 2 === 1 ? [emptyTarget, historyTarget] : [historyTarget, emptyTarget];
+      for (const target of order) {
+        const summary = await binds.measure(target, BINDS, CONCURRENCY, PHASE_DEADLINE_MS);
+        bindRuns.get(target.name)!.push(summary);
+        console.error(
+          `run ${run} binds, ${target.name}: ${summary.perSecond.toFixed(0)}/s ` +
+            `p50 ${summary.p50Ms.toFixed(1)} ms p99 ${summary.p99Ms.toFixed(1)} ms ` +
+            `${JSON.stringify(summary.statuses)} errors ${summary.errors}`,
+        );
+      }
+      const probes = await searchProbes(sql, shape, SEARCHES, aged, 1000 + run);
+      const times = await runProbes(historyTarget.serviceUrl, BENCH_AUTH, probes, PAGE, PAGES);
+      searchRuns.push(times);
+      console.error(
+        `run ${run} searches: ` +
+          [...times.values()]
+            .map((t) => `${t.kind} p95 ${percentile(t.ms, 95).toFixed(1)} ms`)
+            .join(', '),
+      );
+    }
+
+    const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    const kinds = [...searchRuns[0].keys()];
+    printTable(
+      `Admin searches over ${HISTORY.toLocaleString('en-US')} bindings (pages of ${PAGE}, up to ` +
+        `${PAGES} by keyset paging, one at a time; ${SEARCHES} searches of each kind per run, ` +
+        `${RUNS} runs, medians)`,
+      kinds.map((kind) => {
+        const of = (pick: (t: PageTimes) => number) =>
+          median(searchRuns.map((r) => pick(r.get(kind)!)));
+        const p95 = of((t) => percentile(t.ms, 95));
+        return {
+          search: kind,
+          pages: of((t) => t.ms.length),
+          'next pages': of((t) => t.nextPages),
+          'found/search': of((t) => t.found / SEARCHES),
+          'p50 ms': of((t) => percentile(t.ms, 50)),
+          'p95 ms': p95,
+          'max ms': of((t) => Math.max(...t.ms)),
+          'non-200': of((t) => t.failures),
+          [`p95 < ${SEARCH_P95_MS} ms`]: verdict(p95 < SEARCH_P95_MS),
+        };
+      }),
+    );
+    const emptyRate = median(bindRuns.get(emptyTarget.name)!.map((s) => s.perSecond));
+    printTable(
+      `Binds at ${CONCURRENCY} concurrent (${BINDS} per phase, ${NUMBERS} numbers, ${RUNS} runs, medians)`,
+      targets.map((t) => {
+        const runs = bindRuns.get(t.name)!;
+        const rate = median(runs.map((s) => s.perSecond));
+        return {
+          record: t.name,
+          'binds/s': rate,
+          'p50 ms': median(runs.map((s) => s.p50Ms)),
+          'p99 ms': median(runs.map((s) => s.p99Ms)),
+          'non-2xx': median(runs.map((s) => s.answered - s.ok + s.errors)),
+          'vs empty': `${((100 * rate) / emptyRate).toFixed(0)} %`,
+          [`within ${BIND_WITHIN * 100} %`]:
+            t === emptyTarget ? '-' : verdict(rate >= emptyRate * (1 - BIND_WITHIN)),
+        };
+      }),
+    );
+  } finally {
+    await sql.end().catch(() => undefined);
+    for (const s of services) await s.stop();
+    await sim.stop();
+    await owned?.drop();
+    await empty.drop();
+  }
+}
+
+/** Whether this schema ages numbers (a hash column beside the number: issue 22 item 2). */
+async function agesNumbers(sql: pg.Client): Promise<boolean> {
+  const { rows } = await sql.query(
+    `SELECT 1 FROM information_schema.columns
+      WHERE table_name = 'bindings' AND column_name = 'phone_a_hash'`,
+  );
+  return rows.length > 0;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+import pg from 'pg';
+import { BENCH_AUTH } from '../support/bench-key.js';
+import type { LoadSummary } from '../support/load.js';
+import { runLoad } from '../support/run-load.js';
+
+/** A service on one database, for the bind phases (bench-setup.ts's startServiceThread). */
+export interface BindTarget {
+  name: string;
+  databaseUrl: string;
+  serviceUrl: string;
+}
+
+/**
+ * Binds at saturation through POST /v1/bindings, on a fresh pool: the previous phase's bindings
+ * (ours only: `hb-` orders) and numbers go, the simulator forgets its numbers, `numbers` are
+ * bought again. The record's past is left as it is: that is what is compared.
+ */
+export class BindRate {
+  private tag = 0;
+
+  constructor(
+    private readonly poolKey: string,
+    private readonly simulatorControlUrl: string,
+    private readonly numbers: number,
+  ) {}
+
+  async measure(
+    target: BindTarget,
+    binds: number,
+    concurrency: number,
+    deadlineMs: number,
+  ): Promise<LoadSummary> {
+    await this.freshPool(target);
+    const tag = (this.tag += 1);
+    const phone = (prefix: string, n: number) => `${prefix}${String(n).padStart(8, '0')}`;
+    const bodies = Array.from({ length: binds }, (_, i) =>
+      JSON.stringify({
+        outId: `hb-${tag}-${i}`,
+        phoneA: phone('137', tag * 100_000 + i),
+        phoneB: phone('139', tag * 100_000 + i),
+        ttlSeconds: 3600,
+      }),
+    );
+    return runLoad({
+      kind: 'saturate',
+      target: { origin: target.serviceUrl, path: '/v1/bindings', bodies, headers: BENCH_AUTH },
+      options: { connections: concurrency, durationMs: deadlineMs, maxRequests: binds },
+    });
+  }
+
+  private async freshPool(target: BindTarget): Promise<void> {
+    const reset = await fetch(`${this.simulatorControlUrl}/reset`, { method: 'POST' });
+    if (!reset.ok) throw new Error(`simulator reset: ${reset.status}`);
+    const sql = new pg.Client({ connectionString: target.databaseUrl });
+    await sql.connect();
+    try {
+      await sql.query(`DELETE FROM bindings WHERE pool_key = $1 AND out_id LIKE 'hb-%'`, [
+        this.poolKey,
+      ]);
+      await sql.query('DELETE FROM secret_numbers');
+      await sql.query('DELETE FROM x_load_hints');
+      for (const table of ['live_pairs', 'reconcile_queue', 'secret_numbers', 'x_load_hints']) {
+        await sql.query(`VACUUM ANALYZE ${table}`);
+      }
+    } finally {
+      await sql.end();
+    }
+    const res = await fetch(`${target.serviceUrl}/v1/pools/${this.poolKey}/numbers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...BENCH_AUTH },
+      body: JSON.stringify({ spec: 2, city: '杭州', count: this.numbers }),
+    });
+    const body = (await res.json()) as { bought?: string[] };
+    if (body.bought?.length !== this.numbers) throw new Error(`buying: ${JSON.stringify(body)}`);
+  }
+}
