@@ -169,8 +169,14 @@ export function writeHistoryRows(
     const calls = callRoll < 0.35 ? 0 : callRoll < 0.75 ? 1 : callRoll < 0.92 ? 2 : 3;
     const firstByCaller = new Map<'A' | 'B', { count: number; first: number; last: number }>();
     let callAt = boundMs + 30_000 + r.below(120_000);
-    for (let c = 0; c < calls && callAt < endedMs - 60_000; c += 1) {
+    for (let c = 0; c < calls; c += 1) {
       const byA = r.next() < 0.65;
+      const answered = r.next() < 0.8;
+      const startMs = callAt + 3_000 + r.below(15_000);
+      const releaseMs = answered ? startMs + 10_000 + r.below(170_000) : startMs;
+      const receivedMs = releaseMs + 2_000 + r.below(20_000);
+      // Calls happen while the binding lives, and their records arrive before it ends.
+      if (receivedMs >= endedMs) break;
       const caller = byA ? 'A' : 'B';
       const seen = firstByCaller.get(caller);
       const routedAt = callAt - 200;
@@ -181,12 +187,8 @@ export function writeHistoryRows(
         firstByCaller.set(caller, { count: 1, first: routedAt, last: routedAt });
         event('routed', 'routing', routedAt, `{"caller":"${caller}","outcome":"1/local/normal"}`);
       }
-      const answered = r.next() < 0.8;
-      const startMs = callAt + 3_000 + r.below(15_000);
-      const releaseMs = answered ? startMs + 10_000 + r.below(170_000) : startMs;
       const callId = `seed${subsId}${c}`;
       const [phoneNo, peerNo] = byA ? [a, b] : [b, a];
-      const receivedMs = releaseMs + 2_000 + r.below(20_000);
       const raw =
         `{"call_id":"${callId}","sub_id":"${subsId}","pool_key":"${shape.poolKey}",` +
         `"phone_no":"${phoneNo}","secret_no":"${x}","peer_no":"${peerNo}",` +

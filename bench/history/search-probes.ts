@@ -64,8 +64,8 @@ export async function searchProbes(
     seededParties(shape, population, from + random.below(to - from));
   const row = async (outId: string) => {
     const { rows } = await sql.query<{ phone_x: string; created_at: Date }>(
-      `SELECT phone_x, created_at FROM bindings WHERE out_id = $1 AND pool_key = $2`,
-      [outId, shape.poolKey],
+      `SELECT phone_x, created_at FROM bindings WHERE out_id = $1`,
+      [outId],
     );
     if (!rows[0])
       throw new Error(
