@@ -23,6 +23,7 @@
 import pg from 'pg';
 import { POOL, SIMULATOR, startServiceThread } from './routing/bench-setup.js';
 import { BindRate, type BindTarget } from './history/bind-rate.js';
+import { agedNumbers } from './history/aged-numbers.js';
 import { seedHistory } from './history/seed-history.js';
 import { seedSummaryLines } from './history/seed-summary.js';
 import { runProbes, searchProbes, type PageTimes } from './history/search-probes.js';
@@ -41,6 +42,9 @@ const CONCURRENCY = intSetting('CONCURRENCY', 16, 1, 256);
 const NUMBERS = intSetting('NUMBERS', 20, 1, 200);
 const SEED = intSetting('SEED', 1, 0, 2 ** 31);
 const AGED_SHARE = Number(process.env.AGED_SHARE ?? '0.2');
+/** The services' PHONE_HASH_SECRET, and the one aged numbers are seeded with. */
+const HASH_SECRET = process.env.PHONE_HASH_SECRET ?? 'history-bench-hash-secret-0123456789';
+const MASK_AFTER_DAYS = 30;
 const PAGE = 50;
 const SEARCH_P95_MS = 50;
 const BIND_WITHIN = 0.1;
@@ -72,13 +76,18 @@ async function main(): Promise<void> {
   const env = {
     API_KEYS: BENCH_API_KEYS,
     PHONE_SEARCH_PER_MINUTE: '100000',
+    PHONE_HASH_SECRET: HASH_SECRET,
+    PHONE_MASK_AFTER_DAYS: String(MASK_AFTER_DAYS),
     LOG_LEVEL: 'error',
   };
   const services: Array<{ stop: () => Promise<void> }> = [];
   const sql = new pg.Client({ connectionString: historyUrl });
   try {
     if (owned) {
-      const summary = await seedHistory(historyUrl, shape, { progress: true });
+      const summary = await seedHistory(historyUrl, shape, {
+        progress: true,
+        aged: agedNumbers(HASH_SECRET, MASK_AFTER_DAYS),
+      });
       console.log(`History seeded: ${HISTORY} bindings`);
       for (const line of seedSummaryLines(summary)) console.log(line);
     }

@@ -12,11 +12,13 @@ export interface BindTarget {
 
 /**
  * Binds at saturation through POST /v1/bindings, on a fresh pool: the previous phase's bindings
- * (ours only: `hb-` orders) and numbers go, the simulator forgets its numbers, `numbers` are
+ * and numbers go, the simulator forgets its numbers, `numbers` are
  * bought again. The record's past is left as it is: that is what is compared.
  */
 export class BindRate {
   private tag = 0;
+  /** The orders each database was given by its last phase (deleted before its next). */
+  private readonly made = new Map<string, string[]>();
 
   constructor(
     private readonly poolKey: string,
@@ -32,6 +34,10 @@ export class BindRate {
   ): Promise<LoadSummary> {
     await this.freshPool(target);
     const tag = (this.tag += 1);
+    this.made.set(
+      target.databaseUrl,
+      Array.from({ length: binds }, (_, i) => `hb-${tag}-${i}`),
+    );
     const phone = (prefix: string, n: number) => `${prefix}${String(n).padStart(8, '0')}`;
     const bodies = Array.from({ length: binds }, (_, i) =>
       JSON.stringify({
@@ -54,8 +60,10 @@ export class BindRate {
     const sql = new pg.Client({ connectionString: target.databaseUrl });
     await sql.connect();
     try {
-      await sql.query(`DELETE FROM bindings WHERE pool_key = $1 AND out_id LIKE 'hb-%'`, [
+      // By order, through the index: a pattern would scan the whole record (and its events).
+      await sql.query(`DELETE FROM bindings WHERE pool_key = $1 AND out_id = ANY($2::text[])`, [
         this.poolKey,
+        this.made.get(target.databaseUrl) ?? [],
       ]);
       await sql.query('DELETE FROM secret_numbers');
       await sql.query('DELETE FROM x_load_hints');

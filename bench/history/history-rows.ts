@@ -14,10 +14,15 @@ export interface HistoryShape {
   agedShare: number;
 }
 
-/** How an aged number is written (privacy aging): its masked form and its keyed hash. */
+/**
+ * How an aged number is written (privacy aging): its masked form, and its keyed hash as COPY
+ * text of a bytea (`\\x…`).
+ */
 export interface AgedNumbers {
   mask(phone: string): string;
   hash(phone: string): string;
+  /** How long after its end a binding is aged (ms): its aged_at. */
+  afterMs: number;
 }
 
 /** Every table of the record the seed writes, with its COPY columns in the order rows give them. */
@@ -37,6 +42,9 @@ export const RECORD_COLUMNS = {
     'created_at',
     'updated_at',
     'ended_at',
+    'phone_a_hash',
+    'phone_b_hash',
+    'aged_at',
   ],
   binding_subscriptions: ['subs_id', 'binding_id', 'learnt_at'],
   binding_events: ['binding_id', 'kind', 'actor', 'at', 'details'],
@@ -58,6 +66,9 @@ export const RECORD_COLUMNS = {
     'city',
     'received_at',
     'raw',
+    'phone_no_hash',
+    'peer_no_hash',
+    'aged_at',
   ],
   call_progress: ['call_id', 'stage', 'binding_id', 'sub_id', 'at', 'received_at'],
   routed_counts: ['binding_id', 'caller', 'outcome', 'count', 'first_at', 'last_at'],
@@ -134,6 +145,11 @@ export function writeHistoryRows(
     const isAged = i < agedBelow && aged !== undefined;
     const a = isAged ? aged.mask(realA) : realA;
     const b = isAged ? aged.mask(realB) : realB;
+    /** hash of one, hash of the other, aged_at; or nulls while the numbers are real. */
+    const agedColumns = (one: string, other: string) =>
+      isAged
+        ? `${aged.hash(one)}\t${aged.hash(other)}\t${iso(Math.min(shape.endMs, endedMs + aged.afterMs))}`
+        : '\\N\t\\N\t\\N';
     const x = HistoryPopulation.x(r.below(population.xCount));
     const city = CITIES[r.below(CITIES.length)];
     const outId = outIdOf(i);
@@ -152,7 +168,7 @@ export function writeHistoryRows(
     out.bindings.push(
       `${id}\t${shape.poolKey}\t${outId}\t${a}\t${b}\t${x}\t${bound ? subsId : '\\N'}\t${city}\t` +
         `${r.next() < 0.3 ? 't' : 'f'}\t${state}\t${iso(expiresMs)}\t${iso(createdMs)}\t` +
-        `${iso(endedMs)}\t${iso(endedMs)}`,
+        `${iso(endedMs)}\t${iso(endedMs)}\t${agedColumns(realA, realB)}`,
     );
     const event = (kind: string, actor: string, atMs: number, details = '{}') =>
       out.binding_events.push(`${id}\t${kind}\t${actor}\t${iso(atMs)}\t${details}`);
@@ -189,6 +205,7 @@ export function writeHistoryRows(
       }
       const callId = `seed${subsId}${c}`;
       const [phoneNo, peerNo] = byA ? [a, b] : [b, a];
+      const [realNo, realPeer] = byA ? [realA, realB] : [realB, realA];
       const raw =
         `{"call_id":"${callId}","sub_id":"${subsId}","pool_key":"${shape.poolKey}",` +
         `"phone_no":"${phoneNo}","secret_no":"${x}","peer_no":"${peerNo}",` +
@@ -197,7 +214,8 @@ export function writeHistoryRows(
       out.call_records.push(
         `${callId}\t${id}\t${subsId}\t${outId}\t${shape.poolKey}\t${phoneNo}\t${peerNo}\t${x}\t` +
           `${byA ? 0 : 1}\t${iso(callAt)}\t${answered ? iso(startMs) : '\\N'}\t${iso(releaseMs)}\t` +
-          `1\t${answered ? 16 : 19}\t${city}\t${iso(receivedMs)}\t${raw}`,
+          `1\t${answered ? 16 : 19}\t${city}\t${iso(receivedMs)}\t${raw}\t` +
+          agedColumns(realNo, realPeer),
       );
       event('call_recorded', 'provider', receivedMs, `{"callId":"${callId}"}`);
       if (r.next() < 0.5) {

@@ -2,7 +2,9 @@
  * `npm run seed:history -- --bindings N`: fills DATABASE_URL's record (or the embedded Postgres
  * of `npm start`) with N ended bindings over six months, their events, calls, call progress and
  * routed counters, with COPY (bench/history/seed-history.ts). Options: `--months 6`,
- * `--aged-share 0.2` (the oldest share written aged), `--seed 1`, `--pool FCHISTORY`. Progress on
+ * `--aged-share 0.2` (the oldest share written aged: masked numbers and their HMAC under
+ * PHONE_HASH_SECRET, which must be the service's for searches to find them; aged_at
+ * PHONE_MASK_AFTER_DAYS after the end), `--seed 1`, `--pool FCHISTORY`. Progress on
  * stderr while it runs; a summary of rows, times and size at the end (stdout).
  */
 import { parseArgs } from 'node:util';
@@ -10,8 +12,12 @@ import { cliDatabase } from '../../src/cli/cli-database.js';
 import { formatDuration } from '../../src/common/progress/progress.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { databaseAddress } from '../../src/prisma/database-address.js';
+import { agedNumbers } from './aged-numbers.js';
 import { seedHistory } from './seed-history.js';
 import { seedSummaryLines } from './seed-summary.js';
+
+/** The hash key when PHONE_HASH_SECRET is unset: a development database only. */
+const DEV_HASH_SECRET = 'seed-history-development-only';
 
 function number(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
@@ -47,7 +53,13 @@ async function main(): Promise<void> {
         poolKey: values.pool,
         agedShare: number('aged-share', values['aged-share'], 0, 1),
       },
-      { progress: true },
+      {
+        progress: true,
+        aged: agedNumbers(
+          process.env.PHONE_HASH_SECRET ?? DEV_HASH_SECRET,
+          Number(process.env.PHONE_MASK_AFTER_DAYS ?? 30),
+        ),
+      },
     );
     for (const line of seedSummaryLines(summary)) console.log(line);
     console.log(`Done in ${formatDuration(summary.totalMs)}.`);

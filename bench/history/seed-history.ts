@@ -46,6 +46,8 @@ export interface SeedSummary {
   totalMs: number;
   /** Indexes dropped for the load and built after, with their build time. */
   builtIndexes: Array<{ name: string; ms: number }>;
+  /** Month partitions made for the seeded months (none: they existed, or the record is not partitioned). */
+  partitions: number;
   /** Whether triggers and foreign-key checks were off for the load (superuser only). */
   replica: boolean;
   /** The record's size on disk afterwards, bytes (tables with their indexes). */
@@ -82,6 +84,7 @@ export async function seedHistory(
     const replica = await tryReplica(writers);
     for (const w of writers) await w.query(`SET synchronous_commit = off`);
 
+    const partitions = await ensureMonthPartitions(admin, shape);
     const empty = (await admin.query(`SELECT NOT EXISTS (SELECT 1 FROM bindings) AS empty`)).rows[0]
       .empty as boolean;
     let deferred: IndexDefinition[] = [];
@@ -152,6 +155,7 @@ export async function seedHistory(
       vacuumMs,
       totalMs: performance.now() - started,
       builtIndexes,
+      partitions,
       replica,
       bytes,
     };
@@ -160,6 +164,36 @@ export async function seedHistory(
     await Promise.all(writers.map((w) => w.end().catch(() => undefined)));
     await admin.end();
   }
+}
+
+/**
+ * The month partitions of every table of the record (prisma/sql/090_history_partitions.sql) from
+ * the first seeded month to the current one, so seeded rows land in their months as the service's
+ * would, not in the DEFAULT partitions. Nothing on a record that is not partitioned.
+ */
+async function ensureMonthPartitions(
+  sql: pg.Client,
+  shape: Pick<HistoryShape, 'months' | 'endMs'>,
+): Promise<number> {
+  const { rows } = await sql.query(`SELECT to_regprocedure(
+      'history_partition_create(text, timestamptz, timestamptz)') IS NOT NULL AS partitioned`);
+  if (!rows[0].partitioned) return 0;
+  const first = new Date(shape.endMs - shape.months * 30 * 86_400_000);
+  const now = new Date();
+  let made = 0;
+  for (
+    let month = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), 1));
+    month <= now;
+    month = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1))
+  ) {
+    const created = await sql.query(
+      `SELECT count(*) FILTER (WHERE history_partition_create(t.parent, $1, now()) IS NOT NULL) AS n
+         FROM history_tables() t`,
+      [month],
+    );
+    made += Number(created.rows[0].n);
+  }
+  return made;
 }
 
 /** Triggers and foreign-key checks off for these sessions, when the role may (superuser). */

@@ -15,6 +15,7 @@ export function seedSummaryLines(s: SeedSummary): string[] {
       (s.builtIndexes.length
         ? ` (${s.builtIndexes.map((i) => `${i.name} ${formatDuration(i.ms)}`).join(', ')})`
         : ' (none deferred: the record was not empty)'),
+    `  month partitions made for the seeded months: ${s.partitions}`,
     `  VACUUM ANALYZE: ${formatDuration(s.vacuumMs)}; record on disk ${(s.bytes / 2 ** 30).toFixed(2)} GiB`,
   ];
 }

@@ -1,6 +1,10 @@
+import { createHmac } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agedNumbers } from '../../bench/history/aged-numbers.js';
 import { RECORD_TABLES, type HistoryShape } from '../../bench/history/history-rows.js';
+import { HistoryPopulation } from '../../bench/history/history-rows.js';
+import { seededParties } from '../../bench/history/search-probes.js';
 import { secondaryIndexes } from '../../bench/history/record-indexes.js';
 import { seedHistory, type SeedSummary } from '../../bench/history/seed-history.js';
 import { createMigratedDatabase } from '../support/scratch-database.js';
@@ -8,9 +12,10 @@ import { createMigratedDatabase } from '../support/scratch-database.js';
 /**
  * Issue 22 item 4: `npm run seed:history` writes a record that is consistent — what it counts is
  * what is there, every event, call, progress row, counter and SubsId belongs to a binding it
- * wrote, every binding has ended (nothing live follows it), ids carry their creation time (the
- * month partitions are cut by id), numbers are drawn Zipf-like, and the secondary indexes it
- * dropped for the load are all back. A consistency test, not a timing.
+ * wrote, every binding has ended (nothing live follows it), ids carry their creation time and
+ * rows sit in their month's partition, numbers are drawn Zipf-like, the oldest share is aged (no
+ * real number left, the keyed hash of it instead), and the secondary indexes it dropped for the
+ * load are all back. A consistency test, not a timing.
  */
 const DAY = 86_400_000;
 const END = Date.parse('2026-12-01T00:00:00Z');
@@ -22,6 +27,8 @@ const shape: HistoryShape = {
   poolKey: 'FCSEEDTEST',
   agedShare: 0.25,
 };
+
+const SECRET = 'seed-test-secret';
 
 let db: { url: string; drop: () => Promise<void> };
 let sql: pg.Client;
@@ -36,7 +43,7 @@ beforeAll(async () => {
   sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
   indexesBefore = (await secondaryIndexes(sql, RECORD_TABLES)).map((i) => i.definition).sort();
-  summary = await seedHistory(db.url, shape, { vacuum: false });
+  summary = await seedHistory(db.url, shape, { vacuum: false, aged: agedNumbers(SECRET, 30) });
 });
 
 afterAll(async () => {
@@ -139,6 +146,11 @@ describe('seed:history', () => {
     expect(rows[0].last.getTime()).toBeLessThanOrEqual(END);
     expect(Number(rows[0].off)).toBe(0);
     expect(Number(rows[0].months)).toBeGreaterThanOrEqual(6);
+    // Each row in its month's partition (made by the seed), none in a DEFAULT partition.
+    expect(summary.partitions).toBeGreaterThanOrEqual(6 * RECORD_TABLES.length);
+    for (const table of RECORD_TABLES) {
+      expect(await count(`SELECT count(*) AS n FROM ${table}_default`), table).toBe(0);
+    }
   });
 
   it('draws numbers Zipf-like: a few frequent riders and drivers, most seen once or twice', async () => {
@@ -152,6 +164,42 @@ describe('seed:history', () => {
       `SELECT max(n) AS top FROM (SELECT count(*) AS n FROM bindings GROUP BY phone_b) d`,
     );
     expect(Number(drivers.rows[0].top)).toBeGreaterThan(Number(rows[0].top));
+  });
+
+  it('ages the oldest share: masked numbers and their keyed hash, no real number anywhere', async () => {
+    const aged = shape.bindings * shape.agedShare;
+    const { rows } = await sql.query(
+      `SELECT count(*) FILTER (WHERE aged_at IS NOT NULL) AS aged,
+              count(*) FILTER (WHERE aged_at IS NOT NULL AND (phone_a !~ '^[0-9]{3}\\*{4}[0-9]{4}$'
+                                 OR phone_b !~ '^[0-9]{3}\\*{4}[0-9]{4}$'
+                                 OR phone_a_hash IS NULL OR phone_b_hash IS NULL)) AS real_left,
+              count(*) FILTER (WHERE aged_at IS NULL AND (phone_a LIKE '%*%' OR phone_a_hash IS NOT NULL)) AS wrongly,
+              max(created_at) FILTER (WHERE aged_at IS NOT NULL) < min(created_at) FILTER (WHERE aged_at IS NULL) AS oldest
+         FROM bindings`,
+    );
+    expect(Number(rows[0].aged)).toBe(aged);
+    expect(Number(rows[0].real_left)).toBe(0);
+    expect(Number(rows[0].wrongly)).toBe(0);
+    expect(rows[0].oldest).toBe(true);
+    // Calls of aged bindings: masked numbers, hashed, and none in the raw report either.
+    const calls = await sql.query(
+      `SELECT count(*) AS n,
+              count(*) FILTER (WHERE c.phone_no !~ '\\*' OR c.peer_no !~ '\\*' OR c.phone_no_hash IS NULL
+                                 OR c.raw->>'phone_no' !~ '\\*' OR c.raw->>'peer_no' !~ '\\*') AS real_left
+         FROM call_records c JOIN bindings b ON b.id = c.binding_id
+        WHERE b.aged_at IS NOT NULL`,
+    );
+    expect(Number(calls.rows[0].n)).toBeGreaterThan(0);
+    expect(Number(calls.rows[0].real_left)).toBe(0);
+    // The hash is the keyed hash of the real number: a search by the full number finds it.
+    const { rows: first } = await sql.query(
+      `SELECT phone_a_hash FROM bindings WHERE out_id = 'trip-000000'`,
+    );
+    expect(first[0].phone_a_hash).toEqual(
+      createHmac('sha256', SECRET)
+        .update(seededParties(shape, new HistoryPopulation(shape.bindings), 0).phoneA)
+        .digest(),
+    );
   });
 
   it('puts back every secondary index it dropped for the load, as it was', async () => {
