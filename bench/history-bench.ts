@@ -20,10 +20,12 @@
  *   HISTORY=1000000 RUNS=3 SEARCHES=100 PAGES=3 BINDS=1500 CONCURRENCY=16 NUMBERS=20
  *   AGED_SHARE=0.2 SEED=1 HISTORY_DATABASE_URL=… DATABASE_URL=… (all optional)
  */
+import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
 import { POOL, SIMULATOR, startServiceThread } from './routing/bench-setup.js';
 import { BindRate, type BindTarget } from './history/bind-rate.js';
 import { agedNumbers } from './history/aged-numbers.js';
+import { dropMonth, oldestMonth } from './history/month-drop.js';
 import { seedHistory } from './history/seed-history.js';
 import { seedSummaryLines } from './history/seed-summary.js';
 import { runProbes, searchProbes, type PageTimes } from './history/search-probes.js';
@@ -45,6 +47,8 @@ const AGED_SHARE = Number(process.env.AGED_SHARE ?? '0.2');
 /** The services' PHONE_HASH_SECRET, and the one aged numbers are seeded with. */
 const HASH_SECRET = process.env.PHONE_HASH_SECRET ?? 'history-bench-hash-secret-0123456789';
 const MASK_AFTER_DAYS = 30;
+const DROP_SECONDS = intSetting('DROP_SECONDS', 10, 3, 120);
+const DROP_SHARE = intSetting('DROP_SHARE', 50, 1, 100);
 const PAGE = 50;
 const SEARCH_P95_MS = 50;
 const BIND_WITHIN = 0.1;
@@ -130,6 +134,11 @@ async function main(): Promise<void> {
     }
 
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    console.log(
+      `\n${cpus().length} cores, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (1, 5, 15 min) at the end of the runs`,
+    );
     const kinds = [...searchRuns[0].keys()];
     printTable(
       `Admin searches over ${HISTORY.toLocaleString('en-US')} bindings (pages of ${PAGE}, up to ` +
@@ -169,6 +178,44 @@ async function main(): Promise<void> {
             t === emptyTarget ? '-' : verdict(rate >= emptyRate * (1 - BIND_WITHIN)),
         };
       }),
+    );
+
+    // Retention: the oldest month dropped while binds run at DROP_SHARE % of their rate here.
+    const historyRate = median(bindRuns.get(historyTarget.name)!.map((s) => s.perSecond));
+    const oldest = await oldestMonth(historyUrl);
+    if (!oldest) {
+      console.log('\nMonth drop: not measured (the record is not partitioned by month).');
+    } else {
+      const rate = Math.max(2, Math.round((historyRate * DROP_SHARE) / 100));
+      const { binds: during, result: drop } = await binds.during(
+        historyTarget,
+        rate,
+        DROP_SECONDS,
+        2_000,
+        () => dropMonth(historyUrl, oldest.month, oldest.bindings),
+      );
+      printTable(
+        `Dropping the oldest month while binds run (${rate}/s offered for ${DROP_SECONDS} s, ` +
+          `latency from due time; the drop starts 2 s in)`,
+        [
+          {
+            month: drop.month.replace('_', '-'),
+            bindings: drop.bindings,
+            'drop ms': drop.ms,
+            'binds answered': during.answered,
+            'binds non-2xx': during.answered - during.ok + during.errors,
+            'bind p50 ms': during.p50Ms,
+            'bind p99 ms': during.p99Ms,
+            'drop < 1 s, no bind failed': verdict(
+              drop.ms < 1_000 && during.ok === during.answered && during.errors === 0,
+            ),
+          },
+        ],
+      );
+    }
+    console.log(
+      '\nAging 1M ended bindings while binds run: not measured here (the aging job of issue 22 ' +
+        'item 2 is not in this tree yet).',
     );
   } finally {
     await sql.end().catch(() => undefined);

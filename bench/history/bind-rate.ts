@@ -32,6 +32,44 @@ export class BindRate {
     concurrency: number,
     deadlineMs: number,
   ): Promise<LoadSummary> {
+    const bodies = await this.phase(target, binds);
+    return runLoad({
+      kind: 'saturate',
+      target: { origin: target.serviceUrl, path: '/v1/bindings', bodies, headers: BENCH_AUTH },
+      options: { connections: concurrency, durationMs: deadlineMs, maxRequests: binds },
+    });
+  }
+
+  /**
+   * Binds at a fixed offered rate for `seconds` (latency from each bind's due time), with
+   * `during` started `afterMs` into the load: what the binds saw while it ran, and its result.
+   */
+  async during<T>(
+    target: BindTarget,
+    rate: number,
+    seconds: number,
+    afterMs: number,
+    during: () => Promise<T>,
+  ): Promise<{ binds: LoadSummary; result: T }> {
+    const bodies = await this.phase(target, rate * seconds);
+    let started: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (started = resolve));
+    const load = runLoad(
+      {
+        kind: 'fixed',
+        target: { origin: target.serviceUrl, path: '/v1/bindings', bodies, headers: BENCH_AUTH },
+        options: { rate, durationMs: seconds * 1000, connections: 32, maxInFlight: 1_000 },
+      },
+      () => started(),
+    );
+    await ready;
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
+    const result = await during();
+    return { binds: await load, result };
+  }
+
+  /** A fresh pool, and the bodies of `binds` new orders (remembered for the next cleanup). */
+  private async phase(target: BindTarget, binds: number): Promise<string[]> {
     await this.freshPool(target);
     const tag = (this.tag += 1);
     this.made.set(
@@ -39,7 +77,7 @@ export class BindRate {
       Array.from({ length: binds }, (_, i) => `hb-${tag}-${i}`),
     );
     const phone = (prefix: string, n: number) => `${prefix}${String(n).padStart(8, '0')}`;
-    const bodies = Array.from({ length: binds }, (_, i) =>
+    return Array.from({ length: binds }, (_, i) =>
       JSON.stringify({
         outId: `hb-${tag}-${i}`,
         phoneA: phone('137', tag * 100_000 + i),
@@ -47,11 +85,6 @@ export class BindRate {
         ttlSeconds: 3600,
       }),
     );
-    return runLoad({
-      kind: 'saturate',
-      target: { origin: target.serviceUrl, path: '/v1/bindings', bodies, headers: BENCH_AUTH },
-      options: { connections: concurrency, durationMs: deadlineMs, maxRequests: binds },
-    });
   }
 
   private async freshPool(target: BindTarget): Promise<void> {
