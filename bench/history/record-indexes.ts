@@ -30,7 +30,9 @@ export async function secondaryIndexes(
       ORDER BY c.relname, i.relname`,
     [tables],
   );
-  return rows;
+  // A partitioned table's index reads `ON ONLY parent` (made alone, attached partition by
+  // partition): built again from the parent, it must cover every partition.
+  return rows.map((r) => ({ ...r, definition: r.definition.replace(' ON ONLY ', ' ON ') }));
 }
 
 export async function dropIndexes(sql: pg.Client, indexes: IndexDefinition[]): Promise<void> {

@@ -204,6 +204,19 @@ describe('seed:history', () => {
 
   it('puts back every secondary index it dropped for the load, as it was', async () => {
     expect(summary.builtIndexes.length).toBeGreaterThan(0);
+    // Built on the parents and every partition (an index of the parent alone stays invalid).
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+          WHERE NOT x.indisvalid`,
+      ),
+    ).toBe(0);
+    expect(
+      await count(
+        `SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'bindings_p' || to_char($1::timestamptz, 'YYYY_MM')`,
+        [new Date(END - 90 * DAY)],
+      ),
+    ).toBe(await count(`SELECT count(*) AS n FROM pg_indexes WHERE tablename = 'bindings'`));
     expect((await secondaryIndexes(sql, RECORD_TABLES)).map((i) => i.definition).sort()).toEqual(
       indexesBefore,
     );
