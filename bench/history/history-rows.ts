@@ -92,8 +92,9 @@ export const outIdOf = (i: number): string => `trip-${i.toString(36).padStart(6,
 
 /**
  * The record's people and numbers for a history of `bindings`: riders (A) a quarter as many as
- * trips and drivers a fortieth, both Zipf-like (s = 1.05: the most frequent rider takes a few
- * hundred trips of a million, most take one); middle numbers X one per 2,000 trips (20..5,000).
+ * trips and drivers a fortieth, both Zipf-like with s = 0.5 (rank k takes trips ∝ 1/√k): of 1M
+ * trips over six months the most frequent rider takes ~1,000 (five a day) and the least ~2, the
+ * busiest driver ~3,000 (seventeen a day); middle numbers X one per 2,000 trips (20..5,000).
  */
 export class HistoryPopulation {
   readonly riders: ZipfRanks;
@@ -101,8 +102,8 @@ export class HistoryPopulation {
   readonly xCount: number;
 
   constructor(bindings: number) {
-    this.riders = new ZipfRanks(Math.max(10, Math.floor(bindings / 4)), 1.05);
-    this.drivers = new ZipfRanks(Math.max(10, Math.floor(bindings / 40)), 1.05);
+    this.riders = new ZipfRanks(Math.max(10, Math.floor(bindings / 4)), 0.5);
+    this.drivers = new ZipfRanks(Math.max(10, Math.floor(bindings / 40)), 0.5);
     this.xCount = Math.min(5_000, Math.max(20, Math.floor(bindings / 2_000)));
   }
 

@@ -17,7 +17,7 @@ import { seedHistory } from './seed-history.js';
 import { seedSummaryLines } from './seed-summary.js';
 
 /** The hash key when PHONE_HASH_SECRET is unset: a development database only. */
-const DEV_HASH_SECRET = 'seed-history-development-only';
+const DEV_HASH_SECRET = 'seed-history-development-only-secret';
 
 function number(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
