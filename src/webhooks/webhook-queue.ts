@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { PgBoss, type Job } from 'pg-boss';
+import type { Job, PgBoss } from 'pg-boss';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 export const DELIVERY_QUEUE = 'webhook-deliveries';
@@ -53,6 +53,8 @@ export class WebhookQueue implements OnModuleDestroy {
 
   private async open(): Promise<PgBoss> {
     const { webhooks, database } = this.config;
+    // Loaded on first use: an instance without endpoints never pays for it at start-up.
+    const { PgBoss } = await import('pg-boss');
     const boss = new PgBoss({
       connectionString: database.url!,
       application_name: 'axb-router-webhooks',
