@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
@@ -7,7 +7,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
  * queue behind binds or routing lookups for the service's connections, nor they behind it.
  */
 @Injectable()
-export class WebhookDatabase implements OnModuleDestroy {
+export class WebhookDatabase implements OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDatabase.name);
   readonly pool: pg.Pool;
 
@@ -26,7 +26,8 @@ export class WebhookDatabase implements OnModuleDestroy {
     );
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After every onModuleDestroy: the dispatcher and the workers have stopped using it. */
+  async onApplicationShutdown(): Promise<void> {
     if (!this.pool.ended) await this.pool.end();
   }
 }

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { WebhookDatabase } from './webhook-database.js';
@@ -22,7 +28,7 @@ const ERROR_PAUSE_MS = 1000;
  * (each is bounded by WEBHOOKS_TIMEOUT_MS); a try cut short by a crash is tried again.
  */
 @Injectable()
-export class WebhookDeliveryRunner implements OnApplicationBootstrap {
+export class WebhookDeliveryRunner implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(WebhookDeliveryRunner.name);
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> | undefined;
@@ -107,6 +113,11 @@ export class WebhookDeliveryRunner implements OnApplicationBootstrap {
       this.working = false;
       throw error;
     }
+  }
+
+  /** A plain app.close() (without GracefulShutdown) stops delivery too, before the pools close. */
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
   }
 
   /** No new pass or try; waits for the pass and the tries in hand. Idempotent. */
