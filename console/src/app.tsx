@@ -6,6 +6,7 @@ import { BindingsSearch } from './pages/bindings-search.js';
 import { Inventory } from './pages/inventory.js';
 import { Operations } from './pages/operations.js';
 import { SignIn } from './pages/sign-in.js';
+import { Webhooks } from './pages/webhooks.js';
 import { useRoute, type Route } from './router.js';
 
 type Session = { state: 'checking' } | { state: 'out' } | { state: 'in'; info: SessionInfo };
@@ -14,6 +15,7 @@ const NAV: Array<{ label: string; href: string; pages: Route['page'][] }> = [
   { label: 'Bindings', href: '#/bindings', pages: ['bindings', 'binding'] },
   { label: 'Inventory', href: '#/inventory', pages: ['inventory'] },
   { label: 'Operations', href: '#/operations', pages: ['operations'] },
+  { label: 'Webhooks', href: '#/webhooks', pages: ['webhooks'] },
 ];
 
 /** Asks the service for the session behind the cookie (after a reload), else shows sign-in. */
@@ -92,6 +94,8 @@ function Page({ route }: { route: Route }) {
       return <Inventory poolKey={route.poolKey} />;
     case 'operations':
       return <Operations />;
+    case 'webhooks':
+      return <Webhooks />;
   }
 }
 

@@ -2,13 +2,14 @@ import { useEffect, useState } from 'preact/hooks';
 
 /**
  * Pages live in the URL's hash (#/bindings?phone=…, #/bindings/<id>, #/inventory/<pool>,
- * #/operations), so the service serves one file and Back/Forward and bookmarks just work.
+ * #/operations, #/webhooks), so the service serves one file and Back/Forward and bookmarks just work.
  */
 export type Route =
   | { page: 'bindings'; query: URLSearchParams }
   | { page: 'binding'; id: string }
   | { page: 'inventory'; poolKey: string | null }
-  | { page: 'operations' };
+  | { page: 'operations' }
+  | { page: 'webhooks' };
 
 export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#\/?/, '');
@@ -23,6 +24,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'inventory', poolKey: parts[1] ?? null };
     case 'operations':
       return { page: 'operations' };
+    case 'webhooks':
+      return { page: 'webhooks' };
     default:
       return { page: 'bindings', query: new URLSearchParams(search) };
   }
@@ -40,6 +43,8 @@ export function hrefFor(route: Route): string {
       return route.poolKey ? `#/inventory/${encodeURIComponent(route.poolKey)}` : '#/inventory';
     case 'operations':
       return '#/operations';
+    case 'webhooks':
+      return '#/webhooks';
   }
 }
 

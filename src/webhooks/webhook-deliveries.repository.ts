@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../prisma/prisma.service.js';
+import { WebhookDatabase } from './webhook-database.js';
 import type { SendResult } from './webhook-sender.js';
 
 /** A delivery with what a try needs: the endpoint (URL, secrets) and the event. */
@@ -45,10 +45,10 @@ export type DeliveryStatus = 'pending' | 'succeeded' | 'dead';
 
 @Injectable()
 export class WebhookDeliveriesRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly db: WebhookDatabase) {}
 
   async inHand(deliveryId: string): Promise<DeliveryInHand | null> {
-    const { rows } = await this.prisma.pgPool.query<DeliveryInHand>({
+    const { rows } = await this.db.pool.query<DeliveryInHand>({
       name: 'webhook-delivery-in-hand',
       text: IN_HAND,
       values: [deliveryId],
@@ -64,7 +64,7 @@ export class WebhookDeliveriesRepository {
     status: DeliveryStatus,
     nextAttemptAt: Date | null,
   ): Promise<void> {
-    await this.prisma.pgPool.query({
+    await this.db.pool.query({
       name: 'webhook-delivery-record-try',
       text: RECORD,
       values: [
@@ -82,7 +82,7 @@ export class WebhookDeliveriesRepository {
 
   /** The receiver answered 410 Gone: it wants nothing more. */
   async disableGone(endpointId: string, at: Date): Promise<void> {
-    await this.prisma.pgPool.query(
+    await this.db.pool.query(
       `UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'gone', updated_at = $2
         WHERE id = $1 AND enabled`,
       [endpointId, at],
@@ -91,7 +91,7 @@ export class WebhookDeliveriesRepository {
 
   /** A pending delivery whose endpoint was disabled meanwhile: dead (replayable). */
   async markDead(deliveryId: string, at: Date, reason: string): Promise<void> {
-    await this.prisma.pgPool.query(
+    await this.db.pool.query(
       `UPDATE webhook_deliveries SET status = 'dead', last_error = $3, completed_at = $2,
               next_attempt_at = NULL
         WHERE id = $1 AND status = 'pending'`,

@@ -47,9 +47,10 @@ export class WebhookDeliveryWorker {
     const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
     if (ok) return this.deliveries.recordTry(d.id, at, result, 'succeeded', null);
     if (result.statusCode === 410) {
+      await this.deliveries.recordTry(d.id, at, result, 'dead', null);
       await this.deliveries.disableGone(d.endpointId, at);
       this.logger.warn(`Endpoint ${d.endpointId} answered 410 Gone: disabled`);
-      return this.deliveries.recordTry(d.id, at, result, 'dead', null);
+      return;
     }
     await this.retryOrDie(job, d, result, at);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { PrismaService } from '../prisma/prisma.service.js';
+import { WebhookDatabase } from './webhook-database.js';
 import { TEST_EVENT_TYPE } from './webhook-event-types.js';
 import { orderedUuid } from './ordered-uuid.js';
 import { WebhookQueue, type DeliveryJobInsert } from './webhook-queue.js';
@@ -47,7 +47,7 @@ interface TakenRow {
 @Injectable()
 export class WebhookOutboxRepository {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly db: WebhookDatabase,
     private readonly queue: WebhookQueue,
   ) {}
 
@@ -142,7 +142,7 @@ export class WebhookOutboxRepository {
   }
 
   private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.prisma.pgPool.connect();
+    const client = await this.db.pool.connect();
     try {
       await client.query('BEGIN');
       const result = await work(client);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { PgBoss, type Job } from 'pg-boss';
+import type { Job, PgBoss } from 'pg-boss';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 export const DELIVERY_QUEUE = 'webhook-deliveries';
@@ -53,6 +53,8 @@ export class WebhookQueue implements OnModuleDestroy {
 
   private async open(): Promise<PgBoss> {
     const { webhooks, database } = this.config;
+    // Loaded on first use: an instance without endpoints never pays for it at start-up.
+    const { PgBoss } = await import('pg-boss');
     const boss = new PgBoss({
       connectionString: database.url!,
       application_name: 'axb-router-webhooks',
@@ -102,26 +104,38 @@ export class WebhookQueue implements OnModuleDestroy {
     );
   }
 
-  /** Runs deliveries: `localConcurrency` at once, at most `groupConcurrency` per endpoint. */
+  /**
+   * Runs deliveries: WEBHOOKS_CONCURRENCY workers, at most WEBHOOKS_ENDPOINT_CONCURRENCY of them on
+   * one endpoint at a time (across instances). Each worker is its own `work()`, so that after a
+   * job it can be told to look for the next at once (pg-boss's notifyWorker) instead of waiting
+   * out its poll: a binding's next event follows the one before without a poll's delay.
+   */
   async work(handler: (job: Job<DeliveryJob>) => Promise<void>): Promise<void> {
     const boss = await this.start();
     const { concurrency, endpointConcurrency, pollIntervalMs } = this.config.webhooks;
     const pollSeconds = Math.max(0.5, pollIntervalMs / 1000);
-    await boss.work<DeliveryJob>(
-      DELIVERY_QUEUE,
-      {
-        batchSize: 1,
-        localConcurrency: concurrency,
-        groupConcurrency: endpointConcurrency,
-        // A new job wakes a worker at once (NOTIFY); a key's next job (after its head completed)
-        // and a retry that came due are found by polling.
-        pollingIntervalSeconds: pollSeconds,
-        notifyPollingIntervalSeconds: pollSeconds,
-      },
-      async ([job]) => {
-        if (job) await handler(job);
-      },
-    );
+    for (let i = 0; i < concurrency; i += 1) {
+      let id = '';
+      id = await boss.work<DeliveryJob>(
+        DELIVERY_QUEUE,
+        {
+          batchSize: 1,
+          groupConcurrency: endpointConcurrency,
+          // A new job wakes the workers at once (NOTIFY); a retry that came due is found by polling.
+          pollingIntervalSeconds: pollSeconds,
+          notifyPollingIntervalSeconds: pollSeconds,
+        },
+        async ([job]) => {
+          if (!job) return;
+          try {
+            await handler(job);
+          } finally {
+            // Read after this job is settled: fetch again without waiting.
+            if (id) boss.notifyWorker(id);
+          }
+        },
+      );
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { WebhookDatabase } from './webhook-database.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
 import { WebhookDeliveryRunner } from './webhook-delivery.runner.js';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
@@ -16,6 +17,7 @@ import { WebhooksController } from './webhooks.controller.js';
 @Module({
   controllers: [WebhooksController],
   providers: [
+    WebhookDatabase,
     WebhookQueue,
     WebhookSender,
     WebhookOutboxRepository,

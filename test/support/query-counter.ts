@@ -1,7 +1,10 @@
 import pg from 'pg';
 
-/** Statements no request sends: the routing cache listener's heartbeat, on its own timer. */
-const BACKGROUND = new Set(['routing-listener-heartbeat']);
+/**
+ * Statements no request sends, each on its own timer: the routing cache listener's heartbeat, and
+ * webhook delivery's look for endpoints while it has none.
+ */
+const BACKGROUND = new Set(['routing-listener-heartbeat', 'webhooks-idle-check']);
 
 /**
  * Counts the statements sent through `pg` by this process (the service under test runs in it)

@@ -183,3 +183,40 @@ export interface SessionInfo {
   expiresAt: string;
   csrfToken: string;
 }
+
+/** GET /v1/webhooks/endpoints (src/webhooks/webhook.views.ts). */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  previousSecretUntil: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Only on creation and rotation. */
+  secret?: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  msgId: string;
+  type: string;
+  bindingId: string | null;
+  status: 'pending' | 'succeeded' | 'dead';
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  completedAt: string | null;
+  tries: Array<{
+    attempt: number;
+    at: string;
+    statusCode: number | null;
+    error: string | null;
+    response: string | null;
+    durationMs: number;
+  }>;
+}

@@ -1,0 +1,33 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+
+/**
+ * Webhook delivery's own small pool (the dispatcher, the tries' bookkeeping): its statements never
+ * queue behind binds or routing lookups for the service's connections, nor they behind it.
+ */
+@Injectable()
+export class WebhookDatabase implements OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookDatabase.name);
+  readonly pool: pg.Pool;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    const { url, connectTimeoutMs, queryTimeoutMs, idleTimeoutMs } = config.database;
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: 3,
+      connectionTimeoutMillis: connectTimeoutMs,
+      query_timeout: queryTimeoutMs,
+      idleTimeoutMillis: idleTimeoutMs,
+      application_name: 'axb-router-webhooks',
+    });
+    this.pool.on('error', (error) =>
+      this.logger.warn(`Idle webhook database connection failed: ${error.message}`),
+    );
+  }
+
+  /** After every onModuleDestroy: the dispatcher and the workers have stopped using it. */
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+}
