@@ -6,6 +6,7 @@ import type { BindingView } from '../../src/bindings/binding.view.js';
 import { Prisma } from '../../src/generated/prisma/client.js';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { RoutingAccessWriter } from '../../src/routing/routing-access.writer.js';
+import { withFailingInsert } from '../support/db-faults.js';
 import { createMigratedDatabase } from '../support/scratch-database.js';
 import { SIM_KEY_ID, SIM_KEY_SECRET, startTestSimulator } from '../support/simulator.js';
 import { TestClock } from '../support/test-clock.js';
@@ -98,6 +99,27 @@ describe('routing answers in access_log', () => {
       for (const number of [b.phoneA, b.phoneB, b.phoneX!]) {
         expect(rows[0]!.row).not.toContain(number);
       }
+    } finally {
+      await queued(b.phoneX!, 'normal');
+    }
+  });
+
+  it('a fallback is answered while access_log cannot be written; the row is kept and written once it can', async () => {
+    await f.sim.control('POST', '/private-actions', { queryCallStatus: 'refused' });
+    const b = await f.bind();
+    await queued(b.phoneX!, 'abnormal');
+    const writer = f.t.app.get(RoutingAccessWriter);
+    try {
+      await withFailingInsert(f.t.app.get(PrismaService), 'access_log', '57P03', async () => {
+        const res = await f.lookup({ bindingId: b.id, callerNo: b.phoneB });
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ status: 3, dial: b.phoneA });
+        await expect(writer.flush()).rejects.toThrow();
+        expect(writer.pending).toBe(1);
+      });
+      const rows = await accessRows(b.id);
+      expect(rows).toHaveLength(1);
+      expect(writer.pending).toBe(0);
     } finally {
       await queued(b.phoneX!, 'normal');
     }
