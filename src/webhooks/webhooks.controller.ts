@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.js';
+import { EmptyBodyDto } from '../common/validation/empty-body.dto.js';
 import { validationFailed } from '../common/validation/validation-failed.js';
 import { ApiErrors } from '../openapi/api-errors.decorator.js';
 import { CreateEndpointDto } from './dto/create-endpoint.dto.js';
@@ -100,14 +101,20 @@ export class WebhooksController {
   /** Sends a `webhook.test` event to this endpoint (whatever it subscribed to). */
   @Post('endpoints/:id/test')
   @HttpCode(202)
-  sendTest(@Param('id', uuid) id: string): Promise<{ msgId: string; deliveryId: string }> {
+  sendTest(
+    @Param('id', uuid) id: string,
+    @Body() _body: EmptyBodyDto,
+  ): Promise<{ msgId: string; deliveryId: string }> {
     return this.endpoints.sendTest(id);
   }
 
   @Post('deliveries/:id/replay')
   @HttpCode(202)
   @ApiErrors(409)
-  async replay(@Param('id', uuid) id: string): Promise<{ replayed: true }> {
+  async replay(
+    @Param('id', uuid) id: string,
+    @Body() _body: EmptyBodyDto,
+  ): Promise<{ replayed: true }> {
     await this.endpoints.replay(id);
     return { replayed: true };
   }
