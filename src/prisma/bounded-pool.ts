@@ -14,12 +14,22 @@ type ConnectCallback = (
  * `connectionTimeoutMillis`, which pg-pool applies to queued callers and to new connections
  * alike. So a burst is either served or refused quickly; none starves.
  */
+/**
+ * Settings of every session the service opens, sent at connection start (no round trip). JIT off:
+ * the service's statements are short, and once a plan's estimated cost passes jit_above_cost
+ * Postgres compiles it first. A function's `SET enable_seqscan = off` prices any sequential scan
+ * under it at 1e10, so a trigger's read of a ten-row table in a bind was compiled on every
+ * call, 100–170 ms each: a bind's Postgres CPU went from ~2 ms to ~18 ms. Admin searches, whose
+ * plans are costlier, paid the same compile on top of their run.
+ */
+export const SERVICE_SESSION_OPTIONS = '-c jit=off';
+
 export class BoundedPool extends pg.Pool {
   constructor(
     config: pg.PoolConfig,
     private readonly maxWaiting: number,
   ) {
-    super(config);
+    super({ options: SERVICE_SESSION_OPTIONS, ...config });
   }
 
   // Both of pg's call shapes: a promise, or a callback (pool.query() uses the latter).

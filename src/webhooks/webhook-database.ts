@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { SERVICE_SESSION_OPTIONS } from '../prisma/bounded-pool.js';
 
 /**
  * Webhook delivery's own small pool (the dispatcher, the tries' bookkeeping): its statements never
@@ -20,6 +21,7 @@ export class WebhookDatabase implements OnApplicationShutdown {
       query_timeout: queryTimeoutMs,
       idleTimeoutMillis: idleTimeoutMs,
       application_name: 'axb-router-webhooks',
+      options: SERVICE_SESSION_OPTIONS,
     });
     this.pool.on('error', (error) =>
       this.logger.warn(`Idle webhook database connection failed: ${error.message}`),
