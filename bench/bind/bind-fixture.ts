@@ -21,7 +21,12 @@ export class BindFixture {
 
   async history(size: number): Promise<void> {
     if (size === this.historySize) return;
-    await this.sql.query('TRUNCATE bindings, binding_events, bench_bare_binds CASCADE');
+    // The record's tables and what follows it (no foreign keys into the partitioned record to
+    // cascade along).
+    await this.sql.query(
+      `TRUNCATE bindings, binding_events, binding_subscriptions, routed_counts, live_pairs,
+                reconcile_queue, contact_windows, bench_bare_binds CASCADE`,
+    );
     await this.sql.query(`INSERT INTO pools (key) VALUES ($1) ON CONFLICT DO NOTHING`, [
       OTHER_POOL,
     ]);

@@ -9,8 +9,11 @@ export async function seedDueBindings(url: string, poolKey: string, count: numbe
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    // CASCADE: other tables (call records) refer to bindings.
-    await client.query('TRUNCATE binding_events, bindings CASCADE');
+    // The record and what follows it: no foreign keys into the partitioned record cascade.
+    await client.query(
+      `TRUNCATE binding_events, bindings, binding_subscriptions, routed_counts, live_pairs,
+                reconcile_queue, contact_windows CASCADE`,
+    );
     await client.query(`INSERT INTO pools (key) VALUES ($1) ON CONFLICT DO NOTHING`, [poolKey]);
     await client.query(
       `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, city, state,
