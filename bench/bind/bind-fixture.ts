@@ -34,7 +34,7 @@ export class BindFixture {
     await this.sql.query(
       `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, city, state,
                              expires_at, created_at, updated_at, ended_at)
-       SELECT gen_random_uuid(), $1, 'past-' || g, '150' || lpad(g::text, 8, '0'),
+       SELECT binding_id_at(t), $1, 'past-' || g, '150' || lpad(g::text, 8, '0'),
               '151' || lpad(g::text, 8, '0'), '130' || lpad((g % 500)::text, 8, '0'),
               'past-' || g, '杭州', 'expired', t + interval '30 minutes', t,
               t + interval '30 minutes', t + interval '30 minutes'
@@ -54,7 +54,7 @@ export class BindFixture {
     await this.sql.query(
       `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, city, state,
                              expires_at, created_at, updated_at)
-       SELECT gen_random_uuid(), $1, 'other-' || g, '152' || lpad(g::text, 8, '0'),
+       SELECT binding_id_at(now()), $1, 'other-' || g, '152' || lpad(g::text, 8, '0'),
               '153' || lpad(g::text, 8, '0'), '177' || lpad((g % 100)::text, 8, '0'),
               'other-' || g, '杭州', 'active', now() + interval '1 day', now(), now()
          FROM generate_series(1, $2::int) g`,

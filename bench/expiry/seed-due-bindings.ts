@@ -18,7 +18,7 @@ export async function seedDueBindings(url: string, poolKey: string, count: numbe
     await client.query(
       `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, city, state,
                              expires_at, created_at, updated_at)
-       SELECT gen_random_uuid(), $1, 'order-' || g, '138' || lpad(g::text, 8, '0'),
+       SELECT binding_id_at(now() - interval '2 hours'), $1, 'order-' || g, '138' || lpad(g::text, 8, '0'),
               '139' || lpad(g::text, 8, '0'), '130' || lpad((g / 200)::text, 8, '0'),
               (1000000000000000 + g)::text, '杭州', 'active',
               now() - interval '1 second' - (g % 3600) * interval '1 second',
