@@ -145,7 +145,9 @@ describe('fault suite: processes', () => {
     expect(atKill['no answer']).toBeGreaterThan(0);
     await books('SIGKILL mid-burst, replayed', second.url, book);
     await stop(second.child);
-  });
+    // Two starts of the service, each given the 60 s a start may take on a busy machine (this
+    // test ran past the 30 s default at load average 15).
+  }, 120_000);
 
   it('SIGTERM mid-burst: every accepted request answered, none reset, nothing left pending', async () => {
     const first = await service({ SHUTDOWN_DRAIN_TIMEOUT_MS: '20000' });
@@ -181,7 +183,7 @@ describe('fault suite: processes', () => {
     await book.replayUnsettled(second.url);
     await books('SIGTERM mid-burst, refused ones replayed', second.url, book);
     await stop(second.child);
-  });
+  }, 120_000); // two starts, as above
 
   it('several instances start together on a fresh database with the same API keys', async () => {
     const fresh = await createScratchDatabase();

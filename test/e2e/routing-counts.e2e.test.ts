@@ -214,5 +214,5 @@ describe('routing decisions at shutdown', () => {
     } finally {
       if (service.child.exitCode === null) service.child.kill('SIGKILL');
     }
-  });
+  }, 120_000); // a start of the service (up to 30 s) and its shutdown, on a busy machine
 });

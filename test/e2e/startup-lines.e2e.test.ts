@@ -185,5 +185,5 @@ describe.skipIf(!existsSync(MAIN) || !hasScript)('the built service on a termina
     expect(lines.slice(1).join('\n')).toContain('- PORT="eighty": ');
     for (const line of lines) expect(isJson(line), line).toBe(false);
     expect(pretty.output()).not.toContain(providerSecret);
-  });
+  }, 60_000); // two processes that exit at start-up, on a busy machine
 });

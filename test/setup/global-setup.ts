@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { MIGRATIONS_DIR } from '../../src/common/project-root.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../../src/prisma/embedded-postgres.js';
 import { runMigrations } from '../../src/prisma/migrations/migration-runner.js';
+import { createDatabase } from '../support/scratch-database.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,12 +14,18 @@ declare module 'vitest' {
     databaseUrl: string;
     /** A maintenance connection to the same server, for tests that need scratch databases. */
     serverUrl: string;
+    /**
+     * A migrated database nobody connects to: each test file's own database is a copy of it
+     * (`CREATE DATABASE … TEMPLATE`, ~0.5 s) instead of a fresh migration run (~3 s each, 50+ files).
+     */
+    templateDatabase: string;
   }
 }
 
 /**
  * One fresh, uniquely named database per run, on DATABASE_URL's server when set, else on an
- * embedded Postgres; the real migrations are applied; it is dropped at the end.
+ * embedded Postgres; the real migrations are applied; it is dropped at the end. Beside it a
+ * migrated template, closed once migrated, from which the files' own databases are copied.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let serverUrl = process.env.DATABASE_URL;
@@ -32,10 +39,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stopServer = () => server.stop();
   }
   const name = `axb_test_${Date.now()}_${process.pid}`;
-  const databaseUrl = await ensureDatabase(serverUrl, name);
-  await runMigrations({ connectionString: databaseUrl, migrationsDir: MIGRATIONS_DIR });
+  // The template: migrated by the real runner, then left without a connection (Postgres refuses
+  // to copy a database someone is connected to). The run's database and every file's own are
+  // copies of it; its name shares the run's prefix so the teardown drops it.
+  const templateDatabase = `${name}_template`;
+  await runMigrations({
+    connectionString: await ensureDatabase(serverUrl, templateDatabase),
+    migrationsDir: MIGRATIONS_DIR,
+  });
+  const databaseUrl = await createDatabase(serverUrl, name, templateDatabase);
   project.provide('databaseUrl', databaseUrl);
   project.provide('serverUrl', serverUrl);
+  project.provide('templateDatabase', templateDatabase);
 
   return async () => {
     const client = new pg.Client({ connectionString: serverUrl });
