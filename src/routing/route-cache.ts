@@ -6,6 +6,33 @@ import type { RoutingTarget } from './routing-target.js';
 export type PartyRole = 'A' | 'B';
 
 /**
+ * Refresh ahead: an entry (and a remembered answer) in use is read again in the background once
+ * this share of its TTL has passed, so that a busy binding's lookups never wait for the read or
+ * the provider when the TTL runs out, and entries stored together (a burst of calls) do not all
+ * run out together: each one's point is drawn between the two shares.
+ */
+export const REFRESH_FROM = 0.75;
+export const REFRESH_TO = 0.95;
+
+/** When a value stored at `now` with `ttlMs` to live is due for its refresh ahead. */
+export function refreshPoint(now: number, ttlMs: number, draw: () => number): number {
+  return now + Math.floor(ttlMs * (REFRESH_FROM + (REFRESH_TO - REFRESH_FROM) * draw()));
+}
+
+/** A value's refresh ahead: due from `at`, claimed by one lookup only. */
+class Refresh {
+  private claimed = false;
+  constructor(private readonly at: number) {}
+
+  /** True once, for the first caller at or after the point. */
+  claim(now: number): boolean {
+    if (this.claimed || now < this.at) return false;
+    this.claimed = true;
+    return true;
+  }
+}
+
+/**
  * A binding as a lookup needs it (parties, state, X, SubsId, expiry, X's health), and the
  * provider's recent status-1 answers per caller. Entries that are no longer in the cache (dropped,
  * or never stored because a change raced the read) still serve the lookup that holds them; what
@@ -15,6 +42,8 @@ export class CachedTarget {
   /** Clock time (ms) until which the provider's "dial X" may be reused, per caller. */
   private answerA = 0;
   private answerB = 0;
+  private answerRefreshA: Refresh | undefined;
+  private answerRefreshB: Refresh | undefined;
   /** The order key under which this entry is also found, if it was read by order. */
   orderKey: string | undefined;
 
@@ -22,15 +51,40 @@ export class CachedTarget {
     readonly target: RoutingTarget,
     /** Clock time (ms) after which the binding is read again even without a notification. */
     readonly staleAt: number,
+    /** The binding's refresh ahead (none for an entry that is not cached). */
+    private readonly refresh?: Refresh,
   ) {}
 
   hasAnswer(role: PartyRole, now: number): boolean {
     return (role === 'A' ? this.answerA : this.answerB) > now;
   }
 
-  rememberAnswer(role: PartyRole, until: number): void {
-    if (role === 'A') this.answerA = until;
-    else this.answerB = until;
+  /** Reuses the provider's answer for `role` until `until`, to be asked again ahead from `refreshAt`. */
+  rememberAnswer(role: PartyRole, until: number, refreshAt = until): void {
+    const refresh = new Refresh(refreshAt);
+    if (role === 'A') [this.answerA, this.answerRefreshA] = [until, refresh];
+    else [this.answerB, this.answerRefreshB] = [until, refresh];
+  }
+
+  /** Stops reusing the answer for `role` (the provider's latest differs). */
+  forgetAnswer(role: PartyRole): void {
+    this.rememberAnswer(role, 0);
+  }
+
+  /** True once per stored entry, for the first lookup past its refresh point. */
+  claimRefresh(now: number): boolean {
+    return this.refresh?.claim(now) ?? false;
+  }
+
+  /** True once per remembered answer, for the first lookup past its refresh point. */
+  claimAnswerRefresh(role: PartyRole, now: number): boolean {
+    return (role === 'A' ? this.answerRefreshA : this.answerRefreshB)?.claim(now) ?? false;
+  }
+
+  /** Takes over what `older` (the same binding, read before) remembers. */
+  inherit(older: CachedTarget): void {
+    [this.answerA, this.answerRefreshA] = [older.answerA, older.answerRefreshA];
+    [this.answerB, this.answerRefreshB] = [older.answerB, older.answerRefreshB];
   }
 }
 
@@ -52,7 +106,8 @@ const MAX_RECENT = 50_000;
 
 /**
  * Routing targets in memory, per instance, so that a lookup needs no database read. Bounded
- * (oldest first out); an entry lives until a notification drops it or ROUTING_CACHE_TTL_MS passes.
+ * (oldest first out); an entry lives until a notification drops it or ROUTING_CACHE_TTL_MS passes;
+ * one in use is read again behind a lookup before then (refresh ahead, see REFRESH_FROM).
  *
  * Correctness rests on the invalidation stream (Postgres LISTEN/NOTIFY, sent by triggers in the
  * transaction of every change): the cache is usable only while the listener is connected and
@@ -80,6 +135,8 @@ export class RouteCache {
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries: number,
+    /** Where in [REFRESH_FROM, REFRESH_TO) of the TTL each refresh falls: 0 ≤ draw() < 1. */
+    private readonly draw: () => number = Math.random,
   ) {}
 
   /** Whether caching is configured at all (ROUTING_CACHE_TTL_MS > 0). */
@@ -98,6 +155,11 @@ export class RouteCache {
 
   get answerTtlMs(): number {
     return this.ttlMs;
+  }
+
+  /** When an answer remembered now is due for its refresh ahead. */
+  answerRefreshAt(now: number): number {
+    return refreshPoint(now, this.ttlMs, this.draw);
   }
 
   /** Starts serving, from empty: nothing read before this point can be stored. */
@@ -143,7 +205,9 @@ export class RouteCache {
   /**
    * Ends a read: caches the target unless the cache is out of use, was emptied, or the binding,
    * its order (when read by order) or its X was invalidated since the ticket. Returns the entry
-   * to decide with, detached (not cached) when refused.
+   * to decide with, detached (not cached) when refused. A read of a binding still cached (a
+   * refresh ahead, or two lookups that missed together) replaces the entry, which hands over the
+   * answers it remembers: nothing changed the binding since, or the entry would be gone.
    */
   store(
     ticket: ReadTicket,
@@ -151,8 +215,7 @@ export class RouteCache {
     now: number,
     order?: { poolKey: string; outId: string },
   ): CachedTarget {
-    const entry = new CachedTarget(target, now + this.ttlMs);
-    if (ticket === NO_TICKET) return entry;
+    if (ticket === NO_TICKET) return new CachedTarget(target, now + this.ttlMs);
     this.reads -= 1;
     // An order is mapped only to its active binding: while it lives no other binding of the order
     // can be inserted (a unique index), and its ending notifies its id. A new bind of an ended
@@ -167,15 +230,26 @@ export class RouteCache {
       (key !== undefined && this.changedSince(ticket, `o${key}`)) ||
       (target.phoneX !== null && this.changedSince(ticket, `x${target.phoneX}`))
     ) {
-      return entry;
+      return new CachedTarget(target, now + this.ttlMs);
     }
+    const entry = new CachedTarget(
+      target,
+      now + this.ttlMs,
+      new Refresh(refreshPoint(now, this.ttlMs, this.draw)),
+    );
     const old = this.byId.get(target.id);
-    if (old && old.staleAt > now) {
-      // Still cached, so unchanged since: keep it, with the answers it already holds.
-      if (key !== undefined) this.mapOrder(old, key);
-      return old;
+    // A read by id keeps the order mapping a read by order made, while it still holds.
+    const mapped =
+      key ??
+      (old?.orderKey !== undefined &&
+      target.state === 'active' &&
+      this.byOrder.get(old.orderKey) === target.id
+        ? old.orderKey
+        : undefined);
+    if (old) {
+      if (old.staleAt > now) entry.inherit(old);
+      this.remove(old);
     }
-    if (old) this.remove(old);
     while (this.byId.size >= this.maxEntries) {
       this.remove(this.byId.values().next().value as CachedTarget);
     }
@@ -185,7 +259,7 @@ export class RouteCache {
       if (!ids) this.byX.set(target.phoneX, (ids = new Set()));
       ids.add(target.id);
     }
-    if (key !== undefined) this.mapOrder(entry, key);
+    if (mapped !== undefined) this.mapOrder(entry, mapped);
     return entry;
   }
 

@@ -35,7 +35,8 @@ const NO_OUT_ID = '';
  * binding get a number). The binding comes from the route cache when it holds it (no database
  * read: the cache is kept in step by LISTEN/NOTIFY, see RouteCacheListener), else from one indexed
  * read. The provider's QueryCallStatus answers when it can, within the time budget; its recent
- * status-1 answers are reused; otherwise the decision is local. Every decision about a known
+ * status-1 answers are reused (and, like the cached binding, refreshed ahead in the background
+ * while in use); otherwise the decision is local. Every decision about a known
  * binding, refusals included, is counted per binding, caller and outcome off the answer's path
  * (RoutedCountsWriter: a map update here; the first of each kind is also a `routed` event).
  * An answer handing over the other party's real number is also noted for access_log
@@ -58,6 +59,7 @@ export class RoutingService {
   async lookup(ref: BindingRef, callerNo: string, ctx: RequestContext): Promise<RouteAnswer> {
     const now = this.clock.now();
     const cached = this.cached(ref, now.getTime());
+    if (cached?.claimRefresh(now.getTime())) this.refreshAhead(ref);
     const entry = cached ?? (await this.read(ref));
     if (!entry) throw new RouteForbiddenError();
     const target = entry.target;
@@ -111,6 +113,52 @@ export class RoutingService {
   }
 
   /**
+   * Reads a cached binding again in the background (its refresh point passed, see RouteCache):
+   * the lookup that noticed answers from the entry it holds. A failed read leaves the entry to
+   * run out at its TTL, when a lookup reads it on its own path as before.
+   */
+  private refreshAhead(ref: BindingRef): void {
+    this.read(ref).catch(() => undefined);
+  }
+
+  /**
+   * The provider's answer for a caller, asked again in the background while the remembered one
+   * is still served. Status 1 again: reused for another TTL. Anything else: forgotten, so the
+   * next lookup asks on its own path and acts on it (an expired binding ends, a broken X is
+   * routed around). No answer (timeout, breaker open): kept until its TTL, as before.
+   */
+  private refreshAnswer(target: RoutingTarget, role: PartyRole, ctx: RequestContext): void {
+    const asked = this.callStatus.query(
+      { poolKey: target.poolKey, subsId: target.subsId!, callerNo: partyNumber(target, role) },
+      ctx.requestId,
+    );
+    asked.then(
+      (outcome) => {
+        if (!outcome.ok) return;
+        const now = this.clock.now().getTime();
+        const current = this.cache.find(target.id, now);
+        if (!current) return;
+        const answer = answerFromProvider(
+          current.target,
+          role,
+          outcome.result,
+          this.config.routing.fallback,
+        );
+        if (answer.status === 1 && current.target.xHealth !== 'abnormal') {
+          current.rememberAnswer(
+            role,
+            now + this.cache.answerTtlMs,
+            this.cache.answerRefreshAt(now),
+          );
+        } else {
+          current.forgetAnswer(role);
+        }
+      },
+      () => undefined,
+    );
+  }
+
+  /**
    * The read a lookup of an unknown binding makes: the same statement, through the same cache
    * bookkeeping, for a key no binding has, so the database does what it does for an unknown one
    * (an index probe that finds nothing; reading the binding itself would cost the transfer of
@@ -147,7 +195,10 @@ export class RoutingService {
     if (target.state !== 'active') return undefined;
 
     const healthy = target.xHealth !== 'abnormal';
-    if (healthy && entry.hasAnswer(role, now.getTime())) return cachedAnswer(target);
+    if (healthy && entry.hasAnswer(role, now.getTime())) {
+      if (entry.claimAnswerRefresh(role, now.getTime())) this.refreshAnswer(target, role, ctx);
+      return cachedAnswer(target);
+    }
 
     const outcome = await this.callStatus.query(
       { poolKey: target.poolKey, subsId: target.subsId!, callerNo: partyNumber(target, role) },
@@ -158,7 +209,8 @@ export class RoutingService {
 
     const answer = answerFromProvider(target, role, outcome.result, fallback);
     if (answer.status === 1 && healthy) {
-      entry.rememberAnswer(role, this.clock.now().getTime() + this.cache.answerTtlMs);
+      const at = this.clock.now().getTime();
+      entry.rememberAnswer(role, at + this.cache.answerTtlMs, this.cache.answerRefreshAt(at));
     } else if (answer.status === 4) {
       await this.expiry.expire(target.id, {
         now: this.clock.now(),

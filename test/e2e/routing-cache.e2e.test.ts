@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
+import { RouteCache } from '../../src/routing/route-cache.js';
 import { RouteCacheListener } from '../../src/routing/route-cache.listener.js';
 import type { RouteAnswer } from '../../src/routing/route-answer.js';
 import { TestClock } from '../support/test-clock.js';
@@ -216,6 +217,57 @@ describe('instance 2 without its listener', () => {
     }
     await until(() => listener2().listening, 'instance 2 listening again');
     await cachedOnTwo();
+  });
+});
+
+describe('refresh ahead', () => {
+  // Last in the file: it moves instance 2's clock past every entry's TTL.
+  it('reads a busy binding and asks the provider again behind a lookup, so none waits at the TTL', async () => {
+    const ttl = Number(LONG_TTL.ROUTING_CACHE_TTL_MS);
+    const b = await cachedOnTwo();
+    const cache = two.app.get(RouteCache);
+    const first = cache.find(b.id, clock2.now().getTime())!;
+    const asked = await f.queryCallStatusCalls();
+
+    // Past the refresh point (75-95 % of the TTL), within the TTL: answered from the cache, and
+    // the binding read and the provider asked in the background.
+    clock2.advance(Math.ceil(ttl * 0.96));
+    expect(await lookup2(b.id, b.phoneA)).toMatchObject({ source: 'cache', dial: b.phoneX });
+    await f.eventually(
+      async () =>
+        (await f.queryCallStatusCalls()) === asked + 1 &&
+        cache.find(b.id, clock2.now().getTime()) !== first,
+      'the entry and the answer refreshed',
+    );
+
+    // Past the first read's TTL: still from the cache, nothing asked on the lookup's path.
+    clock2.advance(Math.ceil(ttl * 0.05));
+    expect(await lookup2(b.id, b.phoneA)).toMatchObject({ source: 'cache', dial: b.phoneX });
+    expect(await f.queryCallStatusCalls()).toBe(asked + 1);
+  });
+
+  it('a refresh that hears another answer (here: ended at the provider) makes the next lookup ask', async () => {
+    const ttl = Number(LONG_TTL.ROUTING_CACHE_TTL_MS);
+    const b = await cachedOnTwo();
+    const asked = await f.queryCallStatusCalls();
+    // The provider's clock past the binding's hour: it answers status 4 from now on.
+    await f.sim.control('POST', '/clock/advance', { ms: 3_700_000 });
+    try {
+      clock2.advance(Math.ceil(ttl * 0.96));
+      expect(await lookup2(b.id, b.phoneA)).toMatchObject({ source: 'cache', dial: b.phoneX });
+      await f.eventually(
+        async () => (await f.queryCallStatusCalls()) === asked + 1,
+        'the refresh asked',
+      );
+      // Not "dial X" any more: forgotten, and the next lookup asks and ends the binding.
+      await f.eventually(
+        async () => (await lookup2(b.id, b.phoneA)).source !== 'cache',
+        'the remembered answer forgotten',
+      );
+      expect(await lookup2(b.id, b.phoneA)).toMatchObject({ status: 4, dial: null });
+    } finally {
+      await f.sim.control('POST', '/clock/set', { now: Date.now() });
+    }
   });
 });
 

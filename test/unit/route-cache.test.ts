@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { INVALIDATE_ALL, parseInvalidation } from '../../src/routing/cache-invalidation.js';
-import { NO_TICKET, RouteCache } from '../../src/routing/route-cache.js';
+import { NO_TICKET, RouteCache, refreshPoint } from '../../src/routing/route-cache.js';
 import type { RoutingTarget } from '../../src/routing/routing-target.js';
 
 const target = (id: string, phoneX: string | null = 'x1'): RoutingTarget => ({
@@ -32,7 +32,7 @@ const keys = (change: {
 
 /** A cache in use, with `ids` read and stored at time 0. */
 function cacheWith(ttlMs: number, max: number, ...ids: string[]): RouteCache {
-  const cache = new RouteCache(ttlMs, max);
+  const cache = new RouteCache(ttlMs, max, () => 0);
   cache.resume();
   for (const id of ids) cache.store(cache.beginRead(), target(id), 0);
   return cache;
@@ -211,5 +211,74 @@ describe('invalidation payloads', () => {
     ]) {
       expect(parseInvalidation(payload)).toEqual(INVALIDATE_ALL);
     }
+  });
+
+  it('is due for a refresh ahead between 75 % and 95 % of its TTL, claimed by one lookup', () => {
+    for (const [draw, due] of [
+      [0, 750],
+      [0.5, 850],
+      [0.999, 949],
+    ] as const) {
+      const cache = new RouteCache(1_000, 10, () => draw);
+      cache.resume();
+      const entry = cache.store(cache.beginRead(), target('b1'), 0);
+      expect(entry.claimRefresh(due - 1)).toBe(false);
+      expect(entry.claimRefresh(due)).toBe(true);
+      expect(entry.claimRefresh(due + 1)).toBe(false);
+      // Served until the TTL all the same.
+      expect(cache.find('b1', 999)).toBe(entry);
+    }
+    expect(refreshPoint(0, 5_000, () => 0.5)).toBe(4_250);
+  });
+
+  it('a refresh replaces the entry: a new TTL, the answers and the order mapping kept', () => {
+    const cache = cacheWith(1_000, 10);
+    const first = cache.store(cache.beginRead(), target('b1'), 0, { poolKey: 'FC1', outId: 'o1' });
+    first.rememberAnswer('A', 1_000, 800);
+    expect(first.claimRefresh(800)).toBe(true);
+    // The refresh reads by id; a lookup by order meanwhile still finds the entry.
+    const second = cache.store(cache.beginRead(), target('b1'), 800);
+    expect(second).not.toBe(first);
+    expect(second.staleAt).toBe(1_800);
+    expect(second.hasAnswer('A', 900)).toBe(true);
+    expect(second.claimAnswerRefresh('A', 900)).toBe(true);
+    expect(cache.find('b1', 1_500)).toBe(second);
+    expect(cache.findOrder('FC1', 'o1', 1_500)).toBe(second);
+    // Its own refresh is due anew.
+    expect(second.claimRefresh(1_549)).toBe(false);
+    expect(second.claimRefresh(1_550)).toBe(true);
+  });
+
+  it('a refresh keeps no order mapping the order lost meanwhile, nor answers past their TTL', () => {
+    const cache = cacheWith(1_000, 10);
+    const first = cache.store(cache.beginRead(), target('b1'), 0, { poolKey: 'FC1', outId: 'o1' });
+    first.rememberAnswer('B', 500, 400);
+    cache.invalidate(keys({ orders: [['FC1', 'o1']] }));
+    const second = cache.store(cache.beginRead(), target('b1'), 800);
+    expect(cache.findOrder('FC1', 'o1', 900)).toBeUndefined();
+    expect(second.hasAnswer('B', 800)).toBe(false);
+  });
+
+  it('an answer is due for its refresh once, and again once remembered anew; forgotten, not served', () => {
+    const entry = cacheWith(1_000, 10, 'b1').find('b1', 0)!;
+    expect(entry.claimAnswerRefresh('A', 0)).toBe(false);
+    entry.rememberAnswer('A', 1_000, 750);
+    expect(entry.claimAnswerRefresh('A', 749)).toBe(false);
+    expect(entry.claimAnswerRefresh('B', 900)).toBe(false);
+    expect(entry.claimAnswerRefresh('A', 750)).toBe(true);
+    expect(entry.claimAnswerRefresh('A', 751)).toBe(false);
+    entry.rememberAnswer('A', 2_000, 1_750);
+    expect(entry.claimAnswerRefresh('A', 1_750)).toBe(true);
+    entry.forgetAnswer('A');
+    expect(entry.hasAnswer('A', 1_800)).toBe(false);
+  });
+
+  it('a read refused by a change since its ticket never refreshes the entry', () => {
+    const cache = cacheWith(1_000, 10, 'b1');
+    const ticket = cache.beginRead();
+    cache.invalidate(keys({ bindings: ['b1'] }));
+    const detached = cache.store(ticket, target('b1'), 800);
+    expect(detached.claimRefresh(1_000)).toBe(false);
+    expect(cache.find('b1', 800)).toBeUndefined();
   });
 });
