@@ -13,14 +13,29 @@ const LEVELS: Record<AppConfig['logLevel'], LevelWithSilent> = {
   verbose: 'trace',
 };
 
+/** Most bytes of lines waiting for a stalled stdout before new lines are dropped (not memory grown). */
+const STDOUT_MAX_WAITING = 16 * 1024 * 1024;
+
+/**
+ * Standard output without blocking the event loop. Node writes to a terminal synchronously: every
+ * request's log line was a write(2) on the request's path, which waits whenever the terminal is
+ * slower (scrolling, a selection held, a slow SSH link), and the whole process stalled with it
+ * (to a pipe Node queues writes in memory without bound instead). Here a write goes out off the
+ * event loop and lines logged meanwhile join the next one, bounded; pino writes what is left
+ * synchronously at exit (process.exit, signals), so a last line before exiting is not lost.
+ */
+function stdoutDestination(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false, minLength: 0, maxLength: STDOUT_MAX_WAITING });
+}
+
 export interface PinoOptions {
-  /** Where lines go (default stdout). */
+  /** Where lines go (default stdout, written off the event loop). */
   destination?: DestinationStream;
   /** LOG_FORMAT (default `auto`). */
   format?: LogFormatSetting;
   /**
-   * Whether the destination is a terminal, for `auto` and colours; default: the destination is
-   * stdout and stdout is a TTY.
+   * Whether the destination is a terminal, for `auto` and colours; default: no destination is
+   * given (stdout) and stdout is a TTY.
    */
   terminal?: boolean;
   /** How pino-pretty is found (tests pretend it is not installed). */
@@ -35,8 +50,9 @@ export interface PinoOptions {
  * install prunes dev dependencies): JSON lines, and one warning saying so.
  */
 export function createPino(level: AppConfig['logLevel'], options: PinoOptions = {}): Pino {
-  const out = options.destination ?? process.stdout;
-  const terminal = options.terminal ?? (out === process.stdout && process.stdout.isTTY === true);
+  const out = options.destination ?? stdoutDestination();
+  const terminal =
+    options.terminal ?? (options.destination === undefined && process.stdout.isTTY === true);
   const wanted: LogFormat = resolveLogFormat(options.format ?? 'auto', terminal);
   const pretty = wanted === 'pretty' ? (options.loadPretty ?? loadPinoPretty)() : undefined;
   const logger = pino(
