@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventKind } from '../bindings/binding-states.js';
-import { isDatabaseUnavailable } from '../common/errors/database-unavailable.js';
+import { OffPathWriter, type OffPathLines } from '../common/async/off-path-writer.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
@@ -94,23 +94,36 @@ const PRUNE_EVERY_MS = 3_600_000;
  * writes work again). Shutdown writes what is left (GracefulShutdown, then onModuleDestroy).
  */
 @Injectable()
-export class RoutedCountsWriter implements OnModuleDestroy {
-  private readonly logger = new Logger(RoutedCountsWriter.name);
+export class RoutedCountsWriter extends OffPathWriter {
+  protected readonly logger = new Logger(RoutedCountsWriter.name);
+  protected readonly lines: OffPathLines = {
+    dropping: () =>
+      `Routing decisions are being dropped: ${this.config.routing.countsMaxKeys} distinct ` +
+      `(binding, caller, outcome) keys already wait for the database (ROUTING_COUNTS_MAX_KEYS); ` +
+      `the count is in axb_routing_decisions_dropped_total`,
+    dropped: (count) =>
+      `${count} routing decisions were dropped while the database was away ` +
+      `(more than ROUTING_COUNTS_MAX_KEYS keys waited)`,
+    failed: (reason) =>
+      `Writing routing decision counts failed; ${this.decisionsWaiting()} decisions kept ` +
+      `(${this.pending} keys) and retried every ${this.config.routing.countsFlushMs} ms: ${reason}`,
+    recovered: () => 'Routing decision counts are written again',
+    lost: (reason) =>
+      `${this.decisionsWaiting()} routing decisions could not be written at shutdown: ${reason}`,
+  };
   private tallies = new Map<string, Tally>();
   /** Batches whose write failed, oldest first, retried as they are. */
   private failed: Batch[] = [];
   private failedKeys = 0;
   private prunedAt = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private dropped = 0;
-  private failing = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    super(config.routing.countsFlushMs, config.database.queryTimeoutMs, 'error');
+  }
 
   /** Distinct (binding, caller, outcome) keys waiting to be written. */
   get pending(): number {
@@ -146,58 +159,11 @@ export class RoutedCountsWriter implements OnModuleDestroy {
     else this.schedule();
   }
 
-  /** Writes every tally counted so far (and whatever is counted meanwhile); rejects if it cannot. */
-  flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    this.running ??= this.drain().finally(() => {
-      this.running = undefined;
-      // Left over after a failed write: try again on the timer, not in a tight loop.
-      if (this.pending > 0) this.schedule();
-    });
-    return this.running;
+  protected countDropped(count: number): void {
+    this.metrics.routingDecisionsDropped.inc(count);
   }
 
-  /**
-   * Shutdown: writes what is left, trying again (every ROUTING_COUNTS_FLUSH_MS) until
-   * `deadlineMs` has passed; what still cannot be written is said in the log.
-   */
-  async finish(deadlineMs = this.config.database.queryTimeoutMs): Promise<void> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-      if (this.pending === 0 && !this.running) return;
-      try {
-        await this.flush();
-        if (this.pending === 0) return;
-      } catch (error) {
-        if (Date.now() + this.config.routing.countsFlushMs >= deadline) {
-          this.logger.error(
-            `${this.decisionsWaiting()} routing decisions could not be written at shutdown: ` +
-              `${error instanceof Error ? error.message : String(error)}`,
-          );
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, this.config.routing.countsFlushMs));
-      }
-    }
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.finish();
-  }
-
-  private schedule(): void {
-    if (this.timer || this.running) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush().catch(() => undefined); // reported by drain(); retried on the timer
-    }, this.config.routing.countsFlushMs);
-    this.timer.unref();
-  }
-
-  private async drain(): Promise<void> {
+  protected async drain(): Promise<void> {
     for (;;) {
       const batch = this.failed[0] ?? this.next();
       if (!batch) break;
@@ -260,43 +226,6 @@ export class RoutedCountsWriter implements OnModuleDestroy {
     if (now - this.prunedAt < PRUNE_EVERY_MS) return;
     this.prunedAt = now;
     await this.prisma.pgPool.query(PRUNE).catch(() => (this.prunedAt = 0));
-  }
-
-  private recovered(): void {
-    if (this.failing) {
-      this.failing = false;
-      this.logger.log('Routing decision counts are written again');
-    }
-    if (this.dropped > 0) {
-      this.logger.warn(
-        `${this.dropped} routing decisions were dropped while the database was away ` +
-          `(more than ROUTING_COUNTS_MAX_KEYS keys waited)`,
-      );
-      this.dropped = 0;
-    }
-  }
-
-  private drop(decisions: number): void {
-    if (this.dropped === 0) {
-      this.logger.error(
-        `Routing decisions are being dropped: ${this.config.routing.countsMaxKeys} distinct ` +
-          `(binding, caller, outcome) keys already wait for the database (ROUTING_COUNTS_MAX_KEYS); ` +
-          `the count is in axb_routing_decisions_dropped_total`,
-      );
-    }
-    this.dropped += decisions;
-    this.metrics.routingDecisionsDropped.inc(decisions);
-  }
-
-  private reportFailure(error: unknown): void {
-    if (this.failing) return;
-    this.failing = true;
-    const reason = error instanceof Error ? error.message : String(error);
-    const line =
-      `Writing routing decision counts failed; ${this.decisionsWaiting()} decisions kept ` +
-      `(${this.pending} keys) and retried every ${this.config.routing.countsFlushMs} ms: ${reason}`;
-    if (isDatabaseUnavailable(error)) this.logger.warn(line);
-    else this.logger.error(line);
   }
 
   private decisionsWaiting(): number {

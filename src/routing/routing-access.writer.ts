@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { isDatabaseUnavailable } from '../common/errors/database-unavailable.js';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { OffPathWriter, type OffPathLines } from '../common/async/off-path-writer.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
@@ -37,22 +37,37 @@ SELECT e.actor, $1, ARRAY[e.binding_id], e.request_id, e.at
  * unseen records the answers twice: a record overstated, never one missing). At most
  * ROUTING_ACCESS_MAX_PENDING entries wait; past that they are dropped, counted in
  * `axb_routing_access_dropped_total` and said once in the log (warn) until writes work again.
- * Shutdown writes what is left (GracefulShutdown, then onModuleDestroy).
+ * Shutdown writes what is left (GracefulShutdown, then onModuleDestroy). The timer, retries,
+ * drops and shutdown are OffPathWriter's.
  */
 @Injectable()
-export class RoutingAccessWriter implements OnModuleDestroy {
-  private readonly logger = new Logger(RoutingAccessWriter.name);
+export class RoutingAccessWriter extends OffPathWriter {
+  protected readonly logger = new Logger(RoutingAccessWriter.name);
+  protected readonly lines: OffPathLines = {
+    dropping: () =>
+      `Routing answers with a real number are not being recorded in access_log: ` +
+      `${ROUTING_ACCESS_MAX_PENDING} already wait for the database; the count is in ` +
+      `axb_routing_access_dropped_total`,
+    dropped: (count) =>
+      `${count} routing answers with a real number were not recorded in access_log ` +
+      `(more than ${ROUTING_ACCESS_MAX_PENDING} waited for the database)`,
+    failed: (reason) =>
+      `Recording routing answers in access_log failed; ${this.entries.length} kept and retried ` +
+      `every ${this.config.routing.countsFlushMs} ms: ${reason}`,
+    recovered: () => 'Routing answers with a real number are recorded in access_log again',
+    lost: (reason) =>
+      `${this.entries.length} routing answers with a real number could not be recorded ` +
+      `in access_log at shutdown: ${reason}`,
+  };
   private entries: RoutingAccess[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private dropped = 0;
-  private failing = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly prisma: PrismaService,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    super(config.routing.countsFlushMs, config.database.queryTimeoutMs, 'warn');
+  }
 
   /** Answers waiting to be written. */
   get pending(): number {
@@ -69,65 +84,11 @@ export class RoutingAccessWriter implements OnModuleDestroy {
     this.schedule();
   }
 
-  private drop(entries: number): void {
-    if (entries <= 0) return;
-    if (this.dropped === 0) {
-      this.logger.warn(
-        `Routing answers with a real number are not being recorded in access_log: ` +
-          `${ROUTING_ACCESS_MAX_PENDING} already wait for the database; the count is in ` +
-          `axb_routing_access_dropped_total`,
-      );
-    }
-    this.dropped += entries;
-    this.metrics.routingAccessDropped.inc(entries);
+  protected countDropped(count: number): void {
+    this.metrics.routingAccessDropped.inc(count);
   }
 
-  /** Writes every entry noted so far; rejects if it cannot (the entries are kept). */
-  flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    this.running ??= this.drain().finally(() => {
-      this.running = undefined;
-      if (this.entries.length > 0) this.schedule();
-    });
-    return this.running;
-  }
-
-  /** Shutdown: writes what is left, trying again until `deadlineMs` has passed. */
-  async finish(deadlineMs = this.config.database.queryTimeoutMs): Promise<void> {
-    const deadline = Date.now() + deadlineMs;
-    while (this.entries.length > 0 || this.running) {
-      try {
-        await this.flush();
-      } catch (error) {
-        if (Date.now() + this.config.routing.countsFlushMs >= deadline) {
-          this.logger.error(
-            `${this.entries.length} routing answers with a real number could not be recorded ` +
-              `in access_log at shutdown: ${error instanceof Error ? error.message : String(error)}`,
-          );
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, this.config.routing.countsFlushMs));
-      }
-    }
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.finish();
-  }
-
-  private schedule(): void {
-    if (this.timer || this.running) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flush().catch(() => undefined); // reported by drain(); retried on the timer
-    }, this.config.routing.countsFlushMs);
-    this.timer.unref();
-  }
-
-  private async drain(): Promise<void> {
+  protected async drain(): Promise<void> {
     while (this.entries.length > 0) {
       const batch = this.entries;
       this.entries = [];
@@ -153,30 +114,5 @@ export class RoutingAccessWriter implements OnModuleDestroy {
       }
       this.recovered();
     }
-  }
-
-  private recovered(): void {
-    if (this.failing) {
-      this.failing = false;
-      this.logger.log('Routing answers with a real number are recorded in access_log again');
-    }
-    if (this.dropped > 0) {
-      this.logger.warn(
-        `${this.dropped} routing answers with a real number were not recorded in access_log ` +
-          `(more than ${ROUTING_ACCESS_MAX_PENDING} waited for the database)`,
-      );
-      this.dropped = 0;
-    }
-  }
-
-  private reportFailure(error: unknown): void {
-    if (this.failing) return;
-    this.failing = true;
-    const line =
-      `Recording routing answers in access_log failed; ${this.entries.length} kept and retried ` +
-      `every ${this.config.routing.countsFlushMs} ms: ` +
-      (error instanceof Error ? error.message : String(error));
-    if (isDatabaseUnavailable(error)) this.logger.warn(line);
-    else this.logger.error(line);
   }
 }
