@@ -7,8 +7,11 @@
  * request's due time (open loop), so a stall of the process shows as latency. Target (issue 21):
  * hit p99 ≤ 1.5 × the trivial route's p99 + 1 ms.
  *
+ * The service runs on a terminal of its own (a pseudo-terminal, as `npm start` in a terminal
+ * window), or with OUTPUT=pipe with its stdout a pipe (a process manager, a container).
+ *
  *   npm run build && node dist/bench/routing-newcomer.js
- *   RUNS=3 SECONDS=5 RATE=1000 BINDINGS=50 LOG_FORMATS=json,pretty (all optional)
+ *   RUNS=3 SECONDS=5 RATE=1000 BINDINGS=50 LOG_FORMATS=json,pretty OUTPUT=terminal (all optional)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { chmod } from 'node:fs/promises';
@@ -25,6 +28,8 @@ const SECONDS = intSetting('SECONDS', 5, 1, 60);
 const RATE = intSetting('RATE', 1000, 10, 10_000);
 const BINDINGS = intSetting('BINDINGS', 50, 1, 500);
 const FORMATS = (process.env.LOG_FORMATS ?? 'json,pretty').split(',');
+const OUTPUT = process.env.OUTPUT ?? 'terminal';
+if (OUTPUT !== 'terminal' && OUTPUT !== 'pipe') throw new Error('OUTPUT must be terminal or pipe');
 
 const phone = (prefix: string, n: number) => `${prefix}${String(n).padStart(8, '0')}`;
 
@@ -56,6 +61,7 @@ async function measureFormat(format: string, rows: Row[]): Promise<void> {
       if (lines.length < 50) lines.push(line);
     },
     120_000,
+    { terminal: OUTPUT === 'terminal' },
   );
   const origin = service.url;
   try {
@@ -116,7 +122,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const format of FORMATS) await measureFormat(format, rows);
   printTable(
-    `Every run (fixed ${RATE}/s for ${SECONDS} s, open loop; ${cpus().length} cores, load average ` +
+    `Every run (fixed ${RATE}/s for ${SECONDS} s, open loop, stdout a ${OUTPUT}; ${cpus().length} cores, load average ` +
       `${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')})`,

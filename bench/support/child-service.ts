@@ -18,17 +18,34 @@ export async function freePort(): Promise<number> {
 
 /**
  * The built service (dist/src/main.js) as a child process, as production runs it, started and
- * waited for (health/live, bounded); its output goes to `log` line by line.
+ * waited for (health/live, bounded); its output goes to `log` line by line. With `terminal`, on a
+ * terminal of its own (`script`'s pseudo-terminal), as a newcomer's `npm start` runs in one: its
+ * log lines then go to a TTY, which Node writes to synchronously, and `auto` means pretty.
  */
 export async function startService(
   env: Record<string, string>,
   log: (line: string) => void,
   timeoutMs = 30_000,
+  options: { terminal?: boolean } = {},
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist/src/main.js')], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const main = join(PROJECT_ROOT, 'dist/src/main.js');
+  const child = options.terminal
+    ? spawn('script', ['-qfec', 'exec "$AXB_NODE" "$AXB_MAIN"', '/dev/null'], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          TERM: 'xterm-256color',
+          SHELL: '/bin/sh',
+          AXB_NODE: process.execPath,
+          AXB_MAIN: main,
+          ...env,
+        },
+        // `script` ends when its input does: kept open, never written.
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
+    : spawn(process.execPath, [main], {
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
