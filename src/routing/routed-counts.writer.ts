@@ -18,8 +18,11 @@ export interface RoutedDecision {
   at: Date;
   /** The key's name: the actor of the decision's event, if it is the first of its kind. */
   actor: string;
-  /** The event's details, if it is the first of its kind (numbers masked). */
-  details: Record<string, unknown>;
+  /**
+   * The event's details (numbers masked), asked for only if the decision is the first of its
+   * kind here: a repeated one (almost every lookup) builds nothing.
+   */
+  details: () => Record<string, unknown>;
 }
 
 interface Tally {
@@ -153,7 +156,7 @@ export class RoutedCountsWriter extends OffPathWriter {
       first: at,
       last: at,
       actor: decision.actor,
-      details: decision.details,
+      details: decision.details(),
     });
     if (this.tallies.size >= this.config.routing.countsBatch) void this.flush();
     else this.schedule();

@@ -237,7 +237,12 @@ export class RoutingService {
       outcome: `refused/${reason}`,
       at: this.clock.now(),
       actor: ctx.actor,
-      details: { refused: true, reason, callerNo: maskPhone(callerNo), requestId: ctx.requestId },
+      details: () => ({
+        refused: true,
+        reason,
+        callerNo: maskPhone(callerNo),
+        requestId: ctx.requestId,
+      }),
     });
     throw error;
   }
@@ -266,7 +271,7 @@ export class RoutingService {
       outcome: `${answer.status}/${answer.source}/${answer.reason}`,
       at: this.clock.now(),
       actor: ctx.actor,
-      details: {
+      details: () => ({
         status: answer.status,
         source: answer.source,
         reason: answer.reason,
@@ -275,7 +280,7 @@ export class RoutingService {
         // X is the binding's own number; only other targets are worth noting (masked).
         ...(answer.status === 1 ? {} : { dial: answer.dial && maskPhone(answer.dial) }),
         requestId: ctx.requestId,
-      },
+      }),
     });
   }
 }
