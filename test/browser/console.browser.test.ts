@@ -6,6 +6,7 @@ import { RoutedCountsWriter } from '../../src/routing/routed-counts.writer.js';
 import type { BindingView } from '../../src/bindings/binding.view.js';
 import { startRoutingFixture, type RoutingFixture } from '../e2e/routing-fixture.js';
 import { http } from '../support/test-app.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 import { CALLBACK_QUERY, TEST_KEYS } from '../support/test-keys.js';
 import { chromiumAvailable, launchChromium, lowContrast, screenshot } from './console-driver.js';
 
@@ -51,7 +52,12 @@ async function heldNumbers(): Promise<number> {
 
 describe.runIf(run)('admin console in Chromium', () => {
   beforeAll(async () => {
-    f = await startRoutingFixture({ pool: POOL, buy: 2 });
+    f = await startRoutingFixture({
+      pool: POOL,
+      buy: 2,
+      // Deliveries to a receiver on 127.0.0.1, tried at once.
+      env: { WEBHOOKS_ALLOW_PRIVATE_URLS: 'true', WEBHOOKS_DISPATCH_INTERVAL_MS: '20' },
+    });
     // A story to tell: a bind, a routed lookup, a recorded call, and another order of others.
     binding = await f.bind({ outId: 'trip-browser-1', phoneA: PASSENGER, phoneB: DRIVER });
     await f.bind({ outId: 'trip-browser-2' });
@@ -287,6 +293,53 @@ describe.runIf(run)('admin console in Chromium', () => {
     expect(phoneOverflow).toBeLessThanOrEqual(0);
     await screenshot(page, '09-phone-inventory');
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('registers a webhook receiver: the secret once, a test event it verifies, rotation, disabling', async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      await page.getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByLabel('URL').fill(receiver.url);
+      await page.getByRole('checkbox', { name: 'call.completed' }).check();
+      await page.getByRole('button', { name: 'Create' }).click();
+      const secret = (await page.getByTestId('secret').locator('code').textContent())!;
+      expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/);
+      const row = page.getByRole('row').filter({ hasText: receiver.url });
+      await expect.poll(() => row.textContent()).toContain('call.completed');
+
+      // A test event, delivered and signed as Standard Webhooks says (verified as a receiver
+      // would, with the secret the page showed), then listed with its try and the answer.
+      await row.getByRole('button', { name: 'Send test' }).click();
+      await expect.poll(() => receiver.delivered.length).toBe(1);
+      expect(WebhookReceiver.verify(receiver.delivered[0]!, secret)).toMatchObject({
+        type: 'webhook.test',
+      });
+      const deliveries = page.getByTestId('deliveries');
+      await expect
+        .poll(async () => {
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          return deliveries.textContent();
+        })
+        .toMatch(/webhook\.test.*succeeded.*#1 .*: 204/s);
+      await screenshot(page, '09-webhooks');
+
+      // A new secret, shown once; the old one still signs during the overlap.
+      await row.getByRole('button', { name: 'Rotate secret' }).click();
+      await expect
+        .poll(() => page.getByTestId('secret').locator('code').textContent())
+        .not.toBe(secret);
+      await expect.poll(() => row.textContent()).toContain('rotating until');
+
+      await row.getByRole('button', { name: 'Disable' }).click();
+      await expect.poll(() => row.textContent()).toContain('disabled');
+      await expect.poll(() => row.getByRole('button', { name: 'Enable' }).count()).toBe(1);
+      // The secret is nowhere once the page is opened again.
+      await page.reload();
+      await expect.poll(() => row.textContent()).toContain('disabled');
+      expect(await page.content()).not.toContain(secret);
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('signs out: the session ends on the server and the cookie is gone', async () => {
