@@ -5,18 +5,8 @@ import { ErrorNote } from '../components/error-note.js';
 import { StateBadge } from '../components/state-badge.js';
 import { useLoad } from '../components/use-load.js';
 import { formatTime } from '../format.js';
-
-/** The event types an endpoint may subscribe to (src/webhooks/webhook-event-types.ts). */
-const EVENT_TYPES = [
-  'binding.created',
-  'binding.changed',
-  'binding.ended',
-  'call.started',
-  'call.answered',
-  'call.completed',
-  'recording.ready',
-  'number.health_changed',
-];
+// The service's own list (one owner; a plain constant, bundled into the console by Vite).
+import { WEBHOOK_EVENT_TYPES as EVENT_TYPES } from '../../../src/webhooks/webhook-event-types.js';
 
 /**
  * Receivers of events (Standard Webhooks): register one (its secret is shown once), rotate its
