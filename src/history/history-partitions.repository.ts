@@ -12,15 +12,21 @@ export interface PartitionPass {
   dropped: number;
   /** Months old enough to drop but kept: one of their bindings is not over. */
   keptLive: number;
-  /** Bindings of the DEFAULT partition (made before partitioning) deleted by age. */
+  /** Months old enough to drop but kept: an old binding in them is not past retention. */
+  keptLegacy: number;
+  /** Bindings made before partitioning (DEFAULT partition, or taken by a month) deleted by age. */
   deletedFromDefault: number;
   /** Rows in the DEFAULT partitions whose month has no partition (a write came too early). */
   outsidePartitions: number;
 }
 
-/** A month old enough to drop that still holds bindings not over, with some of their orders. */
+/**
+ * A month old enough to drop that still holds bindings not over (`live`), or old bindings its id
+ * range took that are not past retention by their own times (`legacy`), with some of their orders.
+ */
 export interface KeptMonth {
   month: string;
+  reason: 'live' | 'legacy';
   orders: string[];
 }
 
@@ -39,6 +45,15 @@ const TABLES = [
 ] as const;
 
 const DEFAULT_BATCH = 1000;
+
+/**
+ * A binding of the record past retention by its own times (made and over before `$1`), and not
+ * live, open at the provider or in a contact window. `b` is the binding.
+ */
+const PAST_RETENTION = `b.created_at < $1 AND coalesce(b.ended_at, b.expires_at) < $1
+  AND NOT EXISTS (SELECT 1 FROM live_pairs p WHERE p.binding_id = b.id)
+  AND NOT EXISTS (SELECT 1 FROM reconcile_queue q WHERE q.binding_id = b.id)
+  AND NOT EXISTS (SELECT 1 FROM contact_windows w WHERE w.binding_id = b.id)`;
 
 /**
  * The record's month partitions (prisma/sql/090_history_partitions.sql): made ahead, moved out
@@ -70,8 +85,9 @@ export class HistoryPartitionsRepository {
       try {
         const made = await this.ensure(client, now, aheadMonths);
         const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+        // Old bindings first, wherever they are: a month then holds none past retention.
+        const deletedFromDefault = await this.deleteLegacyBefore(client, cutoff);
         const dropped = await this.dropBefore(client, cutoff, now, onKept);
-        const deletedFromDefault = await this.deleteDefaultBefore(client, cutoff);
         const outsidePartitions = await this.countOutside(client);
         return { ...made, ...dropped, deletedFromDefault, outsidePartitions };
       } finally {
@@ -122,7 +138,7 @@ export class HistoryPartitionsRepository {
     cutoff: Date,
     now: Date,
     onKept: (kept: KeptMonth) => void,
-  ): Promise<{ dropped: number; keptLive: number }> {
+  ): Promise<{ dropped: number; keptLive: number; keptLegacy: number }> {
     const { rows: months } = await client.query<{ month: string; lo: string; hi: string }>(
       `SELECT to_char(month, 'YYYY-MM') AS month, lo::text, hi::text
          FROM history_month_partitions
@@ -133,6 +149,7 @@ export class HistoryPartitionsRepository {
     );
     let dropped = 0;
     let keptLive = 0;
+    let keptLegacy = 0;
     for (const { month, lo, hi } of months) {
       const suffix = month.replace('-', '_');
       await client.query('BEGIN');
@@ -149,7 +166,23 @@ export class HistoryPartitionsRepository {
         if (open.length > 0) {
           await client.query('ROLLBACK');
           keptLive++;
-          onKept({ month, orders: open.map((o) => o.out_id) });
+          onKept({ month, reason: 'live', orders: open.map((o) => o.out_id) });
+          continue;
+        }
+        // An old binding the month's id range took (its v4 id fell there) belongs to no month:
+        // its own times decide, and one not past retention keeps the month (never dropped early).
+        const { rows: young } = await client.query<{ out_id: string }>(
+          `SELECT b.out_id FROM bindings_p${suffix} b
+            WHERE b.id IN (SELECT binding_id FROM history_legacy_bindings
+                            WHERE binding_id >= $2 AND binding_id < $3)
+              AND NOT (${PAST_RETENTION})
+            LIMIT 20`,
+          [cutoff, lo, hi],
+        );
+        if (young.length > 0) {
+          await client.query('ROLLBACK');
+          keptLegacy++;
+          onKept({ month, reason: 'legacy', orders: young.map((o) => o.out_id) });
           continue;
         }
         for (const table of TABLES) {
@@ -164,37 +197,45 @@ export class HistoryPartitionsRepository {
           ]);
           dropped++;
         }
+        await client.query(
+          'DELETE FROM history_legacy_bindings WHERE binding_id >= $1 AND binding_id < $2',
+          [lo, hi],
+        );
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
         throw error;
       }
     }
-    return { dropped, keptLive };
+    return { dropped, keptLive, keptLegacy };
   }
 
   /**
-   * The DEFAULT partition holds the bindings made before partitioning (v4 ids, no month range
-   * can hold them): deleted by age in batches through the parent, so the delete trigger takes
-   * what followed each along. Bindings not over are left alone.
+   * The bindings made before partitioning (v4 ids) are deleted by their own age, in batches
+   * through the parent (the delete trigger takes what followed each along): those in the DEFAULT
+   * partition, and the few a month's id range took (history_legacy_bindings), which would
+   * otherwise stay as long as that month. Bindings not over are left alone.
    */
-  private async deleteDefaultBefore(client: pg.PoolClient, cutoff: Date): Promise<number> {
+  private async deleteLegacyBefore(client: pg.PoolClient, cutoff: Date): Promise<number> {
     let total = 0;
-    for (;;) {
-      const result = await client.query(
-        `DELETE FROM bindings WHERE id IN (
-           SELECT d.id FROM bindings_default d
-            WHERE d.created_at < $1
-              AND coalesce(d.ended_at, d.expires_at) < $1
-              AND NOT EXISTS (SELECT 1 FROM live_pairs p WHERE p.binding_id = d.id)
-              AND NOT EXISTS (SELECT 1 FROM reconcile_queue q WHERE q.binding_id = d.id)
-              AND NOT EXISTS (SELECT 1 FROM contact_windows w WHERE w.binding_id = d.id)
-            LIMIT $2)`,
-        [cutoff, DEFAULT_BATCH],
-      );
-      total += result.rowCount ?? 0;
-      if ((result.rowCount ?? 0) < DEFAULT_BATCH) break;
+    for (const source of [
+      `SELECT b.id FROM bindings_default b WHERE ${PAST_RETENTION} LIMIT $2`,
+      `SELECT b.id FROM history_legacy_bindings l JOIN bindings b ON b.id = l.binding_id
+        WHERE ${PAST_RETENTION} LIMIT $2`,
+    ]) {
+      for (;;) {
+        const result = await client.query(`DELETE FROM bindings WHERE id IN (${source})`, [
+          cutoff,
+          DEFAULT_BATCH,
+        ]);
+        total += result.rowCount ?? 0;
+        if ((result.rowCount ?? 0) < DEFAULT_BATCH) break;
+      }
     }
+    await client.query(
+      `DELETE FROM history_legacy_bindings l
+        WHERE NOT EXISTS (SELECT 1 FROM bindings b WHERE b.id = l.binding_id)`,
+    );
     // Call records the provider sent for no binding we know go by their own age.
     await client.query(
       `DELETE FROM call_records_default WHERE binding_id IS NULL AND received_at < $1`,
@@ -210,7 +251,7 @@ export class HistoryPartitionsRepository {
   private async countOutside(client: pg.PoolClient): Promise<number> {
     const { rows } = await client.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM bindings_default
-        WHERE id >= history_month_bound('2000-01-01Z') AND substr(id::text, 15, 1) = '7'`,
+        WHERE id >= history_month_bound('2000-01-01Z') AND binding_id_has_time(id)`,
     );
     const outside = rows[0]?.n ?? 0;
     if (outside > 0) {

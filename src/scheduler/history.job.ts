@@ -28,9 +28,13 @@ export class HistoryJob implements ScheduledJob {
       this.clock.now(),
       aheadMonths,
       retentionDays,
-      ({ month, orders }) => {
+      ({ month, reason, orders }) => {
+        const why =
+          reason === 'live'
+            ? 'bindings not over'
+            : 'bindings made before partitioning, not past retention by their own times';
         this.logger.warn(
-          `history: month ${month} is past retention but kept: bindings not over (orders ${orders.join(', ')})`,
+          `history: month ${month} is past retention but kept: ${why} (orders ${orders.join(', ')})`,
         );
         this.metrics.historyMonthsKept.inc();
       },
