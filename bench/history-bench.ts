@@ -224,6 +224,8 @@ async function main(): Promise<void> {
             month: drop.month.replace('_', '-'),
             bindings: drop.bindings,
             'drop ms': drop.ms,
+            'longest lock ms': drop.longestLockMs,
+            'lock retries': drop.lockRetries,
             'binds answered': during.answered,
             'binds non-2xx': during.answered - during.ok + during.errors,
             'bind p50 ms': during.p50Ms,

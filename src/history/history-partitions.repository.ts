@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type pg from 'pg';
 import { PrismaService } from '../prisma/prisma.service.js';
+import { dropHistoryMonth, HISTORY_TABLES, type HistoryMonth } from './history-month-drop.js';
 
 /** What one pass over the record's partitions did. */
 export interface PartitionPass {
@@ -14,6 +15,8 @@ export interface PartitionPass {
   keptLive: number;
   /** Months old enough to drop but kept: an old binding in them is not past retention. */
   keptLegacy: number;
+  /** Months whose drop could not have a table's lock in time: the next pass finishes them. */
+  dropDeferred: number;
   /** Bindings made before partitioning (DEFAULT partition, or taken by a month) deleted by age. */
   deletedFromDefault: number;
   /** Rows in the DEFAULT partitions whose month has no partition (a write came too early). */
@@ -33,16 +36,6 @@ export interface KeptMonth {
 /** Session advisory lock of the pass: one instance at a time, across the cluster. */
 const LOCK = `SELECT pg_try_advisory_lock(hashtext('axb-history-partitions')) AS locked`;
 const UNLOCK = `SELECT pg_advisory_unlock(hashtext('axb-history-partitions'))`;
-
-/** The record's tables in the order a month is detached: bindings first (its lock fences binds). */
-const TABLES = [
-  'bindings',
-  'binding_events',
-  'routed_counts',
-  'binding_subscriptions',
-  'call_records',
-  'call_progress',
-] as const;
 
 const DEFAULT_BATCH = 1000;
 
@@ -107,7 +100,7 @@ export class HistoryPartitionsRepository {
     let movedFromDefault = 0;
     for (let m = 0; m <= aheadMonths; m++) {
       const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + m, 1));
-      for (const table of TABLES) {
+      for (const table of HISTORY_TABLES) {
         // Each in its own transaction: the attach locks the parent briefly (SHARE UPDATE
         // EXCLUSIVE: binds go on) and the default partition while it is checked.
         await client.query('BEGIN');
@@ -132,82 +125,39 @@ export class HistoryPartitionsRepository {
     return { created, movedFromDefault };
   }
 
-  /** Drops whole months older than the cutoff, each in one transaction, unless one is not over. */
+  /**
+   * Drops whole months older than the cutoff (history-month-drop.ts), unless one is not over.
+   * Months are those made and not yet dropped: one whose drop stopped midway is finished.
+   */
   private async dropBefore(
     client: pg.PoolClient,
     cutoff: Date,
     now: Date,
     onKept: (kept: KeptMonth) => void,
-  ): Promise<{ dropped: number; keptLive: number; keptLegacy: number }> {
-    const { rows: months } = await client.query<{ month: string; lo: string; hi: string }>(
-      `SELECT to_char(month, 'YYYY-MM') AS month, lo::text, hi::text
-         FROM history_month_partitions
-        WHERE parent = 'bindings'
+  ): Promise<{ dropped: number; keptLive: number; keptLegacy: number; dropDeferred: number }> {
+    const { rows: months } = await client.query<HistoryMonth>(
+      `SELECT DISTINCT to_char(month, 'YYYY-MM') AS month,
+              history_month_bound(month::timestamp AT TIME ZONE 'UTC')::text AS lo,
+              history_month_bound((month + interval '1 month')::timestamp AT TIME ZONE 'UTC')::text
+                AS hi
+         FROM history_partitions
+        WHERE dropped_at IS NULL
           AND (month + interval '1 month')::timestamp AT TIME ZONE 'UTC' <= $1
-        ORDER BY month`,
+        ORDER BY 1`,
       [cutoff],
     );
-    let dropped = 0;
-    let keptLive = 0;
-    let keptLegacy = 0;
-    for (const { month, lo, hi } of months) {
-      const suffix = month.replace('-', '_');
-      await client.query('BEGIN');
-      try {
-        await client.query(`SET LOCAL lock_timeout = '5s'`);
-        // Detaching the bindings partition first locks the parent: no binding of that month can
-        // become live meanwhile, so the check below holds until the commit.
-        await client.query(`ALTER TABLE bindings DETACH PARTITION bindings_p${suffix}`);
-        const { rows: open } = await client.query<{ out_id: string }>(
-          `SELECT coalesce(out_id, 'binding ' || binding_id) AS out_id
-             FROM history_range_open_orders($1, $2, 20)`,
-          [lo, hi],
-        );
-        if (open.length > 0) {
-          await client.query('ROLLBACK');
-          keptLive++;
-          onKept({ month, reason: 'live', orders: open.map((o) => o.out_id) });
-          continue;
-        }
-        // An old binding the month's id range took (its v4 id fell there) belongs to no month:
-        // its own times decide, and one not past retention keeps the month (never dropped early).
-        const { rows: young } = await client.query<{ out_id: string }>(
-          `SELECT b.out_id FROM bindings_p${suffix} b
-            WHERE b.id IN (SELECT binding_id FROM history_legacy_bindings
-                            WHERE binding_id >= $2 AND binding_id < $3)
-              AND NOT (${PAST_RETENTION})
-            LIMIT 20`,
-          [cutoff, lo, hi],
-        );
-        if (young.length > 0) {
-          await client.query('ROLLBACK');
-          keptLegacy++;
-          onKept({ month, reason: 'legacy', orders: young.map((o) => o.out_id) });
-          continue;
-        }
-        for (const table of TABLES) {
-          const name = `${table}_p${suffix}`;
-          if (table !== 'bindings') {
-            await client.query(`ALTER TABLE ${table} DETACH PARTITION ${name}`);
-          }
-          await client.query(`DROP TABLE ${name}`);
-          await client.query('UPDATE history_partitions SET dropped_at = $2 WHERE name = $1', [
-            name,
-            now,
-          ]);
-          dropped++;
-        }
-        await client.query(
-          'DELETE FROM history_legacy_bindings WHERE binding_id >= $1 AND binding_id < $2',
-          [lo, hi],
-        );
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
+    const pass = { dropped: 0, keptLive: 0, keptLegacy: 0, dropDeferred: 0 };
+    for (const month of months) {
+      const outcome = await dropHistoryMonth(client, month, cutoff, now);
+      if (outcome.kind === 'dropped') pass.dropped += outcome.partitions;
+      else if (outcome.kind === 'busy') pass.dropDeferred++;
+      else {
+        if (outcome.reason === 'live') pass.keptLive++;
+        else pass.keptLegacy++;
+        onKept({ month: month.month, reason: outcome.reason, orders: outcome.orders });
       }
     }
-    return { dropped, keptLive, keptLegacy };
+    return pass;
   }
 
   /**

@@ -40,6 +40,11 @@ export class HistoryJob implements ScheduledJob {
       },
     );
     if (pass === null) return { busy: 1 };
+    if (pass.dropDeferred > 0) {
+      this.logger.warn(
+        `history: ${pass.dropDeferred} month(s) past retention not dropped yet: a table's lock was not had in time (the next pass goes on)`,
+      );
+    }
     this.metrics.historyOutsidePartitions.set(pass.outsidePartitions);
     if (pass.movedFromDefault > 0) this.metrics.historyMovedFromDefault.inc(pass.movedFromDefault);
     return { ...pass };

@@ -161,3 +161,47 @@ describe('retention', () => {
     expect((await bind()).status).toBe(201);
   });
 });
+
+describe('a month drop that cannot have a lock in time', () => {
+  it('stops without failing a bind, and the next pass finishes it', async () => {
+    // The oldest month left, made past retention (and the next one not yet).
+    const oldest = (await partitionsOf('bindings'))[0]!;
+    const target = oldest.slice('bindings_p'.length);
+    const [y, m] = target.split('_').map(Number) as [number, number];
+    clock.advance(Date.UTC(y, m, 1) + 31 * DAY - clock.now().getTime());
+    // Its bindings are over (the last test's last bind was never swept).
+    await sql.query(
+      `UPDATE bindings SET state = 'expired', ended_at = $1, updated_at = $1
+        WHERE id IN (SELECT binding_id FROM live_pairs)`,
+      [clock.now()],
+    );
+    // Another session reads routed_counts and keeps its lock: the detach of that table waits
+    // for it (lock_timeout), gives up, retries, and leaves the rest to the next pass.
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('LOCK TABLE routed_counts IN ACCESS SHARE MODE');
+      const [deferred, during] = await Promise.all([runJob(), bind()]);
+      expect(during.status).toBe(201);
+      expect(deferred).toMatchObject({ dropDeferred: 1 });
+      expect(await partitionsOf('bindings')).not.toContain(`bindings_p${target}`);
+      expect(await partitionsOf('routed_counts')).toContain(`routed_counts_p${target}`);
+    } finally {
+      await reader.query('ROLLBACK');
+      await reader.end();
+    }
+    const finished = await runJob();
+    expect(finished).toMatchObject({ dropDeferred: 0, dropped: 6 });
+    for (const parent of ['bindings', 'binding_events', 'routed_counts', 'call_progress']) {
+      expect(await partitionsOf(parent)).not.toContain(`${parent}_p${target}`);
+      const table = await sql.query(`SELECT to_regclass($1) AS t`, [`${parent}_p${target}`]);
+      expect(table.rows[0].t).toBeNull();
+    }
+    const recorded = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM history_partitions WHERE name LIKE $1 AND dropped_at IS NOT NULL`,
+      [`%_p${target}`],
+    );
+    expect(recorded.rows[0]!.n).toBe(6);
+  });
+});
