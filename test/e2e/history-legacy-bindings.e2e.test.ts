@@ -129,6 +129,24 @@ describe('bindings made before partitioning whose ids fall in a month range', ()
     expect(v7.rows[0]!.id[14]).toBe('7');
   });
 
+  it('are found by a search on their creation time, wherever their id put them', async () => {
+    // A creation range bounds the id only from after the newest old binding: theirs say nothing
+    // of their time (OLD is in the DEFAULT partition, YOUNG in month -3, both made at t0 - 1 day).
+    const from = new Date(t0.getTime() - 2 * DAY).toISOString();
+    const to = t0.toISOString();
+    const page = await http<{ items: Array<{ id: string }> }>(
+      'GET',
+      `${app.url}/v1/bindings?state=expired&createdFrom=${from}&createdTo=${to}&limit=50`,
+    );
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((b) => b.id).sort()).toEqual([YOUNG, OLD].sort());
+    const byPhone = await http<{ items: Array<{ id: string }> }>(
+      'GET',
+      `${app.url}/v1/bindings?phone=13800000001&createdFrom=${from}&limit=50`,
+    );
+    expect(byPhone.body.items.map((b) => b.id)).toEqual([YOUNG]);
+  });
+
   it('keeps a month past retention while an old binding in it is live, or not past retention by its own times', async () => {
     // Month -3 ended two months ago: past the 30 days. Both old bindings in it are recent.
     const live = await runJob();
