@@ -1,10 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HistoryJob } from '../../src/scheduler/history.job.js';
-import { createMigratedDatabase } from '../support/scratch-database.js';
-import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
+import { startHistoryApp, type HistoryApp } from '../support/history-app.js';
 import { TestClock } from '../support/test-clock.js';
-import { http, startTestApp, type TestApp } from '../support/test-app.js';
+import { http, type TestApp } from '../support/test-app.js';
 
 /**
  * Issue 22: bindings made before the record was partitioned hold random v4 ids, whose first 48
@@ -17,8 +15,7 @@ import { http, startTestApp, type TestApp } from '../support/test-app.js';
 const POOL = 'FCHISTORYLEGACY';
 const X = '17000098001';
 const DAY = 86_400_000;
-let sim: TestSimulator;
-let db: { url: string; drop: () => Promise<void> };
+let history: HistoryApp;
 let sql: pg.Client;
 const clock = new TestClock();
 let app: TestApp;
@@ -80,17 +77,11 @@ const legacyRecorded = async () =>
       'SELECT binding_id FROM history_legacy_bindings ORDER BY binding_id',
     )
   ).rows.map((r) => r.binding_id);
-const runJob = () => app.app.get(HistoryJob).run();
+const runJob = () => history.runJob();
 
 beforeAll(async () => {
-  sim = await startTestSimulator({ poolKeys: [POOL], ownedPerCity: 0 });
-  db = await createMigratedDatabase();
-  sql = new pg.Client({ connectionString: db.url });
-  await sql.connect();
-  app = await startTestApp(
-    { ...sim.env, HISTORY_RETENTION_DAYS: '30', HISTORY_PARTITIONS_AHEAD_MONTHS: '2' },
-    { clock, databaseUrl: db.url },
-  );
+  history = await startHistoryApp(POOL, clock);
+  ({ sql, app } = history);
   await sql.query(`INSERT INTO pools (key) VALUES ($1) ON CONFLICT DO NOTHING`, [POOL]);
   await sql.query(
     `INSERT INTO secret_numbers (pool_key, number, spec, city) VALUES ($1, $2, 2, '杭州')`,
@@ -102,10 +93,7 @@ beforeAll(async () => {
   await legacyBinding(OLD, 'legacy-00000003', false);
 }, 120_000);
 afterAll(async () => {
-  await app?.close();
-  await sql?.end();
-  await db?.drop();
-  await sim?.close();
+  await history?.close();
 });
 
 describe('bindings made before partitioning whose ids fall in a month range', () => {

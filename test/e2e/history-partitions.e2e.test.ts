@@ -1,36 +1,24 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
-import { HistoryJob } from '../../src/scheduler/history.job.js';
-import { createMigratedDatabase } from '../support/scratch-database.js';
-import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
+import { startHistoryApp, type HistoryApp } from '../support/history-app.js';
 import { TestClock } from '../support/test-clock.js';
-import { http, startTestApp, type TestApp } from '../support/test-app.js';
+import { http, type TestApp } from '../support/test-app.js';
 
 const POOL = 'FCHISTORYPARTS';
 const DAY = 86_400_000;
-let sim: TestSimulator;
-let db: { url: string; drop: () => Promise<void> };
+let history: HistoryApp;
 let sql: pg.Client;
 const clock = new TestClock();
 let app: TestApp;
 
 beforeAll(async () => {
-  sim = await startTestSimulator({ poolKeys: [POOL], ownedPerCity: 0 });
-  db = await createMigratedDatabase();
-  sql = new pg.Client({ connectionString: db.url });
-  await sql.connect();
-  app = await startTestApp(
-    { ...sim.env, HISTORY_RETENTION_DAYS: '30', HISTORY_PARTITIONS_AHEAD_MONTHS: '2' },
-    { clock, databaseUrl: db.url },
-  );
+  history = await startHistoryApp(POOL, clock);
+  ({ sql, app } = history);
   await http('POST', `${app.url}/v1/pools/${POOL}/numbers`, { spec: 2, city: '杭州', count: 2 });
 });
 afterAll(async () => {
-  await app?.close();
-  await sql?.end();
-  await db?.drop();
-  await sim?.close();
+  await history?.close();
 });
 
 let seq = 0;
@@ -62,7 +50,7 @@ const partitionsOf = async (parent: string) =>
       [parent],
     )
   ).rows.map((r) => r.name);
-const runJob = () => app.app.get(HistoryJob).run();
+const runJob = () => history.runJob();
 
 describe('the record in month partitions', () => {
   it('has the current month and two ahead for every table from the migration on', async () => {
@@ -177,7 +165,7 @@ describe('a month drop that cannot have a lock in time', () => {
     );
     // Another session reads routed_counts and keeps its lock: the detach of that table waits
     // for it (lock_timeout), gives up, retries, and leaves the rest to the next pass.
-    const reader = new pg.Client({ connectionString: db.url });
+    const reader = new pg.Client({ connectionString: history.url });
     await reader.connect();
     try {
       await reader.query('BEGIN');
