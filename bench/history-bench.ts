@@ -20,7 +20,8 @@
  *
  *   npm run build && node dist/bench/history-bench.js
  *   HISTORY=1000000 RUNS=3 SEARCHES=100 PAGES=3 BINDS=1500 CONCURRENCY=16 NUMBERS=20
- *   AGED_SHARE=0.2 SEED=1 DROP_SECONDS=10 DROP_SHARE=50 AGING=1000000 AGING_BATCH=1000
+ *   AGED_SHARE=0.2 SEED=1 DROP_SECONDS=10 DROP_SHARE=50 AGING=1000000 AGING_BATCH=5000
+ *   AGING_WORKERS=2 PHASES=binds,searches,drop,aging
  *   AGING_MAX_S=60 HISTORY_DATABASE_URL=… DATABASE_URL=… (all optional)
  */
 import { cpus, loadavg } from 'node:os';
@@ -55,9 +56,14 @@ const MASK_AFTER_DAYS = 30;
 const DROP_SECONDS = intSetting('DROP_SECONDS', 10, 3, 120);
 const DROP_SHARE = intSetting('DROP_SHARE', 50, 1, 100);
 const AGING = intSetting('AGING', 1_000_000, 1_000, 100_000_000);
-const AGING_BATCH = intSetting('AGING_BATCH', 1_000, 10, 10_000);
+const AGING_BATCH = intSetting('AGING_BATCH', 5_000, 10, 20_000);
+const AGING_WORKERS = intSetting('AGING_WORKERS', 2, 1, 8);
 const AGING_MAX_S = intSetting('AGING_MAX_S', 60, 5, 3_600);
 const AGING_TARGET_S = 60;
+/** Which phases run (all by default): binds, searches, drop, aging. */
+const PHASES = new Set((process.env.PHASES ?? 'binds,searches,drop,aging').split(','));
+/** Binds/s offered during the drop and aging when the binds phase does not run to measure it. */
+const DURING_RATE = intSetting('DURING_RATE', 20, 2, 1_000);
 const PAGE = 50;
 const SEARCH_P95_MS = 50;
 const BIND_WITHIN = 0.1;
@@ -122,7 +128,7 @@ async function main(): Promise<void> {
 
     for (let run = 1; run <= RUNS; run += 1) {
       const order = run % 2 === 1 ? [emptyTarget, historyTarget] : [historyTarget, emptyTarget];
-      for (const target of order) {
+      for (const target of PHASES.has('binds') ? order : []) {
         const summary = await binds.measure(target, BINDS, CONCURRENCY, PHASE_DEADLINE_MS);
         bindRuns.get(target.name)!.push(summary);
         console.error(
@@ -131,6 +137,7 @@ async function main(): Promise<void> {
             `${JSON.stringify(summary.statuses)} errors ${summary.errors}`,
         );
       }
+      if (!PHASES.has('searches')) continue;
       const probes = await searchProbes(sql, shape, SEARCHES, aged, 1000 + run);
       const times = await runProbes(historyTarget.serviceUrl, BENCH_AUTH, probes, PAGE, PAGES);
       searchRuns.push(times);
@@ -148,51 +155,57 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(1))
         .join(' ')} (1, 5, 15 min) at the end of the runs`,
     );
-    const kinds = [...searchRuns[0].keys()];
-    printTable(
-      `Admin searches over ${HISTORY.toLocaleString('en-US')} bindings (pages of ${PAGE}, up to ` +
-        `${PAGES} by keyset paging, one at a time; ${SEARCHES} searches of each kind per run, ` +
-        `${RUNS} runs, medians)`,
-      kinds.map((kind) => {
-        const of = (pick: (t: PageTimes) => number) =>
-          median(searchRuns.map((r) => pick(r.get(kind)!)));
-        const p95 = of((t) => percentile(t.ms, 95));
-        return {
-          search: kind,
-          pages: of((t) => t.ms.length),
-          'next pages': of((t) => t.nextPages),
-          'found/search': of((t) => t.found / SEARCHES),
-          'p50 ms': of((t) => percentile(t.ms, 50)),
-          'p95 ms': p95,
-          'max ms': of((t) => Math.max(...t.ms)),
-          'non-200': of((t) => t.failures),
-          [`p95 < ${SEARCH_P95_MS} ms`]: verdict(p95 < SEARCH_P95_MS),
-        };
-      }),
-    );
+    const kinds = [...(searchRuns[0]?.keys() ?? [])];
+    if (kinds.length > 0)
+      printTable(
+        `Admin searches over ${HISTORY.toLocaleString('en-US')} bindings (pages of ${PAGE}, up to ` +
+          `${PAGES} by keyset paging, one at a time; ${SEARCHES} searches of each kind per run, ` +
+          `${RUNS} runs, medians)`,
+        kinds.map((kind) => {
+          const of = (pick: (t: PageTimes) => number) =>
+            median(searchRuns.map((r) => pick(r.get(kind)!)));
+          const p95 = of((t) => percentile(t.ms, 95));
+          return {
+            search: kind,
+            pages: of((t) => t.ms.length),
+            'next pages': of((t) => t.nextPages),
+            'found/search': of((t) => t.found / SEARCHES),
+            'p50 ms': of((t) => percentile(t.ms, 50)),
+            'p95 ms': p95,
+            'max ms': of((t) => Math.max(...t.ms)),
+            'non-200': of((t) => t.failures),
+            [`p95 < ${SEARCH_P95_MS} ms`]: verdict(p95 < SEARCH_P95_MS),
+          };
+        }),
+      );
     const emptyRate = median(bindRuns.get(emptyTarget.name)!.map((s) => s.perSecond));
-    printTable(
-      `Binds at ${CONCURRENCY} concurrent (${BINDS} per phase, ${NUMBERS} numbers, ${RUNS} runs, medians)`,
-      targets.map((t) => {
-        const runs = bindRuns.get(t.name)!;
-        const rate = median(runs.map((s) => s.perSecond));
-        return {
-          record: t.name,
-          'binds/s': rate,
-          'p50 ms': median(runs.map((s) => s.p50Ms)),
-          'p99 ms': median(runs.map((s) => s.p99Ms)),
-          'non-2xx': median(runs.map((s) => s.answered - s.ok + s.errors)),
-          'vs empty': `${((100 * rate) / emptyRate).toFixed(0)} %`,
-          [`within ${BIND_WITHIN * 100} %`]:
-            t === emptyTarget ? '-' : verdict(rate >= emptyRate * (1 - BIND_WITHIN)),
-        };
-      }),
-    );
+    if (PHASES.has('binds'))
+      printTable(
+        `Binds at ${CONCURRENCY} concurrent (${BINDS} per phase, ${NUMBERS} numbers, ${RUNS} runs, medians)`,
+        targets.map((t) => {
+          const runs = bindRuns.get(t.name)!;
+          const rate = median(runs.map((s) => s.perSecond));
+          return {
+            record: t.name,
+            'binds/s': rate,
+            'p50 ms': median(runs.map((s) => s.p50Ms)),
+            'p99 ms': median(runs.map((s) => s.p99Ms)),
+            'non-2xx': median(runs.map((s) => s.answered - s.ok + s.errors)),
+            'vs empty': `${((100 * rate) / emptyRate).toFixed(0)} %`,
+            [`within ${BIND_WITHIN * 100} %`]:
+              t === emptyTarget ? '-' : verdict(rate >= emptyRate * (1 - BIND_WITHIN)),
+          };
+        }),
+      );
 
     // Retention: the oldest month dropped while binds run at DROP_SHARE % of their rate here.
-    const historyRate = median(bindRuns.get(historyTarget.name)!.map((s) => s.perSecond));
-    const oldest = await oldestMonth(historyUrl);
-    if (!oldest) {
+    const historyRate = PHASES.has('binds')
+      ? median(bindRuns.get(historyTarget.name)!.map((s) => s.perSecond))
+      : (DURING_RATE * 100) / DROP_SHARE;
+    const oldest = PHASES.has('drop') ? await oldestMonth(historyUrl) : undefined;
+    if (!PHASES.has('drop')) {
+      // not asked for
+    } else if (!oldest) {
       console.log('\nMonth drop: not measured (the record is not partitioned by month).');
     } else {
       const rate = Math.max(2, Math.round((historyRate * DROP_SHARE) / 100));
@@ -211,6 +224,8 @@ async function main(): Promise<void> {
             month: drop.month.replace('_', '-'),
             bindings: drop.bindings,
             'drop ms': drop.ms,
+            'longest lock ms': drop.longestLockMs,
+            'lock retries': drop.lockRetries,
             'binds answered': during.answered,
             'binds non-2xx': during.answered - during.ok + during.errors,
             'bind p50 ms': during.p50Ms,
@@ -236,16 +251,18 @@ async function main(): Promise<void> {
       PHONE_MASK_AFTER_DAYS: String(MASK_AFTER_DAYS),
     });
     const agingRate = Math.max(2, Math.round((historyRate * DROP_SHARE) / 100));
+    if (!PHASES.has('aging')) return;
     const { binds: whileAging, result: agingRun } = await binds.during(
       historyTarget,
       agingRate,
       Math.min(AGING_MAX_S, 60),
       2_000,
-      () => runAging(historyUrl, config, AGING, AGING_BATCH, AGING_MAX_S * 1000),
+      () => runAging(historyUrl, config, AGING, AGING_BATCH, AGING_MAX_S * 1000, AGING_WORKERS),
     );
     const perSecond = agingRun.bindings / (agingRun.ms / 1000);
     printTable(
-      `Privacy aging while binds run (${agingRate}/s offered; batches of ${AGING_BATCH}; ` +
+      `Privacy aging while binds run (${agingRate}/s offered; batches of ${AGING_BATCH}, ` +
+        `${AGING_WORKERS} at once; ` +
         `bounded at ${AGING_MAX_S} s)`,
       [
         {

@@ -19,8 +19,9 @@ export interface AgingRun {
 
 /**
  * Privacy aging as its job runs it (src/scheduler/privacy-aging.job.ts): the product's
- * PhoneAgingRepository, batch after batch of `batchSize` in their own transactions, on a pool of
- * its own (as the service's), until `limit` bindings are aged, none is due, or `maxMs` passed.
+ * PhoneAgingRepository, batch after batch of `batchSize` in their own transactions, `workers` at
+ * once (PRIVACY_AGING_WORKERS), on a pool of its own (as the service's), until `limit` bindings
+ * are aged, none is due, or `maxMs` passed.
  */
 export async function runAging(
   url: string,
@@ -28,8 +29,9 @@ export async function runAging(
   limit: number,
   batchSize: number,
   maxMs: number,
+  workers = config.privacy.agingWorkers,
 ): Promise<AgingRun> {
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pool = new pg.Pool({ connectionString: url, max: workers + 1 });
   try {
     const aging = new PhoneAgingRepository(
       { pgPool: pool } as unknown as PrismaService,
@@ -47,17 +49,22 @@ export async function runAging(
     );
     const run = { due, bindings: 0, calls: 0, batches: 0, ms: 0, bounded: false };
     const started = performance.now();
-    while (run.bindings < limit) {
-      if (performance.now() - started > maxMs) {
-        run.bounded = true;
-        break;
+    // As the job: `workers` loops taking disjoint batches at once.
+    let done = false;
+    const worker = async () => {
+      while (!done && run.bindings < limit) {
+        if (performance.now() - started > maxMs) {
+          run.bounded = true;
+          break;
+        }
+        const batch = await aging.ageBatch(now, cutoff, Math.min(batchSize, limit - run.bindings));
+        run.batches += 1;
+        run.bindings += batch.bindings;
+        run.calls += batch.calls;
+        if (batch.bindings === 0) done = true;
       }
-      const batch = await aging.ageBatch(now, cutoff, Math.min(batchSize, limit - run.bindings));
-      run.batches += 1;
-      run.bindings += batch.bindings;
-      run.calls += batch.calls;
-      if (batch.bindings === 0) break;
-    }
+    };
+    await Promise.all(Array.from({ length: workers }, worker));
     run.ms = performance.now() - started;
     return run;
   } finally {

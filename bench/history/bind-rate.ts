@@ -16,7 +16,11 @@ export interface BindTarget {
  * bought again. The record's past is left as it is: that is what is compared.
  */
 export class BindRate {
-  private tag = 0;
+  /**
+   * Phases' orders are `hb-<tag>-<i>`: the tag starts where a run on the same database (a
+   * HISTORY_DATABASE_URL reused) is unlikely to have been, or its binds would be replays (200).
+   */
+  private tag = 100 * Math.floor(Math.random() * 9);
   /** The orders each database was given by its last phase (deleted before its next). */
   private readonly made = new Map<string, string[]>();
 

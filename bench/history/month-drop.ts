@@ -1,24 +1,19 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { dropHistoryMonth, type HistoryMonth } from '../../src/history/history-month-drop.js';
 
 /** What dropping one month of the record took. */
 export interface MonthDrop {
   month: string;
   /** Bindings the month held (the other tables' rows went with them). */
   bindings: number;
-  /** From BEGIN to COMMIT: the detach of every table's partition and its drop. */
+  /** From the first step to the last: every table's partition detached and dropped. */
   ms: number;
+  /** The longest a detach held its parent's lock (binds waited meanwhile). */
+  longestLockMs: number;
+  /** Detaches that did not have the lock in time and tried again. */
+  lockRetries: number;
 }
-
-/** The record's tables, bindings first (its detach fences binds of that month). */
-const TABLES = [
-  'bindings',
-  'binding_events',
-  'routed_counts',
-  'binding_subscriptions',
-  'call_records',
-  'call_progress',
-];
 
 /** The oldest month partition of the record, with the bindings it holds; none when unpartitioned. */
 export async function oldestMonth(
@@ -44,39 +39,36 @@ export async function oldestMonth(
 }
 
 /**
- * Drops one month of the record as the retention job does (src/history/, issue 22 item 1): in
- * one transaction with a lock_timeout, the bindings partition detached first, its months' open
- * orders checked (none may be live), then every other table's partition detached, and all
- * dropped. Timed from BEGIN to COMMIT.
+ * Drops one month of the record by the retention job's own code (src/history/history-month-drop.ts):
+ * the bindings partition detached first under a check that none is live, every other table's
+ * partition detached, each in its own short transaction with a lock_timeout and retries, then
+ * the detached tables dropped. Timed from the first step to the last.
  */
 export async function dropMonth(url: string, month: string, bindings: number): Promise<MonthDrop> {
-  const sql = new pg.Client({ connectionString: url });
-  await sql.connect();
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const client = await pool.connect();
   try {
+    const { rows } = await client.query<HistoryMonth>(
+      `SELECT replace($1, '_', '-') AS month, lo::text, hi::text FROM history_month_partitions
+        WHERE parent = 'bindings' AND name = 'bindings_p' || $1`,
+      [month],
+    );
+    if (!rows[0]) throw new Error(`no month ${month}`);
     const started = performance.now();
-    await sql.query('BEGIN');
-    try {
-      await sql.query(`SET LOCAL lock_timeout = '5s'`);
-      await sql.query(`ALTER TABLE bindings DETACH PARTITION bindings_p${month}`);
-      const open = await sql.query(
-        `SELECT 1 FROM history_month_partitions p, history_range_open_orders(p.lo, p.hi, 1)
-          WHERE p.parent = 'binding_events' AND p.name = $1`,
-        [`binding_events_p${month}`],
-      );
-      if (open.rowCount) throw new Error(`month ${month} holds a live binding: not dropped`);
-      for (const table of TABLES) {
-        if (table !== 'bindings') {
-          await sql.query(`ALTER TABLE ${table} DETACH PARTITION ${table}_p${month}`);
-        }
-        await sql.query(`DROP TABLE ${table}_p${month}`);
-      }
-      await sql.query('COMMIT');
-    } catch (error) {
-      await sql.query('ROLLBACK');
-      throw error;
+    const outcome = await dropHistoryMonth(client, rows[0], new Date(), new Date());
+    const ms = performance.now() - started;
+    if (outcome.kind !== 'dropped') {
+      throw new Error(`month ${month} not dropped: ${JSON.stringify(outcome)}`);
     }
-    return { month, bindings, ms: performance.now() - started };
+    return {
+      month,
+      bindings,
+      ms,
+      longestLockMs: outcome.longestLockMs,
+      lockRetries: outcome.lockRetries,
+    };
   } finally {
-    await sql.end();
+    client.release();
+    await pool.end();
   }
 }

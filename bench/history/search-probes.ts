@@ -60,8 +60,21 @@ export async function searchProbes(
   const population = new HistoryPopulation(shape.bindings);
   const random = new SeededRandom(seed);
   const agedBelow = Math.floor(shape.bindings * shape.agedShare);
-  const pick = (from: number, to: number) =>
-    seededParties(shape, population, from + random.below(to - from));
+  const exists = async (i: number) =>
+    (await sql.query(`SELECT 1 FROM bindings WHERE out_id = $1`, [outIdOf(i)])).rowCount! > 0;
+  // The oldest months may have been dropped (a month drop of an earlier run): bindings are
+  // numbered oldest first, so the first one left is found by bisection and picks start there.
+  let [low, high] = [0, shape.bindings - 1];
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if (await exists(mid)) high = mid;
+    else low = mid + 1;
+  }
+  const first = low;
+  const pick = (from: number, to: number) => {
+    const lo = Math.min(Math.max(from, first), to - 1);
+    return seededParties(shape, population, lo + random.below(to - lo));
+  };
   const row = async (outId: string) => {
     const { rows } = await sql.query<{ phone_x: string; created_at: Date }>(
       `SELECT phone_x, created_at FROM bindings WHERE out_id = $1`,

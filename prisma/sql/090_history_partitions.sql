@@ -32,10 +32,18 @@ LANGUAGE sql IMMUTABLE AS $$
            ('call_records', 'binding_id', 100), ('call_progress', 'binding_id', 100)
 $$;
 
+-- Whether a binding id carries its time: a UUIDv7 (version nibble 7). The bindings made before
+-- the record was partitioned hold random v4 ids, whose first 48 bits are no time at all.
+CREATE OR REPLACE FUNCTION binding_id_has_time(p_id uuid) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT substr(p_id::text, 15, 1) = '7' $$;
+
 -- Creates the partition of p_parent for the month holding p_month, unless it exists. Rows of
--- that month that landed in the DEFAULT partition meanwhile (written while the month had no
--- partition) move into it first: attaching a range the default still holds rows of would fail.
--- Returns how many rows moved, or NULL when the partition existed.
+-- that month's id range in the DEFAULT partition move into it first (attaching a range the
+-- default still holds rows of fails): bindings written while the month had no partition, and
+-- the rare old binding whose random v4 id falls in the range. The latter is no binding of that
+-- month: it is recorded in history_legacy_bindings, and retention decides it by its own times
+-- (src/history/history-partitions.repository.ts). Returns how many rows moved, or NULL when the
+-- partition existed.
 CREATE OR REPLACE FUNCTION history_partition_create(p_parent text, p_month timestamptz,
                                                     p_now timestamptz)
 RETURNS bigint
@@ -62,6 +70,12 @@ BEGIN
                    'INSERT INTO %I SELECT * FROM moved',
                    p_parent || '_default', v_key, v_key, v_name) USING v_lo, v_hi;
     GET DIAGNOSTICS v_moved = ROW_COUNT;
+    IF p_parent = 'bindings' AND v_moved > 0 THEN
+        EXECUTE format('INSERT INTO history_legacy_bindings (binding_id, month, moved_at) '
+                       'SELECT id, $1, $2 FROM %I WHERE NOT binding_id_has_time(id) '
+                       'ON CONFLICT (binding_id) DO UPDATE SET month = EXCLUDED.month', v_name)
+            USING v_month, p_now;
+    END IF;
     EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
                    p_parent, v_name, v_lo, v_hi);
     INSERT INTO history_partitions (name, parent, month, created_at)

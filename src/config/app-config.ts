@@ -135,6 +135,7 @@ export interface AppConfig {
     hashSecret: string;
     agingIntervalMs: number;
     agingBatchSize: number;
+    agingWorkers: number;
   };
   /** Events to subscribers: Standard Webhooks (src/webhooks). */
   webhooks: {

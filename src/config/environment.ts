@@ -258,8 +258,10 @@ export class Environment {
   PHONE_HASH_SECRET: string = '';
   /** How often ended bindings are looked for to age, ms; 0 disables the job. */
   @toInt() @IsInt() @Min(0) SCHEDULER_PRIVACY_AGING_INTERVAL_MS: number = 60000;
-  /** Bindings aged per transaction. */
-  @toInt() @IsInt() @Min(1) @Max(10000) PRIVACY_AGING_BATCH_SIZE: number = 1000;
+  /** Bindings aged per transaction (three statements whatever its size). */
+  @toInt() @IsInt() @Min(1) @Max(20000) PRIVACY_AGING_BATCH_SIZE: number = 5000;
+  /** Batches aged at once by one instance, each on its own connection. */
+  @toInt() @IsInt() @Min(1) @Max(8) PRIVACY_AGING_WORKERS: number = 2;
   /** Pool replenishment interval, ms; 0 (the default) disables the job. */
   @toInt() @IsInt() @Min(0) SCHEDULER_REPLENISH_INTERVAL_MS: number = 0;
   /** What replenishment watches: comma-separated `poolKey:city:spec`, e.g. FC100000000000001:杭州:2. */

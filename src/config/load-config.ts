@@ -137,6 +137,7 @@ export function loadConfig(
       hashSecret: env.PHONE_HASH_SECRET,
       agingIntervalMs: env.SCHEDULER_PRIVACY_AGING_INTERVAL_MS,
       agingBatchSize: env.PRIVACY_AGING_BATCH_SIZE,
+      agingWorkers: env.PRIVACY_AGING_WORKERS,
     },
     bindings: {
       maxTtlSeconds: env.BINDING_MAX_TTL_SECONDS,

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type pg from 'pg';
 import { PrismaService } from '../prisma/prisma.service.js';
+import { dropHistoryMonth, HISTORY_TABLES, type HistoryMonth } from './history-month-drop.js';
 
 /** What one pass over the record's partitions did. */
 export interface PartitionPass {
@@ -12,15 +13,23 @@ export interface PartitionPass {
   dropped: number;
   /** Months old enough to drop but kept: one of their bindings is not over. */
   keptLive: number;
-  /** Bindings of the DEFAULT partition (made before partitioning) deleted by age. */
+  /** Months old enough to drop but kept: an old binding in them is not past retention. */
+  keptLegacy: number;
+  /** Months whose drop could not have a table's lock in time: the next pass finishes them. */
+  dropDeferred: number;
+  /** Bindings made before partitioning (DEFAULT partition, or taken by a month) deleted by age. */
   deletedFromDefault: number;
   /** Rows in the DEFAULT partitions whose month has no partition (a write came too early). */
   outsidePartitions: number;
 }
 
-/** A month old enough to drop that still holds bindings not over, with some of their orders. */
+/**
+ * A month old enough to drop that still holds bindings not over (`live`), or old bindings its id
+ * range took that are not past retention by their own times (`legacy`), with some of their orders.
+ */
 export interface KeptMonth {
   month: string;
+  reason: 'live' | 'legacy';
   orders: string[];
 }
 
@@ -28,17 +37,16 @@ export interface KeptMonth {
 const LOCK = `SELECT pg_try_advisory_lock(hashtext('axb-history-partitions')) AS locked`;
 const UNLOCK = `SELECT pg_advisory_unlock(hashtext('axb-history-partitions'))`;
 
-/** The record's tables in the order a month is detached: bindings first (its lock fences binds). */
-const TABLES = [
-  'bindings',
-  'binding_events',
-  'routed_counts',
-  'binding_subscriptions',
-  'call_records',
-  'call_progress',
-] as const;
-
 const DEFAULT_BATCH = 1000;
+
+/**
+ * A binding of the record past retention by its own times (made and over before `$1`), and not
+ * live, open at the provider or in a contact window. `b` is the binding.
+ */
+const PAST_RETENTION = `b.created_at < $1 AND coalesce(b.ended_at, b.expires_at) < $1
+  AND NOT EXISTS (SELECT 1 FROM live_pairs p WHERE p.binding_id = b.id)
+  AND NOT EXISTS (SELECT 1 FROM reconcile_queue q WHERE q.binding_id = b.id)
+  AND NOT EXISTS (SELECT 1 FROM contact_windows w WHERE w.binding_id = b.id)`;
 
 /**
  * The record's month partitions (prisma/sql/090_history_partitions.sql): made ahead, moved out
@@ -70,8 +78,9 @@ export class HistoryPartitionsRepository {
       try {
         const made = await this.ensure(client, now, aheadMonths);
         const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+        // Old bindings first, wherever they are: a month then holds none past retention.
+        const deletedFromDefault = await this.deleteLegacyBefore(client, cutoff);
         const dropped = await this.dropBefore(client, cutoff, now, onKept);
-        const deletedFromDefault = await this.deleteDefaultBefore(client, cutoff);
         const outsidePartitions = await this.countOutside(client);
         return { ...made, ...dropped, deletedFromDefault, outsidePartitions };
       } finally {
@@ -91,7 +100,7 @@ export class HistoryPartitionsRepository {
     let movedFromDefault = 0;
     for (let m = 0; m <= aheadMonths; m++) {
       const month = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + m, 1));
-      for (const table of TABLES) {
+      for (const table of HISTORY_TABLES) {
         // Each in its own transaction: the attach locks the parent briefly (SHARE UPDATE
         // EXCLUSIVE: binds go on) and the default partition while it is checked.
         await client.query('BEGIN');
@@ -116,85 +125,67 @@ export class HistoryPartitionsRepository {
     return { created, movedFromDefault };
   }
 
-  /** Drops whole months older than the cutoff, each in one transaction, unless one is not over. */
+  /**
+   * Drops whole months older than the cutoff (history-month-drop.ts), unless one is not over.
+   * Months are those made and not yet dropped: one whose drop stopped midway is finished.
+   */
   private async dropBefore(
     client: pg.PoolClient,
     cutoff: Date,
     now: Date,
     onKept: (kept: KeptMonth) => void,
-  ): Promise<{ dropped: number; keptLive: number }> {
-    const { rows: months } = await client.query<{ month: string; lo: string; hi: string }>(
-      `SELECT to_char(month, 'YYYY-MM') AS month, lo::text, hi::text
-         FROM history_month_partitions
-        WHERE parent = 'bindings'
+  ): Promise<{ dropped: number; keptLive: number; keptLegacy: number; dropDeferred: number }> {
+    const { rows: months } = await client.query<HistoryMonth>(
+      `SELECT DISTINCT to_char(month, 'YYYY-MM') AS month,
+              history_month_bound(month::timestamp AT TIME ZONE 'UTC')::text AS lo,
+              history_month_bound((month + interval '1 month')::timestamp AT TIME ZONE 'UTC')::text
+                AS hi
+         FROM history_partitions
+        WHERE dropped_at IS NULL
           AND (month + interval '1 month')::timestamp AT TIME ZONE 'UTC' <= $1
-        ORDER BY month`,
+        ORDER BY 1`,
       [cutoff],
     );
-    let dropped = 0;
-    let keptLive = 0;
-    for (const { month, lo, hi } of months) {
-      const suffix = month.replace('-', '_');
-      await client.query('BEGIN');
-      try {
-        await client.query(`SET LOCAL lock_timeout = '5s'`);
-        // Detaching the bindings partition first locks the parent: no binding of that month can
-        // become live meanwhile, so the check below holds until the commit.
-        await client.query(`ALTER TABLE bindings DETACH PARTITION bindings_p${suffix}`);
-        const { rows: open } = await client.query<{ out_id: string }>(
-          `SELECT coalesce(out_id, 'binding ' || binding_id) AS out_id
-             FROM history_range_open_orders($1, $2, 20)`,
-          [lo, hi],
-        );
-        if (open.length > 0) {
-          await client.query('ROLLBACK');
-          keptLive++;
-          onKept({ month, orders: open.map((o) => o.out_id) });
-          continue;
-        }
-        for (const table of TABLES) {
-          const name = `${table}_p${suffix}`;
-          if (table !== 'bindings') {
-            await client.query(`ALTER TABLE ${table} DETACH PARTITION ${name}`);
-          }
-          await client.query(`DROP TABLE ${name}`);
-          await client.query('UPDATE history_partitions SET dropped_at = $2 WHERE name = $1', [
-            name,
-            now,
-          ]);
-          dropped++;
-        }
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
+    const pass = { dropped: 0, keptLive: 0, keptLegacy: 0, dropDeferred: 0 };
+    for (const month of months) {
+      const outcome = await dropHistoryMonth(client, month, cutoff, now);
+      if (outcome.kind === 'dropped') pass.dropped += outcome.partitions;
+      else if (outcome.kind === 'busy') pass.dropDeferred++;
+      else {
+        if (outcome.reason === 'live') pass.keptLive++;
+        else pass.keptLegacy++;
+        onKept({ month: month.month, reason: outcome.reason, orders: outcome.orders });
       }
     }
-    return { dropped, keptLive };
+    return pass;
   }
 
   /**
-   * The DEFAULT partition holds the bindings made before partitioning (v4 ids, no month range
-   * can hold them): deleted by age in batches through the parent, so the delete trigger takes
-   * what followed each along. Bindings not over are left alone.
+   * The bindings made before partitioning (v4 ids) are deleted by their own age, in batches
+   * through the parent (the delete trigger takes what followed each along): those in the DEFAULT
+   * partition, and the few a month's id range took (history_legacy_bindings), which would
+   * otherwise stay as long as that month. Bindings not over are left alone.
    */
-  private async deleteDefaultBefore(client: pg.PoolClient, cutoff: Date): Promise<number> {
+  private async deleteLegacyBefore(client: pg.PoolClient, cutoff: Date): Promise<number> {
     let total = 0;
-    for (;;) {
-      const result = await client.query(
-        `DELETE FROM bindings WHERE id IN (
-           SELECT d.id FROM bindings_default d
-            WHERE d.created_at < $1
-              AND coalesce(d.ended_at, d.expires_at) < $1
-              AND NOT EXISTS (SELECT 1 FROM live_pairs p WHERE p.binding_id = d.id)
-              AND NOT EXISTS (SELECT 1 FROM reconcile_queue q WHERE q.binding_id = d.id)
-              AND NOT EXISTS (SELECT 1 FROM contact_windows w WHERE w.binding_id = d.id)
-            LIMIT $2)`,
-        [cutoff, DEFAULT_BATCH],
-      );
-      total += result.rowCount ?? 0;
-      if ((result.rowCount ?? 0) < DEFAULT_BATCH) break;
+    for (const source of [
+      `SELECT b.id FROM bindings_default b WHERE ${PAST_RETENTION} LIMIT $2`,
+      `SELECT b.id FROM history_legacy_bindings l JOIN bindings b ON b.id = l.binding_id
+        WHERE ${PAST_RETENTION} LIMIT $2`,
+    ]) {
+      for (;;) {
+        const result = await client.query(`DELETE FROM bindings WHERE id IN (${source})`, [
+          cutoff,
+          DEFAULT_BATCH,
+        ]);
+        total += result.rowCount ?? 0;
+        if ((result.rowCount ?? 0) < DEFAULT_BATCH) break;
+      }
     }
+    await client.query(
+      `DELETE FROM history_legacy_bindings l
+        WHERE NOT EXISTS (SELECT 1 FROM bindings b WHERE b.id = l.binding_id)`,
+    );
     // Call records the provider sent for no binding we know go by their own age.
     await client.query(
       `DELETE FROM call_records_default WHERE binding_id IS NULL AND received_at < $1`,
@@ -210,7 +201,7 @@ export class HistoryPartitionsRepository {
   private async countOutside(client: pg.PoolClient): Promise<number> {
     const { rows } = await client.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM bindings_default
-        WHERE id >= history_month_bound('2000-01-01Z') AND substr(id::text, 15, 1) = '7'`,
+        WHERE id >= history_month_bound('2000-01-01Z') AND binding_id_has_time(id)`,
     );
     const outside = rows[0]?.n ?? 0;
     if (outside > 0) {

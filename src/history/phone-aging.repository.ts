@@ -60,7 +60,14 @@ export class PhoneAgingRepository {
     private readonly hasher: PhoneHasher,
   ) {}
 
-  /** Ages up to `limit` bindings that ended before `cutoff`, with their call records. */
+  /**
+   * Ages up to `limit` bindings that ended before `cutoff`, with their call records, in one
+   * transaction of three statements whatever the batch's size: the bindings taken (oldest first,
+   * FOR UPDATE SKIP LOCKED: instances and workers take disjoint batches), their call records
+   * locked, and one statement replacing the numbers of both by arrays (the hashes are computed
+   * here: the secret never goes to the database). Each UPDATE names the id range of the batch,
+   * so it touches the one or two month partitions the batch lies in, not all of them.
+   */
   async ageBatch(now: Date, cutoff: Date, limit: number): Promise<AgedBatch> {
     return this.inTransaction(async (client) => {
       const { rows } = await client.query<BindingPhones>(
@@ -70,21 +77,32 @@ export class PhoneAgingRepository {
           FOR UPDATE SKIP LOCKED`,
         [cutoff, limit],
       );
-      const bindings = await this.replaceBindingPhones(client, rows, now);
-      const calls = await this.replaceCallPhones(
-        client,
-        `binding_id = ANY($1::uuid[])`,
-        [rows.map((r) => r.id)],
-        now,
-      );
+      const ids = rows.map((r) => r.id).sort();
+      // A call record of a taken binding is aged with it: waited for if a report is writing it
+      // (never skipped, or it would stay unaged), read under the lock so its raw is current.
+      const calls =
+        ids.length === 0
+          ? []
+          : (
+              await client.query<CallPhones>(
+                `SELECT id::text, binding_id, phone_no, peer_no, raw FROM call_records
+                  WHERE binding_id = ANY($1::uuid[]) AND binding_id >= $2 AND binding_id <= $3
+                    AND aged_at IS NULL
+                  FOR UPDATE`,
+                [ids, ids[0], ids[ids.length - 1]],
+              )
+            ).rows;
       // Records the provider sent for no binding we know: by their own age.
-      const unlinked = await this.replaceCallPhones(
-        client,
-        `binding_id IS NULL AND received_at < $1 ORDER BY received_at LIMIT ${Number(limit)}`,
-        [cutoff],
-        now,
-      );
-      return { bindings, calls: calls + unlinked };
+      const unlinked = (
+        await client.query<CallPhones>(
+          `SELECT id::text, binding_id, phone_no, peer_no, raw FROM call_records
+            WHERE binding_id IS NULL AND aged_at IS NULL AND received_at < $1
+            ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          [cutoff, limit],
+        )
+      ).rows;
+      const aged = await this.replacePhones(client, rows, [...calls, ...unlinked], now);
+      return { bindings: aged.bindings, calls: aged.calls };
     });
   }
 
@@ -142,67 +160,61 @@ export class PhoneAgingRepository {
     });
   }
 
-  private async replaceBindingPhones(
+  /**
+   * One statement: the bindings' A and B, and the call records' numbers and raw reports, replaced
+   * by their masked form and hash. An erased number is masked already and has no hash: it keeps
+   * none. The id bounds let each UPDATE prune to the partitions the batch lies in.
+   */
+  private async replacePhones(
     client: pg.PoolClient,
-    rows: BindingPhones[],
+    bindings: BindingPhones[],
+    calls: CallPhones[],
     now: Date,
-  ): Promise<number> {
-    if (rows.length === 0) return 0;
-    // An erased number is masked already and has no hash: it keeps none.
-    const hash = (p: string) => this.hashOf(p);
-    await client.query(
-      `UPDATE bindings b
-          SET phone_a = t.a, phone_b = t.b,
-              phone_a_hash = coalesce(t.ha, b.phone_a_hash),
-              phone_b_hash = coalesce(t.hb, b.phone_b_hash),
-              aged_at = $6
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::bytea[])
-              AS t(id, a, b, ha, hb)
-        WHERE b.id = t.id`,
-      [
-        rows.map((r) => r.id),
-        rows.map((r) => maskPhone(r.phone_a)),
-        rows.map((r) => maskPhone(r.phone_b)),
-        rows.map((r) => hash(r.phone_a)),
-        rows.map((r) => hash(r.phone_b)),
-        now,
-      ],
-    );
-    return rows.length;
-  }
-
-  /** Ages the numbers of the unaged call records `where` selects. */
-  private async replaceCallPhones(
-    client: pg.PoolClient,
-    where: string,
-    params: unknown[],
-    now: Date,
-  ): Promise<number> {
-    const { rows } = await client.query<CallPhones>(
-      `SELECT id::text, binding_id, phone_no, peer_no, raw FROM call_records
-        WHERE aged_at IS NULL AND ${where} FOR UPDATE SKIP LOCKED`,
-      params,
-    );
-    if (rows.length === 0) return 0;
+  ): Promise<AgedBatch> {
+    if (bindings.length === 0 && calls.length === 0) return { bindings: 0, calls: 0 };
     const hash = (p: string | null) => (p ? this.hashOf(p) : null);
-    await client.query(
-      `UPDATE call_records c
-          SET phone_no = t.p, peer_no = t.q, phone_no_hash = t.hp, peer_no_hash = t.hq, raw = t.raw,
-              aged_at = $7
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[], $5::bytea[], $6::jsonb[])
-              AS t(id, p, q, hp, hq, raw)
-        WHERE c.id = t.id`,
+    const mask = (p: string | null) => (p === null ? null : maskPhone(p));
+    const ids = bindings.map((r) => r.id).sort();
+    const { rows } = await client.query<{ bindings: number; calls: number }>(
+      `WITH b AS (
+         UPDATE bindings b
+            SET phone_a = t.a, phone_b = t.b,
+                phone_a_hash = coalesce(t.ha, b.phone_a_hash),
+                phone_b_hash = coalesce(t.hb, b.phone_b_hash),
+                aged_at = $6
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::bytea[])
+                AS t(id, a, b, ha, hb)
+          WHERE b.id = t.id AND b.id >= $7 AND b.id <= $8
+         RETURNING 1),
+       c AS (
+         UPDATE call_records c
+            SET phone_no = t.p, peer_no = t.q, phone_no_hash = t.hp, peer_no_hash = t.hq,
+                raw = t.raw, aged_at = $6
+           FROM unnest($9::bigint[], $10::uuid[], $11::text[], $12::text[], $13::bytea[],
+                       $14::bytea[], $15::jsonb[]) AS t(id, bid, p, q, hp, hq, raw)
+          WHERE c.id = t.id AND c.binding_id IS NOT DISTINCT FROM t.bid
+            AND (c.binding_id IS NULL OR (c.binding_id >= $7 AND c.binding_id <= $8))
+         RETURNING 1)
+       SELECT (SELECT count(*) FROM b)::int AS bindings, (SELECT count(*) FROM c)::int AS calls`,
       [
-        rows.map((r) => r.id),
-        rows.map((r) => (r.phone_no === null ? null : maskPhone(r.phone_no))),
-        rows.map((r) => (r.peer_no === null ? null : maskPhone(r.peer_no))),
-        rows.map((r) => hash(r.phone_no)),
-        rows.map((r) => hash(r.peer_no)),
-        rows.map((r) => JSON.stringify(maskedRaw(r.raw))),
+        bindings.map((r) => r.id),
+        bindings.map((r) => maskPhone(r.phone_a)),
+        bindings.map((r) => maskPhone(r.phone_b)),
+        bindings.map((r) => hash(r.phone_a)),
+        bindings.map((r) => hash(r.phone_b)),
         now,
+        ids[0] ?? null,
+        ids[ids.length - 1] ?? null,
+        calls.map((r) => r.id),
+        calls.map((r) => r.binding_id),
+        calls.map((r) => mask(r.phone_no)),
+        calls.map((r) => mask(r.peer_no)),
+        calls.map((r) => hash(r.phone_no)),
+        calls.map((r) => hash(r.peer_no)),
+        calls.map((r) => JSON.stringify(maskedRaw(r.raw))),
       ],
     );
-    return rows.length;
+    return rows[0] ?? { bindings: 0, calls: 0 };
   }
 
   /** An already masked number (an aged row, erased) has no hash to keep. */

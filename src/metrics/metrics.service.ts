@@ -84,7 +84,7 @@ export class MetricsService implements ProviderCallObserver {
   });
   readonly historyMonthsKept = new Counter({
     name: 'axb_history_months_kept_live_total',
-    help: 'Month partitions past retention not dropped because a binding in them is not over',
+    help: 'Month partitions past retention not dropped: a binding in them is not over, or an old (v4 id) one is not past retention',
     registers: [this.registry],
   });
   readonly schedulerDuration = new Histogram({

@@ -28,14 +28,23 @@ export class HistoryJob implements ScheduledJob {
       this.clock.now(),
       aheadMonths,
       retentionDays,
-      ({ month, orders }) => {
+      ({ month, reason, orders }) => {
+        const why =
+          reason === 'live'
+            ? 'bindings not over'
+            : 'bindings made before partitioning, not past retention by their own times';
         this.logger.warn(
-          `history: month ${month} is past retention but kept: bindings not over (orders ${orders.join(', ')})`,
+          `history: month ${month} is past retention but kept: ${why} (orders ${orders.join(', ')})`,
         );
         this.metrics.historyMonthsKept.inc();
       },
     );
     if (pass === null) return { busy: 1 };
+    if (pass.dropDeferred > 0) {
+      this.logger.warn(
+        `history: ${pass.dropDeferred} month(s) past retention not dropped yet: a table's lock was not had in time (the next pass goes on)`,
+      );
+    }
     this.metrics.historyOutsidePartitions.set(pass.outsidePartitions);
     if (pass.movedFromDefault > 0) this.metrics.historyMovedFromDefault.inc(pass.movedFromDefault);
     return { ...pass };

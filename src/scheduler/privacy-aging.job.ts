@@ -11,8 +11,8 @@ const MAX_BATCHES = 100;
 /**
  * Privacy aging: PHONE_MASK_AFTER_DAYS after a binding ends, its real numbers and its calls'
  * are replaced by the masked form and a keyed hash (PhoneAgingRepository), in batches of
- * PRIVACY_AGING_BATCH_SIZE, each its own short transaction. Instances take disjoint batches
- * (SKIP LOCKED) and a row is aged once. Without a hash secret it ages nothing (PhoneHasher).
+ * PRIVACY_AGING_BATCH_SIZE, each its own short transaction, PRIVACY_AGING_WORKERS at a time.
+ * Instances and workers take disjoint batches (SKIP LOCKED) and a row is aged once. Without a hash secret it ages nothing (PhoneHasher).
  */
 @Injectable()
 export class PrivacyAgingJob implements ScheduledJob {
@@ -28,16 +28,20 @@ export class PrivacyAgingJob implements ScheduledJob {
   async run(stopping?: AbortSignal): Promise<JobCounts> {
     const counts = { bindings: 0, calls: 0, batches: 0 };
     if (!this.hasher.available) return counts;
-    const { maskAfterDays, agingBatchSize } = this.config.privacy;
+    const { maskAfterDays, agingBatchSize, agingWorkers } = this.config.privacy;
     const now = this.clock.now();
     const cutoff = new Date(now.getTime() - maskAfterDays * 86_400_000);
-    while (counts.batches < MAX_BATCHES && !stopping?.aborted) {
-      const batch = await this.aging.ageBatch(now, cutoff, agingBatchSize);
-      counts.batches++;
-      counts.bindings += batch.bindings;
-      counts.calls += batch.calls;
-      if (batch.bindings < agingBatchSize && batch.calls < agingBatchSize) break;
-    }
+    // Workers take disjoint batches (SKIP LOCKED), each its own transaction on its own connection.
+    const worker = async () => {
+      while (counts.batches < MAX_BATCHES && !stopping?.aborted) {
+        const batch = await this.aging.ageBatch(now, cutoff, agingBatchSize);
+        counts.batches++;
+        counts.bindings += batch.bindings;
+        counts.calls += batch.calls;
+        if (batch.bindings < agingBatchSize && batch.calls < agingBatchSize) break;
+      }
+    };
+    await Promise.all(Array.from({ length: agingWorkers }, worker));
     return counts;
   }
 }

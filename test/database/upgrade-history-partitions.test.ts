@@ -131,6 +131,11 @@ describe('upgrading to the partitioned record', () => {
     expect(await where('binding_events', 'binding_id', LIVE)).toEqual([`binding_events_p${month}`]);
     expect(await where('call_records', 'binding_id', LIVE)).toEqual([`call_records_p${month}`]);
     expect(await where('bindings', 'id', ENDED)).toEqual(['bindings_default']);
+    // The one a month took is recorded as old: retention decides it by its own times.
+    const legacy = await sql.query<{ binding_id: string }>(
+      'SELECT binding_id FROM history_legacy_bindings',
+    );
+    expect(legacy.rows.map((r) => r.binding_id)).toEqual([LIVE]);
     for (const id of [ENDED, LIVE]) {
       for (const [table, n] of [
         ['binding_events', 2],

@@ -1,36 +1,24 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
-import { HistoryJob } from '../../src/scheduler/history.job.js';
-import { createMigratedDatabase } from '../support/scratch-database.js';
-import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
+import { startHistoryApp, type HistoryApp } from '../support/history-app.js';
 import { TestClock } from '../support/test-clock.js';
-import { http, startTestApp, type TestApp } from '../support/test-app.js';
+import { http, type TestApp } from '../support/test-app.js';
 
 const POOL = 'FCHISTORYPARTS';
 const DAY = 86_400_000;
-let sim: TestSimulator;
-let db: { url: string; drop: () => Promise<void> };
+let history: HistoryApp;
 let sql: pg.Client;
 const clock = new TestClock();
 let app: TestApp;
 
 beforeAll(async () => {
-  sim = await startTestSimulator({ poolKeys: [POOL], ownedPerCity: 0 });
-  db = await createMigratedDatabase();
-  sql = new pg.Client({ connectionString: db.url });
-  await sql.connect();
-  app = await startTestApp(
-    { ...sim.env, HISTORY_RETENTION_DAYS: '30', HISTORY_PARTITIONS_AHEAD_MONTHS: '2' },
-    { clock, databaseUrl: db.url },
-  );
+  history = await startHistoryApp(POOL, clock);
+  ({ sql, app } = history);
   await http('POST', `${app.url}/v1/pools/${POOL}/numbers`, { spec: 2, city: '杭州', count: 2 });
 });
 afterAll(async () => {
-  await app?.close();
-  await sql?.end();
-  await db?.drop();
-  await sim?.close();
+  await history?.close();
 });
 
 let seq = 0;
@@ -62,7 +50,7 @@ const partitionsOf = async (parent: string) =>
       [parent],
     )
   ).rows.map((r) => r.name);
-const runJob = () => app.app.get(HistoryJob).run();
+const runJob = () => history.runJob();
 
 describe('the record in month partitions', () => {
   it('has the current month and two ahead for every table from the migration on', async () => {
@@ -159,5 +147,49 @@ describe('retention', () => {
     expect(recorded.rows[0]?.dropped_at).not.toBeNull();
     // Binds go on meanwhile.
     expect((await bind()).status).toBe(201);
+  });
+});
+
+describe('a month drop that cannot have a lock in time', () => {
+  it('stops without failing a bind, and the next pass finishes it', async () => {
+    // The oldest month left, made past retention (and the next one not yet).
+    const oldest = (await partitionsOf('bindings'))[0]!;
+    const target = oldest.slice('bindings_p'.length);
+    const [y, m] = target.split('_').map(Number) as [number, number];
+    clock.advance(Date.UTC(y, m, 1) + 31 * DAY - clock.now().getTime());
+    // Its bindings are over (the last test's last bind was never swept).
+    await sql.query(
+      `UPDATE bindings SET state = 'expired', ended_at = $1, updated_at = $1
+        WHERE id IN (SELECT binding_id FROM live_pairs)`,
+      [clock.now()],
+    );
+    // Another session reads routed_counts and keeps its lock: the detach of that table waits
+    // for it (lock_timeout), gives up, retries, and leaves the rest to the next pass.
+    const reader = new pg.Client({ connectionString: history.url });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('LOCK TABLE routed_counts IN ACCESS SHARE MODE');
+      const [deferred, during] = await Promise.all([runJob(), bind()]);
+      expect(during.status).toBe(201);
+      expect(deferred).toMatchObject({ dropDeferred: 1 });
+      expect(await partitionsOf('bindings')).not.toContain(`bindings_p${target}`);
+      expect(await partitionsOf('routed_counts')).toContain(`routed_counts_p${target}`);
+    } finally {
+      await reader.query('ROLLBACK');
+      await reader.end();
+    }
+    const finished = await runJob();
+    expect(finished).toMatchObject({ dropDeferred: 0, dropped: 6 });
+    for (const parent of ['bindings', 'binding_events', 'routed_counts', 'call_progress']) {
+      expect(await partitionsOf(parent)).not.toContain(`${parent}_p${target}`);
+      const table = await sql.query(`SELECT to_regclass($1) AS t`, [`${parent}_p${target}`]);
+      expect(table.rows[0].t).toBeNull();
+    }
+    const recorded = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM history_partitions WHERE name LIKE $1 AND dropped_at IS NOT NULL`,
+      [`%_p${target}`],
+    );
+    expect(recorded.rows[0]!.n).toBe(6);
   });
 });
