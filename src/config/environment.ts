@@ -400,4 +400,10 @@ export class Environment {
   @toInt() @IsInt() @Min(0) @Max(7 * 86_400) WEBHOOKS_SECRET_OVERLAP_SECONDS: number = 86_400;
   /** Deliver events from this instance (the outbox is written either way). */
   @toBoolean() @IsBoolean() WEBHOOKS_WORKERS_ENABLED: boolean = true;
+  /**
+   * Days a settled delivery (delivered, or dead: replayable until then) and its event are kept,
+   * counted from its last try; pending ones are never pruned. 30: past the ~3-day retry schedule
+   * with weeks to look into or replay a dead delivery, and the outbox stays small.
+   */
+  @toInt() @IsInt() @Min(1) @Max(3650) WEBHOOK_RETENTION_DAYS: number = 30;
 }

@@ -7,6 +7,8 @@ import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
 import { WebhookEndpointsService } from './webhook-endpoints.service.js';
 import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
 import { WebhookQueue } from './webhook-queue.js';
+import { WebhookRetentionJob } from './webhook-retention.job.js';
+import { WebhookRetentionRepository } from './webhook-retention.repository.js';
 import { WebhookSender } from './webhook-sender.js';
 import { WebhookSettler } from './webhook-settler.js';
 import { WebhooksController } from './webhooks.controller.js';
@@ -29,7 +31,9 @@ import { WebhooksController } from './webhooks.controller.js';
     WebhookDeliveryPump,
     WebhookDeliveryRunner,
     WebhookEndpointsService,
+    WebhookRetentionRepository,
+    WebhookRetentionJob,
   ],
-  exports: [WebhookDeliveryRunner],
+  exports: [WebhookDeliveryRunner, WebhookRetentionJob],
 })
 export class WebhooksModule {}
