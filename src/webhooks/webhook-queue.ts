@@ -68,6 +68,9 @@ export class WebhookQueue implements OnModuleDestroy {
       // The pump fetches again as soon as it has room (and every poll): nobody LISTENs.
       useListenNotify: false,
       superviseIntervalSeconds: Math.min(60, this.expireSeconds),
+      // Expired jobs are failed by the monitor pass, every 60 s by default: a try cut off by a
+      // crash (ours, or the database's) would wait that long on top of its expiry.
+      monitorIntervalSeconds: Math.min(60, this.expireSeconds),
       schedule: false,
     });
     boss.on('error', (error: Error) => this.logger.warn(`pg-boss: ${error.message}`));
