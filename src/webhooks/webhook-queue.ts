@@ -5,6 +5,9 @@ import { SERVICE_SESSION_OPTIONS } from '../prisma/bounded-pool.js';
 
 export const DELIVERY_QUEUE = 'webhook-deliveries';
 
+/** Jobs settled between two refreshes of the job table's statistics. */
+const ANALYZE_EVERY = 2000;
+
 /** The job of one delivery try: which delivery. */
 export interface DeliveryJob {
   deliveryId: string;
@@ -37,6 +40,8 @@ export class WebhookQueue implements OnModuleDestroy {
   private boss: PgBoss | undefined;
   private starting: Promise<PgBoss> | undefined;
   private closed = false;
+  private settledSinceAnalyze = 0;
+  private analyzing: Promise<void> | undefined;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -136,6 +141,25 @@ export class WebhookQueue implements OnModuleDestroy {
       DELIVERY_QUEUE,
       jobs.map((j) => ({ id: j.id, retryCount: j.retryCount })),
     );
+    this.settledSinceAnalyze += jobs.length;
+    if (this.settledSinceAnalyze >= ANALYZE_EVERY && !this.analyzing) {
+      this.settledSinceAnalyze = 0;
+      this.analyzing = this.analyze(boss).finally(() => (this.analyzing = undefined));
+    }
+  }
+
+  /**
+   * Refreshes the job table's statistics in the background. Every job passes through three
+   * states in seconds; until autovacuum comes (at most once a minute) the planner sees a fresh
+   * queue's one row and plans the strict-FIFO fetch as nested loops, which after a burst took
+   * a second a fetch (README: Benchmarks).
+   */
+  private async analyze(boss: PgBoss): Promise<void> {
+    try {
+      await boss.getDb().executeSql('ANALYZE pgboss.job');
+    } catch (error) {
+      this.logger.warn(`Analyzing pg-boss's job table failed: ${String(error)}`);
+    }
   }
 
   /** A try that broke (not a receiver's answer): pg-boss runs it again after its retry delay. */
@@ -160,6 +184,7 @@ export class WebhookQueue implements OnModuleDestroy {
     this.closed = true;
     const boss =
       this.boss ?? (this.starting ? await this.starting.catch(() => undefined) : undefined);
+    await this.analyzing;
     if (boss) await boss.stop({ graceful: true, timeout: this.config.webhooks.timeoutMs + 2000 });
     this.boss = undefined;
     this.starting = undefined;
