@@ -10,7 +10,8 @@
  * the service through the real bootstrap() on the main thread, the bind load on a worker thread.
  *
  *   npm run build && node dist/bench/webhooks-bench.js
- *   RUNS=3 RATE=500 SECONDS=6 BINDINGS=500 BINDS=1500 CONCURRENCY=16 DATABASE_URL=… (optional)
+ *   RUNS=3 RATE=500 SECONDS=6 BINDINGS=500 BINDS=1500 CONCURRENCY=16 DATABASE_URL=… (optional);
+ *   WEBHOOKS_* settings (WEBHOOKS_CONCURRENCY=…) are passed to the service
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -70,6 +71,10 @@ async function main(): Promise<void> {
     RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
     RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
     WEBHOOKS_ALLOW_PRIVATE_URLS: 'true',
+    // Delivery settings to try (WEBHOOKS_CONCURRENCY=…), else the defaults.
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([k, v]) => k.startsWith('WEBHOOKS_') && v !== undefined),
+    ),
   });
   const app = await bootstrap(config);
   await app.listen(0, '127.0.0.1');

@@ -150,6 +150,8 @@ export interface AppConfig {
     pollIntervalMs: number;
     secretOverlapMs: number;
     workersEnabled: boolean;
+    /** WEBHOOK_RETENTION_DAYS: settled deliveries and their events are pruned after this. */
+    retentionDays: number;
   };
   scheduler: {
     /** Resolved: SCHEDULER_ENABLED, or on unless NODE_ENV=test. */

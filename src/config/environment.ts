@@ -388,18 +388,24 @@ export class Environment {
   WEBHOOKS_RETRY_SCHEDULE: string = '5,300,1800,7200,18000,36000,50400,72000,86400';
   /** How often the outbox is turned into deliveries, ms (the floor of an event's lag). */
   @toInt() @IsInt() @Min(10) @Max(10_000) WEBHOOKS_DISPATCH_INTERVAL_MS: number = 100;
-  /** Deliveries under way at once per instance (each a pg-boss worker that polls when idle). */
-  @toInt() @IsInt() @Min(1) @Max(256) WEBHOOKS_CONCURRENCY: number = 8;
+  /** Tries under way at once per instance (claimed from pg-boss in batches). */
+  @toInt() @IsInt() @Min(1) @Max(1024) WEBHOOKS_CONCURRENCY: number = 256;
   /**
-   * How often an idle delivery worker looks for due jobs, ms (pg-boss's minimum is 500). New
-   * events wake workers at once; this bounds the wait of a binding's next event after the one
-   * before it was delivered, and of a retry that came due.
+   * How often an idle instance looks for jobs, ms: a retry that came due, events another instance
+   * dispatched. Its own new events, and a binding's next event once the one before it is settled,
+   * are looked for at once.
    */
   @toInt() @IsInt() @Min(500) @Max(60_000) WEBHOOKS_POLL_INTERVAL_MS: number = 500;
   /** Of those, at most this many to one endpoint (across instances): a slow one delays no other. */
-  @toInt() @IsInt() @Min(1) @Max(64) WEBHOOKS_ENDPOINT_CONCURRENCY: number = 4;
+  @toInt() @IsInt() @Min(1) @Max(256) WEBHOOKS_ENDPOINT_CONCURRENCY: number = 64;
   /** After a rotation, the previous secret signs too for this long, seconds. */
   @toInt() @IsInt() @Min(0) @Max(7 * 86_400) WEBHOOKS_SECRET_OVERLAP_SECONDS: number = 86_400;
   /** Deliver events from this instance (the outbox is written either way). */
   @toBoolean() @IsBoolean() WEBHOOKS_WORKERS_ENABLED: boolean = true;
+  /**
+   * Days a settled delivery (delivered, or dead: replayable until then) and its event are kept,
+   * counted from its last try; pending ones are never pruned. 30: past the ~3-day retry schedule
+   * with weeks to look into or replay a dead delivery, and the outbox stays small.
+   */
+  @toInt() @IsInt() @Min(1) @Max(3650) WEBHOOK_RETENTION_DAYS: number = 30;
 }

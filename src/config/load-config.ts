@@ -213,6 +213,7 @@ export function loadConfig(
       pollIntervalMs: env.WEBHOOKS_POLL_INTERVAL_MS,
       secretOverlapMs: env.WEBHOOKS_SECRET_OVERLAP_SECONDS * 1000,
       workersEnabled: env.WEBHOOKS_WORKERS_ENABLED,
+      retentionDays: env.WEBHOOK_RETENTION_DAYS,
     },
     scheduler: {
       enabled:

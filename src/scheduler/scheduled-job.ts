@@ -8,6 +8,7 @@ export const JOB_NAMES = [
   'replenish',
   'history',
   'privacy-aging',
+  'webhook-retention',
 ] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
@@ -21,6 +22,7 @@ export function jobIntervalMs(config: AppConfig, job: JobName): number {
     replenish: scheduler.replenish.intervalMs,
     history: scheduler.history.intervalMs,
     'privacy-aging': config.privacy.agingIntervalMs,
+    'webhook-retention': 3_600_000,
   };
   return intervals[job];
 }

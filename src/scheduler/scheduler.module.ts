@@ -16,13 +16,21 @@ import { SchedulerLockRepository } from './scheduler-lock.repository.js';
 import { HistoryJob } from './history.job.js';
 import { PrivacyAgingJob } from './privacy-aging.job.js';
 import { HistoryModule } from '../history/history.module.js';
+import { WebhookRetentionJob } from '../webhooks/webhook-retention.job.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 
 /**
  * The periodic jobs: expiry sweep, reconciliation of open bind outcomes, the closing of trips'
  * contact windows, pool replenishment.
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), BindingsModule, InventoryModule, HistoryModule],
+  imports: [
+    ScheduleModule.forRoot(),
+    BindingsModule,
+    InventoryModule,
+    HistoryModule,
+    WebhooksModule,
+  ],
   controllers: [JobsController],
   providers: [
     ExpirySweepJob,
@@ -45,6 +53,7 @@ import { HistoryModule } from '../history/history.module.js';
         ReplenishmentJob,
         HistoryJob,
         PrivacyAgingJob,
+        WebhookRetentionJob,
       ],
       useFactory: (...jobs: unknown[]) => jobs,
     },

@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /**
  * Addresses an endpoint may not point at unless WEBHOOKS_ALLOW_PRIVATE_URLS=true: loopback,
@@ -72,4 +72,49 @@ export async function endpointUrlProblem(
   if (addresses.some(isInternalAddress))
     return 'must not point at a private, loopback or link-local address (WEBHOOKS_ALLOW_PRIVATE_URLS is off)';
   return null;
+}
+
+/** A host's addresses, as the resolver answers now. */
+export type HostResolver = (host: string) => Promise<Array<{ address: string; family: number }>>;
+
+/** Where endpoints' host names are resolved, at registration and delivery (tests give their own). */
+export const WEBHOOK_HOST_RESOLVER = Symbol('WEBHOOK_HOST_RESOLVER');
+
+export const systemResolver: HostResolver = (host) => lookup(host, { all: true });
+
+/** Why a delivery may not connect to `address` of `host`. */
+export function privateAddressProblem(host: string, address: string): string {
+  return `host ${host} is at ${address}, a private, loopback or link-local address (WEBHOOKS_ALLOW_PRIVATE_URLS is off)`;
+}
+
+/**
+ * A `lookup` for the sockets of deliveries (DNS rebinding): the name is resolved once, every
+ * address checked, and the socket connects to the address checked — a name that passed at
+ * registration and points inside the network now fails the try instead.
+ */
+export function publicOnlyLookup(resolve: HostResolver): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (addresses) => {
+        const family = options.family === 6 ? 6 : options.family === 4 ? 4 : 0;
+        const usable = addresses.filter((a) => family === 0 || a.family === family);
+        const inside = usable.find((a) => isInternalAddress(a.address));
+        const first = usable[0];
+        if (inside || !first) {
+          const error = Object.assign(
+            new Error(
+              inside
+                ? privateAddressProblem(hostname, inside.address)
+                : `host ${hostname} has no address`,
+            ),
+            { code: inside ? 'EPRIVATEADDRESS' : 'ENOTFOUND' },
+          );
+          return callback(error, '', 0);
+        }
+        if (options.all) return callback(null, usable);
+        callback(null, first.address, first.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, '', 0),
+    );
+  };
 }

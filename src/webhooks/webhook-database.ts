@@ -28,6 +28,29 @@ export class WebhookDatabase implements OnApplicationShutdown {
     );
   }
 
+  /**
+   * Runs `work` on a client of its own. A checked-out client has no error listener of pg's: a
+   * connection dying under it (the database restarted) would emit an unhandled 'error' and end
+   * the process; here it fails `work`'s query instead, and the client is discarded (as after any
+   * failure of `work`).
+   */
+  async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
+    try {
+      return await work(client);
+    } catch (error) {
+      // Discarded after any failure: it may still hold what `work` took (a session lock).
+      broken ??= error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
+    }
+  }
+
   /** After every onModuleDestroy: the dispatcher and the workers have stopped using it. */
   async onApplicationShutdown(): Promise<void> {
     if (!this.pool.ended) await this.pool.end();

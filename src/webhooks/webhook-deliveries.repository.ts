@@ -26,20 +26,37 @@ const IN_HAND = `
     FROM webhook_deliveries d
     JOIN webhook_endpoints e ON e.id = d.endpoint_id
     JOIN webhook_events v ON v.id = d.event_id
-   WHERE d.id = $1`;
+   WHERE d.id = ANY ($1::uuid[])`;
 
-// One try and what it left: the attempt row, and the delivery's state after it.
+// Tries and what they left, a batch in one statement: each delivery's state after its try, and
+// its attempt row. A delivery settled meanwhile (a job run twice after a crash) is left alone.
 const RECORD = `
-  WITH d AS (
-    UPDATE webhook_deliveries
-       SET attempts = attempts + 1, last_status_code = $3, last_error = $4, status = $7::varchar,
-           next_attempt_at = $8, completed_at = CASE WHEN $7::varchar = 'pending' THEN NULL ELSE $2::timestamptz END
-     WHERE id = $1 AND status = 'pending'
-    RETURNING id
+  WITH t AS (
+    SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::text[], $5::text[],
+                         $6::int[], $7::varchar[], $8::timestamptz[])
+           AS t(id, at, status_code, error, response, duration_ms, status, next_attempt_at)
+  ), d AS (
+    UPDATE webhook_deliveries w
+       SET attempts = w.attempts + 1, last_status_code = t.status_code, last_error = t.error,
+           status = t.status, next_attempt_at = t.next_attempt_at,
+           completed_at = CASE WHEN t.status = 'pending' THEN NULL ELSE t.at END
+      FROM t
+     WHERE w.id = t.id AND w.status = 'pending'
+    RETURNING w.id
   )
   INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, error, response, duration_ms)
-  SELECT d.id, (SELECT count(*) + 1 FROM webhook_attempts a WHERE a.delivery_id = d.id),
-         $2, $3, $4, $5, $6 FROM d`;
+  SELECT t.id, (SELECT count(*) + 1 FROM webhook_attempts a WHERE a.delivery_id = t.id),
+         t.at, t.status_code, t.error, t.response, t.duration_ms
+    FROM t JOIN d ON d.id = t.id`;
+
+/** One try's record: the answer, and where the delivery stands after it. */
+export interface TryRecord {
+  deliveryId: string;
+  at: Date;
+  result: Pick<SendResult, 'statusCode' | 'error' | 'response' | 'durationMs'>;
+  status: DeliveryStatus;
+  nextAttemptAt: Date | null;
+}
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'dead';
 
@@ -47,35 +64,31 @@ export type DeliveryStatus = 'pending' | 'succeeded' | 'dead';
 export class WebhookDeliveriesRepository {
   constructor(private readonly db: WebhookDatabase) {}
 
-  async inHand(deliveryId: string): Promise<DeliveryInHand | null> {
+  /** The deliveries of a batch of jobs, by id (one that is gone is missing). */
+  async inHand(deliveryIds: readonly string[]): Promise<Map<string, DeliveryInHand>> {
     const { rows } = await this.db.pool.query<DeliveryInHand>({
       name: 'webhook-delivery-in-hand',
       text: IN_HAND,
-      values: [deliveryId],
+      values: [deliveryIds],
     });
-    return rows[0] ?? null;
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
-  /** Records a try; `status` is where the delivery stands after it. */
-  async recordTry(
-    deliveryId: string,
-    at: Date,
-    result: SendResult | { statusCode: null; error: string; response: null; durationMs: 0 },
-    status: DeliveryStatus,
-    nextAttemptAt: Date | null,
-  ): Promise<void> {
+  /** Records a batch of tries in one statement. */
+  async recordTries(tries: readonly TryRecord[]): Promise<void> {
+    if (tries.length === 0) return;
     await this.db.pool.query({
-      name: 'webhook-delivery-record-try',
+      name: 'webhook-delivery-record-tries',
       text: RECORD,
       values: [
-        deliveryId,
-        at,
-        result.statusCode,
-        result.error,
-        result.response,
-        result.durationMs,
-        status,
-        nextAttemptAt,
+        tries.map((t) => t.deliveryId),
+        tries.map((t) => t.at),
+        tries.map((t) => t.result.statusCode),
+        tries.map((t) => t.result.error),
+        tries.map((t) => t.result.response),
+        tries.map((t) => t.result.durationMs),
+        tries.map((t) => t.status),
+        tries.map((t) => t.nextAttemptAt),
       ],
     });
   }
@@ -89,13 +102,14 @@ export class WebhookDeliveriesRepository {
     );
   }
 
-  /** A pending delivery whose endpoint was disabled meanwhile: dead (replayable). */
-  async markDead(deliveryId: string, at: Date, reason: string): Promise<void> {
+  /** Pending deliveries whose endpoint was disabled meanwhile: dead (replayable). */
+  async markDead(deliveryIds: readonly string[], at: Date, reason: string): Promise<void> {
+    if (deliveryIds.length === 0) return;
     await this.db.pool.query(
       `UPDATE webhook_deliveries SET status = 'dead', last_error = $3, completed_at = $2,
               next_attempt_at = NULL
-        WHERE id = $1 AND status = 'pending'`,
-      [deliveryId, at, reason],
+        WHERE id = ANY ($1::uuid[]) AND status = 'pending'`,
+      [deliveryIds, at, reason],
     );
   }
 }

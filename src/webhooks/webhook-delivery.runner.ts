@@ -9,7 +9,7 @@ import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { WebhookDatabase } from './webhook-database.js';
 import { Lifecycle } from '../runtime/lifecycle.js';
-import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
+import { WebhookDeliveryPump } from './webhook-delivery.pump.js';
 import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
 import { WebhookQueue } from './webhook-queue.js';
 
@@ -22,7 +22,7 @@ const ERROR_PAUSE_MS = 1000;
 
 /**
  * Runs delivery on this instance: the dispatcher (outbox → deliveries and jobs, every
- * WEBHOOKS_DISPATCH_INTERVAL_MS) and pg-boss's workers. Neither starts before there is something
+ * WEBHOOKS_DISPATCH_INTERVAL_MS) and the pump that claims and tries them. Neither starts before there is something
  * to deliver (an endpoint, or an event waiting), so an instance without subscribers holds no
  * pg-boss connection. GracefulShutdown stops it: no new pass or try, the tries in hand finish
  * (each is bounded by WEBHOOKS_TIMEOUT_MS); a try cut short by a crash is tried again.
@@ -42,7 +42,7 @@ export class WebhookDeliveryRunner implements OnApplicationBootstrap, OnModuleDe
     private readonly db: WebhookDatabase,
     private readonly outbox: WebhookOutboxRepository,
     private readonly queue: WebhookQueue,
-    private readonly worker: WebhookDeliveryWorker,
+    private readonly pump: WebhookDeliveryPump,
     private readonly lifecycle: Lifecycle,
   ) {}
 
@@ -75,6 +75,7 @@ export class WebhookDeliveryRunner implements OnApplicationBootstrap, OnModuleDe
       }
       await this.startWorkers();
       const taken = await this.outbox.dispatch(DISPATCH_BATCH, this.clock.now());
+      if (taken > 0) this.pump.wake();
       if (taken === DISPATCH_BATCH) next = 0;
       this.failures = 0;
     } catch (error) {
@@ -98,21 +99,9 @@ export class WebhookDeliveryRunner implements OnApplicationBootstrap, OnModuleDe
 
   private async startWorkers(): Promise<void> {
     if (this.working) return;
+    await this.queue.start();
     this.working = true;
-    try {
-      await this.queue.work(async (job) => {
-        try {
-          await this.worker.handle(job);
-        } catch (error) {
-          // pg-boss fails the job and tries it again (after the schedule's first wait).
-          this.logger.error(`Delivery ${job.data.deliveryId} failed: ${String(error)}`);
-          throw error;
-        }
-      });
-    } catch (error) {
-      this.working = false;
-      throw error;
-    }
+    this.pump.start();
   }
 
   /** A plain app.close() (without GracefulShutdown) stops delivery too, before the pools close. */
@@ -125,6 +114,7 @@ export class WebhookDeliveryRunner implements OnApplicationBootstrap, OnModuleDe
     this.stopped = true;
     clearTimeout(this.timer);
     await this.pass;
+    await this.pump.stop();
     await this.queue.stop();
   }
 }

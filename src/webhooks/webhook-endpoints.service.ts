@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import { NotFoundError } from '../common/errors/domain-error.js';
 import { validationFailed } from '../common/validation/validation-failed.js';
@@ -7,7 +7,12 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import type { CreateEndpointDto } from './dto/create-endpoint.dto.js';
 import type { UpdateEndpointDto } from './dto/update-endpoint.dto.js';
-import { endpointUrlProblem } from './endpoint-url.policy.js';
+import {
+  endpointUrlProblem,
+  systemResolver,
+  WEBHOOK_HOST_RESOLVER,
+  type HostResolver,
+} from './endpoint-url.policy.js';
 import { WebhookDeliveryNotDeadError } from './webhook-delivery-not-dead.error.js';
 import { WebhookDeliveryRunner } from './webhook-delivery.runner.js';
 import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
@@ -30,6 +35,9 @@ export class WebhookEndpointsService {
     private readonly prisma: PrismaService,
     private readonly outbox: WebhookOutboxRepository,
     private readonly runner: WebhookDeliveryRunner,
+    @Optional()
+    @Inject(WEBHOOK_HOST_RESOLVER)
+    private readonly resolver: HostResolver | null = null,
   ) {}
 
   async create(dto: CreateEndpointDto): Promise<WebhookEndpointWithSecretView> {
@@ -136,7 +144,12 @@ export class WebhookEndpointsService {
 
   private async checkUrl(url: string): Promise<void> {
     // `auto` left unsettled (a test's app without prepareRuntime): refused, the safe side.
-    const problem = await endpointUrlProblem(url, this.config.webhooks.allowPrivateUrls === true);
+    const resolve = this.resolver ?? systemResolver;
+    const problem = await endpointUrlProblem(
+      url,
+      this.config.webhooks.allowPrivateUrls === true,
+      async (host) => (await resolve(host)).map((a) => a.address),
+    );
     if (problem) throw validationFailed('url', `url ${problem}`);
   }
 }

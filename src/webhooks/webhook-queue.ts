@@ -1,8 +1,12 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Job, PgBoss } from 'pg-boss';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { SERVICE_SESSION_OPTIONS } from '../prisma/bounded-pool.js';
 
 export const DELIVERY_QUEUE = 'webhook-deliveries';
+
+/** Jobs settled between two refreshes of the job table's statistics. */
+const ANALYZE_EVERY = 2000;
 
 /** The job of one delivery try: which delivery. */
 export interface DeliveryJob {
@@ -36,6 +40,8 @@ export class WebhookQueue implements OnModuleDestroy {
   private boss: PgBoss | undefined;
   private starting: Promise<PgBoss> | undefined;
   private closed = false;
+  private settledSinceAnalyze = 0;
+  private analyzing: Promise<void> | undefined;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -58,10 +64,18 @@ export class WebhookQueue implements OnModuleDestroy {
     const boss = new PgBoss({
       connectionString: database.url!,
       application_name: 'axb-router-webhooks',
-      max: Math.min(20, Math.ceil(webhooks.concurrency / 2) + 3),
+      // JIT off like every service session: a fetch priced past jit_above_cost (its estimates
+      // swing with the job table's statistics) was compiled on every call, ~100 ms each.
+      options: SERVICE_SESSION_OPTIONS,
+      // The pump's one fetch at a time, its batched settles, retries, pg-boss's supervisor.
+      max: 4,
       connectionTimeoutMillis: database.connectTimeoutMs,
-      useListenNotify: true,
+      // The pump fetches again as soon as it has room (and every poll): nobody LISTENs.
+      useListenNotify: false,
       superviseIntervalSeconds: Math.min(60, this.expireSeconds),
+      // Expired jobs are failed by the monitor pass, every 60 s by default: a try cut off by a
+      // crash (ours, or the database's) would wait that long on top of its expiry.
+      monitorIntervalSeconds: Math.min(60, this.expireSeconds),
       schedule: false,
     });
     boss.on('error', (error: Error) => this.logger.warn(`pg-boss: ${error.message}`));
@@ -69,7 +83,7 @@ export class WebhookQueue implements OnModuleDestroy {
     const firstWait = Math.max(1, Math.ceil((webhooks.retryScheduleMs[0] ?? 5000) / 1000));
     const queue = {
       policy: 'key_strict_fifo' as const,
-      notify: true,
+      notify: false,
       // The schedule is ours (retry-schedule.ts); pg-boss's own delay only applies to a try whose
       // process died (the supervisor fails it): the schedule's first wait.
       retryLimit: 1000,
@@ -77,7 +91,9 @@ export class WebhookQueue implements OnModuleDestroy {
       retryBackoff: false,
       expireInSeconds: this.expireSeconds,
       retentionSeconds: 14 * 86_400,
-      deleteAfterSeconds: 7 * 86_400,
+      // A settled job is of no more use (the delivery and its tries are ours to keep, for
+      // WEBHOOK_RETENTION_DAYS); kept for days, they only bloated the table every fetch reads.
+      deleteAfterSeconds: 3_600,
     };
     // A queue's policy is fixed at creation; a restart (or a changed setting) updates the rest.
     if (await boss.getQueue(DELIVERY_QUEUE)) {
@@ -105,37 +121,51 @@ export class WebhookQueue implements OnModuleDestroy {
   }
 
   /**
-   * Runs deliveries: WEBHOOKS_CONCURRENCY workers, at most WEBHOOKS_ENDPOINT_CONCURRENCY of them on
-   * one endpoint at a time (across instances). Each worker is its own `work()`, so that after a
-   * job it can be told to look for the next at once (pg-boss's notifyWorker) instead of waiting
-   * out its poll: a binding's next event follows the one before without a poll's delay.
+   * Claims up to `limit` jobs that may run now: the head of each key (a binding's next event at
+   * an endpoint, never two of one key), at most WEBHOOKS_ENDPOINT_CONCURRENCY active per endpoint
+   * across instances. One statement for the batch (pg-boss's fetch), instead of one per job.
    */
-  async work(handler: (job: Job<DeliveryJob>) => Promise<void>): Promise<void> {
+  async fetch(limit: number): Promise<Array<Job<DeliveryJob>>> {
     const boss = await this.start();
-    const { concurrency, endpointConcurrency, pollIntervalMs } = this.config.webhooks;
-    const pollSeconds = Math.max(0.5, pollIntervalMs / 1000);
-    for (let i = 0; i < concurrency; i += 1) {
-      let id = '';
-      id = await boss.work<DeliveryJob>(
-        DELIVERY_QUEUE,
-        {
-          batchSize: 1,
-          groupConcurrency: endpointConcurrency,
-          // A new job wakes the workers at once (NOTIFY); a retry that came due is found by polling.
-          pollingIntervalSeconds: pollSeconds,
-          notifyPollingIntervalSeconds: pollSeconds,
-        },
-        async ([job]) => {
-          if (!job) return;
-          try {
-            await handler(job);
-          } finally {
-            // Read after this job is settled: fetch again without waiting.
-            if (id) boss.notifyWorker(id);
-          }
-        },
-      );
+    return boss.fetch<DeliveryJob>(DELIVERY_QUEUE, {
+      batchSize: limit,
+      groupConcurrency: this.config.webhooks.endpointConcurrency,
+    });
+  }
+
+  /** Settles tries that are over (delivered, or dead): one statement, fenced to their attempts. */
+  async complete(jobs: ReadonlyArray<Job<DeliveryJob>>): Promise<void> {
+    if (jobs.length === 0) return;
+    const boss = this.boss ?? (await this.start());
+    await boss.complete(
+      DELIVERY_QUEUE,
+      jobs.map((j) => ({ id: j.id, retryCount: j.retryCount })),
+    );
+    this.settledSinceAnalyze += jobs.length;
+    if (this.settledSinceAnalyze >= ANALYZE_EVERY && !this.analyzing) {
+      this.settledSinceAnalyze = 0;
+      this.analyzing = this.analyze(boss).finally(() => (this.analyzing = undefined));
     }
+  }
+
+  /**
+   * Refreshes the job table's statistics in the background. Every job passes through three
+   * states in seconds; until autovacuum comes (at most once a minute) the planner sees a fresh
+   * queue's one row and plans the strict-FIFO fetch as nested loops, which after a burst took
+   * a second a fetch (README: Benchmarks).
+   */
+  private async analyze(boss: PgBoss): Promise<void> {
+    try {
+      await boss.getDb().executeSql('ANALYZE pgboss.job');
+    } catch (error) {
+      this.logger.warn(`Analyzing pg-boss's job table failed: ${String(error)}`);
+    }
+  }
+
+  /** A try that broke (not a receiver's answer): pg-boss runs it again after its retry delay. */
+  async fail(job: Job<DeliveryJob>, reason: string): Promise<void> {
+    const boss = this.boss ?? (await this.start());
+    await boss.fail(DELIVERY_QUEUE, { id: job.id, retryCount: job.retryCount }, { reason });
   }
 
   /**
@@ -149,11 +179,12 @@ export class WebhookQueue implements OnModuleDestroy {
     await boss.update(DELIVERY_QUEUE, undefined, { id: job.id, startAfter: delayMs / 1000 });
   }
 
-  /** Stops taking jobs, waits for tries in hand (at most the timeout), closes its pool. */
+  /** Closes pg-boss (its pool, supervisor); the pump has settled the tries in hand before. */
   async stop(): Promise<void> {
     this.closed = true;
     const boss =
       this.boss ?? (this.starting ? await this.starting.catch(() => undefined) : undefined);
+    await this.analyzing;
     if (boss) await boss.stop({ graceful: true, timeout: this.config.webhooks.timeoutMs + 2000 });
     this.boss = undefined;
     this.starting = undefined;

@@ -1,8 +1,17 @@
 import { performance } from 'node:perf_hooks';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { isIP } from 'node:net';
+import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { Agent, request } from 'undici';
 import { maskPhonesInText } from '../common/privacy/mask-phone.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import {
+  isInternalAddress,
+  privateAddressProblem,
+  publicOnlyLookup,
+  systemResolver,
+  WEBHOOK_HOST_RESOLVER,
+  type HostResolver,
+} from './endpoint-url.policy.js';
 
 /** What a receiver answered to one POST (or why there was no answer). */
 export interface SendResult {
@@ -19,16 +28,25 @@ const RESPONSE_EXCERPT = 500;
 /**
  * POSTs one signed event. Everything is bounded by WEBHOOKS_TIMEOUT_MS (connect, headers, body):
  * a receiver that hangs costs one try, not a worker. Redirects are not followed (a 3xx is a
- * failure, as in the spec's reference senders).
+ * failure, as in the spec's reference senders). Unless WEBHOOKS_ALLOW_PRIVATE_URLS=true, every
+ * connection goes to an address checked when it is made: a host name that resolves inside the
+ * network at delivery time (DNS rebinding after its check at registration) fails the try.
  */
 @Injectable()
 export class WebhookSender implements OnModuleDestroy {
   private readonly agent: Agent;
+  private readonly allowPrivate: boolean;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(WEBHOOK_HOST_RESOLVER) resolve: HostResolver | null = null,
+  ) {
     const timeout = config.webhooks.timeoutMs;
+    this.allowPrivate = config.webhooks.allowPrivateUrls === true;
     this.agent = new Agent({
-      connect: { timeout },
+      connect: this.allowPrivate
+        ? { timeout }
+        : { timeout, lookup: publicOnlyLookup(resolve ?? systemResolver) },
       headersTimeout: timeout,
       bodyTimeout: timeout,
       keepAliveTimeout: 4000,
@@ -38,6 +56,15 @@ export class WebhookSender implements OnModuleDestroy {
   async send(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    const refused = this.allowPrivate ? null : literalAddressProblem(url);
+    if (refused)
+      return {
+        statusCode: null,
+        response: null,
+        retryAfter: undefined,
+        error: refused,
+        durationMs: 0,
+      };
     try {
       const response = await request(url, {
         method: 'POST',
@@ -87,4 +114,10 @@ export class WebhookSender implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/** An address written in the URL is not looked up (no lookup to check it in): checked here. */
+function literalAddressProblem(url: string): string | null {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return isIP(host) && isInternalAddress(host) ? privateAddressProblem(host, host) : null;
 }

@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
 import { WebhookDatabase } from './webhook-database.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
+import { WebhookDeliveryPump } from './webhook-delivery.pump.js';
 import { WebhookDeliveryRunner } from './webhook-delivery.runner.js';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
 import { WebhookEndpointsService } from './webhook-endpoints.service.js';
 import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
 import { WebhookQueue } from './webhook-queue.js';
+import { WebhookRetentionJob } from './webhook-retention.job.js';
+import { WebhookRetentionRepository } from './webhook-retention.repository.js';
 import { WebhookSender } from './webhook-sender.js';
+import { WebhookSettler } from './webhook-settler.js';
 import { WebhooksController } from './webhooks.controller.js';
 
 /**
@@ -23,9 +27,13 @@ import { WebhooksController } from './webhooks.controller.js';
     WebhookOutboxRepository,
     WebhookDeliveriesRepository,
     WebhookDeliveryWorker,
+    WebhookSettler,
+    WebhookDeliveryPump,
     WebhookDeliveryRunner,
     WebhookEndpointsService,
+    WebhookRetentionRepository,
+    WebhookRetentionJob,
   ],
-  exports: [WebhookDeliveryRunner],
+  exports: [WebhookDeliveryRunner, WebhookRetentionJob],
 })
 export class WebhooksModule {}

@@ -50,6 +50,7 @@ describe('GET /v1/admin/operations', () => {
       'replenish',
       'history',
       'privacy-aging',
+      'webhook-retention',
     ]);
     // NODE_ENV=test: the scheduler is off, nothing has run yet.
     expect(before.body.jobs.every((j) => !j.scheduled && j.last === null)).toBe(true);

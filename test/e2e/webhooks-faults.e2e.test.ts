@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exited, freePort, startService } from '../../bench/support/child-service.js';
 import { createMigratedDatabase } from '../support/scratch-database.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
-import { TEST_AUTH_ENV, TEST_KEYS } from '../support/test-keys.js';
+import { TEST_AUTH_ENV } from '../support/test-keys.js';
 import { http } from '../support/test-app.js';
 import { until } from '../support/until.js';
+import { bindSomeWithChange, expectAllDelivered } from '../support/webhook-faults.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
@@ -68,56 +69,6 @@ async function kill(child: ChildProcess) {
   children.delete(child);
 }
 
-let seq = 0;
-async function bindSome(url: string, n: number): Promise<string[]> {
-  await http('POST', `${url}/v1/pools/${POOL}/numbers`, { spec: 2, city: '杭州', count: 1 });
-  const ids: string[] = [];
-  for (let i = 0; i < n; i += 1) {
-    seq += 1;
-    const k = String(seq).padStart(4, '0');
-    const res = await http<{ id: string }>(
-      'POST',
-      `${url}/v1/bindings`,
-      { outId: `hookfault-${seq}`, phoneA: `1381100${k}`, phoneB: `1391100${k}`, ttlSeconds: 600 },
-      { authorization: `Bearer ${TEST_KEYS.order}` },
-    );
-    expect(res.status).toBe(201);
-    ids.push(res.body.id);
-    // A second event of the same binding, so its order can be checked.
-    const changed = await http('PATCH', `${url}/v1/bindings/${res.body.id}`, { ttlSeconds: 900 });
-    expect(changed.status).toBe(200);
-  }
-  return ids;
-}
-
-/** Every committed event for the endpoint's types delivered, in order per binding. */
-async function expectAllDelivered(r: WebhookReceiver, bindingIds: string[]) {
-  const { rows } = await sql.query<{ msg_id: string; binding_id: string }>(
-    `SELECT msg_id, binding_id FROM webhook_events WHERE binding_id = ANY($1) ORDER BY id`,
-    [bindingIds],
-  );
-  expect(rows.length).toBe(bindingIds.length * 2);
-  await until(
-    async () => new Set(r.delivered.map((x) => x.id)),
-    (got) => rows.every((e) => got.has(e.msg_id)),
-    'every committed event delivered',
-    { tries: 2000, everyMs: 25 },
-  );
-  for (const id of bindingIds) {
-    const committed = rows.filter((e) => e.binding_id === id).map((e) => e.msg_id);
-    const firstDelivered = [
-      ...new Set(r.delivered.filter((x) => x.event.data.bindingId === id).map((x) => x.id)),
-    ];
-    expect(firstDelivered, `order of binding ${id}`).toEqual(committed);
-  }
-  // A request seen twice is the same event: same webhook-id, same body.
-  const bodies = new Map<string, string>();
-  for (const x of r.received) {
-    if (bodies.has(x.id)) expect(x.body).toBe(bodies.get(x.id));
-    bodies.set(x.id, x.body);
-  }
-}
-
 describe('webhook delivery under faults (real processes)', () => {
   it('loses nothing when the service is SIGKILLed mid-delivery', async () => {
     const r = await new WebhookReceiver().start();
@@ -129,7 +80,7 @@ describe('webhook delivery under faults (real processes)', () => {
       events: ['binding.created', 'binding.changed'],
     });
     expect(ep.status).toBe(201);
-    const ids = await bindSome(s.url, 4);
+    const ids = await bindSomeWithChange(s.url, POOL, 4);
     await until(
       async () => r.received.length,
       (n) => n >= 1,
@@ -138,7 +89,7 @@ describe('webhook delivery under faults (real processes)', () => {
     await kill(s.child);
     r.answer = () => ({ status: 200 });
     s = await service();
-    await expectAllDelivered(r, ids);
+    await expectAllDelivered(sql, r, ids);
     await kill(s.child);
   }, 120_000);
 
@@ -153,7 +104,7 @@ describe('webhook delivery under faults (real processes)', () => {
     });
     expect(ep.status).toBe(201);
     await r.close();
-    const ids = await bindSome(s.url, 3);
+    const ids = await bindSomeWithChange(s.url, POOL, 3);
     await until(
       async () =>
         (
@@ -168,7 +119,7 @@ describe('webhook delivery under faults (real processes)', () => {
     );
     const back = await new WebhookReceiver().start(port);
     receivers.push(back);
-    await expectAllDelivered(back, ids);
+    await expectAllDelivered(sql, back, ids);
     await kill(s.child);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream } from 'pino';
-import { bootstrap } from '../../src/bootstrap.js';
+import { bootstrap, type BootstrapOptions } from '../../src/bootstrap.js';
 import type { Clock } from '../../src/common/clock/clock.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -21,7 +21,12 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { clock?: Clock; databaseUrl?: string; logStream?: DestinationStream } = {},
+  options: {
+    clock?: Clock;
+    databaseUrl?: string;
+    logStream?: DestinationStream;
+    extraModules?: BootstrapOptions['extraModules'];
+  } = {},
 ): Promise<TestApp> {
   const own = options.databaseUrl ? undefined : await createMigratedDatabase();
   const config = loadConfig({
@@ -42,7 +47,11 @@ export async function startTestApp(
     AUTH_FAILURES_PER_ADDRESS: '1000000',
     ...env,
   });
-  const app = await bootstrap(config, { clock: options.clock, logStream: options.logStream });
+  const app = await bootstrap(config, {
+    clock: options.clock,
+    logStream: options.logStream,
+    extraModules: options.extraModules,
+  });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {

@@ -98,6 +98,7 @@ const NOT_ERROR_CODES = new Set([
   'PG_VERSION',
   'RUNTIME_STOP',
   'SCHEDULED_JOBS',
+  'WEBHOOK_HOST_RESOLVER',
   // other systems' error codes we read
   'AXB_POOL_QUEUE_FULL',
   'EAI_AGAIN',

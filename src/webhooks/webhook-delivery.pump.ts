@@ -1,0 +1,128 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Job } from 'pg-boss';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import {
+  WebhookDeliveriesRepository,
+  type DeliveryInHand,
+} from './webhook-deliveries.repository.js';
+import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
+import { WebhookQueue, type DeliveryJob } from './webhook-queue.js';
+import { WebhookSettler } from './webhook-settler.js';
+
+/** Jobs claimed per fetch at most (fewer when fewer tries may start). */
+const FETCH_MAX = 100;
+/** After a failed fetch (database down), the next waits this much longer than the poll. */
+const ERROR_PAUSE_MS = 1000;
+
+/**
+ * Keeps up to WEBHOOKS_CONCURRENCY tries under way on this instance. It claims jobs in batches
+ * (one pg-boss fetch, then one read of their deliveries), starts each try at once and does not
+ * wait for a batch to finish before claiming more: a slow receiver holds only its own tries (at
+ * most WEBHOOKS_ENDPOINT_CONCURRENCY, across instances, by pg-boss's group concurrency), never a
+ * batch of other receivers' events. It fetches again as soon as a try is settled (the settled
+ * job's key may have its next event waiting) or the dispatcher made jobs, else every
+ * WEBHOOKS_POLL_INTERVAL_MS (a retry come due; jobs another instance dispatched).
+ */
+@Injectable()
+export class WebhookDeliveryPump {
+  private readonly logger = new Logger(WebhookDeliveryPump.name);
+  private readonly tries = new Set<Promise<void>>();
+  private loop: Promise<void> | undefined;
+  private stopped = false;
+  private woken = false;
+  private wakeUp: (() => void) | undefined;
+  private failures = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly queue: WebhookQueue,
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly worker: WebhookDeliveryWorker,
+    private readonly settler: WebhookSettler,
+  ) {}
+
+  start(): void {
+    if (this.stopped) return;
+    this.loop ??= this.run();
+  }
+
+  /** Look for jobs now (there may be some), instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** No new try; waits for the tries under way (each bounded by WEBHOOKS_TIMEOUT_MS) to settle. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.loop;
+    await Promise.allSettled([...this.tries]);
+  }
+
+  private async run(): Promise<void> {
+    const { concurrency, pollIntervalMs } = this.config.webhooks;
+    while (!this.stopped) {
+      const room = concurrency - this.tries.size;
+      let pause = pollIntervalMs;
+      this.woken = false;
+      if (room > 0) {
+        try {
+          const jobs = await this.queue.fetch(Math.min(room, FETCH_MAX));
+          if (jobs.length > 0) await this.begin(jobs);
+          this.failures = 0;
+          // A full batch: there may be more waiting.
+          if (jobs.length === Math.min(room, FETCH_MAX)) continue;
+        } catch (error) {
+          if (this.failures++ === 0)
+            this.logger.warn(`Fetching webhook deliveries failed (will retry): ${String(error)}`);
+          pause += ERROR_PAUSE_MS;
+        }
+      }
+      await this.idle(pause);
+    }
+  }
+
+  private async begin(jobs: ReadonlyArray<Job<DeliveryJob>>): Promise<void> {
+    let inHand: Map<string, DeliveryInHand>;
+    try {
+      inHand = await this.deliveries.inHand(jobs.map((j) => j.data.deliveryId));
+    } catch (error) {
+      // Claimed but not started: given back to be tried again (or, with the database gone,
+      // failed by pg-boss's supervisor once they expire).
+      await Promise.allSettled(jobs.map((j) => this.queue.fail(j, String(error))));
+      throw error;
+    }
+    for (const job of jobs) {
+      const t = this.try(job, inHand.get(job.data.deliveryId)).finally(() => {
+        this.tries.delete(t);
+        this.wake();
+      });
+      this.tries.add(t);
+    }
+  }
+
+  private async try(job: Job<DeliveryJob>, d: DeliveryInHand | undefined): Promise<void> {
+    try {
+      await this.settler.settle(job, await this.worker.attempt(d));
+    } catch (error) {
+      // pg-boss tries the job again after the schedule's first wait; a try that reached the
+      // receiver before this is sent again, with the same webhook-id.
+      this.logger.error(`Delivery ${job.data.deliveryId} failed: ${String(error)}`);
+      await this.queue.fail(job, String(error)).catch(() => undefined);
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    if (this.woken || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+}

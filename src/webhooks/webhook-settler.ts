@@ -1,0 +1,85 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Job } from 'pg-boss';
+import { Clock } from '../common/clock/clock.js';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
+import type { Settlement } from './webhook-delivery.worker.js';
+import { WebhookQueue, type DeliveryJob } from './webhook-queue.js';
+
+/** How long the first settlement waits for others before a batch is written. */
+const LINGER_MS = 5;
+
+interface Waiting {
+  job: Job<DeliveryJob>;
+  settlement: Settlement;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Writes what tries left, in batches (group commit): the first settlement waits LINGER_MS for
+ * the rest of its claimed batch, and while one batch is being written, the settlements that
+ * arrive wait and go together in the next. A batch is a few statements however
+ * many tries it holds: the tries recorded (one INSERT … SELECT over arrays), then their pg-boss
+ * jobs completed (one statement); only a retry costs a statement of its own. A job is settled
+ * after its try is recorded: a crash in between runs the job again, and it finds the delivery
+ * settled and sends nothing.
+ */
+@Injectable()
+export class WebhookSettler {
+  private readonly logger = new Logger(WebhookSettler.name);
+  private waiting: Waiting[] = [];
+  private writing: Promise<void> | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly queue: WebhookQueue,
+  ) {}
+
+  /** Resolves once the settlement is written (its batch's statements all succeeded). */
+  settle(job: Job<DeliveryJob>, settlement: Settlement): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ job, settlement, resolve, reject });
+      this.writing ??= this.writeAll().finally(() => (this.writing = undefined));
+    });
+  }
+
+  private async writeAll(): Promise<void> {
+    // The tries of one claimed batch end within a few ms of each other: they go together.
+    await new Promise((resolve) => setTimeout(resolve, LINGER_MS));
+    while (this.waiting.length > 0) {
+      const batch = this.waiting;
+      this.waiting = [];
+      try {
+        await this.write(batch);
+        for (const w of batch) w.resolve();
+      } catch (error) {
+        for (const w of batch) w.reject(error);
+      }
+    }
+  }
+
+  private async write(batch: readonly Waiting[]): Promise<void> {
+    const now = this.clock.now();
+    const settled = batch.map((w) => w.settlement);
+    await this.deliveries.recordTries(settled.flatMap((s) => (s.record ? [s.record] : [])));
+    await this.deliveries.markDead(
+      settled.flatMap((s) => (s.deadWithoutTry ? [s.deadWithoutTry] : [])),
+      now,
+      'endpoint disabled',
+    );
+    for (const endpointId of new Set(settled.flatMap((s) => s.disableEndpoint ?? []))) {
+      await this.deliveries.disableGone(endpointId, now);
+      this.logger.warn(`Endpoint ${endpointId} answered 410 Gone: disabled`);
+    }
+    for (const s of settled)
+      if (s.record?.status === 'dead' && !s.disableEndpoint)
+        this.logger.warn(`Delivery ${s.record.deliveryId} is dead after its last try`);
+    await this.queue.complete(batch.filter((w) => !w.settlement.retry).map((w) => w.job));
+    await Promise.all(
+      batch.flatMap(({ job, settlement: { retry } }) =>
+        retry ? [this.queue.retryLater(job, retry.delayMs, retry.reason)] : [],
+      ),
+    );
+  }
+}
