@@ -27,12 +27,11 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_ids uuid[];
     v_states binding_state[];
-    v_rows tid[];
 BEGIN
     IF p_ids IS NULL THEN
-        SELECT array_agg(t.id), array_agg(t.state), array_agg(t.ctid)
-          INTO v_ids, v_states, v_rows
-          FROM (SELECT b.id, b.state, b.ctid
+        SELECT array_agg(t.id), array_agg(t.state)
+          INTO v_ids, v_states
+          FROM (SELECT b.id, b.state
                   FROM live_pairs lp JOIN bindings b ON b.id = lp.binding_id
                  WHERE lp.expires_at <= p_now
                    -- Rechecked on the row's latest version when another sweep ended it after
@@ -42,9 +41,9 @@ BEGIN
                  LIMIT p_due_limit
                  FOR UPDATE OF b SKIP LOCKED) t;
     ELSE
-        SELECT array_agg(t.id), array_agg(t.state), array_agg(t.ctid)
-          INTO v_ids, v_states, v_rows
-          FROM (SELECT b.id, b.state, b.ctid FROM bindings b
+        SELECT array_agg(t.id), array_agg(t.state)
+          INTO v_ids, v_states
+          FROM (SELECT b.id, b.state FROM bindings b
                  WHERE b.id = ANY (p_ids) AND binding_state_live(b.state)
                    AND (NOT p_only_overdue OR b.expires_at <= p_now)
                  FOR UPDATE) t;
@@ -52,16 +51,22 @@ BEGIN
     IF v_ids IS NULL THEN
         RETURN;
     END IF;
-    -- By the rows' addresses: they are locked by this transaction, so no other version of them
-    -- can have been made since they were read (a TID scan, no index descent per row).
-    UPDATE bindings SET state = 'expired', ended_at = p_now, updated_at = p_now
-     WHERE ctid = ANY (v_rows);
+    -- By primary key, one probe per row (a nested loop over the ids, pruned to each id's
+    -- partition). Never by the rows' addresses: the record is partitioned, and a ctid names a row
+    -- only within its partition (`ctid = ANY` on bindings matched the rows at those addresses in
+    -- every month, live or not, and the planner ran it as a scan of the whole record).
+    UPDATE bindings b SET state = 'expired', ended_at = p_now, updated_at = p_now
+      FROM unnest(v_ids) AS u(id)
+     WHERE b.id = u.id;
     IF p_provider_checked THEN
         DELETE FROM reconcile_queue q WHERE q.binding_id = ANY (v_ids);
     END IF;
+    -- (Each state's details built once, not once per event.)
     INSERT INTO binding_events (binding_id, kind, actor, at, details)
-    SELECT t.id, 'expired', p_actor, p_now, p_details || jsonb_build_object('previousState', t.state)
-      FROM unnest(v_ids, v_states) AS t(id, state);
+    SELECT t.id, 'expired', p_actor, p_now, d.details
+      FROM unnest(v_ids, v_states) AS t(id, state)
+      JOIN (SELECT s, p_details || jsonb_build_object('previousState', s) AS details
+              FROM unnest(enum_range(NULL::binding_state)) AS s) d ON d.s = t.state;
     RETURN QUERY SELECT * FROM unnest(v_ids, v_states);
 END $$;
 
