@@ -65,6 +65,5 @@ describe('expire_bindings() on the partitioned record', () => {
       { out_id: 'due', state: 'expired', pair: false },
       { out_id: 'live', state: 'active', pair: true },
     ]);
-
   });
 });
