@@ -76,60 +76,38 @@ DECLARE
     v_began bindings[];
     v_ended uuid[];
     v_moved bindings[];
-    v_queued uuid[];
-    v_queued_since timestamptz[];
+    v_queued bindings[];
     v_settled uuid[];
-    v_subs text[];
-    v_subs_ids uuid[];
-    v_subs_at timestamptz[];
+    v_subs bindings[];
     v_routed text[];
     v_orders text[];
-    v_need_ids uuid[];
-    v_needs integer[];
 BEGIN
     -- The followers get the rows themselves (never read back from bindings: no plan that the
     -- table's statistics could make a scan of it).
     IF TG_OP = 'INSERT' THEN
         SELECT array_agg(n) FILTER (WHERE binding_state_live(n.state) AND n.phone_x IS NOT NULL),
-               array_agg(n.id) FILTER (WHERE binding_state_open(n.state)),
-               array_agg(n.updated_at) FILTER (WHERE binding_state_open(n.state)),
-               array_agg(n.subs_id) FILTER (WHERE n.subs_id IS NOT NULL),
-               array_agg(n.id) FILTER (WHERE n.subs_id IS NOT NULL),
-               array_agg(n.updated_at) FILTER (WHERE n.subs_id IS NOT NULL)
-          INTO v_began, v_queued, v_queued_since, v_subs, v_subs_ids, v_subs_at
+               array_agg(n) FILTER (WHERE binding_state_open(n.state)),
+               array_agg(n) FILTER (WHERE n.subs_id IS NOT NULL)
+          INTO v_began, v_queued, v_subs
           FROM new_rows n;
     ELSE
-        -- Two passes. The first joins old and new rows and keeps the few columns the followers
-        -- need: no whole row is built for each row (a sweep's 5,000 expired rows need their ids
-        -- alone, a settle's the id, SubsId and time). The second, only when a pair begins or
-        -- moves (rare on an update), takes those rows from new_rows by id.
         SELECT count(*) FILTER (WHERE NOT c.aging),
+               array_agg(c.n) FILTER (WHERE c.is_live AND NOT c.was_live),
                array_agg(c.id) FILTER (WHERE c.was_live AND NOT c.is_live),
+               array_agg(c.n) FILTER (WHERE c.was_live AND c.is_live AND c.pair_moved),
+               array_agg(c.n) FILTER (WHERE c.state_changed
+                                         AND (c.is_open OR (c.was_open AND c.state = 'expired'))),
                array_agg(c.id) FILTER (WHERE c.state_changed AND c.was_open AND NOT c.is_open
                                          AND c.state <> 'expired'),
+               array_agg(c.n) FILTER (WHERE c.subs_learnt),
                -- Caches hold only settled bindings: a pending or unknown one notifies nothing.
                -- Aging and erasure rewrite ended bindings' numbers only: nothing a cache holds.
                array_agg(to_json(c.id)::text) FILTER (WHERE c.was_settled AND c.routing_changed
                                                         AND NOT c.aging),
                array_agg(c.old_order) FILTER (WHERE c.order_changed OR c.relived)
-                   || array_agg(c.new_order) FILTER (WHERE c.order_changed OR c.relived),
-               array_agg(c.id) FILTER (WHERE c.queued),
-               array_agg(c.updated_at) FILTER (WHERE c.queued),
-               array_agg(c.subs_id) FILTER (WHERE c.subs_learnt),
-               array_agg(c.id) FILTER (WHERE c.subs_learnt),
-               array_agg(c.updated_at) FILTER (WHERE c.subs_learnt),
-               array_agg(c.id) FILTER (WHERE c.needs <> 0),
-               array_agg(c.needs) FILTER (WHERE c.needs <> 0)
-          INTO v_rows, v_ended, v_settled, v_routed, v_orders, v_queued, v_queued_since,
-               v_subs, v_subs_ids, v_subs_at, v_need_ids, v_needs
-          FROM (SELECT f.*,
-                       f.state_changed AND (f.is_open OR (f.was_open AND f.state = 'expired'))
-                           AS queued,
-                       -- what the live pairs need the whole row for: 1 a pair begins, 2 one moves
-                       CASE WHEN f.is_live AND NOT f.was_live THEN 1 ELSE 0 END
-                       | CASE WHEN f.was_live AND f.is_live AND f.pair_moved THEN 2 ELSE 0 END
-                           AS needs
-                  FROM (SELECT n.id, n.state, n.subs_id, n.updated_at,
+                   || array_agg(c.new_order) FILTER (WHERE c.order_changed OR c.relived)
+          INTO v_rows, v_began, v_ended, v_moved, v_queued, v_settled, v_subs, v_routed, v_orders
+          FROM (SELECT n, n.id, n.state,
                        binding_state_live(o.state) AND o.phone_x IS NOT NULL AS was_live,
                        binding_state_live(n.state) AND n.phone_x IS NOT NULL AS is_live,
                        binding_state_open(o.state) AS was_open,
@@ -157,17 +135,9 @@ BEGIN
                   -- A FULL JOIN (an update has each row on both sides, so it is the inner
                   -- join): no nested loop can run one, so the plan cached from a one-row settle
                   -- is a hash or merge join, linear for a 5,000-row sweep too, without setting
-                  -- enable_nestloop for the function and every statement it calls.
-                  FROM new_rows n FULL JOIN old_rows o ON o.id = n.id) f) c;
-        IF v_need_ids IS NOT NULL THEN
-            -- (A FULL JOIN again, for the same reason; no WHERE, which would let the planner
-            -- make it a one-sided join a nested loop could run.)
-            SELECT array_agg(n) FILTER (WHERE u.needs & 1 <> 0),
-                   array_agg(n) FILTER (WHERE u.needs & 2 <> 0)
-              INTO v_began, v_moved
-              FROM new_rows n FULL JOIN unnest(v_need_ids, v_needs) AS u(id, needs)
-                ON u.id = n.id;
-        END IF;
+                  -- enable_nestloop for the function and every statement it calls (the live
+                  -- pairs' delete then hashed all of live_pairs for each batch of a sweep).
+                  FROM new_rows n FULL JOIN old_rows o ON o.id = n.id) c;
     END IF;
 
     -- Pairs end before others begin, so a statement that hands a pair on never meets itself.
@@ -175,10 +145,10 @@ BEGIN
     IF v_moved IS NOT NULL THEN PERFORM live_pairs_move(v_moved); END IF;
     IF v_began IS NOT NULL THEN PERFORM live_pairs_begin(v_began); END IF;
     IF v_settled IS NOT NULL THEN PERFORM reconcile_queue_settle(v_settled); END IF;
-    IF v_queued IS NOT NULL THEN PERFORM reconcile_queue_enqueue(v_queued, v_queued_since); END IF;
+    IF v_queued IS NOT NULL THEN PERFORM reconcile_queue_enqueue(v_queued); END IF;
     IF v_subs IS NOT NULL THEN
         INSERT INTO binding_subscriptions (subs_id, binding_id, learnt_at)
-        SELECT r.subs_id, r.id, r.at FROM unnest(v_subs, v_subs_ids, v_subs_at) AS r(subs_id, id, at)
+        SELECT (r).subs_id, (r).id, (r).updated_at FROM unnest(v_subs) r
         ON CONFLICT DO NOTHING;
     END IF;
     IF v_rows > routing_cache_max_keys() THEN

@@ -15,15 +15,12 @@ DROP FUNCTION IF EXISTS reconcile_queue_follow_bindings() CASCADE;
 -- (Re)queues bindings that became open, moved between open states, or expired while open: since
 -- their change (the record's updated_at), no attempts yet, due as the grace period allows.
 DROP FUNCTION IF EXISTS reconcile_queue_enqueue(uuid[]);
--- (By id and change time, not whole rows: the record's trigger then builds no row per binding.)
-DROP FUNCTION IF EXISTS reconcile_queue_enqueue(bindings[]);
 -- (plpgsql: its plan is kept per connection; a SQL function's would be made on every call.)
-CREATE OR REPLACE FUNCTION reconcile_queue_enqueue(p_ids uuid[], p_since timestamptz[])
-RETURNS void
+CREATE OR REPLACE FUNCTION reconcile_queue_enqueue(p_rows bindings[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO reconcile_queue (binding_id, since)
-    SELECT r.id, r.since FROM unnest(p_ids, p_since) AS r(id, since)
+    SELECT (r).id, (r).updated_at FROM unnest(p_rows) r
     ON CONFLICT (binding_id) DO UPDATE SET since = excluded.since, attempts = 0, next_at = NULL;
 END $$;
 
