@@ -132,7 +132,12 @@ BEGIN
                            AS aging,
                        json_build_array(o.pool_key, o.out_id)::text AS old_order,
                        json_build_array(n.pool_key, n.out_id)::text AS new_order
-                  FROM new_rows n JOIN old_rows o ON o.id = n.id) c;
+                  -- A FULL JOIN (an update has each row on both sides, so it is the inner
+                  -- join): no nested loop can run one, so the plan cached from a one-row settle
+                  -- is a hash or merge join, linear for a 5,000-row sweep too, without setting
+                  -- enable_nestloop for the function and every statement it calls (the live
+                  -- pairs' delete then hashed all of live_pairs for each batch of a sweep).
+                  FROM new_rows n FULL JOIN old_rows o ON o.id = n.id) c;
     END IF;
 
     -- Pairs end before others begin, so a statement that hands a pair on never meets itself.
@@ -156,10 +161,6 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
--- Its one query joins the statement's transition tables, and its plan is cached per connection
--- from the first run: planned on a one-row settle, a nested loop would run a 5,000-row sweep
--- quadratically (seconds). A hash join is right at every size.
-ALTER FUNCTION bindings_changed() SET enable_nestloop = off;
 
 CREATE OR REPLACE TRIGGER "bindings_record_inserted" AFTER INSERT ON "bindings"
     REFERENCING NEW TABLE AS new_rows

@@ -27,12 +27,11 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_ids uuid[];
     v_states binding_state[];
-    v_rows tid[];
 BEGIN
     IF p_ids IS NULL THEN
-        SELECT array_agg(t.id), array_agg(t.state), array_agg(t.ctid)
-          INTO v_ids, v_states, v_rows
-          FROM (SELECT b.id, b.state, b.ctid
+        SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id)
+          INTO v_ids, v_states
+          FROM (SELECT b.id, b.state
                   FROM live_pairs lp JOIN bindings b ON b.id = lp.binding_id
                  WHERE lp.expires_at <= p_now
                    -- Rechecked on the row's latest version when another sweep ended it after
@@ -42,9 +41,9 @@ BEGIN
                  LIMIT p_due_limit
                  FOR UPDATE OF b SKIP LOCKED) t;
     ELSE
-        SELECT array_agg(t.id), array_agg(t.state), array_agg(t.ctid)
-          INTO v_ids, v_states, v_rows
-          FROM (SELECT b.id, b.state, b.ctid FROM bindings b
+        SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id)
+          INTO v_ids, v_states
+          FROM (SELECT b.id, b.state FROM bindings b
                  WHERE b.id = ANY (p_ids) AND binding_state_live(b.state)
                    AND (NOT p_only_overdue OR b.expires_at <= p_now)
                  FOR UPDATE) t;
@@ -52,10 +51,13 @@ BEGIN
     IF v_ids IS NULL THEN
         RETURN;
     END IF;
-    -- By the rows' addresses: they are locked by this transaction, so no other version of them
-    -- can have been made since they were read (a TID scan, no index descent per row).
-    UPDATE bindings SET state = 'expired', ended_at = p_now, updated_at = p_now
-     WHERE ctid = ANY (v_rows);
+    -- By primary key: the ids, sorted, probed in the months their range spans (pruned when the
+    -- statement starts). Never by the rows' addresses: the record is partitioned, and a ctid
+    -- names a row only within its partition (`ctid = ANY` on bindings matched the rows at those
+    -- addresses in every month, live or not, and was planned as a scan of the whole record).
+    -- Nor as a join to the ids: that prunes partitions again for every row.
+    UPDATE bindings b SET state = 'expired', ended_at = p_now, updated_at = p_now
+     WHERE b.id = ANY (v_ids) AND b.id BETWEEN v_ids[1] AND v_ids[cardinality(v_ids)];
     IF p_provider_checked THEN
         DELETE FROM reconcile_queue q WHERE q.binding_id = ANY (v_ids);
     END IF;
@@ -64,6 +66,11 @@ BEGIN
       FROM unnest(v_ids, v_states) AS t(id, state);
     RETURN QUERY SELECT * FROM unnest(v_ids, v_states);
 END $$;
+
+-- Its update's plan is generic from the first call: custom plans, made for each call's 5,000 ids,
+-- cost a scan of the partition (and as long again to plan) instead of the probes by key.
+ALTER FUNCTION expire_bindings(uuid[], integer, timestamptz, text, jsonb, boolean, boolean)
+    SET plan_cache_mode = force_generic_plan;
 
 -- Claims X for the pair (claim_x(), 020_live_pairs.sql) and, when it did, expires the live
 -- bindings of A or B on that X that are overdue: their pairs are free at once, before any sweep.

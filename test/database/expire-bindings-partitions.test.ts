@@ -1,0 +1,69 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMigratedDatabase } from '../support/scratch-database.js';
+
+/**
+ * expire_bindings() on the partitioned record: a binding is ended by its id, never by its row's
+ * address. A ctid names a row only within its partition, so two months' first rows share one;
+ * an update of `bindings` by ctid ended the other month's live binding too (no event, its live
+ * pair gone). Its own database: the months' partitions start empty, so their first rows do share
+ * an address.
+ */
+let db: { url: string; drop: () => Promise<void> };
+let sql: pg.Client;
+
+beforeAll(async () => {
+  db = await createMigratedDatabase();
+  sql = new pg.Client({ connectionString: db.url });
+  await sql.connect();
+  await sql.query(`INSERT INTO pools (key) VALUES ('FCPARTS')`);
+});
+afterAll(async () => {
+  await sql?.end();
+  await db?.drop();
+});
+
+/** A live binding whose id places it in the month of `created`. */
+async function binding(
+  outId: string,
+  party: string,
+  created: string,
+  expires: string,
+): Promise<string> {
+  const { rows } = await sql.query<{ id: string }>(
+    `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, state,
+                           expires_at)
+     VALUES (binding_id_at(now() + $2::interval), 'FCPARTS', $1::text, '138' || $3, '139' || $3,
+             '13000000001', 'S' || $1::text, 'active', now() + $4::interval)
+     RETURNING id`,
+    [outId, created, party, expires],
+  );
+  return rows[0]!.id;
+}
+
+describe('expire_bindings() on the partitioned record', () => {
+  it('ends only the due binding when a live one of another month sits at the same address', async () => {
+    const due = await binding('due', '00000001', '-62 days', '-1 minute');
+    await binding('live', '00000002', '0 days', '1 hour');
+    const { rows: where } = await sql.query<{ id: string; part: string; ctid: string }>(
+      `SELECT id, tableoid::regclass::text AS part, ctid::text FROM bindings ORDER BY out_id`,
+    );
+    // The case itself: two partitions, one address.
+    expect(where[0]!.part).not.toBe(where[1]!.part);
+    expect(where[0]!.ctid).toBe(where[1]!.ctid);
+
+    const swept = await sql.query(
+      `SELECT binding_id, previous_state::text FROM expire_bindings(NULL, 100, now(), 'test', '{}', true)`,
+    );
+    expect(swept.rows).toEqual([{ binding_id: due, previous_state: 'active' }]);
+    const { rows } = await sql.query<{ out_id: string; state: string; pair: boolean }>(
+      `SELECT b.out_id, b.state::text,
+              EXISTS (SELECT 1 FROM live_pairs p WHERE p.binding_id = b.id) AS pair
+         FROM bindings b ORDER BY b.out_id`,
+    );
+    expect(rows).toEqual([
+      { out_id: 'due', state: 'expired', pair: false },
+      { out_id: 'live', state: 'active', pair: true },
+    ]);
+  });
+});
