@@ -23,9 +23,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     END $$;
 
 -- The event types some enabled endpoint wants now (null: none, the triggers write nothing).
+-- plpgsql, not sql: a sql function that cannot be inlined is planned again on every call, and every
+-- bind calls this twice (its two events), endpoints or none: 77 µs a call as sql, 14 µs as plpgsql
+-- with its plan kept for the session (20,000 calls in a DO loop, the same database, loaded machine).
 CREATE OR REPLACE FUNCTION webhook_wanted_types() RETURNS text[]
-LANGUAGE sql STABLE AS $$
-    SELECT array_agg(DISTINCT t) FROM webhook_endpoints e, unnest(e.events) t WHERE e.enabled $$;
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT array_agg(DISTINCT t) FROM webhook_endpoints e, unnest(e.events) t WHERE e.enabled);
+END $$;
 
 -- A `webhook-id`: unique per event, the same for every endpoint and every retry.
 CREATE OR REPLACE FUNCTION webhook_msg_id() RETURNS text
