@@ -152,6 +152,8 @@ export interface AppConfig {
     workersEnabled: boolean;
     /** WEBHOOK_RETENTION_DAYS: settled deliveries and their events are pruned after this. */
     retentionDays: number;
+    /** SCHEDULER_WEBHOOK_RETENTION_INTERVAL_MS: how often (0: never by the scheduler). */
+    retentionIntervalMs: number;
   };
   scheduler: {
     /** Resolved: SCHEDULER_ENABLED, or on unless NODE_ENV=test. */

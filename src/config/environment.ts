@@ -408,4 +408,6 @@ export class Environment {
    * with weeks to look into or replay a dead delivery, and the outbox stays small.
    */
   @toInt() @IsInt() @Min(1) @Max(3650) WEBHOOK_RETENTION_DAYS: number = 30;
+  /** How often settled webhook deliveries past WEBHOOK_RETENTION_DAYS are pruned, ms; 0 disables it. */
+  @toInt() @IsInt() @Min(0) SCHEDULER_WEBHOOK_RETENTION_INTERVAL_MS: number = 3600000;
 }

@@ -214,6 +214,7 @@ export function loadConfig(
       secretOverlapMs: env.WEBHOOKS_SECRET_OVERLAP_SECONDS * 1000,
       workersEnabled: env.WEBHOOKS_WORKERS_ENABLED,
       retentionDays: env.WEBHOOK_RETENTION_DAYS,
+      retentionIntervalMs: env.SCHEDULER_WEBHOOK_RETENTION_INTERVAL_MS,
     },
     scheduler: {
       enabled:

@@ -22,7 +22,7 @@ export function jobIntervalMs(config: AppConfig, job: JobName): number {
     replenish: scheduler.replenish.intervalMs,
     history: scheduler.history.intervalMs,
     'privacy-aging': config.privacy.agingIntervalMs,
-    'webhook-retention': 3_600_000,
+    'webhook-retention': config.webhooks.retentionIntervalMs,
   };
   return intervals[job];
 }

@@ -191,6 +191,7 @@ describe('registration', () => {
         SCHEDULER_CONTACT_WINDOW_INTERVAL_MS: '3600000',
         SCHEDULER_HISTORY_INTERVAL_MS: '0',
         SCHEDULER_PRIVACY_AGING_INTERVAL_MS: '0',
+        SCHEDULER_WEBHOOK_RETENTION_INTERVAL_MS: '0',
       },
       { clock, databaseUrl: db.url },
     );
