@@ -48,12 +48,29 @@ export class CachedTarget {
   orderKey: string | undefined;
 
   constructor(
-    readonly target: RoutingTarget,
+    private current: RoutingTarget,
     /** Clock time (ms) after which the binding is read again even without a notification. */
-    readonly staleAt: number,
+    private until: number,
     /** The binding's refresh ahead (none for an entry that is not cached). */
-    private readonly refresh?: Refresh,
+    private refresh?: Refresh,
   ) {}
+
+  get target(): RoutingTarget {
+    return this.current;
+  }
+
+  get staleAt(): number {
+    return this.until;
+  }
+
+  /**
+   * A newer read of the same binding (nothing changed it since, or the entry would be gone): the
+   * entry lives on with it, in place, so the answers remembered on it, and those its lookups in
+   * flight are about to remember, stay with it.
+   */
+  renew(target: RoutingTarget, staleAt: number, refresh: Refresh): void {
+    [this.current, this.until, this.refresh] = [target, staleAt, refresh];
+  }
 
   hasAnswer(role: PartyRole, now: number): boolean {
     return (role === 'A' ? this.answerA : this.answerB) > now;
@@ -79,12 +96,6 @@ export class CachedTarget {
   /** True once per remembered answer, for the first lookup past its refresh point. */
   claimAnswerRefresh(role: PartyRole, now: number): boolean {
     return (role === 'A' ? this.answerRefreshA : this.answerRefreshB)?.claim(now) ?? false;
-  }
-
-  /** Takes over what `older` (the same binding, read before) remembers. */
-  inherit(older: CachedTarget): void {
-    [this.answerA, this.answerRefreshA] = [older.answerA, older.answerRefreshA];
-    [this.answerB, this.answerRefreshB] = [older.answerB, older.answerRefreshB];
   }
 }
 
@@ -206,8 +217,7 @@ export class RouteCache {
    * Ends a read: caches the target unless the cache is out of use, was emptied, or the binding,
    * its order (when read by order) or its X was invalidated since the ticket. Returns the entry
    * to decide with, detached (not cached) when refused. A read of a binding still cached (a
-   * refresh ahead, or two lookups that missed together) replaces the entry, which hands over the
-   * answers it remembers: nothing changed the binding since, or the entry would be gone.
+   * refresh ahead, or two lookups that missed together) renews that entry in place.
    */
   store(
     ticket: ReadTicket,
@@ -232,24 +242,15 @@ export class RouteCache {
     ) {
       return new CachedTarget(target, now + this.ttlMs);
     }
-    const entry = new CachedTarget(
-      target,
-      now + this.ttlMs,
-      new Refresh(refreshPoint(now, this.ttlMs, this.draw)),
-    );
+    const refresh = new Refresh(refreshPoint(now, this.ttlMs, this.draw));
     const old = this.byId.get(target.id);
-    // A read by id keeps the order mapping a read by order made, while it still holds.
-    const mapped =
-      key ??
-      (old?.orderKey !== undefined &&
-      target.state === 'active' &&
-      this.byOrder.get(old.orderKey) === target.id
-        ? old.orderKey
-        : undefined);
-    if (old) {
-      if (old.staleAt > now) entry.inherit(old);
-      this.remove(old);
+    if (old && old.staleAt > now) {
+      old.renew(target, now + this.ttlMs, refresh);
+      if (key !== undefined) this.mapOrder(old, key);
+      return old;
     }
+    if (old) this.remove(old);
+    const entry = new CachedTarget(target, now + this.ttlMs, refresh);
     while (this.byId.size >= this.maxEntries) {
       this.remove(this.byId.values().next().value as CachedTarget);
     }
@@ -259,7 +260,7 @@ export class RouteCache {
       if (!ids) this.byX.set(target.phoneX, (ids = new Set()));
       ids.add(target.id);
     }
-    if (mapped !== undefined) this.mapOrder(entry, mapped);
+    if (key !== undefined) this.mapOrder(entry, key);
     return entry;
   }
 

@@ -231,14 +231,14 @@ describe('invalidation payloads', () => {
     expect(refreshPoint(0, 5_000, () => 0.5)).toBe(4_250);
   });
 
-  it('a refresh replaces the entry: a new TTL, the answers and the order mapping kept', () => {
+  it('a refresh renews the entry in place: a new TTL, its answers and order mapping kept', () => {
     const cache = cacheWith(1_000, 10);
     const first = cache.store(cache.beginRead(), target('b1'), 0, { poolKey: 'FC1', outId: 'o1' });
     first.rememberAnswer('A', 1_000, 800);
     expect(first.claimRefresh(800)).toBe(true);
     // The refresh reads by id; a lookup by order meanwhile still finds the entry.
     const second = cache.store(cache.beginRead(), target('b1'), 800);
-    expect(second).not.toBe(first);
+    expect(second).toBe(first);
     expect(second.staleAt).toBe(1_800);
     expect(second.hasAnswer('A', 900)).toBe(true);
     expect(second.claimAnswerRefresh('A', 900)).toBe(true);
@@ -247,6 +247,17 @@ describe('invalidation payloads', () => {
     // Its own refresh is due anew.
     expect(second.claimRefresh(1_549)).toBe(false);
     expect(second.claimRefresh(1_550)).toBe(true);
+  });
+
+  it('two lookups that missed together share one entry: what each remembers stays', () => {
+    const cache = cacheWith(1_000, 10);
+    const [a, b] = [cache.beginRead(), cache.beginRead()];
+    const forA = cache.store(a, target('b1'), 0);
+    const forB = cache.store(b, target('b1'), 1);
+    forA.rememberAnswer('A', 1_000);
+    forB.rememberAnswer('B', 1_000);
+    const entry = cache.find('b1', 2)!;
+    expect(entry.hasAnswer('A', 2) && entry.hasAnswer('B', 2)).toBe(true);
   });
 
   it('a refresh keeps no order mapping the order lost meanwhile, nor answers past their TTL', () => {
