@@ -34,9 +34,12 @@ BEGIN
           FROM (SELECT b.id, b.state
                   FROM live_pairs lp JOIN bindings b ON b.id = lp.binding_id
                  WHERE lp.expires_at <= p_now
-                   -- Rechecked on the row's latest version when another sweep ended it after
-                   -- this statement's snapshot (its pair, still seen here, is gone then).
+                   -- Both rechecked on the binding's latest version when it changed after this
+                   -- statement's snapshot (FOR UPDATE re-reads the locked row, never the pair
+                   -- seen here): another sweep ended it (its pair is gone then), or an extension
+                   -- committed meanwhile (its pair's new expiry is not seen here).
                    AND binding_state_live(b.state)
+                   AND b.expires_at <= p_now
                  ORDER BY lp.expires_at
                  LIMIT p_due_limit
                  FOR UPDATE OF b SKIP LOCKED) t;

@@ -66,4 +66,23 @@ describe('expire_bindings() on the partitioned record', () => {
       { out_id: 'live', state: 'active', pair: true },
     ]);
   });
+
+  it('ends no binding whose own expiry is later than its pair says (an extension the sweep did not see)', async () => {
+    // What a sweep sees when an extension commits between its snapshot and its row lock: the
+    // locked binding re-read with its new expiry, the pair as it was (not locked, not re-read).
+    // Made here directly: the pair set back, its follower trigger off for the one statement.
+    const extended = await binding('extended', '00000003', '0 days', '1 hour');
+    await sql.query(`SET session_replication_role = replica`);
+    await sql.query(
+      `UPDATE live_pairs SET expires_at = now() - interval '1 minute' WHERE binding_id = $1`,
+      [extended],
+    );
+    await sql.query(`SET session_replication_role = DEFAULT`);
+    const swept = await sql.query<{ binding_id: string }>(
+      `SELECT binding_id FROM expire_bindings(NULL, 100, now(), 'test', '{}', true)`,
+    );
+    expect(swept.rows.map((r) => r.binding_id)).not.toContain(extended);
+    const { rows } = await sql.query(`SELECT state::text FROM bindings WHERE id = $1`, [extended]);
+    expect(rows).toEqual([{ state: 'active' }]);
+  });
 });
