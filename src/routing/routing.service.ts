@@ -125,37 +125,40 @@ export class RoutingService {
    * The provider's answer for a caller, asked again in the background while the remembered one
    * is still served. Status 1 again: reused for another TTL. Anything else: forgotten, so the
    * next lookup asks on its own path and acts on it (an expired binding ends, a broken X is
-   * routed around). No answer (timeout, breaker open): kept until its TTL, as before.
+   * routed around). No answer (timeout, breaker open): kept until its TTL, as before. Applied
+   * only to the entry it was asked for, if that is still the cached one: a binding changed
+   * meanwhile (a new X, say) was dropped and read into a new entry, which the answer is not about.
    */
-  private refreshAnswer(target: RoutingTarget, role: PartyRole, ctx: RequestContext): void {
-    const asked = this.callStatus.query(
-      { poolKey: target.poolKey, subsId: target.subsId!, callerNo: partyNumber(target, role) },
-      ctx.requestId,
-    );
-    asked.then(
-      (outcome) => {
-        if (!outcome.ok) return;
-        const now = this.clock.now().getTime();
-        const current = this.cache.find(target.id, now);
-        if (!current) return;
-        const answer = answerFromProvider(
-          current.target,
-          role,
-          outcome.result,
-          this.config.routing.fallback,
-        );
-        if (answer.status === 1 && current.target.xHealth !== 'abnormal') {
-          current.rememberAnswer(
+  private refreshAnswer(entry: CachedTarget, role: PartyRole, ctx: RequestContext): void {
+    const asked = entry.target;
+    this.callStatus
+      .query(
+        { poolKey: asked.poolKey, subsId: asked.subsId!, callerNo: partyNumber(asked, role) },
+        ctx.requestId,
+      )
+      .then(
+        (outcome) => {
+          const now = this.clock.now().getTime();
+          if (!outcome.ok || this.cache.find(asked.id, now) !== entry) return;
+          const target = entry.target;
+          const answer = answerFromProvider(
+            target,
             role,
-            now + this.cache.answerTtlMs,
-            this.cache.answerRefreshAt(now),
+            outcome.result,
+            this.config.routing.fallback,
           );
-        } else {
-          current.forgetAnswer(role);
-        }
-      },
-      () => undefined,
-    );
+          if (answer.status === 1 && target.xHealth !== 'abnormal') {
+            entry.rememberAnswer(
+              role,
+              now + this.cache.answerTtlMs,
+              this.cache.answerRefreshAt(now),
+            );
+          } else {
+            entry.forgetAnswer(role);
+          }
+        },
+        () => undefined,
+      );
   }
 
   /**
@@ -196,7 +199,7 @@ export class RoutingService {
 
     const healthy = target.xHealth !== 'abnormal';
     if (healthy && entry.hasAnswer(role, now.getTime())) {
-      if (entry.claimAnswerRefresh(role, now.getTime())) this.refreshAnswer(target, role, ctx);
+      if (entry.claimAnswerRefresh(role, now.getTime())) this.refreshAnswer(entry, role, ctx);
       return cachedAnswer(target);
     }
 
