@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { runWorkers } from '../common/async/run-workers.js';
 import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { BindingExpiryRepository } from '../bindings/binding-expiry.repository.js';
@@ -34,8 +35,10 @@ export class ExpirySweepJob implements ScheduledJob {
     const now = this.clock.now();
     // Several statements at once use the database's cores (index upkeep is the cost); they take
     // disjoint rows through SKIP LOCKED, exactly as separate instances would.
-    const worker = async () => {
-      while (batches < maxBatches && !stopping?.aborted) {
+    // The run ends when every worker has (runWorkers): a failed batch stops the others from
+    // taking more, and the run is reported failed only once none is still sweeping.
+    await runWorkers(workers, async (failed) => {
+      while (batches < maxBatches && !stopping?.aborted && !failed()) {
         batches += 1;
         const done = await this.expiry.expireDue(now, batchSize, SCHEDULER_ACTOR);
         let n = 0;
@@ -47,8 +50,7 @@ export class ExpirySweepJob implements ScheduledJob {
         // A short batch: nothing due is left, or what is left is being swept by someone else.
         if (n < batchSize) return;
       }
-    };
-    await Promise.all(Array.from({ length: workers }, worker));
+    });
     return { expired, batches, ...byState };
   }
 }

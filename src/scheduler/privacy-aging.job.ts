@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { runWorkers } from '../common/async/run-workers.js';
 import { Clock } from '../common/clock/clock.js';
 import { PhoneHasher } from '../common/privacy/phone-hasher.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -31,17 +32,17 @@ export class PrivacyAgingJob implements ScheduledJob {
     const { maskAfterDays, agingBatchSize, agingWorkers } = this.config.privacy;
     const now = this.clock.now();
     const cutoff = new Date(now.getTime() - maskAfterDays * 86_400_000);
-    // Workers take disjoint batches (SKIP LOCKED), each its own transaction on its own connection.
-    const worker = async () => {
-      while (counts.batches < MAX_BATCHES && !stopping?.aborted) {
+    // Workers take disjoint batches (SKIP LOCKED), each its own transaction on its own connection;
+    // the run ends when every one has (runWorkers).
+    await runWorkers(agingWorkers, async (failed) => {
+      while (counts.batches < MAX_BATCHES && !stopping?.aborted && !failed()) {
         const batch = await this.aging.ageBatch(now, cutoff, agingBatchSize);
         counts.batches++;
         counts.bindings += batch.bindings;
         counts.calls += batch.calls;
         if (batch.bindings < agingBatchSize && batch.calls < agingBatchSize) break;
       }
-    };
-    await Promise.all(Array.from({ length: agingWorkers }, worker));
+    });
     return counts;
   }
 }

@@ -123,9 +123,19 @@ describe('webhook delivery across a database restart (real processes)', () => {
     const committed = new Set(rows.map((r) => r.msg_id));
     expect(receiver.received.every((r) => committed.has(r.id))).toBe(true);
     expect(rows).toHaveLength((before.length + after.length) * 2);
-    const settled = await sql.query<{ status: string; n: number }>(
-      `SELECT status, count(*)::int AS n FROM webhook_deliveries GROUP BY status`,
+    // Every delivery recorded as succeeded: the receiver has its requests before the service has
+    // written their answers (the settler writes tries in batches), so wait for that, bounded.
+    const settled = await until(
+      async () =>
+        (
+          await sql.query<{ status: string; n: number }>(
+            `SELECT status, count(*)::int AS n FROM webhook_deliveries GROUP BY status`,
+          )
+        ).rows,
+      (statuses) => statuses.every((r) => r.status === 'succeeded'),
+      'every delivery recorded as succeeded',
+      { tries: 400, everyMs: 25 },
     );
-    expect(settled.rows).toEqual([{ status: 'succeeded', n: rows.length }]);
+    expect(settled).toEqual([{ status: 'succeeded', n: rows.length }]);
   }, 180_000);
 });
