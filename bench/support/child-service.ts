@@ -47,9 +47,16 @@ export async function startService(
         stdio: ['ignore', 'pipe', 'pipe'],
       });
   for (const stream of [child.stdout, child.stderr]) {
+    // Whole lines: a chunk may end inside one, whose rest comes with the next chunk.
+    let partial = '';
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
-      for (const line of chunk.split('\n')) if (line.trim()) log(line);
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) if (line.trim()) log(line);
+    });
+    stream?.on('end', () => {
+      if (partial.trim()) log(partial);
     });
   }
   const url = `http://127.0.0.1:${env.PORT}`;

@@ -1,9 +1,5 @@
-import { spawn } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { exited, freePort } from '../../bench/support/child-service.js';
-import { PROJECT_ROOT } from '../../src/common/project-root.js';
+import { exited, freePort, startService } from '../../bench/support/child-service.js';
 import { createMigratedDatabase } from '../support/scratch-database.js';
 import { TEST_AUTH_ENV } from '../support/test-keys.js';
 import { until } from '../support/until.js';
@@ -28,45 +24,27 @@ afterAll(async () => {
 });
 
 it('answers while nobody reads its terminal, and writes every line once someone does', async () => {
-  const port = await freePort();
-  const child = spawn('script', ['-qfec', 'exec "$AXB_NODE" "$AXB_MAIN"', '/dev/null'], {
-    cwd: tmpdir(), // no .env there
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      SHELL: '/bin/sh',
-      TERM: 'xterm-256color',
-      AXB_NODE: process.execPath,
-      AXB_MAIN: join(PROJECT_ROOT, 'dist/src/main.js'),
+  let text = '';
+  // On a terminal of its own (`script`'s pseudo-terminal), as a newcomer's `npm start` runs.
+  const { child, url } = await startService(
+    {
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
-      PORT: String(port),
+      PORT: String(await freePort()),
       DATABASE_URL: db.url,
       MIGRATE_ON_START: 'false',
       PROVIDER_ENDPOINT: 'http://127.0.0.1:9/',
       ...TEST_AUTH_ENV,
     },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let text = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => (text += chunk));
-  const url = `http://127.0.0.1:${port}`;
+    (line) => (text += `${line}\n`),
+    60_000,
+    { terminal: true },
+  );
   try {
-    await until(
-      () =>
-        fetch(`${url}/health/live`).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      (ok) => ok,
-      'the service listening',
-      { tries: 600, everyMs: 100 },
-    );
     // The reader stops (`script` stops reading the terminal once its own output is not read):
     // the terminal's buffer fills and stays full.
-    child.stdout.pause();
+    child.stdout!.pause();
     const paths = Array.from({ length: REQUESTS }, (_, i) => `${url}/no-such-route-${i}`);
     const statuses: number[] = [];
     for (let i = 0; i < paths.length; i += 50) {
@@ -80,7 +58,7 @@ it('answers while nobody reads its terminal, and writes every line once someone 
     expect(statuses).toEqual(paths.map(() => 404));
 
     // Reading again, every request's line arrives.
-    child.stdout.resume();
+    child.stdout!.resume();
     const logged = () => (text.match(/"url":"\/no-such-route-\d+"/g) ?? []).length;
     expect(
       await until(
@@ -91,7 +69,7 @@ it('answers while nobody reads its terminal, and writes every line once someone 
       ),
     ).toBe(REQUESTS);
   } finally {
-    child.stdout.resume();
+    child.stdout!.resume();
     child.kill('SIGTERM');
     await exited(child);
   }
