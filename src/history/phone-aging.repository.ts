@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { maskPhone, maskPhonesInText } from '../common/privacy/mask-phone.js';
 import { PhoneHasher } from '../common/privacy/phone-hasher.js';
 import { PrismaService } from '../prisma/prisma.service.js';
+import { inTransaction } from '../prisma/transaction.js';
 
 /** What one batch of aging did. */
 export interface AgedBatch {
@@ -225,13 +226,7 @@ export class PhoneAgingRepository {
   private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.prisma.pgPool.connect();
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
+      return await inTransaction(client, work);
     } finally {
       client.release();
     }

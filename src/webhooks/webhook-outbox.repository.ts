@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
+import { inTransaction } from '../prisma/transaction.js';
 import { WebhookDatabase } from './webhook-database.js';
 import { TEST_EVENT_TYPE } from './webhook-event-types.js';
 import { orderedUuid } from './ordered-uuid.js';
@@ -141,17 +142,7 @@ export class WebhookOutboxRepository {
     await this.queue.insert(client, jobs);
   }
 
-  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.db.withClient(async (client) => {
-      try {
-        await client.query('BEGIN');
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
+  private inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.db.withClient((client) => inTransaction(client, work));
   }
 }
