@@ -49,10 +49,10 @@ export async function runAging(
     );
     const run = { due, bindings: 0, calls: 0, batches: 0, ms: 0, bounded: false };
     const started = performance.now();
-    // As the job: `workers` loops taking disjoint batches at once.
-    let done = false;
+    // As the job: `workers` loops taking disjoint batches at once, each until it finds no more
+    // (one walks the cursor, the others the pending bindings: PhoneAgingRepository).
     const worker = async () => {
-      while (!done && run.bindings < limit) {
+      while (run.bindings < limit) {
         if (performance.now() - started > maxMs) {
           run.bounded = true;
           break;
@@ -61,7 +61,7 @@ export async function runAging(
         run.batches += 1;
         run.bindings += batch.bindings;
         run.calls += batch.calls;
-        if (batch.bindings === 0) done = true;
+        if (!batch.more) break;
       }
     };
     await Promise.all(Array.from({ length: workers }, worker));

@@ -146,11 +146,14 @@ export function writeHistoryRows(
     const isAged = i < agedBelow && aged !== undefined;
     const a = isAged ? aged.mask(realA) : realA;
     const b = isAged ? aged.mask(realB) : realB;
-    /** hash of one, hash of the other, aged_at; or nulls while the numbers are real. */
+    /**
+     * hash of one, hash of the other (written with the row, as the service does: aged or not),
+     * aged_at (null while the numbers are real).
+     */
     const agedColumns = (one: string, other: string) =>
-      isAged
-        ? `${aged.hash(one)}\t${aged.hash(other)}\t${iso(Math.min(shape.endMs, endedMs + aged.afterMs))}`
-        : '\\N\t\\N\t\\N';
+      aged === undefined
+        ? '\\N\t\\N\t\\N'
+        : `${aged.hash(one)}\t${aged.hash(other)}\t${isAged ? iso(Math.min(shape.endMs, endedMs + aged.afterMs)) : '\\N'}`;
     const x = HistoryPopulation.x(r.below(population.xCount));
     const city = CITIES[r.below(CITIES.length)];
     const outId = outIdOf(i);

@@ -143,7 +143,9 @@ CREATE TYPE binding_placement AS (
 -- not once per bind ('placed'). Binds that arrive together share the round trip, the triggers
 -- and the commit: that is how the service beats a bind that commits alone. `callControl` holds
 -- the BindAxb options the binding keeps (outOrderId, callRestrict, callDisplayType, callTimeout,
--- ringConfig, dtmfConfig, asrStatus, asrModelId; absent keys are NULL / false).
+-- ringConfig, dtmfConfig, asrStatus, asrModelId; absent keys are NULL / false); `ha` / `hb` the
+-- keyed hashes of A and B (hex, computed by the service: the secret never comes here; absent
+-- without one), which admin search by phone goes through (migration 20261207060000).
 --
 -- `p_wait`: wait for an order or a number another transaction holds (a single placement); or,
 -- as a batch does, never wait: such an item answers 'busy' and is placed again alone. Orders are
@@ -186,6 +188,8 @@ DECLARE
     v_details jsonb[] := '{}';
     v_cc jsonb[] := '{}';
     v_owner text[] := '{}';
+    v_ha bytea[] := '{}';
+    v_hb bytea[] := '{}';
 BEGIN
     FOR r IN
         SELECT t.*, hashtextextended('axb-order:' || t.pool || ':' || t."outId", 0) AS lock_key
@@ -193,7 +197,7 @@ BEGIN
                i int, "outId" text, record boolean, "expiresAt" timestamptz, actor text,
                details jsonb, pool text, a text, b text, city text, "cityStrict" boolean,
                pinned text, exclude text[], "maxPairs" int, "callControl" jsonb, owner text,
-               "seesAll" boolean)
+               "seesAll" boolean, ha text, hb text)
          ORDER BY lock_key, t.i
     LOOP
         v_key := r.lock_key;
@@ -279,6 +283,8 @@ BEGIN
         v_details := v_details || r.details;
         v_cc := v_cc || coalesce(r."callControl", '{}');
         v_owner := v_owner || r.owner;
+        v_ha := v_ha || decode(r.ha, 'hex');
+        v_hb := v_hb || decode(r.hb, 'hex');
     END LOOP;
 
     IF cardinality(v_id) = 0 THEN
@@ -287,15 +293,17 @@ BEGIN
     INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, city, city_strict,
                           record, state, expires_at, created_at, updated_at,
                           out_order_id, call_restrict, call_display_type, call_timeout,
-                          ring_config, dtmf_config, asr_status, asr_model_id, owner)
+                          ring_config, dtmf_config, asr_status, asr_model_id, owner,
+                          phone_a_hash, phone_b_hash)
     SELECT t.id, t.pool, t.out_id, t.a, t.b, t.x, t.city, t.strict, t.record, 'pending',
            t.expires, p_now, p_now,
            t.cc ->> 'outOrderId', t.cc ->> 'callRestrict', (t.cc ->> 'callDisplayType')::smallint,
            (t.cc ->> 'callTimeout')::smallint, t.cc -> 'ringConfig', t.cc -> 'dtmfConfig',
-           coalesce((t.cc ->> 'asrStatus')::boolean, false), t.cc ->> 'asrModelId', t.owner
+           coalesce((t.cc ->> 'asrStatus')::boolean, false), t.cc ->> 'asrModelId', t.owner,
+           t.ha, t.hb
       FROM unnest(v_id, v_pool, v_out, v_a, v_b, v_x, v_city, v_strict, v_record, v_expires,
-                  v_cc, v_owner)
-           AS t(id, pool, out_id, a, b, x, city, strict, record, expires, cc, owner);
+                  v_cc, v_owner, v_ha, v_hb)
+           AS t(id, pool, out_id, a, b, x, city, strict, record, expires, cc, owner, ha, hb);
     INSERT INTO binding_events (binding_id, kind, actor, at, details)
     SELECT t.id, 'created', t.actor, p_now, t.details
       FROM unnest(v_id, v_actor, v_details) AS t(id, actor, details);

@@ -3,22 +3,19 @@
 -- added, changed or removed notifies the live bindings of its pool that have one of its numbers
 -- as A or B ({"b": [...]}, through routing_cache_publish() of 060_routing_cache.sql). Ended
 -- bindings answer "expired" before any blacklist is consulted: they need no notification.
--- Blacklist changes are rare (the safety team's actions); the bindings are found through the
--- record's phone_a / phone_b indexes.
+-- Blacklist changes are rare (the safety team's actions); the bindings are found in the live
+-- pairs (one row per live binding, with its pool, A and B: 020_live_pairs.sql), read once. The
+-- record's A and B are not indexed (search and aging go through their keyed hashes: migration
+-- 20261207060000_aging_hot_updates), and the live pairs are the live bindings only.
 
 -- Notifies the live bindings of each (pool, number) pair that have the number as A or B.
 CREATE OR REPLACE FUNCTION "routing_cache_publish_parties"(p_pools text[], p_numbers text[])
 RETURNS void
 LANGUAGE sql AS $$
     SELECT routing_cache_publish('b', ARRAY(
-        SELECT DISTINCT to_json(t.id)::text FROM (
-            SELECT b.id FROM unnest(p_pools, p_numbers) AS e(pool_key, number)
-              JOIN bindings b ON b.phone_a = e.number AND b.pool_key = e.pool_key
-             WHERE binding_state_live(b.state)
-            UNION
-            SELECT b.id FROM unnest(p_pools, p_numbers) AS e(pool_key, number)
-              JOIN bindings b ON b.phone_b = e.number AND b.pool_key = e.pool_key
-             WHERE binding_state_live(b.state)) t))
+        SELECT DISTINCT to_json(p.binding_id)::text
+          FROM unnest(p_pools, p_numbers) AS e(pool_key, number)
+          JOIN live_pairs p ON p.pool_key = e.pool_key AND e.number IN (p.a, p.b)))
 $$;
 
 CREATE OR REPLACE FUNCTION "routing_cache_blacklist_changed"() RETURNS trigger
@@ -55,11 +52,9 @@ END $$;
 
 -- The trigger function reads the statement's transition tables (whose plans are cached per
 -- connection from their first run): no nested loops over them, as for every such function
--- (060_routing_cache.sql). The bindings it notifies are found the other way round — a few
--- entries' numbers probed in the record's phone_a / phone_b indexes — so the function that does
--- that sets nested loops back on (a hash join would read every binding).
+-- (060_routing_cache.sql). The live pairs it notifies are read once, hashed against the entries.
 ALTER FUNCTION routing_cache_blacklist_changed() SET enable_nestloop = off;
-ALTER FUNCTION routing_cache_publish_parties(text[], text[]) SET enable_nestloop = on;
+ALTER FUNCTION routing_cache_publish_parties(text[], text[]) RESET enable_nestloop;
 
 CREATE OR REPLACE TRIGGER "pool_blacklist_routing_cache_insert" AFTER INSERT ON "pool_blacklist"
     REFERENCING NEW TABLE AS new_rows

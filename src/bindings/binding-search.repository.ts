@@ -43,10 +43,11 @@ const LEGACY_HORIZON = {
  * reads' own pool and statement timeout (a wide search never waits for, or holds, the call path's
  * connections). Plain SQL as named, prepared statements (one per filter shape: planned once per
  * connection, not per call):
- * - every searched column's index carries the page's order (order, A, B, X, the hashes:
+ * - every searched column's index carries the page's order (order, X, the hashes of A and B:
  *   migration 20261207042000_history_search_indexes), so a page reads 51 entries of one index
- *   range per partition; a search by phone is four such branches (A, B, and the hashes of aged
- *   numbers), merged;
+ *   range per partition; a search by phone is three such branches (the keyed hashes of A and B,
+ *   aged or not, and the bindings not hashed yet: migration 20261207060000_aging_hot_updates),
+ *   merged;
  * - a creation range also bounds the id (a binding id is a UUIDv7 of its creation time), so only
  *   the month partitions of that range are read — unless the range reaches back before the newest
  *   binding made before partitioning, whose random v4 id says nothing of its time.
@@ -90,13 +91,17 @@ export class BindingSearchRepository {
         ORDER BY created_at DESC, id DESC LIMIT ${take}`;
     let text: string;
     if (filter.phone) {
-      // An aged number is found by its keyed hash (the column holds its masked form).
+      // A number is found by its keyed hash, aged or not (written with the binding: the number's
+      // own column is not indexed, so aging rewrites no index). A binding not hashed yet (made
+      // without a secret, or before hashes were written) by the number itself, among those only.
       const phone = param(filter.phone, 'text');
       const digest = this.hasher.hash(filter.phone);
-      const branches = [`phone_a = ${phone}`, `phone_b = ${phone}`];
+      const branches = [
+        `((phone_a_hash IS NULL AND phone_a = ${phone}) OR (phone_b_hash IS NULL AND phone_b = ${phone}))`,
+      ];
       if (digest) {
         const hash = param(digest, 'bytea');
-        branches.push(`phone_a_hash = ${hash}`, `phone_b_hash = ${hash}`);
+        branches.unshift(`phone_a_hash = ${hash}`, `phone_b_hash = ${hash}`);
       }
       text = `SELECT DISTINCT ON (created_at, id) * FROM (${branches
         .map((b) => `(${page([b, ...common])})`)

@@ -3,6 +3,7 @@ import type { DatabaseError } from 'pg';
 import { Batcher } from '../common/async/batcher.js';
 import { isDatabaseUnavailable } from '../common/errors/database-unavailable.js';
 import type { CallerScope } from '../common/http/call-context.decorator.js';
+import { PhoneHasher } from '../common/privacy/phone-hasher.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { Binding } from '../generated/prisma/client.js';
 import {
@@ -87,6 +88,7 @@ export class PlacementRepository {
   constructor(
     private readonly prisma: PrismaService,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly hasher: PhoneHasher,
   ) {
     this.batcher = new Batcher(
       (items) => this.placeBatch(items),
@@ -171,6 +173,10 @@ export class PlacementRepository {
             callControl: callControlJson(item.binding.callControl ?? {}),
             owner: item.scope.group,
             seesAll: item.scope.all,
+            // The parties' keyed hashes, written with the binding: search by phone finds it
+            // through them, and aging later rewrites no indexed column (no secret: none).
+            ha: this.hasher.hash(item.claim.phoneA)?.toString('hex'),
+            hb: this.hasher.hash(item.claim.phoneB)?.toString('hex'),
           })),
         ),
         now,

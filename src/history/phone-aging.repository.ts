@@ -9,6 +9,8 @@ import { inTransaction } from '../prisma/transaction.js';
 export interface AgedBatch {
   bindings: number;
   calls: number;
+  /** Whether the batch was full: there may be more to do now. */
+  more: boolean;
 }
 
 /** Orders of live bindings that stop an erasure. */
@@ -26,22 +28,42 @@ interface BindingPhones {
   id: string;
   phone_a: string;
   phone_b: string;
+  /** Whether the row has its hashes already (written with it, or by hashBatch). */
+  hashed_a: boolean;
+  hashed_b: boolean;
+}
+interface ScannedBinding extends BindingPhones {
+  created_at: Date;
+  ended_at: Date | null;
+  aged_at: Date | null;
 }
 interface CallPhones {
   id: string;
   binding_id: string | null;
   phone_no: string | null;
   peer_no: string | null;
+  hashed_no: boolean;
+  hashed_peer: boolean;
   raw: unknown;
 }
 
-/** The erased number ($1), or its hash ($2), in a column pair. */
+/**
+ * The erased number ($1), or its hash ($2), in a column pair: by the hash, or by the number
+ * where the row has no hash yet (made without a secret, or before hashes were written).
+ */
 const matches = (column: string, hashColumn: string) =>
-  `(${column} = $1 OR ($2::bytea IS NOT NULL AND ${hashColumn} = $2))`;
+  `(${hashColumn} = $2 OR (${hashColumn} IS NULL AND ${column} = $1))`;
 const IS_A = matches('phone_a', 'phone_a_hash');
 const IS_B = matches('phone_b', 'phone_b_hash');
 const IS_CALLER = matches('phone_no', 'phone_no_hash');
 const IS_CALLEE = matches('peer_no', 'peer_no_hash');
+/** A hash column's value for "no hash" (a masked number): matches no search, and is not NULL. */
+const NO_HASH = Buffer.alloc(0);
+
+const BINDING_PHONES = `id, phone_a, phone_b, phone_a_hash IS NOT NULL AS hashed_a,
+                       phone_b_hash IS NOT NULL AS hashed_b`;
+const CALL_PHONES = `id::text, binding_id, phone_no, peer_no, phone_no_hash IS NOT NULL AS hashed_no,
+                     peer_no_hash IS NOT NULL AS hashed_peer, raw`;
 
 /** A provider payload with every number in it masked (call records keep the raw report). */
 function maskedRaw(raw: unknown): unknown {
@@ -50,9 +72,18 @@ function maskedRaw(raw: unknown): unknown {
 
 /**
  * Privacy aging and erasure on the record: real numbers (bindings' A and B, call records' caller
- * and callee, and the raw reports) replaced by their masked form, with the keyed hash beside them
- * (aging) or none (erasure). Rows are taken FOR UPDATE SKIP LOCKED and marked aged in the same
- * transaction: instances age disjoint batches and each row once, and binds never wait on it.
+ * and callee, and the raw reports) replaced by their masked form. The keyed hashes are written
+ * with the rows (bind path, call reports) and stay: aging changes no indexed column, so each aged
+ * row is a HOT update (no index entry written; the month partitions keep room for it).
+ *
+ * Which bindings are due is found without an index on aged_at (it would make every aging a new
+ * index entry everywhere): a cursor over the creation order (aging_progress; a binding is due
+ * only once created before the cutoff, and nothing changes its creation time) takes the bindings
+ * created before the cutoff once each, in order; those not due yet (live, or ended since the
+ * cutoff) wait in aging_pending, looked at again when the cutoff passes their end. Rows are aged
+ * under their row lock and only while aged_at is unset: each row once, whichever instance or
+ * worker gets there. The cursor is one row taken FOR UPDATE SKIP LOCKED: one worker at a time
+ * walks it, others take the pending ones (SKIP LOCKED): binds never wait on either.
  */
 @Injectable()
 export class PhoneAgingRepository {
@@ -62,54 +93,173 @@ export class PhoneAgingRepository {
   ) {}
 
   /**
-   * Ages up to `limit` bindings that ended before `cutoff`, with their call records, in one
-   * transaction of three statements whatever the batch's size: the bindings taken (oldest first,
-   * FOR UPDATE SKIP LOCKED: instances and workers take disjoint batches), their call records
-   * locked, and one statement replacing the numbers of both by arrays (the hashes are computed
-   * here: the secret never goes to the database). Each UPDATE names the id range of the batch,
-   * so it touches the one or two month partitions the batch lies in, not all of them.
+   * Ages up to `limit` bindings that ended before `cutoff`, with their call records: the pending
+   * bindings now due if there are any, else the next `limit` bindings of the cursor. One
+   * transaction of a few statements whatever the batch's size.
    */
   async ageBatch(now: Date, cutoff: Date, limit: number): Promise<AgedBatch> {
+    const pending = await this.agePending(now, cutoff, limit);
+    if (pending.more || pending.bindings > 0) return pending;
+    const scanned = await this.ageScanned(now, cutoff, limit);
+    return scanned ?? pending;
+  }
+
+  /** The pending bindings whose end the cutoff has passed (or live ones, looked at again). */
+  private async agePending(now: Date, cutoff: Date, limit: number): Promise<AgedBatch> {
     return this.inTransaction(async (client) => {
-      const { rows } = await client.query<BindingPhones>(
-        `SELECT id, phone_a, phone_b FROM bindings
-          WHERE aged_at IS NULL AND created_at < $1 AND ended_at < $1
-          ORDER BY created_at LIMIT $2
-          FOR UPDATE SKIP LOCKED`,
+      const { rows: taken } = await client.query<{ binding_id: string }>(
+        `SELECT binding_id FROM aging_pending WHERE due_at < $1
+          ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [cutoff, limit],
       );
-      const ids = rows.map((r) => r.id).sort();
-      // A call record of a taken binding is aged with it: waited for if a report is writing it
-      // (never skipped, or it would stay unaged), read under the lock so its raw is current.
-      const calls =
-        ids.length === 0
-          ? []
-          : (
-              await client.query<CallPhones>(
-                `SELECT id::text, binding_id, phone_no, peer_no, raw FROM call_records
-                  WHERE binding_id = ANY($1::uuid[]) AND binding_id >= $2 AND binding_id <= $3
-                    AND aged_at IS NULL
-                  FOR UPDATE`,
-                [ids, ids[0], ids[ids.length - 1]],
-              )
-            ).rows;
-      // Records the provider sent for no binding we know: by their own age.
-      const unlinked = (
-        await client.query<CallPhones>(
-          `SELECT id::text, binding_id, phone_no, peer_no, raw FROM call_records
-            WHERE binding_id IS NULL AND aged_at IS NULL AND received_at < $1
-            ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          [cutoff, limit],
-        )
-      ).rows;
-      const aged = await this.replacePhones(client, rows, [...calls, ...unlinked], now);
-      return { bindings: aged.bindings, calls: aged.calls };
+      if (taken.length === 0) return { bindings: 0, calls: 0, more: false };
+      const ids = taken.map((r) => r.binding_id).sort();
+      const { rows } = await client.query<ScannedBinding>(
+        `SELECT ${BINDING_PHONES}, created_at, ended_at, aged_at FROM bindings
+          WHERE id = ANY($1::uuid[]) AND id >= $2 AND id <= $3
+          FOR UPDATE`,
+        [ids, ids[0], ids[ids.length - 1]],
+      );
+      const aged = await this.ageTaken(client, rows, cutoff, now, limit);
+      // Done with (aged, aged already, or gone): out; not due yet: looked at again later.
+      await client.query(
+        `WITH w AS (SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS w(id, due))
+         , gone AS (DELETE FROM aging_pending p USING w WHERE p.binding_id = w.id AND w.due IS NULL)
+         UPDATE aging_pending p SET due_at = w.due FROM w
+          WHERE p.binding_id = w.id AND w.due IS NOT NULL`,
+        [ids, ids.map((id) => aged.waiting.get(id) ?? null)],
+      );
+      return { bindings: aged.bindings, calls: aged.calls, more: taken.length === limit };
+    });
+  }
+
+  /**
+   * The next `limit` bindings of the cursor created before the cutoff: the due ones aged, the
+   * others put in aging_pending. Null when another worker holds the cursor.
+   */
+  private async ageScanned(now: Date, cutoff: Date, limit: number): Promise<AgedBatch | null> {
+    return this.inTransaction(async (client) => {
+      await client.query(
+        `INSERT INTO aging_progress (id, created_at, binding_id, updated_at)
+         VALUES (1, '-infinity', '00000000-0000-0000-0000-000000000000', $1)
+         ON CONFLICT (id) DO NOTHING`,
+        [now],
+      );
+      const { rows: cursor } = await client.query<{ created_at: Date; binding_id: string }>(
+        `SELECT created_at, binding_id FROM aging_progress WHERE id = 1 FOR UPDATE SKIP LOCKED`,
+      );
+      const at = cursor[0];
+      if (!at) return null;
+      const { rows } = await client.query<ScannedBinding>(
+        `SELECT ${BINDING_PHONES}, created_at, ended_at, aged_at FROM bindings
+          WHERE (created_at, id) > ($1, $2) AND created_at < $3
+          ORDER BY created_at, id LIMIT $4
+          FOR UPDATE`,
+        [at.created_at, at.binding_id, cutoff, limit],
+      );
+      const last = rows[rows.length - 1];
+      if (!last) return { bindings: 0, calls: 0, more: false };
+      const aged = await this.ageTaken(client, rows, cutoff, now, limit);
+      if (aged.waiting.size > 0) {
+        await client.query(
+          `INSERT INTO aging_pending (binding_id, due_at)
+           SELECT * FROM unnest($1::uuid[], $2::timestamptz[])
+           ON CONFLICT (binding_id) DO UPDATE SET due_at = EXCLUDED.due_at`,
+          [[...aged.waiting.keys()], [...aged.waiting.values()]],
+        );
+      }
+      await client.query(
+        `UPDATE aging_progress SET created_at = $1, binding_id = $2, updated_at = $3 WHERE id = 1`,
+        [last.created_at, last.id, now],
+      );
+      return { bindings: aged.bindings, calls: aged.calls, more: rows.length === limit };
+    });
+  }
+
+  /**
+   * Of bindings locked by the caller: the due ones (ended before the cutoff, not aged) aged with
+   * their call records, and records the provider sent for no binding we know (by their own age).
+   * `waiting`: the ones not due yet, with the time the cutoff must pass (their end; while live,
+   * this cutoff: looked at again on a later pass).
+   */
+  private async ageTaken(
+    client: pg.PoolClient,
+    rows: ScannedBinding[],
+    cutoff: Date,
+    now: Date,
+    limit: number,
+  ): Promise<{ bindings: number; calls: number; waiting: Map<string, Date> }> {
+    const waiting = new Map<string, Date>();
+    const due: BindingPhones[] = [];
+    for (const r of rows) {
+      if (r.aged_at !== null) continue;
+      if (r.ended_at !== null && r.ended_at < cutoff) due.push(r);
+      else waiting.set(r.id, r.ended_at ?? cutoff);
+    }
+    const ids = due.map((r) => r.id).sort();
+    // A call record of a taken binding is aged with it: waited for if a report is writing it
+    // (never skipped, or it would stay unaged), read under the lock so its raw is current.
+    const calls =
+      ids.length === 0
+        ? []
+        : (
+            await client.query<CallPhones>(
+              `SELECT ${CALL_PHONES} FROM call_records
+                WHERE binding_id = ANY($1::uuid[]) AND binding_id >= $2 AND binding_id <= $3
+                  AND aged_at IS NULL
+                FOR UPDATE`,
+              [ids, ids[0], ids[ids.length - 1]],
+            )
+          ).rows;
+    // Records the provider sent for no binding we know: by their own age.
+    const unlinked = (
+      await client.query<CallPhones>(
+        `SELECT ${CALL_PHONES} FROM call_records
+          WHERE binding_id IS NULL AND aged_at IS NULL AND received_at < $1
+          ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [cutoff, limit],
+      )
+    ).rows;
+    const aged = await this.replacePhones(client, due, [...calls, ...unlinked], now);
+    return { ...aged, waiting };
+  }
+
+  /**
+   * Gives up to `limit` bindings that have a real number and no hash (made without a secret, or
+   * before hashes were written with the binding) their keyed hashes, newest first, so that search
+   * finds them through the hash index; a masked number gets the empty "no hash". Returns how
+   * many. Nothing without a secret.
+   */
+  async hashBatch(limit: number): Promise<number> {
+    if (!this.hasher.available) return 0;
+    return this.inTransaction(async (client) => {
+      const { rows } = await client.query<BindingPhones>(
+        `SELECT ${BINDING_PHONES} FROM bindings
+          WHERE phone_a_hash IS NULL OR phone_b_hash IS NULL
+          ORDER BY created_at DESC, id DESC LIMIT $1
+          FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+      if (rows.length === 0) return 0;
+      const { rowCount } = await client.query(
+        `UPDATE bindings b
+            SET phone_a_hash = coalesce(b.phone_a_hash, t.ha),
+                phone_b_hash = coalesce(b.phone_b_hash, t.hb)
+           FROM unnest($1::uuid[], $2::bytea[], $3::bytea[]) AS t(id, ha, hb)
+          WHERE b.id = t.id`,
+        [
+          rows.map((r) => r.id),
+          rows.map((r) => (r.hashed_a ? null : this.hashOf(r.phone_a))),
+          rows.map((r) => (r.hashed_b ? null : this.hashOf(r.phone_b))),
+        ],
+      );
+      return rowCount ?? 0;
     });
   }
 
   /**
    * Erases every ended record of `phone` (as A, B, caller or callee; real or already aged, found
-   * by its hash): numbers masked, hashes cleared. Throws LiveBindingsOfPhone, changing nothing,
+   * by its hash): numbers masked, hashes emptied (NO_HASH). Throws LiveBindingsOfPhone, changing nothing,
    * when a binding of the number is not over.
    */
   async erase(phone: string, now: Date): Promise<Erased> {
@@ -139,23 +289,23 @@ export class PhoneAgingRepository {
       await client.query(
         `UPDATE bindings
             SET phone_a = CASE WHEN ${IS_A} THEN $3 ELSE phone_a END,
-                phone_a_hash = CASE WHEN ${IS_A} THEN NULL ELSE phone_a_hash END,
+                phone_a_hash = CASE WHEN ${IS_A} THEN $6::bytea ELSE phone_a_hash END,
                 phone_b = CASE WHEN ${IS_B} THEN $3 ELSE phone_b END,
-                phone_b_hash = CASE WHEN ${IS_B} THEN NULL ELSE phone_b_hash END,
+                phone_b_hash = CASE WHEN ${IS_B} THEN $6::bytea ELSE phone_b_hash END,
                 erased_at = $5
           WHERE id = ANY($4::uuid[])`,
-        [phone, hash, masked, rows.map((r) => r.id), now],
+        [phone, hash, masked, rows.map((r) => r.id), now, NO_HASH],
       );
       const calls = await client.query(
         `UPDATE call_records
             SET phone_no = CASE WHEN ${IS_CALLER} THEN $3 ELSE phone_no END,
-                phone_no_hash = CASE WHEN ${IS_CALLER} THEN NULL ELSE phone_no_hash END,
+                phone_no_hash = CASE WHEN ${IS_CALLER} THEN $5::bytea ELSE phone_no_hash END,
                 peer_no = CASE WHEN ${IS_CALLEE} THEN $3 ELSE peer_no END,
-                peer_no_hash = CASE WHEN ${IS_CALLEE} THEN NULL ELSE peer_no_hash END,
+                peer_no_hash = CASE WHEN ${IS_CALLEE} THEN $5::bytea ELSE peer_no_hash END,
                 raw = replace(raw::text, $1, $3)::jsonb,
                 erased_at = $4
           WHERE ${IS_CALLER} OR ${IS_CALLEE}`,
-        [phone, hash, masked, now],
+        [phone, hash, masked, now, NO_HASH],
       );
       return { bindingIds: rows.map((r) => r.id), calls: calls.rowCount ?? 0 };
     });
@@ -163,25 +313,27 @@ export class PhoneAgingRepository {
 
   /**
    * One statement: the bindings' A and B, and the call records' numbers and raw reports, replaced
-   * by their masked form and hash. An erased number is masked already and has no hash: it keeps
-   * none. The id bounds let each UPDATE prune to the partitions the batch lies in.
+   * by their masked form. The hashes were written with the rows and stay as they are (the same
+   * value: the update stays HOT); a row without one yet gets it here (NO_HASH for a number masked
+   * already, erased). The id bounds let each UPDATE prune to the partitions the batch lies in.
    */
   private async replacePhones(
     client: pg.PoolClient,
     bindings: BindingPhones[],
     calls: CallPhones[],
     now: Date,
-  ): Promise<AgedBatch> {
+  ): Promise<{ bindings: number; calls: number }> {
     if (bindings.length === 0 && calls.length === 0) return { bindings: 0, calls: 0 };
-    const hash = (p: string | null) => (p ? this.hashOf(p) : null);
+    const hash = (p: string | null, hashed: boolean) =>
+      hashed || p === null ? null : this.hashOf(p);
     const mask = (p: string | null) => (p === null ? null : maskPhone(p));
     const ids = bindings.map((r) => r.id).sort();
     const { rows } = await client.query<{ bindings: number; calls: number }>(
       `WITH b AS (
          UPDATE bindings b
             SET phone_a = t.a, phone_b = t.b,
-                phone_a_hash = coalesce(t.ha, b.phone_a_hash),
-                phone_b_hash = coalesce(t.hb, b.phone_b_hash),
+                phone_a_hash = coalesce(b.phone_a_hash, t.ha),
+                phone_b_hash = coalesce(b.phone_b_hash, t.hb),
                 aged_at = $6
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::bytea[])
                 AS t(id, a, b, ha, hb)
@@ -189,7 +341,9 @@ export class PhoneAgingRepository {
          RETURNING 1),
        c AS (
          UPDATE call_records c
-            SET phone_no = t.p, peer_no = t.q, phone_no_hash = t.hp, peer_no_hash = t.hq,
+            SET phone_no = t.p, peer_no = t.q,
+                phone_no_hash = coalesce(c.phone_no_hash, t.hp),
+                peer_no_hash = coalesce(c.peer_no_hash, t.hq),
                 raw = t.raw, aged_at = $6
            FROM unnest($9::bigint[], $10::uuid[], $11::text[], $12::text[], $13::bytea[],
                        $14::bytea[], $15::jsonb[]) AS t(id, bid, p, q, hp, hq, raw)
@@ -201,8 +355,8 @@ export class PhoneAgingRepository {
         bindings.map((r) => r.id),
         bindings.map((r) => maskPhone(r.phone_a)),
         bindings.map((r) => maskPhone(r.phone_b)),
-        bindings.map((r) => hash(r.phone_a)),
-        bindings.map((r) => hash(r.phone_b)),
+        bindings.map((r) => hash(r.phone_a, r.hashed_a)),
+        bindings.map((r) => hash(r.phone_b, r.hashed_b)),
         now,
         ids[0] ?? null,
         ids[ids.length - 1] ?? null,
@@ -210,17 +364,17 @@ export class PhoneAgingRepository {
         calls.map((r) => r.binding_id),
         calls.map((r) => mask(r.phone_no)),
         calls.map((r) => mask(r.peer_no)),
-        calls.map((r) => hash(r.phone_no)),
-        calls.map((r) => hash(r.peer_no)),
+        calls.map((r) => hash(r.phone_no, r.hashed_no)),
+        calls.map((r) => hash(r.peer_no, r.hashed_peer)),
         calls.map((r) => JSON.stringify(maskedRaw(r.raw))),
       ],
     );
     return rows[0] ?? { bindings: 0, calls: 0 };
   }
 
-  /** An already masked number (an aged row, erased) has no hash to keep. */
+  /** A masked number (aged, erased) has no hash: NO_HASH. */
   private hashOf(phone: string): Buffer | null {
-    return phone.includes('*') ? null : this.hasher.hash(phone);
+    return phone.includes('*') ? NO_HASH : this.hasher.hash(phone);
   }
 
   private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -12,8 +12,10 @@ const MAX_BATCHES = 100;
 /**
  * Privacy aging: PHONE_MASK_AFTER_DAYS after a binding ends, its real numbers and its calls'
  * are replaced by the masked form and a keyed hash (PhoneAgingRepository), in batches of
- * PRIVACY_AGING_BATCH_SIZE, each its own short transaction, PRIVACY_AGING_WORKERS at a time.
- * Instances and workers take disjoint batches (SKIP LOCKED) and a row is aged once. Without a hash secret it ages nothing (PhoneHasher).
+ * PRIVACY_AGING_BATCH_SIZE, each its own short transaction, PRIVACY_AGING_WORKERS at a time:
+ * one walks the aging cursor, the others the bindings it passed before they were due (both
+ * SKIP LOCKED), and a row is aged once, under its lock. Then the bindings still without a hash
+ * get theirs (hashBatch). Without a hash secret it does nothing (PhoneHasher).
  */
 @Injectable()
 export class PrivacyAgingJob implements ScheduledJob {
@@ -27,7 +29,7 @@ export class PrivacyAgingJob implements ScheduledJob {
   ) {}
 
   async run(stopping?: AbortSignal): Promise<JobCounts> {
-    const counts = { bindings: 0, calls: 0, batches: 0 };
+    const counts = { bindings: 0, calls: 0, batches: 0, hashed: 0 };
     if (!this.hasher.available) return counts;
     const { maskAfterDays, agingBatchSize, agingWorkers } = this.config.privacy;
     const now = this.clock.now();
@@ -40,9 +42,17 @@ export class PrivacyAgingJob implements ScheduledJob {
         counts.batches++;
         counts.bindings += batch.bindings;
         counts.calls += batch.calls;
-        if (batch.bindings < agingBatchSize && batch.calls < agingBatchSize) break;
+        if (!batch.more) break;
       }
     });
+    // Bindings made without a hash (before hashes were written with them, or without a secret)
+    // get theirs, so that search finds them by the hash index (a no-op once none is left).
+    while (counts.batches < MAX_BATCHES && !stopping?.aborted) {
+      const hashed = await this.aging.hashBatch(agingBatchSize);
+      counts.batches++;
+      counts.hashed += hashed;
+      if (hashed < agingBatchSize) break;
+    }
     return counts;
   }
 }

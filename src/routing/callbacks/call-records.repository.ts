@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventKind } from '../../bindings/binding-states.js';
+import { PhoneHasher } from '../../common/privacy/phone-hasher.js';
 import { PrismaService } from '../../prisma/prisma.service.js';
 import { callDirection, callDurationSeconds } from '../../bindings/call-record.view.js';
 import { BINDING_OF_REPORT } from './binding-of-report.sql.js';
@@ -25,7 +26,7 @@ WITH input AS (
     free_ring_time timestamptz, start_time timestamptz, release_time timestamptz,
     release_dir smallint, release_cause int, unconnected_cause int, sms_number int,
     control_type text, control_msg text, record_url text, ring_record_url text, raw jsonb,
-    details jsonb, at timestamptz)
+    details jsonb, at timestamptz, phone_no_hash text, peer_no_hash text)
 ), linked AS (
   SELECT r.*, ${BINDING_OF_REPORT} AS binding_id FROM input r
 ), inserted AS (
@@ -34,13 +35,13 @@ WITH input AS (
     secret_no, called_display_no, city, call_type, call_time, call_out_time, ring_time,
     free_ring_time, start_time, release_time, release_dir, release_cause, unconnected_cause,
     sms_number, control_type, control_msg, record_url, ring_record_url, received_at, raw,
-    recording_ready_at)
+    recording_ready_at, phone_no_hash, peer_no_hash)
   SELECT l.call_id, l.binding_id, l.report_id, l.sub_id, l.out_id, l.pool_key, l.partner_key,
          l.phone_no, l.peer_no, l.secret_no, l.called_display_no, l.city, l.call_type,
          l.call_time, l.call_out_time, l.ring_time, l.free_ring_time, l.start_time,
          l.release_time, l.release_dir, l.release_cause, l.unconnected_cause, l.sms_number,
          l.control_type, l.control_msg, l.record_url, l.ring_record_url, $2, l.raw,
-         NULL
+         NULL, decode(l.phone_no_hash, 'hex'), decode(l.peer_no_hash, 'hex')
     FROM linked l
    WHERE NOT EXISTS (SELECT 1 FROM call_records c WHERE c.call_id = l.call_id)
   ON CONFLICT (call_id, binding_id) DO NOTHING
@@ -68,7 +69,10 @@ const iso = (d: Date | null) => d?.toISOString() ?? null;
 /** Call records (SecretReport), each stored once, linked to its binding. */
 @Injectable()
 export class CallRecordsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly hasher: PhoneHasher,
+  ) {}
 
   /**
    * Stores the records whose call_id is new and returns them; the others were already stored.
@@ -104,6 +108,9 @@ export class CallRecordsRepository {
       record_url: r.recordUrl,
       ring_record_url: r.ringRecordUrl,
       raw: r.raw,
+      // Keyed hashes written with the record: aging later rewrites no indexed column.
+      phone_no_hash: r.phoneNo ? this.hasher.hash(r.phoneNo)?.toString('hex') : undefined,
+      peer_no_hash: r.peerNo ? this.hasher.hash(r.peerNo)?.toString('hex') : undefined,
       at: iso(r.callTime ?? r.releaseTime),
       details: {
         callId: r.callId,
