@@ -273,6 +273,8 @@ async function main(): Promise<void> {
           seconds: agingRun.ms / 1000,
           'bindings/s': perSecond,
           'time for 1M s': 1_000_000 / perSecond,
+          'HOT share bindings': agingRun.hot.bindings,
+          'HOT share calls': agingRun.hot.calls,
           'binds non-2xx': whileAging.answered - whileAging.ok + whileAging.errors,
           'bind p99 ms': whileAging.p99Ms,
           [`1M < ${AGING_TARGET_S} s`]: verdict(1_000_000 / perSecond < AGING_TARGET_S),

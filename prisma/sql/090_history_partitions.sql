@@ -23,13 +23,15 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- The partitioned tables of the record, their partition key and their fillfactor (settles and
--- expiries update bindings and routed counts in place: HOT updates need room on the page).
+-- expiries update bindings and routed counts in place, and privacy aging every binding and call
+-- record once, a batch's rows together: HOT updates need room on the page. A month's rows all
+-- age, and a non-HOT update would grow the partition by as much, so the room costs no more).
 CREATE OR REPLACE FUNCTION history_tables()
 RETURNS TABLE (parent text, key text, fillfactor integer)
 LANGUAGE sql IMMUTABLE AS $$
     VALUES ('bindings', 'id', 50), ('binding_events', 'binding_id', 100),
            ('routed_counts', 'binding_id', 70), ('binding_subscriptions', 'binding_id', 100),
-           ('call_records', 'binding_id', 100), ('call_progress', 'binding_id', 100)
+           ('call_records', 'binding_id', 50), ('call_progress', 'binding_id', 100)
 $$;
 
 -- Whether a binding id carries its time: a UUIDv7 (version nibble 7). The bindings made before

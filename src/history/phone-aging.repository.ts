@@ -134,8 +134,9 @@ export class PhoneAgingRepository {
   }
 
   /**
-   * The next `limit` bindings of the cursor created before the cutoff: the due ones aged, the
-   * others put in aging_pending. Null when another worker holds the cursor.
+   * The next `limit` unaged bindings of the cursor created before the cutoff (aged ones are
+   * stepped over, unlocked): the due ones aged, the others put in aging_pending. Null when another
+   * worker holds the cursor.
    */
   private async ageScanned(now: Date, cutoff: Date, limit: number): Promise<AgedBatch | null> {
     return this.inTransaction(async (client) => {
@@ -152,7 +153,7 @@ export class PhoneAgingRepository {
       if (!at) return null;
       const { rows } = await client.query<ScannedBinding>(
         `SELECT ${BINDING_PHONES}, created_at, ended_at, aged_at FROM bindings
-          WHERE (created_at, id) > ($1, $2) AND created_at < $3
+          WHERE (created_at, id) > ($1, $2) AND created_at < $3 AND aged_at IS NULL
           ORDER BY created_at, id LIMIT $4
           FOR UPDATE`,
         [at.created_at, at.binding_id, cutoff, limit],

@@ -53,3 +53,16 @@ CREATE TABLE "aging_pending" (
     CONSTRAINT "aging_pending_pkey" PRIMARY KEY ("binding_id")
 );
 CREATE INDEX "aging_pending_due_at_idx" ON "aging_pending"("due_at");
+
+-- Room for aging's HOT updates of call records as for bindings' (history_tables(): the months
+-- made from now on). A partition made before keeps its rows where they are: the room applies to
+-- what is written into it from now on.
+DO $$
+DECLARE
+    p regclass;
+BEGIN
+    FOR p IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = 'call_records'::regclass
+    LOOP
+        EXECUTE format('ALTER TABLE %s SET (fillfactor = 50)', p);
+    END LOOP;
+END $$;
