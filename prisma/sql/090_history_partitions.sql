@@ -39,6 +39,40 @@ $$;
 CREATE OR REPLACE FUNCTION binding_id_has_time(p_id uuid) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT substr(p_id::text, 15, 1) = '7' $$;
 
+-- The record is written through its parent tables only. Its statement-level triggers (the live
+-- pairs, the reconciliation queue, the routing caches' notifications, the events' binding check,
+-- the webhook outbox: 030, 080) are on the parents, and Postgres fires a parent's statement
+-- triggers only for statements aimed at the parent: an INSERT, UPDATE or DELETE aimed at a month
+-- or DEFAULT partition directly (an operator in psql, a script) would change the record while
+-- bypassing all of them. Every partition of the record carries this guard, which refuses such a
+-- statement; a statement through the parent never fires it (so it costs the hot paths nothing).
+-- Partition maintenance that must move rows between partitions (history_partition_create(),
+-- below) says so for its own statement with `axb.partition_maintenance`.
+CREATE OR REPLACE FUNCTION history_partition_write_refused() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('axb.partition_maintenance', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION '% on partition % refused: write the record through its table %',
+                    TG_OP, TG_TABLE_NAME,
+                    (SELECT i.inhparent::regclass::text FROM pg_inherits i
+                      WHERE i.inhrelid = TG_RELID LIMIT 1)
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Statements aimed at a partition bypass the record''s triggers (live pairs, '
+                     'routing caches, events, webhooks).';
+END $$;
+
+-- Puts the guard on one partition (idempotent).
+CREATE OR REPLACE FUNCTION history_partition_guard(p_partition text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('CREATE OR REPLACE TRIGGER record_partition_guard '
+                   'BEFORE INSERT OR UPDATE OR DELETE ON %I '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION history_partition_write_refused()',
+                   p_partition);
+END $$;
+
 -- Creates the partition of p_parent for the month holding p_month, unless it exists. Rows of
 -- that month's id range in the DEFAULT partition move into it first (attaching a range the
 -- default still holds rows of fails): bindings written while the month had no partition, and
@@ -68,10 +102,14 @@ BEGIN
     END IF;
     EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS) '
                    'WITH (fillfactor = %s)', v_name, p_parent, v_fill);
+    -- (Rows moved out of the DEFAULT partition as they are: nothing the record's triggers follow
+    -- changes, so the move is aimed at the partitions themselves, past their guard.)
+    PERFORM set_config('axb.partition_maintenance', 'on', true);
     EXECUTE format('WITH moved AS (DELETE FROM %I WHERE %I >= $1 AND %I < $2 RETURNING *) '
                    'INSERT INTO %I SELECT * FROM moved',
                    p_parent || '_default', v_key, v_key, v_name) USING v_lo, v_hi;
     GET DIAGNOSTICS v_moved = ROW_COUNT;
+    PERFORM set_config('axb.partition_maintenance', 'off', true);
     IF p_parent = 'bindings' AND v_moved > 0 THEN
         EXECUTE format('INSERT INTO history_legacy_bindings (binding_id, month, moved_at) '
                        'SELECT id, $1, $2 FROM %I WHERE NOT binding_id_has_time(id) '
@@ -80,6 +118,7 @@ BEGIN
     END IF;
     EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
                    p_parent, v_name, v_lo, v_hi);
+    PERFORM history_partition_guard(v_name);
     INSERT INTO history_partitions (name, parent, month, created_at)
     VALUES (v_name, p_parent, v_month, p_now)
     ON CONFLICT (name) DO UPDATE SET created_at = EXCLUDED.created_at, dropped_at = NULL;
@@ -123,3 +162,10 @@ $$;
 -- upgraded): a bind never starts out in the DEFAULT partition. The history job keeps them so.
 SELECT history_partition_create(t.parent, now() + m * interval '1 month', now())
   FROM history_tables() t, generate_series(0, 2) m;
+
+-- Every partition of the record that exists now is guarded (those made before the guard, the
+-- DEFAULT ones of migration 20261207020000 included); history_partition_create() guards the rest.
+SELECT history_partition_guard(c.relname::text)
+  FROM history_tables() t
+  JOIN pg_inherits i ON i.inhparent = t.parent::regclass
+  JOIN pg_class c ON c.oid = i.inhrelid;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { DatabaseError } from 'pg';
 import { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../prisma/prisma.service.js';
+import { inTransaction } from '../prisma/transaction.js';
 import type { Role } from './roles.js';
 
 export interface StoredKey {
@@ -47,26 +48,25 @@ export class ApiKeysRepository {
     for (let attempt = 1; ; attempt += 1) {
       const client = await this.prisma.pgPool.connect();
       try {
-        await client.query('BEGIN');
-        await client.query(
-          `UPDATE api_keys SET revoked_at = $3
-            WHERE name = $1 AND revoked_at IS NULL AND prefix <> $2`,
-          [key.name, key.prefix, now],
-        );
-        await client.query(
-          `INSERT INTO api_keys (name, prefix, secret_hash, roles, source, created_at, caller_group)
-           VALUES ($1, $2, $3, $4::text[], $5, $6, $7)
-           ON CONFLICT (prefix) DO UPDATE
-              SET name = excluded.name, secret_hash = excluded.secret_hash,
-                  roles = excluded.roles, source = excluded.source,
-                  caller_group = excluded.caller_group, revoked_at = NULL`,
-          [key.name, key.prefix, key.secretHash, key.roles, key.source, now, key.group],
-        );
-        await client.query('COMMIT');
+        await inTransaction(client, async () => {
+          await client.query(
+            `UPDATE api_keys SET revoked_at = $3
+              WHERE name = $1 AND revoked_at IS NULL AND prefix <> $2`,
+            [key.name, key.prefix, now],
+          );
+          await client.query(
+            `INSERT INTO api_keys (name, prefix, secret_hash, roles, source, created_at, caller_group)
+             VALUES ($1, $2, $3, $4::text[], $5, $6, $7)
+             ON CONFLICT (prefix) DO UPDATE
+                SET name = excluded.name, secret_hash = excluded.secret_hash,
+                    roles = excluded.roles, source = excluded.source,
+                    caller_group = excluded.caller_group, revoked_at = NULL`,
+            [key.name, key.prefix, key.secretHash, key.roles, key.source, now, key.group],
+          );
+        });
         client.release();
         return;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
         client.release(error as Error);
         const liveName = (error as DatabaseError).constraint === 'api_keys_live_name_key';
         if (!liveName || attempt >= 2) throw error;

@@ -186,11 +186,11 @@ export class HistoryPartitionsRepository {
       `DELETE FROM history_legacy_bindings l
         WHERE NOT EXISTS (SELECT 1 FROM bindings b WHERE b.id = l.binding_id)`,
     );
-    // Call records the provider sent for no binding we know go by their own age.
-    await client.query(
-      `DELETE FROM call_records_default WHERE binding_id IS NULL AND received_at < $1`,
-      [cutoff],
-    );
+    // Call records the provider sent for no binding we know go by their own age. (Through the
+    // parent, as every write of the record: a null key is pruned to the DEFAULT partition.)
+    await client.query(`DELETE FROM call_records WHERE binding_id IS NULL AND received_at < $1`, [
+      cutoff,
+    ]);
     return total;
   }
 

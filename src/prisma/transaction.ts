@@ -4,9 +4,9 @@ import type pg from 'pg';
  * `work` inside BEGIN … COMMIT on `client`; on a failure rolled back and the failure rethrown
  * (a rollback that fails too, its connection gone, does not hide the first error).
  */
-export async function inTransaction<T>(
-  client: pg.PoolClient,
-  work: (client: pg.PoolClient) => Promise<T>,
+export async function inTransaction<C extends pg.ClientBase, T>(
+  client: C,
+  work: (client: C) => Promise<T>,
 ): Promise<T> {
   await client.query('BEGIN');
   try {

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { readDefinitionFiles, readMigrationFiles, type MigrationFile } from './migration-files.js';
+import { inTransaction } from '../transaction.js';
 
 /**
  * Applies prisma/migrations without Prisma's migrate engine (which cannot be downloaded
@@ -114,8 +115,7 @@ async function applyDefinitions(client: pg.Client, files: MigrationFile[]): Prom
   const current =
     rows.length === files.length && files.every((f) => recorded.get(f.name) === f.checksum);
   if (current) return [];
-  await client.query('BEGIN');
-  try {
+  await inTransaction(client, async () => {
     for (const file of files) {
       try {
         await client.query(file.sql);
@@ -130,27 +130,22 @@ async function applyDefinitions(client: pg.Client, files: MigrationFile[]): Prom
        SELECT * FROM unnest($1::text[], $2::text[])`,
       [files.map((f) => f.name), files.map((f) => f.checksum)],
     );
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  }
+  });
   return files.map((f) => f.name);
 }
 
 async function applyOne(client: pg.Client, file: MigrationFile): Promise<void> {
-  await client.query('BEGIN');
   try {
-    await client.query(file.sql);
-    await client.query(
-      `INSERT INTO "_prisma_migrations"
-         (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
-       VALUES ($1, $2, $3, now(), now(), 1)`,
-      [randomUUID(), file.checksum, file.name],
-    );
-    await client.query('COMMIT');
+    await inTransaction(client, async () => {
+      await client.query(file.sql);
+      await client.query(
+        `INSERT INTO "_prisma_migrations"
+           (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+         VALUES ($1, $2, $3, now(), now(), 1)`,
+        [randomUUID(), file.checksum, file.name],
+      );
+    });
   } catch (error) {
-    await client.query('ROLLBACK');
     const reason = error instanceof Error ? error.message : String(error);
     throw new MigrationError(`Migration ${file.name} failed and was rolled back: ${reason}`);
   }
