@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { PhoneHasher } from '../common/privacy/phone-hasher.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Binding, BindingEvent, CallRecord, RoutedCount } from '../generated/prisma/client.js';
 import { AdminReadsDatabase } from '../prisma/admin-reads.database.js';
@@ -25,6 +26,7 @@ export class BindingsRepository {
   constructor(
     private readonly prisma: PrismaService,
     private readonly admin: AdminReadsDatabase,
+    private readonly hasher: PhoneHasher,
   ) {}
 
   findById(id: string): Promise<Binding | null> {
@@ -55,8 +57,20 @@ export class BindingsRepository {
     now: Date,
     tx?: Tx,
   ): Promise<Binding> {
+    // A new party's number comes with its keyed hash (search by phone goes through it; without
+    // a secret none, and search reads the number itself).
+    const hashOf = (phone: string) => {
+      const hash = this.hasher.hash(phone);
+      return hash ? new Uint8Array(hash) : null;
+    };
+    const hashes: Prisma.BindingUncheckedUpdateInput = {};
+    if (typeof data.phoneA === 'string') hashes.phoneAHash = hashOf(data.phoneA);
+    if (typeof data.phoneB === 'string') hashes.phoneBHash = hashOf(data.phoneB);
     const run = async (t: Tx) => {
-      const updated = await t.binding.update({ where: { id }, data: { ...data, updatedAt: now } });
+      const updated = await t.binding.update({
+        where: { id },
+        data: { ...data, ...hashes, updatedAt: now },
+      });
       await this.addEvent(t, id, event, now);
       return updated;
     };

@@ -137,6 +137,18 @@ describe('keyed hashes written with the record', () => {
     for (const b of [made, unhashed]) await unbind(b);
   });
 
+  it('hashes a party changed on a live binding: found by the new number, not the old one', async () => {
+    const made = await bind(app, '13800062030', '13900062030');
+    const changed = await http('PATCH', `${app.url}/v1/bindings/${made.id}`, {
+      phoneB: '13900062031',
+    });
+    expect(changed.status).toBe(200);
+    expect((await hashes(made.id)).b).toEqual(hmac('13900062031'));
+    expect(await search('13900062031')).toEqual([made.id]);
+    expect(await search('13900062030')).toEqual([]);
+    await unbind(made);
+  });
+
   it('finds the bindings of the version before by phone, and hashes them (an erased number: no hash)', async () => {
     expect(await search(OLD_A)).toEqual([OLD]);
     expect(await search(OLD_B)).toEqual([OLD, OLD_ERASED].sort());

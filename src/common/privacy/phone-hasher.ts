@@ -8,13 +8,14 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 export const EMBEDDED_SECRET_FILE = 'phone-hash-secret';
 
 /**
- * The keyed hash an aged number keeps (HMAC-SHA256 of its digits under PHONE_HASH_SECRET): a
- * search by the full number still finds the record, and nobody without the secret can turn a
- * hash back into a number (a phone number has too few digits for an unkeyed hash to hide it).
+ * The keyed hash each number of the record is written with and keeps once aged (HMAC-SHA256 of
+ * its digits under PHONE_HASH_SECRET): a search by the full number finds the record through it,
+ * and nobody without the secret can turn a hash back into a number (a phone number has too few
+ * digits for an unkeyed hash to hide it).
  *
  * Without PHONE_HASH_SECRET, embedded defaults (no DATABASE_URL) generate one and keep it beside
  * the embedded database; with a database of its own the service has no secret to use, so it
- * ages nothing (logged at start) rather than keep hashes no one can reproduce later.
+ * hashes and ages nothing (logged at start) rather than keep hashes no one can reproduce later.
  */
 @Injectable()
 export class PhoneHasher {
@@ -25,7 +26,8 @@ export class PhoneHasher {
     this.secret = secretOf(config);
     if (!this.secret) {
       this.logger.warn(
-        'PHONE_HASH_SECRET is not set: numbers are not aged (see README "Privacy aging")',
+        'PHONE_HASH_SECRET is not set: numbers are neither hashed nor aged, and a search by phone ' +
+          'reads every binding made without a hash (see README "Privacy aging")',
       );
     }
   }
