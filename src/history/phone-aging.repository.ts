@@ -57,6 +57,8 @@ const IS_A = matches('phone_a', 'phone_a_hash');
 const IS_B = matches('phone_b', 'phone_b_hash');
 const IS_CALLER = matches('phone_no', 'phone_no_hash');
 const IS_CALLEE = matches('peer_no', 'peer_no_hash');
+/** How many stripes the bindings are walked in (aging_progress rows): workers walk them at once. */
+const AGING_STRIPES = 8;
 /** A hash column's value for "no hash" (a masked number): matches no search, and is not NULL. */
 const NO_HASH = Buffer.alloc(0);
 
@@ -77,13 +79,15 @@ function maskedRaw(raw: unknown): unknown {
  * row is a HOT update (no index entry written; the month partitions keep room for it).
  *
  * Which bindings are due is found without an index on aged_at (it would make every aging a new
- * index entry everywhere): a cursor over the creation order (aging_progress; a binding is due
- * only once created before the cutoff, and nothing changes its creation time) takes the bindings
- * created before the cutoff once each, in order; those not due yet (live, or ended since the
- * cutoff) wait in aging_pending, looked at again when the cutoff passes their end. Rows are aged
- * under their row lock and only while aged_at is unset: each row once, whichever instance or
- * worker gets there. The cursor is one row taken FOR UPDATE SKIP LOCKED: one worker at a time
- * walks it, others take the pending ones (SKIP LOCKED): binds never wait on either.
+ * index entry everywhere): cursors over the creation order (aging_progress; a binding is due only
+ * once created before the cutoff, and nothing changes its creation time) take the bindings
+ * created before the cutoff once each, in order, in AGING_STRIPES stripes (by the id's last
+ * byte) that workers and instances walk at once, each stripe's cursor row held FOR UPDATE SKIP
+ * LOCKED by one of them; those not due yet (live, or ended since the cutoff) wait in
+ * aging_pending, looked at again when the cutoff passes their end (SKIP LOCKED too). A row is
+ * aged only while aged_at is unset and its end is before the cutoff, checked again under the
+ * UPDATE's row lock: each row once, whichever instance or worker gets there; and binds never
+ * wait on aging (it takes no lock a bind needs, and ended bindings are nothing a bind touches).
  */
 @Injectable()
 export class PhoneAgingRepository {
@@ -94,14 +98,14 @@ export class PhoneAgingRepository {
 
   /**
    * Ages up to `limit` bindings that ended before `cutoff`, with their call records: the pending
-   * bindings now due if there are any, else the next `limit` bindings of the cursor. One
-   * transaction of a few statements whatever the batch's size.
+   * bindings now due if there are any, else the next `limit` bindings of a stripe's cursor. One
+   * transaction of a few statements whatever the batch's size. `more`: whether there may be more
+   * to do at this cutoff (false once every stripe is walked to it, or held by other workers).
    */
   async ageBatch(now: Date, cutoff: Date, limit: number): Promise<AgedBatch> {
     const pending = await this.agePending(now, cutoff, limit);
     if (pending.more || pending.bindings > 0) return pending;
-    const scanned = await this.ageScanned(now, cutoff, limit);
-    return scanned ?? pending;
+    return this.ageScanned(now, cutoff, limit);
   }
 
   /** The pending bindings whose end the cutoff has passed (or live ones, looked at again). */
@@ -116,8 +120,7 @@ export class PhoneAgingRepository {
       const ids = taken.map((r) => r.binding_id).sort();
       const { rows } = await client.query<ScannedBinding>(
         `SELECT ${BINDING_PHONES}, created_at, ended_at, aged_at FROM bindings
-          WHERE id = ANY($1::uuid[]) AND id >= $2 AND id <= $3
-          FOR UPDATE`,
+          WHERE id = ANY($1::uuid[]) AND id >= $2 AND id <= $3`,
         [ids, ids[0], ids[ids.length - 1]],
       );
       const aged = await this.ageTaken(client, rows, cutoff, now, limit);
@@ -134,32 +137,42 @@ export class PhoneAgingRepository {
   }
 
   /**
-   * The next `limit` unaged bindings of the cursor created before the cutoff (aged ones are
-   * stepped over, unlocked): the due ones aged, the others put in aging_pending. Null when another
-   * worker holds the cursor.
+   * The next `limit` unaged bindings created before the cutoff of one stripe's cursor (a stripe:
+   * the bindings whose id's last byte is k modulo AGING_STRIPES; each stripe's cursor row taken
+   * FOR UPDATE SKIP LOCKED, so workers and instances walk different stripes at once): the due ones
+   * aged, the others put in aging_pending. A stripe walked to the cutoff is marked so (`walked`)
+   * and not taken again at that cutoff.
    */
-  private async ageScanned(now: Date, cutoff: Date, limit: number): Promise<AgedBatch | null> {
+  private async ageScanned(now: Date, cutoff: Date, limit: number): Promise<AgedBatch> {
     return this.inTransaction(async (client) => {
       await client.query(
         `INSERT INTO aging_progress (id, created_at, binding_id, updated_at)
-         VALUES (1, '-infinity', '00000000-0000-0000-0000-000000000000', $1)
+         SELECT k, '-infinity', '00000000-0000-0000-0000-000000000000', $1
+           FROM generate_series(0, ${AGING_STRIPES - 1}) k
          ON CONFLICT (id) DO NOTHING`,
         [now],
       );
-      const { rows: cursor } = await client.query<{ created_at: Date; binding_id: string }>(
-        `SELECT created_at, binding_id FROM aging_progress WHERE id = 1 FOR UPDATE SKIP LOCKED`,
+      const { rows: cursor } = await client.query<{
+        id: number;
+        created_at: Date;
+        binding_id: string;
+      }>(
+        `SELECT id, created_at, binding_id FROM aging_progress
+          WHERE walked IS NULL OR walked < $1
+          ORDER BY updated_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [cutoff],
       );
       const at = cursor[0];
-      if (!at) return null;
+      if (!at) return { bindings: 0, calls: 0, more: false };
+      // Not locked: only this stripe's cursor holder takes these rows, and each UPDATE ages a row
+      // only while it is unaged and ended before the cutoff (checked again under its row lock).
       const { rows } = await client.query<ScannedBinding>(
         `SELECT ${BINDING_PHONES}, created_at, ended_at, aged_at FROM bindings
           WHERE (created_at, id) > ($1, $2) AND created_at < $3 AND aged_at IS NULL
-          ORDER BY created_at, id LIMIT $4
-          FOR UPDATE`,
-        [at.created_at, at.binding_id, cutoff, limit],
+            AND get_byte(uuid_send(id), 15) % ${AGING_STRIPES} = $5
+          ORDER BY created_at, id LIMIT $4`,
+        [at.created_at, at.binding_id, cutoff, limit, at.id],
       );
-      const last = rows[rows.length - 1];
-      if (!last) return { bindings: 0, calls: 0, more: false };
       const aged = await this.ageTaken(client, rows, cutoff, now, limit);
       if (aged.waiting.size > 0) {
         await client.query(
@@ -169,16 +182,21 @@ export class PhoneAgingRepository {
           [[...aged.waiting.keys()], [...aged.waiting.values()]],
         );
       }
+      const last = rows[rows.length - 1];
+      const walked = rows.length < limit ? cutoff : null;
       await client.query(
-        `UPDATE aging_progress SET created_at = $1, binding_id = $2, updated_at = $3 WHERE id = 1`,
-        [last.created_at, last.id, now],
+        `UPDATE aging_progress
+            SET created_at = coalesce($1, created_at), binding_id = coalesce($2, binding_id),
+                walked = $3, updated_at = $4
+          WHERE id = $5`,
+        [last?.created_at ?? null, last?.id ?? null, walked, now, at.id],
       );
-      return { bindings: aged.bindings, calls: aged.calls, more: rows.length === limit };
+      return { bindings: aged.bindings, calls: aged.calls, more: true };
     });
   }
 
   /**
-   * Of bindings locked by the caller: the due ones (ended before the cutoff, not aged) aged with
+   * Of bindings read by the caller: the due ones (ended before the cutoff, not aged) aged with
    * their call records, and records the provider sent for no binding we know (by their own age).
    * `waiting`: the ones not due yet, with the time the cutoff must pass (their end; while live,
    * this cutoff: looked at again on a later pass).
@@ -198,8 +216,7 @@ export class PhoneAgingRepository {
       else waiting.set(r.id, r.ended_at ?? cutoff);
     }
     const ids = due.map((r) => r.id).sort();
-    // A call record of a taken binding is aged with it: waited for if a report is writing it
-    // (never skipped, or it would stay unaged), read under the lock so its raw is current.
+    // The call records of the due bindings, read as they are (a report does not rewrite one).
     const calls =
       ids.length === 0
         ? []
@@ -207,8 +224,7 @@ export class PhoneAgingRepository {
             await client.query<CallPhones>(
               `SELECT ${CALL_PHONES} FROM call_records
                 WHERE binding_id = ANY($1::uuid[]) AND binding_id >= $2 AND binding_id <= $3
-                  AND aged_at IS NULL
-                FOR UPDATE`,
+                  AND aged_at IS NULL`,
               [ids, ids[0], ids[ids.length - 1]],
             )
           ).rows;
@@ -221,7 +237,7 @@ export class PhoneAgingRepository {
         [cutoff, limit],
       )
     ).rows;
-    const aged = await this.replacePhones(client, due, [...calls, ...unlinked], now);
+    const aged = await this.replacePhones(client, due, [...calls, ...unlinked], now, cutoff);
     return { ...aged, waiting };
   }
 
@@ -323,6 +339,7 @@ export class PhoneAgingRepository {
     bindings: BindingPhones[],
     calls: CallPhones[],
     now: Date,
+    cutoff: Date,
   ): Promise<{ bindings: number; calls: number }> {
     if (bindings.length === 0 && calls.length === 0) return { bindings: 0, calls: 0 };
     const hash = (p: string | null, hashed: boolean) =>
@@ -339,6 +356,7 @@ export class PhoneAgingRepository {
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::bytea[])
                 AS t(id, a, b, ha, hb)
           WHERE b.id = t.id AND b.id >= $7 AND b.id <= $8
+            AND b.aged_at IS NULL AND b.ended_at < $16
          RETURNING 1),
        c AS (
          UPDATE call_records c
@@ -350,6 +368,7 @@ export class PhoneAgingRepository {
                        $14::bytea[], $15::jsonb[]) AS t(id, bid, p, q, hp, hq, raw)
           WHERE c.id = t.id AND c.binding_id IS NOT DISTINCT FROM t.bid
             AND (c.binding_id IS NULL OR (c.binding_id >= $7 AND c.binding_id <= $8))
+            AND c.aged_at IS NULL
          RETURNING 1)
        SELECT (SELECT count(*) FROM b)::int AS bindings, (SELECT count(*) FROM c)::int AS calls`,
       [
@@ -368,6 +387,7 @@ export class PhoneAgingRepository {
         calls.map((r) => hash(r.phone_no, r.hashed_no)),
         calls.map((r) => hash(r.peer_no, r.hashed_peer)),
         calls.map((r) => JSON.stringify(maskedRaw(r.raw))),
+        cutoff,
       ],
     );
     return rows[0] ?? { bindings: 0, calls: 0 };

@@ -7,7 +7,7 @@
 -- month partitions keep (fillfactor 50, history_tables()), an aged row is a HOT update, no
 -- index entry written.
 --
--- What aging walks instead of an index on aged_at: aging_progress (a cursor over the creation
+-- What aging walks instead of an index on aged_at: aging_progress (cursors over the creation
 -- order, which aging never changes) and aging_pending (the bindings the cursor passed before
 -- they were due, with when they will be). See src/history/phone-aging.repository.ts.
 
@@ -34,19 +34,23 @@ UPDATE "call_records" SET "peer_no_hash" = '\x'::bytea
 CREATE INDEX "bindings_unhashed_idx" ON "bindings"("created_at" DESC, "id" DESC)
     WHERE "phone_a_hash" IS NULL OR "phone_b_hash" IS NULL;
 
--- The aging cursor: every binding created before (created_at, binding_id) has been looked at
--- (aged, found aged, or put in aging_pending). One row; none before the first pass.
+-- The aging cursors, one per stripe of the bindings (the id's last byte modulo 8: workers and
+-- instances walk stripes at once): every binding of the stripe created before (created_at,
+-- binding_id) has been looked at (aged, found aged, or put in aging_pending); `walked`: the cutoff
+-- the stripe was last walked to the end at. Made by the job when it first runs.
 CREATE TABLE "aging_progress" (
-    "id" SMALLINT NOT NULL DEFAULT 1,
+    "id" SMALLINT NOT NULL,
     "created_at" TIMESTAMPTZ(3) NOT NULL,
     "binding_id" UUID NOT NULL,
+    "walked" TIMESTAMPTZ(3),
     "updated_at" TIMESTAMPTZ(3) NOT NULL,
     CONSTRAINT "aging_progress_pkey" PRIMARY KEY ("id"),
-    CONSTRAINT "aging_progress_one_row_check" CHECK ("id" = 1)
+    CONSTRAINT "aging_progress_stripe_check" CHECK ("id" BETWEEN 0 AND 7)
 );
 
--- Bindings the cursor passed while they were not due yet (live, or ended less than
--- PHONE_MASK_AFTER_DAYS before), with when to look at them again.
+-- Bindings a cursor passed while they were not due yet (live, or ended less than
+-- PHONE_MASK_AFTER_DAYS before), and when to look at them again: once the cutoff passes due_at
+-- (their end; while live, the cutoff they were last looked at with).
 CREATE TABLE "aging_pending" (
     "binding_id" UUID NOT NULL,
     "due_at" TIMESTAMPTZ(3) NOT NULL,
