@@ -44,7 +44,8 @@ interface CallPhones {
   peer_no: string | null;
   hashed_no: boolean;
   hashed_peer: boolean;
-  raw: unknown;
+  /** The raw report as JSON text (masked as text: no parse and print again). */
+  raw: string;
 }
 
 /**
@@ -65,12 +66,7 @@ const NO_HASH = Buffer.alloc(0);
 const BINDING_PHONES = `id, phone_a, phone_b, phone_a_hash IS NOT NULL AS hashed_a,
                        phone_b_hash IS NOT NULL AS hashed_b`;
 const CALL_PHONES = `id::text, binding_id, phone_no, peer_no, phone_no_hash IS NOT NULL AS hashed_no,
-                     peer_no_hash IS NOT NULL AS hashed_peer, raw`;
-
-/** A provider payload with every number in it masked (call records keep the raw report). */
-function maskedRaw(raw: unknown): unknown {
-  return JSON.parse(maskPhonesInText(JSON.stringify(raw))) as unknown;
-}
+                     peer_no_hash IS NOT NULL AS hashed_peer, raw::text AS raw`;
 
 /**
  * Privacy aging and erasure on the record: real numbers (bindings' A and B, call records' caller
@@ -166,13 +162,41 @@ export class PhoneAgingRepository {
       if (!at) return { bindings: 0, calls: 0, more: false };
       // Not locked: only this stripe's cursor holder takes these rows, and each UPDATE ages a row
       // only while it is unaged and ended before the cutoff (checked again under its row lock).
-      const { rows } = await client.query<ScannedBinding>(
-        `SELECT ${BINDING_PHONES}, created_at, ended_at, aged_at FROM bindings
-          WHERE (created_at, id) > ($1, $2) AND created_at < $3 AND aged_at IS NULL
-            AND get_byte(uuid_send(id), 15) % ${AGING_STRIPES} = $5
-          ORDER BY created_at, id LIMIT $4`,
-        [at.created_at, at.binding_id, cutoff, limit, at.id],
+      // The next window of AGING_STRIPES * limit bindings from the creation-time index alone
+      // (index-only: the stripe is in the id), read in order and no further; the stripe's ids in
+      // it (about `limit`); then those rows of them that are not aged.
+      // (Only the stripe's rows come back, and the window's last row and size.)
+      const { rows: window } = await client.query<{
+        id: string;
+        created_at: Date;
+        size: number | null;
+      }>(
+        `WITH w AS MATERIALIZED (
+           SELECT id, created_at FROM bindings
+            WHERE (created_at, id) > ($1, $2) AND created_at < $3
+            ORDER BY created_at, id LIMIT $4)
+         SELECT id, created_at, NULL::int AS size FROM w
+          WHERE get_byte(uuid_send(id), 15) % ${AGING_STRIPES} = $5
+         UNION ALL
+         (SELECT id, created_at, (SELECT count(*) FROM w)::int FROM w
+           ORDER BY created_at DESC, id DESC LIMIT 1)`,
+        [at.created_at, at.binding_id, cutoff, limit * AGING_STRIPES, at.id],
       );
+      const end = window.find((r) => r.size !== null);
+      const ids = window
+        .filter((r) => r.size === null)
+        .map((r) => r.id)
+        .sort();
+      const rows =
+        ids.length === 0
+          ? []
+          : (
+              await client.query<ScannedBinding>(
+                `SELECT ${BINDING_PHONES}, created_at, ended_at, aged_at FROM bindings
+                  WHERE id = ANY($1::uuid[]) AND id >= $2 AND id <= $3 AND aged_at IS NULL`,
+                [ids, ids[0], ids[ids.length - 1]],
+              )
+            ).rows;
       const aged = await this.ageTaken(client, rows, cutoff, now, limit);
       if (aged.waiting.size > 0) {
         await client.query(
@@ -182,8 +206,8 @@ export class PhoneAgingRepository {
           [[...aged.waiting.keys()], [...aged.waiting.values()]],
         );
       }
-      const last = rows[rows.length - 1];
-      const walked = rows.length < limit ? cutoff : null;
+      const last = end;
+      const walked = (end?.size ?? 0) < limit * AGING_STRIPES ? cutoff : null;
       await client.query(
         `UPDATE aging_progress
             SET created_at = coalesce($1, created_at), binding_id = coalesce($2, binding_id),
@@ -386,7 +410,7 @@ export class PhoneAgingRepository {
         calls.map((r) => mask(r.peer_no)),
         calls.map((r) => hash(r.phone_no, r.hashed_no)),
         calls.map((r) => hash(r.peer_no, r.hashed_peer)),
-        calls.map((r) => JSON.stringify(maskedRaw(r.raw))),
+        calls.map((r) => maskPhonesInText(r.raw)),
         cutoff,
       ],
     );
