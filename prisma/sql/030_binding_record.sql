@@ -11,6 +11,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_missing uuid;
 BEGIN
+    -- expire_bindings() inserts events only for the bindings it has just updated (050_bind_path.sql)
+    IF current_setting('axb.expire_followed', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     SELECT e.binding_id INTO v_missing FROM new_events e
      WHERE NOT EXISTS (SELECT 1 FROM bindings b WHERE b.id = e.binding_id)
      LIMIT 1;
@@ -82,6 +86,11 @@ DECLARE
     v_routed text[];
     v_orders text[];
 BEGIN
+    -- expire_bindings() (050_bind_path.sql) does what follows its own update of the record, from
+    -- the ids and states it holds, while it sets this (around that update only).
+    IF current_setting('axb.expire_followed', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     -- The followers get the rows themselves (never read back from bindings: no plan that the
     -- table's statistics could make a scan of it).
     IF TG_OP = 'INSERT' THEN
