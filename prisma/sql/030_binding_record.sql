@@ -69,7 +69,10 @@ CREATE OR REPLACE TRIGGER "bindings_deleted_events" AFTER DELETE ON "bindings"
 --   the routing caches (routing, 060_routing_cache.sql): a settled binding whose routing columns
 --     changed, or an order whose lookups may now find another binding.
 -- One trigger instead of one per follower: a settle runs one pass and the two or three statements
--- it needs, and a sweep's batch of 5,000 joins its transition tables once.
+-- it needs. The expire operation (expire_bindings(), 050_bind_path.sql) does the same for its own
+-- update from the ids and states it already holds, and this trigger skips that one statement
+-- (`axb.expire_followed` set around it): a sweep's batch of 5,000 no longer joins its old and new
+-- rows to learn what it knew.
 DROP FUNCTION IF EXISTS binding_subscriptions_follow_bindings() CASCADE;
 DROP TRIGGER IF EXISTS "bindings_routing_cache_update" ON "bindings";
 

@@ -6,7 +6,8 @@
 --   move_binding()     after a provider BIND_CONFLICT, the same binding onto the next X;
 --   expire_bindings()  ends live bindings (the sweep's batches, and single ones found overdue).
 -- Settling is one plain statement (src/bindings/settlement.repository.ts). The live pairs and the
--- reconciliation queue follow the record through their triggers (020, 040).
+-- reconciliation queue follow the record through their triggers (020, 040), except for
+-- expire_bindings()'s own update, which it follows itself (see there).
 
 -- The one expire operation: ends live bindings, with one `expired` event each carrying
 -- `p_details` and the state it left; returns what it ended. Which bindings:
