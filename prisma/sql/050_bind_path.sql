@@ -6,7 +6,8 @@
 --   move_binding()     after a provider BIND_CONFLICT, the same binding onto the next X;
 --   expire_bindings()  ends live bindings (the sweep's batches, and single ones found overdue).
 -- Settling is one plain statement (src/bindings/settlement.repository.ts). The live pairs and the
--- reconciliation queue follow the record through their triggers (020, 040).
+-- reconciliation queue follow the record through their triggers (020, 040), except for
+-- expire_bindings()'s own update, which it follows itself (see there).
 
 -- The one expire operation: ends live bindings, with one `expired` event each carrying
 -- `p_details` and the state it left; returns what it ended. Which bindings:
@@ -19,6 +20,23 @@
 -- reconciliation, when QuerySubscriptionDetail reports it expired there).
 -- The rows are locked first, so concurrent callers end each binding exactly once; the update is
 -- by primary key and HOT (no column it writes is indexed), the events one set-based insert.
+--
+-- What follows the record is done here, from the ids and states already in hand, instead of by
+-- the record's trigger (bindings_changed(), 030_binding_record.sql) and the events' existence
+-- check (binding_events_check_binding()): both skip the statements below while
+-- `axb.expire_followed` is set (transaction-local, set and cleared around them). The trigger
+-- would join the statement's old and new rows and call a function per follower for each batch;
+-- here each follower is one statement over the arrays. The same effects, exactly:
+--   the live pairs of the bindings end (each was live);
+--   a binding whose provider side was open stays (or becomes) queued for the provider check,
+--     due at once (reconcile_queue_enqueue()), unless `p_provider_checked`: then it leaves the
+--     queue;
+--   the routing caches are told the ids of the settled ones (a pending or unknown binding is in
+--     no cache), or everything beyond routing_cache_max_keys() ids in one call;
+--   the events belong to bindings this statement has just updated (the check has nothing to
+--     find).
+-- The flag only ever covers the two statements below; every other writer of the record still
+-- goes through the trigger.
 CREATE OR REPLACE FUNCTION expire_bindings(p_ids uuid[], p_due_limit integer, p_now timestamptz,
                                            p_actor text, p_details jsonb, p_only_overdue boolean,
                                            p_provider_checked boolean DEFAULT false)
@@ -27,11 +45,15 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_ids uuid[];
     v_states binding_state[];
+    v_open uuid[];
+    v_routed text[];
+    v_pairs tid[];
+    v_gone uuid[];
 BEGIN
     IF p_ids IS NULL THEN
-        SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id)
-          INTO v_ids, v_states
-          FROM (SELECT b.id, b.state
+        SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id), array_agg(t.pair)
+          INTO v_ids, v_states, v_pairs
+          FROM (SELECT b.id, b.state, lp.ctid AS pair
                   FROM live_pairs lp JOIN bindings b ON b.id = lp.binding_id
                  WHERE lp.expires_at <= p_now
                    -- Both rechecked on the binding's latest version when it changed after this
@@ -54,6 +76,7 @@ BEGIN
     IF v_ids IS NULL THEN
         RETURN;
     END IF;
+    PERFORM set_config('axb.expire_followed', 'on', true);
     -- By primary key: the ids, sorted, probed in the months their range spans (pruned when the
     -- statement starts). Never by the rows' addresses: the record is partitioned, and a ctid
     -- names a row only within its partition (`ctid = ANY` on bindings matched the rows at those
@@ -61,12 +84,54 @@ BEGIN
     -- Nor as a join to the ids: that prunes partitions again for every row.
     UPDATE bindings b SET state = 'expired', ended_at = p_now, updated_at = p_now
      WHERE b.id = ANY (v_ids) AND b.id BETWEEN v_ids[1] AND v_ids[cardinality(v_ids)];
+    INSERT INTO binding_events (binding_id, kind, actor, at, details)
+    SELECT t.id, 'expired', p_actor, p_now, d.details
+      FROM unnest(v_ids, v_states) AS t(id, state)
+      -- (each state's details built once, not once per event)
+      JOIN (SELECT s.state, p_details || jsonb_build_object('previousState', s.state) AS details
+              FROM (SELECT DISTINCT u.state FROM unnest(v_states) AS u(state)) s) d
+        ON d.state = t.state;
+    PERFORM set_config('axb.expire_followed', '', true);
+
+    -- The sweep's pairs by their addresses, as its scan found them (live_pairs is one table, so
+    -- a ctid names one row: no index probe per pair), when those are still exactly its pairs. A
+    -- pair changed since that scan (its binding was locked only after) has another address, and
+    -- its old one may even hold another pair by now: then that delete is undone and the pairs
+    -- end by binding id.
+    IF v_pairs IS NOT NULL THEN
+        BEGIN
+            WITH gone AS (DELETE FROM live_pairs lp WHERE lp.ctid = ANY (v_pairs)
+                          RETURNING lp.binding_id)
+            SELECT array_agg(g.binding_id ORDER BY g.binding_id) INTO v_gone FROM gone g;
+            IF v_gone IS DISTINCT FROM v_ids THEN
+                RAISE EXCEPTION USING ERRCODE = 'AXB02';
+            END IF;
+        EXCEPTION WHEN SQLSTATE 'AXB02' THEN
+            v_pairs := NULL;
+        END;
+    END IF;
+    IF v_pairs IS NULL THEN
+        PERFORM live_pairs_end(v_ids);
+    END IF;
+    SELECT array_agg(t.id) FILTER (WHERE binding_state_open(t.state)),
+           -- (bindings_changed()'s "was settled": the caches hold no pending or unknown one)
+           array_agg(to_json(t.id)::text) FILTER (WHERE t.state NOT IN ('pending', 'unknown'))
+      INTO v_open, v_routed
+      FROM unnest(v_ids, v_states) AS t(id, state);
     IF p_provider_checked THEN
         DELETE FROM reconcile_queue q WHERE q.binding_id = ANY (v_ids);
+    ELSIF v_open IS NOT NULL THEN
+        -- (reconcile_queue_enqueue() for these rows: since their change, no attempts yet)
+        INSERT INTO reconcile_queue (binding_id, since)
+        SELECT u.id, p_now FROM unnest(v_open) AS u(id)
+        ON CONFLICT ON CONSTRAINT reconcile_queue_pkey
+        DO UPDATE SET since = excluded.since, attempts = 0, next_at = NULL;
     END IF;
-    INSERT INTO binding_events (binding_id, kind, actor, at, details)
-    SELECT t.id, 'expired', p_actor, p_now, p_details || jsonb_build_object('previousState', t.state)
-      FROM unnest(v_ids, v_states) AS t(id, state);
+    IF cardinality(v_ids) > routing_cache_max_keys() THEN
+        PERFORM pg_notify('axb_routing_cache', '{"all":true}');
+    ELSIF v_routed IS NOT NULL THEN
+        PERFORM routing_cache_publish('b', v_routed);
+    END IF;
     RETURN QUERY SELECT * FROM unnest(v_ids, v_states);
 END $$;
 
