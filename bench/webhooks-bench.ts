@@ -79,7 +79,7 @@ async function cpuByPart(sql: pg.Client, receiverPid: number): Promise<Map<strin
   return parts;
 }
 
-/** µs per bind by part between two readings. */
+/** µs per bind (or per event) by part between two readings. */
 function cpuPerBind(before: Map<string, number>, after: Map<string, number>, binds: number) {
   const sums: Record<string, number> = {};
   for (const [key, ms] of after) {
@@ -180,6 +180,7 @@ async function main(): Promise<void> {
     const perTick = Math.max(1, Math.round(RATE / 100));
     const ticks = Math.round((RATE * SECONDS) / perTick);
     const committed = new Map<string, number>();
+    const lagCpuBefore = await cpuByPart(sql, receiver.pid);
     const started = performance.now();
     for (let t = 0; t < ticks; t += 1) {
       const due = started + t * 10;
@@ -216,6 +217,17 @@ async function main(): Promise<void> {
       delivered: `${lags.length}/${committed.size}`,
     });
     console.error(`lag run ${run}: ${JSON.stringify(lagRuns[lagRuns.length - 1])}`);
+    // What delivering cost per event at this fixed rate, once every try is recorded (the
+    // producer's session, 'pg client backend', writes the events: the outbox trigger's share).
+    for (let i = 0; i < 250; i += 1) {
+      const { rows } = await sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`,
+      );
+      if (rows[0]!.n === 0) break;
+      await sleep(20);
+    }
+    const lagCpu = cpuPerBind(lagCpuBefore, await cpuByPart(sql, receiver.pid), committed.size);
+    console.error(`  CPU µs per event ${lagCpu.total} ${JSON.stringify(lagCpu.perBind)}`);
     // The next run starts on an empty queue: what this one left undelivered is cleared.
     await sql.query(`UPDATE webhook_deliveries SET status = 'dead' WHERE status = 'pending'`);
     await sql.query(
