@@ -85,6 +85,9 @@ export class WebhookQueue implements OnModuleDestroy {
       // crash (ours, or the database's) would wait that long on top of its expiry.
       monitorIntervalSeconds: Math.min(60, this.expireSeconds),
       schedule: false,
+      // No job here has dependencies: the flow resolver's poll (a row update every 5 s by
+      // default) has nothing to resolve.
+      flowIntervalSeconds: 60,
     });
     boss.on('error', (error: Error) => this.logger.warn(`pg-boss: ${error.message}`));
     await boss.start();
