@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'pg-boss';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -14,13 +13,6 @@ import { WebhookSettler } from './webhook-settler.js';
 const FETCH_MAX = 100;
 /** After a failed fetch (database down), the next waits this much longer than the poll. */
 const ERROR_PAUSE_MS = 1000;
-/**
- * After a fetch that was not full, the next waits at least this long, however soon it is woken:
- * the tries settled and the jobs dispatched meanwhile are claimed by one fetch, not one each. A
- * key_strict_fifo fetch reads every waiting job's key, whatever it returns, so woken fetches that
- * found one job (or none) were most of delivery's Postgres time under load.
- */
-const FETCH_GAP_MS = 25;
 
 /**
  * Keeps up to WEBHOOKS_CONCURRENCY tries under way on this instance. It claims jobs in batches
@@ -40,7 +32,6 @@ export class WebhookDeliveryPump {
   private woken = false;
   private wakeUp: (() => void) | undefined;
   private failures = 0;
-  private lastFetchAt = -Infinity;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -71,22 +62,17 @@ export class WebhookDeliveryPump {
 
   private async run(): Promise<void> {
     const { concurrency, pollIntervalMs } = this.config.webhooks;
-    let full = false;
     while (!this.stopped) {
-      if (!full) await this.gap();
-      full = false;
       const room = concurrency - this.tries.size;
       let pause = pollIntervalMs;
       this.woken = false;
       if (room > 0) {
         try {
-          this.lastFetchAt = performance.now();
           const jobs = await this.queue.fetch(Math.min(room, FETCH_MAX));
           if (jobs.length > 0) await this.begin(jobs);
           this.failures = 0;
           // A full batch: there may be more waiting.
-          full = jobs.length === Math.min(room, FETCH_MAX);
-          if (full) continue;
+          if (jobs.length === Math.min(room, FETCH_MAX)) continue;
         } catch (error) {
           if (this.failures++ === 0)
             this.logger.warn(`Fetching webhook deliveries failed (will retry): ${String(error)}`);
@@ -125,12 +111,6 @@ export class WebhookDeliveryPump {
       this.logger.error(`Delivery ${job.data.deliveryId} failed: ${String(error)}`);
       await this.queue.fail(job, String(error)).catch(() => undefined);
     }
-  }
-
-  /** Waits out FETCH_GAP_MS since the last fetch (not when stopping). */
-  private async gap(): Promise<void> {
-    const wait = this.lastFetchAt + FETCH_GAP_MS - performance.now();
-    if (wait > 1 && !this.stopped) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   private idle(ms: number): Promise<void> {

@@ -6,7 +6,7 @@ import type { Settlement } from './webhook-delivery.worker.js';
 import { WebhookQueue, type DeliveryJob } from './webhook-queue.js';
 
 /** How long the first settlement waits for others before a batch is written. */
-const LINGER_MS = 20;
+const LINGER_MS = 5;
 
 interface Waiting {
   job: Job<DeliveryJob>;
