@@ -78,11 +78,15 @@ const PARTY_INDEXES = new Set(['live_pairs_x_a_key', 'live_pairs_x_b_key']);
  * which nothing waits for a lock. An item that would have to wait (its order or every usable
  * number is being placed by another transaction right now) comes back 'busy' and is placed
  * again alone, waiting; so is every item of a batch that failed for another reason than the
- * database being away, so that one item's trouble is never another's.
+ * database being away, so that one item's trouble is never another's. Those single placements
+ * run outside the batch: the batch's slot is free as soon as its own statement has answered, so
+ * the next batch never waits behind a bind that waits for a lock (with one batch at a time, the
+ * default, it would otherwise hold every bind of the instance).
  */
 @Injectable()
 export class PlacementRepository {
-  private readonly batcher: Batcher<PlaceRequest, Placement>;
+  /** A batch answers each item's placement, or the single placement it is retried as. */
+  private readonly batcher: Batcher<PlaceRequest, Placement | Promise<Placement>>;
 
   constructor(
     private readonly prisma: PrismaService,
@@ -102,7 +106,7 @@ export class PlacementRepository {
     scope: CallerScope,
     now: Date,
   ): Promise<Placement> {
-    return this.batcher.submit({ binding, claim, origin, scope, now });
+    return this.batcher.submit({ binding, claim, origin, scope, now }).then((p) => p);
   }
 
   /** Moves the pending binding `id` onto a number the claim allows (its `exclude` are tried). */
@@ -124,7 +128,7 @@ export class PlacementRepository {
     });
   }
 
-  private async placeBatch(items: PlaceRequest[]): Promise<Placement[]> {
+  private async placeBatch(items: PlaceRequest[]): Promise<Array<Placement | Promise<Placement>>> {
     let placed: Array<Placement | 'busy'>;
     try {
       placed = await this.run(items, false);
@@ -132,9 +136,8 @@ export class PlacementRepository {
       if (isDatabaseUnavailable(error)) throw error;
       placed = items.map(() => 'busy');
     }
-    return Promise.all(
-      placed.map((p, i) => (p === 'busy' ? this.once(() => this.alone(items[i]!)) : p)),
-    );
+    // Not awaited here: a single placement may wait for a lock, and the batch's slot is free now.
+    return placed.map((p, i) => (p === 'busy' ? this.once(() => this.alone(items[i]!)) : p));
   }
 
   private async alone(item: PlaceRequest): Promise<Placement> {

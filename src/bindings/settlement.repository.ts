@@ -25,7 +25,7 @@ import type { EventOrigin } from './placement.repository.js';
 // (`unbinding`, no SubsId yet) only records the SubsId, so the unbind that follows can address
 // it; it never becomes active again. Rows of bindings settled by someone else meanwhile are not
 // returned (each is read as it is).
-const BOUND = `
+export const BOUND_SQL = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(id uuid, subs text, actor text, details jsonb)
   ), b AS (
@@ -101,7 +101,7 @@ export class SettlementRepository {
     const now = answers.reduce((t, a) => (a.now > t ? a.now : t), answers[0]!.now);
     const { rows } = await this.prisma.pgPool.query<BindingRow>({
       name: 'binding-settle-bound',
-      text: BOUND,
+      text: BOUND_SQL,
       values: [
         JSON.stringify(
           answers.map((a) => ({
