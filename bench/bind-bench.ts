@@ -90,7 +90,9 @@ async function main(): Promise<void> {
   const sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
   // Calls of the bind path's functions per phase (how many binds shared a statement).
-  await sql.query(`ALTER DATABASE "${new URL(db.url).pathname.slice(1)}" SET track_functions = 'all'`);
+  await sql.query(
+    `ALTER DATABASE "${new URL(db.url).pathname.slice(1)}" SET track_functions = 'all'`,
+  );
   await BindFixture.createBareTable(sql);
   const app = await bootstrap(config, { extraModules: [BareBindModule] });
   await app.listen(0, '127.0.0.1');
@@ -208,9 +210,10 @@ async function main(): Promise<void> {
     const hot = updatesBetween(stats0, await readUpdates(sql, [servicePool]));
     const calls1 = await functionCalls(sql);
     const calls = (f: string) => (calls1.get(f) ?? 0) - (calls0.get(f) ?? 0);
+    // Statements (and commits) of the bind path: placements, settles, and rounds of both.
     const placeCalls = calls('place_bindings');
-    // The record's trigger runs once per statement: the placements' inserts and the settles.
-    const settleCalls = calls('bindings_changed') - placeCalls;
+    const settleCalls = calls('settle_bound');
+    const commits = placeCalls + settleCalls - calls('bind_round');
     const measured: Measured = { run, target, concurrency, history, hot, ...m };
     console.error(
       `run ${run} ${target} ×${concurrency} (history ${history}): ` +
@@ -220,7 +223,8 @@ async function main(): Promise<void> {
         `cpu/bind ${m.cpu.processMs.toFixed(2)} ms node + ${m.cpu.postgresMs?.toFixed(2) ?? '?'} ms pg` +
         (placeCalls > 0
           ? `; binds a statement: place ${(m.summary.ok / placeCalls).toFixed(1)}, ` +
-            `settle ${(m.summary.ok / Math.max(1, settleCalls)).toFixed(1)}`
+            `settle ${(m.summary.ok / Math.max(1, settleCalls)).toFixed(1)}, ` +
+            `commits a bind ${(commits / Math.max(1, m.summary.ok)).toFixed(2)}`
           : '') +
         (hot.length
           ? `; HOT ${hot.map((h) => `${h.table} ${h.hot}/${h.updates}`).join(', ')}`
