@@ -98,8 +98,8 @@ const PARTY_INDEXES = new Set(['live_pairs_x_a_key', 'live_pairs_x_b_key']);
  * again alone, waiting; so is every item of a batch that failed for another reason than the
  * database being away, so that one item's trouble is never another's. Those single placements
  * run outside the batch: the batch's slot is free as soon as its own statement has answered, so
- * the next batch never waits behind a bind that waits for a lock (with one batch at a time, the
- * default, it would otherwise hold every bind of the instance).
+ * the next batch never waits behind a bind that waits for a lock (with BIND_BATCH_CONCURRENCY
+ * such waits it would otherwise hold every bind of the instance).
  *
  * The settles of BindAxb answers (SettlementRepository.bound) go in the same batches: answers and
  * new binds that arrive together are written by one statement and one commit (bind_round()).

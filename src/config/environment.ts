@@ -172,10 +172,9 @@ export class Environment {
   @toInt() @IsInt() @Min(1) @Max(256) BIND_BATCH_SIZE: number = 32;
   /**
    * Such batches (of placements and settles together) written at once, each on its own
-   * connection. One: binds arriving while a batch is written all wait for the next, so batches
-   * grow with the load (fewer statements and commits a bind; see the bind benchmark in the README).
+   * connection; binds arriving meanwhile wait for the next (see the bind benchmark in the README).
    */
-  @toInt() @IsInt() @Min(1) @Max(16) BIND_BATCH_CONCURRENCY: number = 1;
+  @toInt() @IsInt() @Min(1) @Max(16) BIND_BATCH_CONCURRENCY: number = 2;
   /** Live AXB pairs one X may carry at once (Dyplsapi's limit is 200). */
   @toInt() @IsInt() @Min(1) @Max(200) X_MAX_PAIRS: number = 200;
 

@@ -10,7 +10,8 @@ const POOL = 'FCCONCURRENT';
 
 beforeAll(async () => {
   sim = await startTestSimulator({ poolKeys: [POOL, 'FCTWONUMBERS'], ownedPerCity: 0 });
-  t = await startTestApp({ ...sim.env, DATABASE_POOL_SIZE: '10' });
+  // One batch at a time: a batch held up by another is seen at once (the busy-order test).
+  t = await startTestApp({ ...sim.env, DATABASE_POOL_SIZE: '10', BIND_BATCH_CONCURRENCY: '1' });
   await http('POST', `${t.url}/v1/pools/${POOL}/numbers`, { spec: 2, city: '杭州', count: 3 });
 });
 afterAll(async () => {
