@@ -4,10 +4,12 @@
 --                      overdue pairs on X; then the insert of the pending bindings and their
 --                      `created` events, together;
 --   move_binding()     after a provider BIND_CONFLICT, the same binding onto the next X;
+--   settle_bound()     a batch of BindAxb answers recorded (pending → active with its SubsId);
+--   bind_round()       settle_bound() and place_bindings() together: one statement, one commit;
 --   expire_bindings()  ends live bindings (the sweep's batches, and single ones found overdue).
--- Settling is one plain statement (src/bindings/settlement.repository.ts). The live pairs and the
--- reconciliation queue follow the record through their triggers (020, 040), except for
--- expire_bindings()'s own update, which it follows itself (see there).
+-- A failed or unknown outcome is one plain statement (src/bindings/settlement.repository.ts). The
+-- live pairs and the reconciliation queue follow the record through their triggers (020, 040),
+-- except for expire_bindings()'s own update, which it follows itself (see there).
 
 -- The one expire operation: ends live bindings, with one `expired` event each carrying
 -- `p_details` and the state it left; returns what it ended. Which bindings:
@@ -421,6 +423,72 @@ BEGIN
                         b.ring_config, b.dtmf_config, b.asr_status, b.asr_model_id,
                         b.trip_ended_at, b.contact_until, b.owner
                    FROM bindings b WHERE b.id = p_id;
+END $$;
+
+-- Settles the binds BindAxb answered (`p_answers`, a JSON array of {id, subs, actor, details}), in
+-- one statement: a pending binding becomes `active` with its SubsId and a `bound` event. One the
+-- order service asked to unbind while the bind was in flight (`unbinding`, no SubsId yet) only
+-- records the SubsId, so the unbind that follows can address it; it never becomes active again.
+-- Bindings settled by someone else meanwhile are left as they are and not returned. It writes
+-- only unindexed columns of the record (a HOT update); the reconciliation queue and the SubsId's
+-- lookup row follow by the record's trigger (030_binding_record.sql).
+-- The state BindAxb's answer leaves a binding in: a pending one becomes active, an unbinding one
+-- stays so. (SQL, immutable: inlined into the statement, no call per row.)
+CREATE OR REPLACE FUNCTION binding_state_after_bind(p_state binding_state) RETURNS binding_state
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p_state = 'pending' THEN 'active'::binding_state ELSE p_state END
+$$;
+
+CREATE OR REPLACE FUNCTION settle_bound(p_answers jsonb, p_now timestamptz)
+RETURNS SETOF bindings
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY
+    WITH input AS (
+        SELECT * FROM jsonb_to_recordset(p_answers) AS i(id uuid, subs text, actor text, details jsonb)
+    ), b AS (
+        UPDATE bindings
+           SET state = binding_state_after_bind(bindings.state),
+               subs_id = i.subs, updated_at = p_now
+          FROM input i
+         WHERE bindings.id = i.id
+           AND (bindings.state = 'pending'
+                OR (bindings.state = 'unbinding' AND bindings.subs_id IS NULL))
+        RETURNING bindings.*
+    ), e AS (
+        INSERT INTO binding_events (binding_id, kind, actor, at, details)
+        SELECT b.id, 'bound', i.actor, p_now, i.details
+          FROM b JOIN input i ON i.id = b.id
+    )
+    SELECT * FROM b;
+END $$;
+
+-- One round of the bind path's writes (src/bindings/placement.repository.ts): the settles of the
+-- binds BindAxb answered (settle_bound(), rows with `i` -1 and outcome 'bound') and the
+-- placements of new binds (place_bindings() as a batch: never waiting), in one statement and one
+-- commit. Binds in flight share the commit whichever step they are at.
+CREATE OR REPLACE FUNCTION bind_round(p_answers jsonb, p_answered_at timestamptz,
+                                      p_items jsonb, p_now timestamptz)
+RETURNS TABLE (i integer, outcome text, id uuid, pool_key varchar, out_id varchar,
+               phone_a varchar, phone_b varchar, phone_x varchar, subs_id varchar, city varchar,
+               city_strict boolean, record boolean, state binding_state,
+               expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
+               ended_at timestamptz,
+               out_order_id varchar, call_restrict varchar, call_display_type smallint,
+               call_timeout smallint, ring_config jsonb, dtmf_config jsonb, asr_status boolean,
+               asr_model_id varchar, trip_ended_at timestamptz, contact_until timestamptz,
+               owner varchar)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+        SELECT -1, 'bound'::text, s.id, s.pool_key, s.out_id, s.phone_a, s.phone_b, s.phone_x,
+               s.subs_id, s.city, s.city_strict, s.record, s.state, s.expires_at, s.created_at,
+               s.updated_at, s.ended_at, s.out_order_id, s.call_restrict, s.call_display_type,
+               s.call_timeout, s.ring_config, s.dtmf_config, s.asr_status, s.asr_model_id,
+               s.trip_ended_at, s.contact_until, s.owner
+          FROM settle_bound(p_answers, p_answered_at) s;
+    RETURN QUERY SELECT * FROM place_bindings(p_items, p_now, false);
 END $$;
 
 -- The bind path's functions run their statements with generic plans, cached per connection:
