@@ -16,7 +16,8 @@
  *   npm run build && node dist/bench/bind-bench.js
  *   RUNS=3 BINDS=1500 SEQUENTIAL_BINDS=200 NUMBERS=20 HISTORY=20000 HISTORIES=0,1000000
  *   LIVE_ELSEWHERE=5000 DB_POOL=10 CONCURRENCY=16,64,1 TARGETS=simulator,bare,service
- *   FIXED_SHARE=50 FIXED_SECONDS=3 DATABASE_URL=… (all optional)
+ *   FIXED_SHARE=50 FIXED_SECONDS=3 BIND_BATCH_SIZE= BIND_BATCH_CONCURRENCY= DATABASE_URL=…
+ *   (all optional)
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -70,6 +71,11 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'error',
     DATABASE_URL: db.url,
     DATABASE_POOL_SIZE: String(DB_POOL),
+    // The group commit's settings, when given (else the service's defaults).
+    ...(process.env.BIND_BATCH_SIZE ? { BIND_BATCH_SIZE: process.env.BIND_BATCH_SIZE } : {}),
+    ...(process.env.BIND_BATCH_CONCURRENCY
+      ? { BIND_BATCH_CONCURRENCY: process.env.BIND_BATCH_CONCURRENCY }
+      : {}),
     MIGRATE_ON_START: 'false',
     SCHEDULER_ENABLED: 'false',
     PROVIDER_ENDPOINT: sim.url,
@@ -83,6 +89,10 @@ async function main(): Promise<void> {
   });
   const sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
+  // Calls of the bind path's functions per phase (how many binds shared a statement).
+  await sql.query(
+    `ALTER DATABASE "${new URL(db.url).pathname.slice(1)}" SET track_functions = 'all'`,
+  );
   await BindFixture.createBareTable(sql);
   const app = await bootstrap(config, { extraModules: [BareBindModule] });
   await app.listen(0, '127.0.0.1');
@@ -152,6 +162,7 @@ async function main(): Promise<void> {
       phoneB: phone('139', tag * 100_000 + i),
     });
     const stats0 = await readUpdates(sql, [servicePool]);
+    const calls0 = await functionCalls(sql);
     let m: Omit<Measured, 'run' | 'target' | 'concurrency' | 'history' | 'hot'>;
     if (target === 'simulator') {
       const data: DirectBindData = {
@@ -197,6 +208,12 @@ async function main(): Promise<void> {
       );
     }
     const hot = updatesBetween(stats0, await readUpdates(sql, [servicePool]));
+    const calls1 = await functionCalls(sql);
+    const calls = (f: string) => (calls1.get(f) ?? 0) - (calls0.get(f) ?? 0);
+    // Statements (and commits) of the bind path: placements, settles, and rounds of both.
+    const placeCalls = calls('place_bindings');
+    const settleCalls = calls('settle_bound');
+    const commits = placeCalls + settleCalls - calls('bind_round');
     const measured: Measured = { run, target, concurrency, history, hot, ...m };
     console.error(
       `run ${run} ${target} ×${concurrency} (history ${history}): ` +
@@ -204,6 +221,11 @@ async function main(): Promise<void> {
         `p99 ${m.summary.p99Ms.toFixed(1)} ms ok ${m.summary.ok}/${count} ` +
         `${JSON.stringify(m.summary.statuses)} loop ${(m.elu * 100).toFixed(0)} %, ` +
         `cpu/bind ${m.cpu.processMs.toFixed(2)} ms node + ${m.cpu.postgresMs?.toFixed(2) ?? '?'} ms pg` +
+        (placeCalls > 0
+          ? `; binds a statement: place ${(m.summary.ok / placeCalls).toFixed(1)}, ` +
+            `settle ${(m.summary.ok / Math.max(1, settleCalls)).toFixed(1)}, ` +
+            `commits a bind ${(commits / Math.max(1, m.summary.ok)).toFixed(2)}`
+          : '') +
         (hot.length
           ? `; HOT ${hot.map((h) => `${h.table} ${h.hot}/${h.updates}`).join(', ')}`
           : ''),
@@ -279,6 +301,14 @@ async function main(): Promise<void> {
     fixedShare: FIXED_SHARE,
     fixedSeconds: FIXED_SECONDS,
   });
+}
+
+/** Calls of each SQL function of the database so far (track_functions = all). */
+async function functionCalls(sql: pg.Client): Promise<Map<string, number>> {
+  const { rows } = await sql.query<{ funcname: string; calls: string }>(
+    'SELECT funcname, calls FROM pg_stat_user_functions',
+  );
+  return new Map(rows.map((r) => [r.funcname, Number(r.calls)]));
 }
 
 main().catch((error: unknown) => {

@@ -4,9 +4,12 @@
 --                      overdue pairs on X; then the insert of the pending bindings and their
 --                      `created` events, together;
 --   move_binding()     after a provider BIND_CONFLICT, the same binding onto the next X;
+--   settle_bound()     a batch of BindAxb answers recorded (pending → active with its SubsId);
+--   bind_round()       settle_bound() and place_bindings() together: one statement, one commit;
 --   expire_bindings()  ends live bindings (the sweep's batches, and single ones found overdue).
--- Settling is one plain statement (src/bindings/settlement.repository.ts). The live pairs and the
--- reconciliation queue follow the record through their triggers (020, 040).
+-- A failed or unknown outcome is one plain statement (src/bindings/settlement.repository.ts). The
+-- live pairs and the reconciliation queue follow the record through their triggers (020, 040),
+-- except for expire_bindings()'s own update, which it follows itself (see there).
 
 -- The one expire operation: ends live bindings, with one `expired` event each carrying
 -- `p_details` and the state it left; returns what it ended. Which bindings:
@@ -19,6 +22,23 @@
 -- reconciliation, when QuerySubscriptionDetail reports it expired there).
 -- The rows are locked first, so concurrent callers end each binding exactly once; the update is
 -- by primary key and HOT (no column it writes is indexed), the events one set-based insert.
+--
+-- What follows the record is done here, from the ids and states already in hand, instead of by
+-- the record's trigger (bindings_changed(), 030_binding_record.sql) and the events' existence
+-- check (binding_events_check_binding()): both skip the statements below while
+-- `axb.expire_followed` is set (transaction-local, set and cleared around them). The trigger
+-- would join the statement's old and new rows and call a function per follower for each batch;
+-- here each follower is one statement over the arrays. The same effects, exactly:
+--   the live pairs of the bindings end (each was live);
+--   a binding whose provider side was open stays (or becomes) queued for the provider check,
+--     due at once (reconcile_queue_enqueue()), unless `p_provider_checked`: then it leaves the
+--     queue;
+--   the routing caches are told the ids of the settled ones (a pending or unknown binding is in
+--     no cache), or everything beyond routing_cache_max_keys() ids in one call;
+--   the events belong to bindings this statement has just updated (the check has nothing to
+--     find).
+-- The flag only ever covers the two statements below; every other writer of the record still
+-- goes through the trigger.
 CREATE OR REPLACE FUNCTION expire_bindings(p_ids uuid[], p_due_limit integer, p_now timestamptz,
                                            p_actor text, p_details jsonb, p_only_overdue boolean,
                                            p_provider_checked boolean DEFAULT false)
@@ -27,11 +47,15 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_ids uuid[];
     v_states binding_state[];
+    v_open uuid[];
+    v_routed text[];
+    v_pairs tid[];
+    v_gone uuid[];
 BEGIN
     IF p_ids IS NULL THEN
-        SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id)
-          INTO v_ids, v_states
-          FROM (SELECT b.id, b.state
+        SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id), array_agg(t.pair)
+          INTO v_ids, v_states, v_pairs
+          FROM (SELECT b.id, b.state, lp.ctid AS pair
                   FROM live_pairs lp JOIN bindings b ON b.id = lp.binding_id
                  WHERE lp.expires_at <= p_now
                    -- Both rechecked on the binding's latest version when it changed after this
@@ -54,6 +78,7 @@ BEGIN
     IF v_ids IS NULL THEN
         RETURN;
     END IF;
+    PERFORM set_config('axb.expire_followed', 'on', true);
     -- By primary key: the ids, sorted, probed in the months their range spans (pruned when the
     -- statement starts). Never by the rows' addresses: the record is partitioned, and a ctid
     -- names a row only within its partition (`ctid = ANY` on bindings matched the rows at those
@@ -61,12 +86,54 @@ BEGIN
     -- Nor as a join to the ids: that prunes partitions again for every row.
     UPDATE bindings b SET state = 'expired', ended_at = p_now, updated_at = p_now
      WHERE b.id = ANY (v_ids) AND b.id BETWEEN v_ids[1] AND v_ids[cardinality(v_ids)];
+    INSERT INTO binding_events (binding_id, kind, actor, at, details)
+    SELECT t.id, 'expired', p_actor, p_now, d.details
+      FROM unnest(v_ids, v_states) AS t(id, state)
+      -- (each state's details built once, not once per event)
+      JOIN (SELECT s.state, p_details || jsonb_build_object('previousState', s.state) AS details
+              FROM (SELECT DISTINCT u.state FROM unnest(v_states) AS u(state)) s) d
+        ON d.state = t.state;
+    PERFORM set_config('axb.expire_followed', '', true);
+
+    -- The sweep's pairs by their addresses, as its scan found them (live_pairs is one table, so
+    -- a ctid names one row: no index probe per pair), when those are still exactly its pairs. A
+    -- pair changed since that scan (its binding was locked only after) has another address, and
+    -- its old one may even hold another pair by now: then that delete is undone and the pairs
+    -- end by binding id.
+    IF v_pairs IS NOT NULL THEN
+        BEGIN
+            WITH gone AS (DELETE FROM live_pairs lp WHERE lp.ctid = ANY (v_pairs)
+                          RETURNING lp.binding_id)
+            SELECT array_agg(g.binding_id ORDER BY g.binding_id) INTO v_gone FROM gone g;
+            IF v_gone IS DISTINCT FROM v_ids THEN
+                RAISE EXCEPTION USING ERRCODE = 'AXB02';
+            END IF;
+        EXCEPTION WHEN SQLSTATE 'AXB02' THEN
+            v_pairs := NULL;
+        END;
+    END IF;
+    IF v_pairs IS NULL THEN
+        PERFORM live_pairs_end(v_ids);
+    END IF;
+    SELECT array_agg(t.id) FILTER (WHERE binding_state_open(t.state)),
+           -- (bindings_changed()'s "was settled": the caches hold no pending or unknown one)
+           array_agg(to_json(t.id)::text) FILTER (WHERE t.state NOT IN ('pending', 'unknown'))
+      INTO v_open, v_routed
+      FROM unnest(v_ids, v_states) AS t(id, state);
     IF p_provider_checked THEN
         DELETE FROM reconcile_queue q WHERE q.binding_id = ANY (v_ids);
+    ELSIF v_open IS NOT NULL THEN
+        -- (reconcile_queue_enqueue() for these rows: since their change, no attempts yet)
+        INSERT INTO reconcile_queue (binding_id, since)
+        SELECT u.id, p_now FROM unnest(v_open) AS u(id)
+        ON CONFLICT ON CONSTRAINT reconcile_queue_pkey
+        DO UPDATE SET since = excluded.since, attempts = 0, next_at = NULL;
     END IF;
-    INSERT INTO binding_events (binding_id, kind, actor, at, details)
-    SELECT t.id, 'expired', p_actor, p_now, p_details || jsonb_build_object('previousState', t.state)
-      FROM unnest(v_ids, v_states) AS t(id, state);
+    IF cardinality(v_ids) > routing_cache_max_keys() THEN
+        PERFORM pg_notify('axb_routing_cache', '{"all":true}');
+    ELSIF v_routed IS NOT NULL THEN
+        PERFORM routing_cache_publish('b', v_routed);
+    END IF;
     RETURN QUERY SELECT * FROM unnest(v_ids, v_states);
 END $$;
 
@@ -364,6 +431,72 @@ BEGIN
                         b.ring_config, b.dtmf_config, b.asr_status, b.asr_model_id,
                         b.trip_ended_at, b.contact_until, b.owner
                    FROM bindings b WHERE b.id = p_id;
+END $$;
+
+-- Settles the binds BindAxb answered (`p_answers`, a JSON array of {id, subs, actor, details}), in
+-- one statement: a pending binding becomes `active` with its SubsId and a `bound` event. One the
+-- order service asked to unbind while the bind was in flight (`unbinding`, no SubsId yet) only
+-- records the SubsId, so the unbind that follows can address it; it never becomes active again.
+-- Bindings settled by someone else meanwhile are left as they are and not returned. It writes
+-- only unindexed columns of the record (a HOT update); the reconciliation queue and the SubsId's
+-- lookup row follow by the record's trigger (030_binding_record.sql).
+-- The state BindAxb's answer leaves a binding in: a pending one becomes active, an unbinding one
+-- stays so. (SQL, immutable: inlined into the statement, no call per row.)
+CREATE OR REPLACE FUNCTION binding_state_after_bind(p_state binding_state) RETURNS binding_state
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p_state = 'pending' THEN 'active'::binding_state ELSE p_state END
+$$;
+
+CREATE OR REPLACE FUNCTION settle_bound(p_answers jsonb, p_now timestamptz)
+RETURNS SETOF bindings
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY
+    WITH input AS (
+        SELECT * FROM jsonb_to_recordset(p_answers) AS i(id uuid, subs text, actor text, details jsonb)
+    ), b AS (
+        UPDATE bindings
+           SET state = binding_state_after_bind(bindings.state),
+               subs_id = i.subs, updated_at = p_now
+          FROM input i
+         WHERE bindings.id = i.id
+           AND (bindings.state = 'pending'
+                OR (bindings.state = 'unbinding' AND bindings.subs_id IS NULL))
+        RETURNING bindings.*
+    ), e AS (
+        INSERT INTO binding_events (binding_id, kind, actor, at, details)
+        SELECT b.id, 'bound', i.actor, p_now, i.details
+          FROM b JOIN input i ON i.id = b.id
+    )
+    SELECT * FROM b;
+END $$;
+
+-- One round of the bind path's writes (src/bindings/placement.repository.ts): the settles of the
+-- binds BindAxb answered (settle_bound(), rows with `i` -1 and outcome 'bound') and the
+-- placements of new binds (place_bindings() as a batch: never waiting), in one statement and one
+-- commit. Binds in flight share the commit whichever step they are at.
+CREATE OR REPLACE FUNCTION bind_round(p_answers jsonb, p_answered_at timestamptz,
+                                      p_items jsonb, p_now timestamptz)
+RETURNS TABLE (i integer, outcome text, id uuid, pool_key varchar, out_id varchar,
+               phone_a varchar, phone_b varchar, phone_x varchar, subs_id varchar, city varchar,
+               city_strict boolean, record boolean, state binding_state,
+               expires_at timestamptz, created_at timestamptz, updated_at timestamptz,
+               ended_at timestamptz,
+               out_order_id varchar, call_restrict varchar, call_display_type smallint,
+               call_timeout smallint, ring_config jsonb, dtmf_config jsonb, asr_status boolean,
+               asr_model_id varchar, trip_ended_at timestamptz, contact_until timestamptz,
+               owner varchar)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+        SELECT -1, 'bound'::text, s.id, s.pool_key, s.out_id, s.phone_a, s.phone_b, s.phone_x,
+               s.subs_id, s.city, s.city_strict, s.record, s.state, s.expires_at, s.created_at,
+               s.updated_at, s.ended_at, s.out_order_id, s.call_restrict, s.call_display_type,
+               s.call_timeout, s.ring_config, s.dtmf_config, s.asr_status, s.asr_model_id,
+               s.trip_ended_at, s.contact_until, s.owner
+          FROM settle_bound(p_answers, p_answered_at) s;
+    RETURN QUERY SELECT * FROM place_bindings(p_items, p_now, false);
 END $$;
 
 -- The bind path's functions run their statements with generic plans, cached per connection:

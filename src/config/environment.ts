@@ -170,7 +170,10 @@ export class Environment {
    * one statement and one commit (1: each alone).
    */
   @toInt() @IsInt() @Min(1) @Max(256) BIND_BATCH_SIZE: number = 32;
-  /** Such batches (of placements, of settles) written at once, each on its own connection. */
+  /**
+   * Such batches (of placements and settles together) written at once, each on its own
+   * connection; binds arriving meanwhile wait for the next (see the bind benchmark in the README).
+   */
   @toInt() @IsInt() @Min(1) @Max(16) BIND_BATCH_CONCURRENCY: number = 2;
   /** Live AXB pairs one X may carry at once (Dyplsapi's limit is 200). */
   @toInt() @IsInt() @Min(1) @Max(200) X_MAX_PAIRS: number = 200;

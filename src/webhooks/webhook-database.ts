@@ -4,6 +4,19 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { SERVICE_SESSION_OPTIONS } from '../prisma/bounded-pool.js';
 
 /**
+ * Sessions of the delivery machinery (this pool, pg-boss's): the service's settings, and commits
+ * that do not wait for their WAL flush (synchronous_commit=off). Safe for what they write: an
+ * event itself is written by the change's own transaction, durably; everything after it
+ * (dispatch, a try's record, a job's completion) is bookkeeping a crash of the database may lose
+ * only as a whole and in commit order (the last ~0.6 s at most: three wal_writer_delay), never in
+ * part. A lost dispatch leaves its events undispatched (dispatched again, same webhook-id); a lost
+ * record or completion leaves the delivery pending and its job active (run again after its
+ * expiry, same webhook-id): at least once, as promised. Admin actions a caller is answered about
+ * (a test event, a replay) commit durably (SET LOCAL in their transactions).
+ */
+export const DELIVERY_SESSION_OPTIONS = `${SERVICE_SESSION_OPTIONS} -c synchronous_commit=off`;
+
+/**
  * Webhook delivery's own small pool (the dispatcher, the tries' bookkeeping): its statements never
  * queue behind binds or routing lookups for the service's connections, nor they behind it.
  */
@@ -21,7 +34,7 @@ export class WebhookDatabase implements OnApplicationShutdown {
       query_timeout: queryTimeoutMs,
       idleTimeoutMillis: idleTimeoutMs,
       application_name: 'axb-router-webhooks',
-      options: SERVICE_SESSION_OPTIONS,
+      options: DELIVERY_SESSION_OPTIONS,
     });
     this.pool.on('error', (error) =>
       this.logger.warn(`Idle webhook database connection failed: ${error.message}`),

@@ -41,7 +41,8 @@ export class WebhookDeliveryWorker {
     // Gone (endpoint deleted) or settled already (a job run twice after a crash): nothing to do.
     if (!d || d.status !== 'pending') return { record: null, retry: null };
     if (!d.enabled) return { record: null, deadWithoutTry: d.id, retry: null };
-    const result = await this.sender.send(d.url, this.headers(d), webhookBody(d));
+    const body = webhookBody(d);
+    const result = await this.sender.send(d.url, this.headers(d, body), body);
     const at = this.clock.now();
     const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
     const record = (status: TryRecord['status'], nextAttemptAt: Date | null): TryRecord => ({
@@ -70,7 +71,7 @@ export class WebhookDeliveryWorker {
   }
 
   /** webhook-id (the event's, every try), webhook-timestamp (this try), webhook-signature. */
-  private headers(d: DeliveryInHand): Record<string, string> {
+  private headers(d: DeliveryInHand, body: string): Record<string, string> {
     const timestamp = Math.floor(Date.now() / 1000);
     const secrets = [d.secret];
     if (d.previousSecret && d.previousSecretUntil && d.previousSecretUntil > this.clock.now())
@@ -78,7 +79,7 @@ export class WebhookDeliveryWorker {
     return {
       'webhook-id': d.msgId,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': webhookSignature(d.msgId, timestamp, webhookBody(d), secrets),
+      'webhook-signature': webhookSignature(d.msgId, timestamp, body, secrets),
     };
   }
 }

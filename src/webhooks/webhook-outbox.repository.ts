@@ -36,6 +36,10 @@ const INSERT_TEST_EVENT = `
   VALUES (webhook_msg_id(), '${TEST_EVENT_TYPE}', $1, $2::jsonb, $1)
   RETURNING id::text AS event_id, msg_id`;
 
+// The caller is answered that it was done: committed durably (the pool's sessions do not wait
+// for the flush; see DELIVERY_SESSION_OPTIONS).
+const DURABLE = `SET LOCAL synchronous_commit = on`;
+
 interface TakenRow {
   event_id: string | null;
   msg_id: string | null;
@@ -83,6 +87,7 @@ export class WebhookOutboxRepository {
   /** A `webhook.test` event for one endpoint, delivered like any other. Returns its webhook-id. */
   async sendTest(endpointId: string, now: Date): Promise<{ msgId: string; deliveryId: string }> {
     return this.inTransaction(async (client) => {
+      await client.query(DURABLE);
       const { rows } = await client.query<{ event_id: string; msg_id: string }>(INSERT_TEST_EVENT, [
         now,
         JSON.stringify({ endpointId, message: 'A test event from axb-router' }),
@@ -105,6 +110,7 @@ export class WebhookOutboxRepository {
    */
   async replay(deliveryId: string, now: Date): Promise<boolean> {
     return this.inTransaction(async (client) => {
+      await client.query(DURABLE);
       const { rows } = await client.query<{ endpoint_id: string }>(
         `UPDATE webhook_deliveries
             SET status = 'pending', attempts = 0, next_attempt_at = $2, completed_at = NULL

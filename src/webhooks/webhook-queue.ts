@@ -1,11 +1,15 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Job, PgBoss } from 'pg-boss';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { SERVICE_SESSION_OPTIONS } from '../prisma/bounded-pool.js';
+import { DELIVERY_SESSION_OPTIONS } from './webhook-database.js';
 
 export const DELIVERY_QUEUE = 'webhook-deliveries';
 
-/** Jobs settled between two refreshes of the job table's statistics. */
+/**
+ * Jobs settled between two refreshes of the job table's statistics. Not spaced out further in
+ * time: with at most one ANALYZE every 10 s, a lag run's fetches read stale statistics again
+ * (one of three runs: fetches at twice the CPU, lag p99 1.6 s).
+ */
 const ANALYZE_EVERY = 2000;
 
 /** The job of one delivery try: which delivery. */
@@ -63,10 +67,11 @@ export class WebhookQueue implements OnModuleDestroy {
     const { PgBoss } = await import('pg-boss');
     const boss = new PgBoss({
       connectionString: database.url!,
-      application_name: 'axb-router-webhooks',
+      application_name: 'axb-router-webhooks-queue',
       // JIT off like every service session: a fetch priced past jit_above_cost (its estimates
-      // swing with the job table's statistics) was compiled on every call, ~100 ms each.
-      options: SERVICE_SESSION_OPTIONS,
+      // swing with the job table's statistics) was compiled on every call, ~100 ms each. Commits
+      // not waiting for their flush: see DELIVERY_SESSION_OPTIONS.
+      options: DELIVERY_SESSION_OPTIONS,
       // The pump's one fetch at a time, its batched settles, retries, pg-boss's supervisor.
       max: 4,
       connectionTimeoutMillis: database.connectTimeoutMs,
@@ -77,6 +82,9 @@ export class WebhookQueue implements OnModuleDestroy {
       // crash (ours, or the database's) would wait that long on top of its expiry.
       monitorIntervalSeconds: Math.min(60, this.expireSeconds),
       schedule: false,
+      // No job here has dependencies: the flow resolver's poll (a row update every 5 s by
+      // default) has nothing to resolve.
+      flowIntervalSeconds: 60,
     });
     boss.on('error', (error: Error) => this.logger.warn(`pg-boss: ${error.message}`));
     await boss.start();

@@ -36,3 +36,22 @@ describe('webhook_mask_phone() and maskPhone() agree', () => {
     expect(maskPhone('13812345678')).toBe('138****5678');
   });
 });
+
+/**
+ * The binding trigger calls webhook_mask_phone three times per event, inside the bind's own
+ * transaction. A `LANGUAGE sql` function that cannot be inlined (a sub-select, as it had) is
+ * planned again at every statement that calls it: that was more than half of what an event cost
+ * a bind (README: Benchmarks, webhooks). plpgsql keeps its plans for the session.
+ */
+describe("the outbox trigger's helpers keep their plans", () => {
+  it('webhook_mask_phone and webhook_wanted_types are plpgsql', async () => {
+    const { rows } = await prisma.pgPool.query<{ proname: string; lang: string }>(
+      `SELECT p.proname, l.lanname AS lang FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+        WHERE p.proname IN ('webhook_mask_phone', 'webhook_wanted_types') ORDER BY p.proname`,
+    );
+    expect(rows).toEqual([
+      { proname: 'webhook_mask_phone', lang: 'plpgsql' },
+      { proname: 'webhook_wanted_types', lang: 'plpgsql' },
+    ]);
+  });
+});

@@ -10,7 +10,8 @@ const POOL = 'FCCONCURRENT';
 
 beforeAll(async () => {
   sim = await startTestSimulator({ poolKeys: [POOL, 'FCTWONUMBERS'], ownedPerCity: 0 });
-  t = await startTestApp({ ...sim.env, DATABASE_POOL_SIZE: '10' });
+  // One batch at a time: a batch held up by another is seen at once (the busy-order test).
+  t = await startTestApp({ ...sim.env, DATABASE_POOL_SIZE: '10', BIND_BATCH_CONCURRENCY: '1' });
   await http('POST', `${t.url}/v1/pools/${POOL}/numbers`, { spec: 2, city: '杭州', count: 3 });
 });
 afterAll(async () => {
@@ -95,6 +96,48 @@ describe('concurrency', () => {
     const lost = results.filter((r) => r.status !== 201);
     expect(lost.every((r) => r.status === 503 && r.body.code === 'NUMBERS_EXHAUSTED')).toBe(true);
     await expectNoSharedPartyOnAnyX(pool);
+  });
+
+  it('a bind waiting for an order another transaction holds does not hold up the next batch', async () => {
+    const held = `held-${Date.now()}`;
+    const lock = await t.app.get(PrismaService).pgPool.connect();
+    let first: Promise<{ status: number }> | undefined;
+    try {
+      // As another instance placing the same order holds it (place_bindings()'s order lock).
+      await lock.query('BEGIN');
+      await lock.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+        `axb-order:${POOL}:${held}`,
+      ]);
+      first = http('POST', `${t.url}/v1/bindings`, {
+        poolKey: POOL,
+        outId: held,
+        phoneA: '13700008881',
+        phoneB: '13600008881',
+        ttlSeconds: 3600,
+      });
+      // Its batch answered 'busy' and it now waits, alone, for the order's lock.
+      for (;;) {
+        const { rows } = await lock.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+        );
+        if (rows[0]!.n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // With one batch at a time, this bind's batch must not wait behind that single placement.
+      const other = await http<BindingView>('POST', `${t.url}/v1/bindings`, {
+        poolKey: POOL,
+        outId: `free-${Date.now()}`,
+        phoneA: '13700008882',
+        phoneB: '13600008882',
+        ttlSeconds: 3600,
+      });
+      expect(other.status).toBe(201);
+      expect(other.body.state).toBe('active');
+    } finally {
+      await lock.query('COMMIT');
+      lock.release();
+    }
+    expect((await first!).status).toBe(201);
   });
 
   it('50 binds of distinct pairs spread over the least-loaded numbers', async () => {

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
+import { PlacementRepository, type Placement } from '../../src/bindings/placement.repository.js';
+import { SettlementRepository } from '../../src/bindings/settlement.repository.js';
+import { XClaimService } from '../../src/inventory/x-claim.service.js';
+import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { countQueries } from '../support/query-counter.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
@@ -67,5 +71,49 @@ describe('database round trips of a bind', () => {
     const statements = counter.stop();
     expect(res.status).toBe(201);
     expect(statements).toEqual(['binding-place', 'binding-move', 'binding-settle-bound']);
+  });
+
+  it('a settle and a placement that arrive together share one statement and one commit', async () => {
+    const placements = t.app.get(PlacementRepository);
+    const claims = t.app.get(XClaimService);
+    const origin = { actor: 'test', details: {} };
+    const scope = { group: 'test', all: true };
+    const pending = (outId: string, a: string, b: string) =>
+      placements.place(
+        { outId, record: false, expiresAt: new Date(Date.now() + 3_600_000) },
+        claims.terms({ poolKey: POOL, phoneA: a, phoneB: b, cityStrict: false }),
+        origin,
+        scope,
+        new Date(),
+      );
+    const first = (await pending('round-trips-3', '13800000003', '13900000003')) as Placement & {
+      kind: 'placed';
+    };
+    expect(first.kind).toBe('placed');
+
+    const counter = countQueries();
+    // BindAxb's answer for the first, and a new bind, in the same turn of the event loop.
+    const [settled, second] = await Promise.all([
+      placements.bound({ id: first.binding.id, subsId: 'subs-round-3', origin, now: new Date() }),
+      pending('round-trips-4', '13800000004', '13900000004'),
+    ]);
+    const statements = counter.stop();
+    expect(statements).toEqual(['binding-round']);
+    expect(settled?.state).toBe('active');
+    expect(settled?.subsId).toBe('subs-round-3');
+    expect(second.kind).toBe('placed');
+    const row = await t.app.get(PrismaService).pgPool.query<{ state: string; kinds: string[] }>(
+      `SELECT b.state, ARRAY(SELECT kind FROM binding_events e WHERE e.binding_id = b.id
+                                ORDER BY e.id) AS kinds
+           FROM bindings b WHERE b.id = $1`,
+      [first.binding.id],
+    );
+    expect(row.rows[0]).toEqual({ state: 'active', kinds: ['created', 'bound'] });
+    // The second was never sent to the provider: it ends failed (nothing to reconcile).
+    if (second.kind === 'placed') {
+      await t.app
+        .get(SettlementRepository)
+        .unsettled(second.binding.id, 'failed', origin, new Date());
+    }
   });
 });
