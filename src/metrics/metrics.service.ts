@@ -9,6 +9,11 @@ import type {
   ProviderCallObserver,
 } from '../provider/provider-call.observer.js';
 
+interface RoutingTally {
+  labels: { status: string; source: string };
+  count: number;
+}
+
 /**
  * Prometheus metrics. Labels never carry a phone number: routes are templates
  * (`/v1/bindings/:id`), provider labels are action names and Codes, pools are PoolKeys.
@@ -49,11 +54,25 @@ export class MetricsService implements ProviderCallObserver {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly routingDecisions = new Counter({
+  /**
+   * Routing decisions by status and source, counted here and handed to prom-client when the
+   * metrics are read (its `collect`): a lookup adds one to a plain tally, where prom-client's
+   * labelled inc checks the labels and hashes them on every call (about 1 % of a cache hit's
+   * thread time in a profile). Reads see every decision counted before them.
+   */
+  private readonly routingTallies = new Map<string, RoutingTally>();
+  readonly routingDecisions: Counter<'status' | 'source'> = new Counter({
     name: 'axb_routing_decisions_total',
     help: 'Routing lookups by answered status and decision source',
     labelNames: ['status', 'source'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const tally of this.routingTallies.values()) {
+        if (tally.count === 0) continue;
+        this.routingDecisions.inc(tally.labels, tally.count);
+        tally.count = 0;
+      }
+    },
   });
   readonly routingDecisionsDropped = new Counter({
     name: 'axb_routing_decisions_dropped_total',
@@ -146,6 +165,9 @@ export class MetricsService implements ProviderCallObserver {
   }
 
   observeRouting(status: number, source: string): void {
-    this.routingDecisions.inc({ status: String(status), source });
+    const key = `${status}/${source}`;
+    const tally = this.routingTallies.get(key);
+    if (tally) tally.count += 1;
+    else this.routingTallies.set(key, { labels: { status: String(status), source }, count: 1 });
   }
 }
