@@ -18,6 +18,31 @@ const BATCH = intSetting('BATCH', 1, 1, 64);
 const ROUNDS = intSetting('ROUNDS', 3, 1, 10);
 const POOL = 'FCSQLPATH';
 
+const phone = (p: string, n: number) => `${p}${String(n).padStart(8, '0')}`;
+
+/** One item of place_bindings()'s batch: a new order whose parties no other item has. */
+function placement(i: number, outId: string, seq: number): Record<string, unknown> {
+  return {
+    i,
+    outId,
+    record: false,
+    expiresAt: new Date(Date.now() + 3_600_000),
+    actor: 'bench',
+    details: { requestId: `r-${seq}` },
+    pool: POOL,
+    a: phone('137', seq),
+    b: phone('139', seq),
+    city: null,
+    cityStrict: false,
+    pinned: null,
+    exclude: [],
+    maxPairs: 200,
+    callControl: {},
+    owner: 'order',
+    seesAll: false,
+  };
+}
+
 async function backendMs(sql: pg.Client, pid: number): Promise<number> {
   void sql;
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -49,7 +74,6 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, Number(process.env.PAUSE_MS)));
     }
     let seq = 0;
-    const phone = (p: string, n: number) => `${p}${String(n).padStart(8, '0')}`;
     for (let round = 1; round <= ROUNDS; round += 1) {
       // service
       await sql.query(`TRUNCATE live_pairs, reconcile_queue, x_load_hints`);
@@ -60,25 +84,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < BINDS; i += BATCH) {
         const items = Array.from({ length: BATCH }, (_, j) => {
           seq += 1;
-          return {
-            i: j,
-            outId: `o-${seq}`,
-            record: false,
-            expiresAt: new Date(Date.now() + 3_600_000),
-            actor: 'bench',
-            details: { requestId: `r-${seq}` },
-            pool: POOL,
-            a: phone('137', seq),
-            b: phone('139', seq),
-            city: null,
-            cityStrict: false,
-            pinned: null,
-            exclude: [],
-            maxPairs: 200,
-            callControl: {},
-            owner: 'order',
-            seesAll: false,
-          };
+          return placement(j, `o-${seq}`, seq);
         });
         let t = performance.now();
         const { rows } = await sql.query<{ id: string }>({
@@ -162,27 +168,7 @@ async function main(): Promise<void> {
       const N = 200;
       for (let i = 0; i < N; i += 1) {
         seq += 1;
-        const items = [
-          {
-            i: 0,
-            outId: `ae-${seq}`,
-            record: false,
-            expiresAt: new Date(Date.now() + 3_600_000),
-            actor: 'bench',
-            details: { requestId: `r-${seq}` },
-            pool: POOL,
-            a: phone('137', seq),
-            b: phone('139', seq),
-            city: null,
-            cityStrict: false,
-            pinned: null,
-            exclude: [],
-            maxPairs: 200,
-            callControl: {},
-            owner: 'order',
-            seesAll: false,
-          },
-        ];
+        const items = [placement(0, `ae-${seq}`, seq)];
         const { rows } = await sql.query<{ id: string }>({
           name: 'place',
           text: 'SELECT * FROM place_bindings($1::jsonb, $2, $3)',
