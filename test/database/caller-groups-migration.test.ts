@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR } from '../../src/common/project-root.js';
-import { runMigrations } from '../../src/prisma/migrations/migration-runner.js';
-import { createScratchDatabase } from '../support/scratch-database.js';
+import { createDatabaseBefore } from '../support/scratch-database.js';
 
 /**
  * Issue 27.3: bindings made before owners were kept get, on migration, the name of the key that
@@ -11,16 +9,11 @@ import { createScratchDatabase } from '../support/scratch-database.js';
  * with no such event keeps no owner (an admin's only). Keys get no group (their own name).
  */
 const CALLER_GROUPS = '20261207030000_caller_groups';
-let db: { url: string; drop: () => Promise<void> };
+let db: Awaited<ReturnType<typeof createDatabaseBefore>>;
 let sql: pg.Client;
 
 beforeAll(async () => {
-  db = await createScratchDatabase();
-  await runMigrations({
-    connectionString: db.url,
-    migrationsDir: MIGRATIONS_DIR,
-    stopBefore: CALLER_GROUPS,
-  });
+  db = await createDatabaseBefore(CALLER_GROUPS);
   sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
 });
@@ -57,7 +50,7 @@ describe('the caller groups migration', () => {
     const other = await oldBinding('o-2', 'rival-orders');
     const orphan = await oldBinding('o-3', null);
 
-    await runMigrations({ connectionString: db.url, migrationsDir: MIGRATIONS_DIR });
+    await db.upgrade();
     const { rows } = await sql.query<{ id: string; owner: string | null }>(
       `SELECT id, owner FROM bindings`,
     );

@@ -1,11 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
-import { MIGRATIONS_DIR } from '../../src/common/project-root.js';
-import { runMigrations } from '../../src/prisma/migrations/migration-runner.js';
 import { ExpirySweepJob } from '../../src/scheduler/expiry-sweep.job.js';
 import { HistoryJob } from '../../src/scheduler/history.job.js';
-import { createScratchDatabase } from '../support/scratch-database.js';
+import { createDatabaseBefore } from '../support/scratch-database.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
@@ -22,7 +20,7 @@ const POOL = 'FCUPGRADEHIST';
 const HOUR = 3_600_000;
 const X = '17000099001';
 
-let db: { url: string; drop: () => Promise<void> };
+let db: Awaited<ReturnType<typeof createDatabaseBefore>>;
 let sql: pg.Client;
 let sim: TestSimulator;
 let t: TestApp;
@@ -92,12 +90,7 @@ const where = async (table: string, key: string, id: string) =>
 
 beforeAll(async () => {
   sim = await startTestSimulator({ poolKeys: [POOL], ownedPerCity: 0 });
-  db = await createScratchDatabase();
-  await runMigrations({
-    connectionString: db.url,
-    migrationsDir: MIGRATIONS_DIR,
-    stopBefore: PARTITIONED,
-  });
+  db = await createDatabaseBefore(PARTITIONED);
   sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
   await sql.query(`INSERT INTO pools (key) VALUES ($1)`, [POOL]);
@@ -112,7 +105,7 @@ beforeAll(async () => {
      SELECT id, pool_key, out_id, phone_x, phone_a, phone_b, expires_at FROM bindings WHERE id = $1`,
     [LIVE],
   );
-  await runMigrations({ connectionString: db.url, migrationsDir: MIGRATIONS_DIR });
+  await db.upgrade();
   t = await startTestApp(sim.env, { clock, databaseUrl: db.url });
 }, 120_000);
 afterAll(async () => {

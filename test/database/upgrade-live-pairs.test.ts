@@ -1,11 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
-import { MIGRATIONS_DIR } from '../../src/common/project-root.js';
-import { runMigrations } from '../../src/prisma/migrations/migration-runner.js';
 import type { RouteAnswer } from '../../src/routing/route-answer.js';
 import { ExpirySweepJob } from '../../src/scheduler/expiry-sweep.job.js';
-import { createScratchDatabase } from '../support/scratch-database.js';
+import { createDatabaseBefore } from '../support/scratch-database.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
@@ -23,7 +21,7 @@ let X1: string;
 let X2: string;
 const HOUR = 3_600_000;
 
-let db: { url: string; drop: () => Promise<void> };
+let db: Awaited<ReturnType<typeof createDatabaseBefore>>;
 let sql: pg.Client;
 let sim: TestSimulator;
 let t: TestApp;
@@ -67,12 +65,7 @@ beforeAll(async () => {
   );
   [X1, X2] = held.map((n) => n.secretNo);
   expect(X2).toBeDefined();
-  db = await createScratchDatabase();
-  await runMigrations({
-    connectionString: db.url,
-    migrationsDir: MIGRATIONS_DIR,
-    stopBefore: SPLIT,
-  });
+  db = await createDatabaseBefore(SPLIT);
   sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
   await sql.query(`INSERT INTO pools (key) VALUES ($1)`, [POOL]);
@@ -152,7 +145,7 @@ describe('upgrading to the live/record split', () => {
       (await sql.query<{ id: string; state: string }>(`SELECT id, state::text FROM bindings`)).rows;
     const statesBefore = await states();
 
-    const result = await runMigrations({ connectionString: db.url, migrationsDir: MIGRATIONS_DIR });
+    const result = await db.upgrade();
     // The split, and whatever later migrations there are.
     expect(result.applied[0]).toBe(SPLIT);
     expect(result.applied.every((name) => name >= SPLIT)).toBe(true);

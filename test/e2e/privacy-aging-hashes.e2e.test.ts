@@ -2,10 +2,8 @@ import { createHmac } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BindingView } from '../../src/bindings/binding.view.js';
-import { MIGRATIONS_DIR } from '../../src/common/project-root.js';
-import { runMigrations } from '../../src/prisma/migrations/migration-runner.js';
 import { PrivacyAgingJob } from '../../src/scheduler/privacy-aging.job.js';
-import { createScratchDatabase } from '../support/scratch-database.js';
+import { createDatabaseBefore } from '../support/scratch-database.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { TestClock } from '../support/test-clock.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
@@ -23,7 +21,7 @@ const SECRET = 'test-phone-hash-secret-aging-hashes-0123456789';
 const hmac = (phone: string) => createHmac('sha256', SECRET).update(phone).digest();
 
 let sim: TestSimulator;
-let db: { url: string; drop: () => Promise<void> };
+let db: Awaited<ReturnType<typeof createDatabaseBefore>>;
 let sql: pg.Client;
 const clock = new TestClock();
 let app: TestApp;
@@ -36,12 +34,7 @@ const OLD_B = '13900062001';
 
 beforeAll(async () => {
   sim = await startTestSimulator({ poolKeys: [POOL], ownedPerCity: 0 });
-  db = await createScratchDatabase();
-  await runMigrations({
-    connectionString: db.url,
-    migrationsDir: MIGRATIONS_DIR,
-    stopBefore: HASHES_AT_BIND,
-  });
+  db = await createDatabaseBefore(HASHES_AT_BIND);
   sql = new pg.Client({ connectionString: db.url });
   await sql.connect();
   await sql.query(`INSERT INTO pools (key) VALUES ($1)`, [POOL]);
@@ -53,7 +46,7 @@ beforeAll(async () => {
             ($2, $3, 'old-2', '138****2002', $5, 'expired', now(), now(), now(), now(), now())`,
     [OLD, OLD_ERASED, POOL, OLD_A, OLD_B],
   );
-  await runMigrations({ connectionString: db.url, migrationsDir: MIGRATIONS_DIR });
+  await db.upgrade();
   const env = {
     ...sim.env,
     PHONE_MASK_AFTER_DAYS: '30',

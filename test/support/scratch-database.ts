@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { MIGRATIONS_DIR } from '../../src/common/project-root.js';
+import {
+  runMigrations,
+  type MigrationResult,
+} from '../../src/prisma/migrations/migration-runner.js';
 
 /**
  * An empty database beside the run's own, for tests that must start from nothing (migrations).
@@ -53,4 +58,26 @@ export async function createMigratedDatabase(): Promise<{
   drop: () => Promise<void>;
 }> {
   return createScratchDatabase({ template: inject('templateDatabase') });
+}
+
+/**
+ * An upgrade test's database: a scratch database migrated as the version before `migration` left
+ * it (the migrations named before it, and no definitions), and `upgrade()`, which runs the real
+ * runner from there to today's schema (answering what it applied).
+ */
+export async function createDatabaseBefore(migration: string): Promise<{
+  url: string;
+  drop: () => Promise<void>;
+  upgrade: () => Promise<MigrationResult>;
+}> {
+  const db = await createScratchDatabase();
+  await runMigrations({
+    connectionString: db.url,
+    migrationsDir: MIGRATIONS_DIR,
+    stopBefore: migration,
+  });
+  return {
+    ...db,
+    upgrade: () => runMigrations({ connectionString: db.url, migrationsDir: MIGRATIONS_DIR }),
+  };
 }
