@@ -322,15 +322,11 @@ describe('expire_bindings(): the one expire operation', () => {
 
 describe('binding events belong to a binding (checked per statement)', () => {
   it('refuses an event of no binding with a foreign-key violation, and goes with its binding', async () => {
-    const error = await db
-      .query(
+    await expect(
+      db.query(
         `INSERT INTO binding_events (binding_id, kind, actor) VALUES (gen_random_uuid(), 'x', 'test')`,
-      )
-      .then(
-        () => undefined,
-        (e: unknown) => e as { code?: string; constraint?: string },
-      );
-    expect(error).toMatchObject({ code: '23503', constraint: 'binding_events_binding_id_fkey' });
+      ),
+    ).rejects.toMatchObject({ code: '23503', constraint: 'binding_events_binding_id_fkey' });
 
     const p = await pool();
     const id = await binding(p, await number(p, '杭州'), { state: 'unbound' });

@@ -160,15 +160,11 @@ describe('expire_bindings(): what follows the record', () => {
       const { rows: pairs } = await sql.query(`SELECT binding_id FROM live_pairs`);
       expect(pairs).toEqual([]);
       // And an event of no binding is still refused.
-      const error = await sql
-        .query(
+      await expect(
+        sql.query(
           `INSERT INTO binding_events (binding_id, kind, actor) VALUES (gen_random_uuid(), 'x', 'test')`,
-        )
-        .then(
-          () => undefined,
-          (e: unknown) => e as { code?: string; constraint?: string },
-        );
-      expect(error).toMatchObject({ code: '23503', constraint: 'binding_events_binding_id_fkey' });
+        ),
+      ).rejects.toMatchObject({ code: '23503', constraint: 'binding_events_binding_id_fkey' });
     } finally {
       await sql.query('ROLLBACK');
     }
