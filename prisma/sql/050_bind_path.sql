@@ -16,7 +16,10 @@
 --  - `p_ids`: those of them still live (and overdue at `p_now` when `p_only_overdue`), waiting for
 --    any other writer of those rows; a bind, an update or a routing lookup ending one binding;
 --  - `p_ids` NULL: up to `p_due_limit` overdue bindings, oldest first, that no other sweep has
---    taken (SKIP LOCKED), found through the live pairs' expiry index: a batch of the sweep.
+--    taken (SKIP LOCKED), found through the live pairs' expiry index: a batch of the sweep. Of
+--    those, only stripe `p_stripe` of `p_stripes` (by the id's last byte, which is random): the
+--    workers of one sweep take one stripe each, so none of them walks past the rows another has
+--    locked (probing each one's binding and trying its lock) before it finds its own.
 -- A binding whose provider side was open stays queued for reconciliation's provider check
 -- (040_reconcile_queue.sql), unless the caller has just asked the provider (`p_provider_checked`:
 -- reconciliation, when QuerySubscriptionDetail reports it expired there).
@@ -49,9 +52,13 @@
 --     find).
 -- The flag only ever covers the statements below; every other writer of the record still goes
 -- through the parents and their triggers.
+DROP FUNCTION IF EXISTS expire_bindings(uuid[], integer, timestamptz, text, jsonb, boolean,
+                                        boolean);
 CREATE OR REPLACE FUNCTION expire_bindings(p_ids uuid[], p_due_limit integer, p_now timestamptz,
                                            p_actor text, p_details jsonb, p_only_overdue boolean,
-                                           p_provider_checked boolean DEFAULT false)
+                                           p_provider_checked boolean DEFAULT false,
+                                           p_stripe integer DEFAULT 0,
+                                           p_stripes integer DEFAULT 1)
 RETURNS TABLE (binding_id uuid, previous_state binding_state)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -75,6 +82,8 @@ BEGIN
           FROM (SELECT b.id, b.state, b.tableoid AS part, b.ctid AS row, lp.ctid AS pair
                   FROM live_pairs lp JOIN bindings b ON b.id = lp.binding_id
                  WHERE lp.expires_at <= p_now
+                   -- (read from the pair, before its binding is probed)
+                   AND get_byte(uuid_send(lp.binding_id), 15) % p_stripes = p_stripe
                    -- Both rechecked on the binding's latest version when it changed after this
                    -- statement's snapshot (FOR UPDATE re-reads the locked row, never the pair
                    -- seen here): another sweep ended it (its pair is gone then), or an extension
@@ -180,7 +189,8 @@ END $$;
 -- Its locking scan's plan is generic from the first call: custom plans, made for each call's
 -- arguments, cost planning time every call for the same plan. (The update and the insert are
 -- planned at each call, their partitions being known only then: a TID scan and a plain insert.)
-ALTER FUNCTION expire_bindings(uuid[], integer, timestamptz, text, jsonb, boolean, boolean)
+ALTER FUNCTION expire_bindings(uuid[], integer, timestamptz, text, jsonb, boolean, boolean,
+                               integer, integer)
     SET plan_cache_mode = force_generic_plan;
 
 -- Claims X for the pair (claim_x(), 020_live_pairs.sql) and, when it did, expires the live

@@ -177,6 +177,25 @@ describe('expire_bindings(): what follows the record', () => {
     expect(pairs).toEqual([]);
   });
 
+  it("takes only its stripe's due bindings (by the id's last byte), the stripes together all of them", async () => {
+    const due: string[] = [];
+    for (let i = 0; i < 12; i += 1) due.push(await binding('active'));
+    const stripe = (id: string) => parseInt(id.slice(-2), 16) % 3;
+    const taken: string[][] = [];
+    for (const index of [0, 1, 2]) {
+      const { rows } = await sql.query<{ binding_id: string }>(
+        `SELECT binding_id FROM expire_bindings(NULL, 100, now(), 'sweep', '{}', true, false, $1, 3)`,
+        [index],
+      );
+      taken.push(rows.map((r) => r.binding_id).sort());
+    }
+    expect(taken).toEqual(
+      [0, 1, 2].map((index) => due.filter((id) => stripe(id) === index).sort()),
+    );
+    const { rows: pairs } = await sql.query(`SELECT binding_id FROM live_pairs`);
+    expect(pairs).toEqual([]);
+  });
+
   it('an expiry the provider has confirmed leaves the queue', async () => {
     const unknown = await binding('unknown', '1 hour');
     const { rows } = await sql.query(
