@@ -70,9 +70,9 @@ CREATE OR REPLACE TRIGGER "bindings_deleted_events" AFTER DELETE ON "bindings"
 --     changed, or an order whose lookups may now find another binding.
 -- One trigger instead of one per follower: a settle runs one pass and the two or three statements
 -- it needs. The expire operation (expire_bindings(), 050_bind_path.sql) does the same for its own
--- update from the ids and states it already holds, and this trigger skips that one statement
--- (`axb.expire_followed` set around it): a sweep's batch of 5,000 no longer joins its old and new
--- rows to learn what it knew.
+-- update from the ids and states it already holds, and aims that update at the month partitions,
+-- where this trigger does not fire (nor are the statement's old and new rows kept for it): a
+-- sweep's batch of 5,000 no longer joins its old and new rows to learn what it knew.
 DROP FUNCTION IF EXISTS binding_subscriptions_follow_bindings() CASCADE;
 DROP TRIGGER IF EXISTS "bindings_routing_cache_update" ON "bindings";
 
@@ -89,11 +89,6 @@ DECLARE
     v_routed text[];
     v_orders text[];
 BEGIN
-    -- expire_bindings() (050_bind_path.sql) does what follows its own update of the record, from
-    -- the ids and states it holds, while it sets this (around that update only).
-    IF current_setting('axb.expire_followed', true) = 'on' THEN
-        RETURN NULL;
-    END IF;
     -- The followers get the rows themselves (never read back from bindings: no plan that the
     -- table's statistics could make a scan of it).
     IF TG_OP = 'INSERT' THEN

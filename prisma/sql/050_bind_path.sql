@@ -16,19 +16,32 @@
 --  - `p_ids`: those of them still live (and overdue at `p_now` when `p_only_overdue`), waiting for
 --    any other writer of those rows; a bind, an update or a routing lookup ending one binding;
 --  - `p_ids` NULL: up to `p_due_limit` overdue bindings, oldest first, that no other sweep has
---    taken (SKIP LOCKED), found through the live pairs' expiry index: a batch of the sweep.
+--    taken (SKIP LOCKED), found through the live pairs' expiry index: a batch of the sweep. Of
+--    those, only stripe `p_stripe` of `p_stripes` (by the id's last byte, which is random): the
+--    workers of one sweep take one stripe each, so none of them walks past the rows another has
+--    locked (probing each one's binding and trying its lock) before it finds its own.
 -- A binding whose provider side was open stays queued for reconciliation's provider check
 -- (040_reconcile_queue.sql), unless the caller has just asked the provider (`p_provider_checked`:
 -- reconciliation, when QuerySubscriptionDetail reports it expired there).
 -- The rows are locked first, so concurrent callers end each binding exactly once; the update is
--- by primary key and HOT (no column it writes is indexed), the events one set-based insert.
+-- HOT (no column it writes is indexed), the events one set-based insert.
 --
--- What follows the record is done here, from the ids and states already in hand, instead of by
--- the record's trigger (bindings_changed(), 030_binding_record.sql) and the events' existence
--- check (binding_events_check_binding()): both skip the statements below while
--- `axb.expire_followed` is set (transaction-local, set and cleared around them). The trigger
--- would join the statement's old and new rows and call a function per follower for each batch;
--- here each follower is one statement over the arrays. The same effects, exactly:
+-- Both are aimed at the record's month partitions directly (the partitions the locked rows are
+-- in: one, unless a batch spans a month's end), not at the parents: Postgres fires the parents'
+-- statement triggers, and keeps their transition tables (every updated row twice, every event
+-- once), only for statements aimed at the parents. Here the update finds its rows by the
+-- addresses the locking scan returned (a locked row stays where it is until its locker changes
+-- it; within one partition a ctid names one row) instead of probing the key again, and the events
+-- go to their partition without being routed row by row. A binding's events partition is its
+-- bindings partition's namesake (the month's partitions are made together, 090): when none is
+-- found, or when a webhook endpoint wants events (the outbox is written by the events' trigger,
+-- 080_webhook_outbox.sql), the events go through their parent.
+-- What the parents' triggers do is therefore done here, from the ids and states already in hand:
+-- the record's (bindings_changed(), 030_binding_record.sql) and the events' existence check
+-- (binding_events_check_binding()), which skips the events' insert while `axb.expire_followed`
+-- is set. The partitions' guard (history_partition_write_refused(), 090) lets the two statements
+-- through while it is set (transaction-local, set and cleared around them). Each follower is one
+-- statement over the arrays. The same effects, exactly:
 --   the live pairs of the bindings end (each was live);
 --   a binding whose provider side was open stays (or becomes) queued for the provider check,
 --     due at once (reconcile_queue_enqueue()), unless `p_provider_checked`: then it leaves the
@@ -37,27 +50,40 @@
 --     no cache), or everything beyond routing_cache_max_keys() ids in one call;
 --   the events belong to bindings this statement has just updated (the check has nothing to
 --     find).
--- The flag only ever covers the two statements below; every other writer of the record still
--- goes through the trigger.
+-- The flag only ever covers the statements below; every other writer of the record still goes
+-- through the parents and their triggers.
+DROP FUNCTION IF EXISTS expire_bindings(uuid[], integer, timestamptz, text, jsonb, boolean,
+                                        boolean);
 CREATE OR REPLACE FUNCTION expire_bindings(p_ids uuid[], p_due_limit integer, p_now timestamptz,
                                            p_actor text, p_details jsonb, p_only_overdue boolean,
-                                           p_provider_checked boolean DEFAULT false)
+                                           p_provider_checked boolean DEFAULT false,
+                                           p_stripe integer DEFAULT 0,
+                                           p_stripes integer DEFAULT 1)
 RETURNS TABLE (binding_id uuid, previous_state binding_state)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_ids uuid[];
     v_states binding_state[];
+    v_parts oid[];
+    v_rows tid[];
+    v_part oid;
+    v_events regclass;
+    v_via_parent boolean;
+    v_n bigint;
     v_open uuid[];
     v_routed text[];
     v_pairs tid[];
     v_gone uuid[];
 BEGIN
     IF p_ids IS NULL THEN
-        SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id), array_agg(t.pair)
-          INTO v_ids, v_states, v_pairs
-          FROM (SELECT b.id, b.state, lp.ctid AS pair
+        SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id),
+               array_agg(t.part ORDER BY t.id), array_agg(t.row ORDER BY t.id), array_agg(t.pair)
+          INTO v_ids, v_states, v_parts, v_rows, v_pairs
+          FROM (SELECT b.id, b.state, b.tableoid AS part, b.ctid AS row, lp.ctid AS pair
                   FROM live_pairs lp JOIN bindings b ON b.id = lp.binding_id
                  WHERE lp.expires_at <= p_now
+                   -- (read from the pair, before its binding is probed)
+                   AND get_byte(uuid_send(lp.binding_id), 15) % p_stripes = p_stripe
                    -- Both rechecked on the binding's latest version when it changed after this
                    -- statement's snapshot (FOR UPDATE re-reads the locked row, never the pair
                    -- seen here): another sweep ended it (its pair is gone then), or an extension
@@ -68,9 +94,10 @@ BEGIN
                  LIMIT p_due_limit
                  FOR UPDATE OF b SKIP LOCKED) t;
     ELSE
-        SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id)
-          INTO v_ids, v_states
-          FROM (SELECT b.id, b.state FROM bindings b
+        SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id),
+               array_agg(t.part ORDER BY t.id), array_agg(t.row ORDER BY t.id)
+          INTO v_ids, v_states, v_parts, v_rows
+          FROM (SELECT b.id, b.state, b.tableoid AS part, b.ctid AS row FROM bindings b
                  WHERE b.id = ANY (p_ids) AND binding_state_live(b.state)
                    AND (NOT p_only_overdue OR b.expires_at <= p_now)
                  FOR UPDATE) t;
@@ -78,21 +105,43 @@ BEGIN
     IF v_ids IS NULL THEN
         RETURN;
     END IF;
+    -- (the outbox is written by the events' trigger on their parent)
+    v_via_parent := webhook_wanted_types() IS NOT NULL;
     PERFORM set_config('axb.expire_followed', 'on', true);
-    -- By primary key: the ids, sorted, probed in the months their range spans (pruned when the
-    -- statement starts). Never by the rows' addresses: the record is partitioned, and a ctid
-    -- names a row only within its partition (`ctid = ANY` on bindings matched the rows at those
-    -- addresses in every month, live or not, and was planned as a scan of the whole record).
-    -- Nor as a join to the ids: that prunes partitions again for every row.
-    UPDATE bindings b SET state = 'expired', ended_at = p_now, updated_at = p_now
-     WHERE b.id = ANY (v_ids) AND b.id BETWEEN v_ids[1] AND v_ids[cardinality(v_ids)];
-    INSERT INTO binding_events (binding_id, kind, actor, at, details)
-    SELECT t.id, 'expired', p_actor, p_now, d.details
-      FROM unnest(v_ids, v_states) AS t(id, state)
-      -- (each state's details built once, not once per event)
-      JOIN (SELECT s.state, p_details || jsonb_build_object('previousState', s.state) AS details
-              FROM (SELECT DISTINCT u.state FROM unnest(v_states) AS u(state)) s) d
-        ON d.state = t.state;
+    -- (the rows and events of one partition: all of them, or, across a month's end, a part)
+    FOR v_part IN SELECT DISTINCT u.p FROM unnest(v_parts) AS u(p) LOOP
+        EXECUTE format('UPDATE %s SET state = ''expired'', ended_at = $1, updated_at = $1 '
+                       'WHERE ctid = ANY ($2)', v_part::regclass)
+          USING p_now,
+                CASE WHEN v_part = ALL (v_parts) THEN v_rows
+                     ELSE ARRAY(SELECT u.r FROM unnest(v_parts, v_rows) AS u(p, r)
+                                 WHERE u.p = v_part) END;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        -- (locked rows do not move; anything else is a bug, and nothing is left half done)
+        IF v_n <> (SELECT count(*) FROM unnest(v_parts) AS u(p) WHERE u.p = v_part) THEN
+            RAISE EXCEPTION 'expire_bindings: % of the locked rows of % updated', v_n,
+                            v_part::regclass;
+        END IF;
+        v_events := NULL;
+        IF NOT v_via_parent THEN
+            SELECT i.inhrelid::regclass INTO v_events
+              FROM pg_class c JOIN pg_inherits i
+                ON i.inhparent = 'binding_events'::regclass
+               AND i.inhrelid = to_regclass(format('%I',
+                                    'binding_events' || substr(c.relname, length('bindings') + 1)))
+             WHERE c.oid = v_part AND c.relname LIKE 'bindings\_%';
+        END IF;
+        EXECUTE format(
+            'INSERT INTO %s (binding_id, kind, actor, at, details) '
+            'SELECT t.id, ''expired'', $1, $2, d.details '
+            '  FROM unnest($3, $4, $5) AS t(id, state, p) '
+            -- (each state's details built once, not once per event)
+            '  JOIN (SELECT s.state, $6 || jsonb_build_object(''previousState'', s.state) AS details '
+            '          FROM (SELECT DISTINCT u.state FROM unnest($4) AS u(state)) s) d '
+            '    ON d.state = t.state '
+            ' WHERE t.p = $7', coalesce(v_events, 'binding_events'::regclass))
+          USING p_actor, p_now, v_ids, v_states, v_parts, p_details, v_part;
+    END LOOP;
     PERFORM set_config('axb.expire_followed', '', true);
 
     -- The sweep's pairs by their addresses, as its scan found them (live_pairs is one table, so
@@ -137,9 +186,11 @@ BEGIN
     RETURN QUERY SELECT * FROM unnest(v_ids, v_states);
 END $$;
 
--- Its update's plan is generic from the first call: custom plans, made for each call's 5,000 ids,
--- cost a scan of the partition (and as long again to plan) instead of the probes by key.
-ALTER FUNCTION expire_bindings(uuid[], integer, timestamptz, text, jsonb, boolean, boolean)
+-- Its locking scan's plan is generic from the first call: custom plans, made for each call's
+-- arguments, cost planning time every call for the same plan. (The update and the insert are
+-- planned at each call, their partitions being known only then: a TID scan and a plain insert.)
+ALTER FUNCTION expire_bindings(uuid[], integer, timestamptz, text, jsonb, boolean, boolean,
+                               integer, integer)
     SET plan_cache_mode = force_generic_plan;
 
 -- Claims X for the pair (claim_x(), 020_live_pairs.sql) and, when it did, expires the live

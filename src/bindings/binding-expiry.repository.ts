@@ -27,11 +27,18 @@ export type ExpiredByState = Partial<Record<BindingState, number>>;
 // Both go through the one SQL operation, expire_bindings(): lock, end, one event each.
 const EXPIRE_IDS = `SELECT binding_id FROM expire_bindings($1::uuid[], NULL, $2, $3, $4::jsonb, $5, $6)`;
 
-// The sweep's batch: due rows that no other sweep has taken (SKIP LOCKED), oldest first.
+// The sweep's batch: due rows of one stripe that no other sweep has taken (SKIP LOCKED), oldest
+// first.
 const EXPIRE_DUE = `
   SELECT previous_state::text AS state, count(*)::int AS n
-    FROM expire_bindings(NULL, $2, $1, $3, '{}'::jsonb, true)
+    FROM expire_bindings(NULL, $2, $1, $3, '{}'::jsonb, true, false, $4, $5)
    GROUP BY previous_state`;
+
+/** Stripe `index` of `count` of the due bindings (by a random byte of the id): disjoint. */
+export interface ExpiryStripe {
+  index: number;
+  count: number;
+}
 
 /**
  * The one way a binding becomes `expired` (one whose provider side was open stays due for
@@ -60,14 +67,20 @@ export class BindingExpiryRepository {
   }
 
   /**
-   * Expires up to `limit` live bindings whose expiry has passed at `now`, in one statement;
-   * instances sweeping at once take disjoint rows. Returns how many ended, by the state they left.
+   * Expires up to `limit` live bindings whose expiry has passed at `now` (of one stripe of them,
+   * when given), in one statement; instances sweeping at once take disjoint rows. Returns how
+   * many ended, by the state they left.
    */
-  async expireDue(now: Date, limit: number, actor: string): Promise<ExpiredByState> {
+  async expireDue(
+    now: Date,
+    limit: number,
+    actor: string,
+    stripe: ExpiryStripe = { index: 0, count: 1 },
+  ): Promise<ExpiredByState> {
     const { rows } = await this.prisma.pgPool.query<{ state: BindingState; n: number }>({
       name: 'binding-expire-due',
       text: EXPIRE_DUE,
-      values: [now, limit, actor],
+      values: [now, limit, actor, stripe.index, stripe.count],
     });
     return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   }

@@ -33,21 +33,25 @@ export class ExpirySweepJob implements ScheduledJob {
     let batches = 0;
     // One `now` per run: every binding of the run is judged, and ended, at the same instant.
     const now = this.clock.now();
-    // Several statements at once use the database's cores (index upkeep is the cost); they take
-    // disjoint rows through SKIP LOCKED, exactly as separate instances would.
+    // Several statements at once use the database's cores (index upkeep is the cost). Each worker
+    // sweeps its own stripe of the due bindings, so none walks past the rows another has locked
+    // before it finds its own; separate instances still take disjoint rows through SKIP LOCKED.
     // The run ends when every worker has (runWorkers): a failed batch stops the others from
     // taking more, and the run is reported failed only once none is still sweeping.
+    let stripes = 0;
     await runWorkers(workers, async (failed) => {
+      const stripe = { index: stripes++, count: workers };
       while (batches < maxBatches && !stopping?.aborted && !failed()) {
         batches += 1;
-        const done = await this.expiry.expireDue(now, batchSize, SCHEDULER_ACTOR);
+        const done = await this.expiry.expireDue(now, batchSize, SCHEDULER_ACTOR, stripe);
         let n = 0;
         for (const [state, count] of Object.entries(done)) {
           byState[state] = (byState[state] ?? 0) + (count ?? 0);
           n += count ?? 0;
         }
         expired += n;
-        // A short batch: nothing due is left, or what is left is being swept by someone else.
+        // A short batch: nothing due is left in its stripe, or what is left is being swept by
+        // someone else.
         if (n < batchSize) return;
       }
     });

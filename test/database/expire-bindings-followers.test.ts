@@ -4,9 +4,10 @@ import { createMigratedDatabase } from '../support/scratch-database.js';
 
 /**
  * expire_bindings() does what follows its own update of the record (live pairs, reconciliation
- * queue, routing caches) and writes its events without the per-statement existence check; the
- * record's trigger and that check skip its statements while `axb.expire_followed` is set
- * (prisma/sql/050_bind_path.sql, 030_binding_record.sql). These are the effects the trigger had,
+ * queue, routing caches) and writes its events without the per-statement existence check: it aims
+ * both at the record's partitions, where the parents' triggers do not fire, and the partitions'
+ * guard lets them through while `axb.expire_followed` is set (prisma/sql/050_bind_path.sql,
+ * 030_binding_record.sql, 090_history_partitions.sql). These are the effects the trigger had,
  * checked on the sweep's batches and on expiries by id, and the flag's reach: nothing else in the
  * same transaction skips them. Its own database: a sweep takes every due binding there is.
  */
@@ -37,19 +38,34 @@ beforeEach(async () => {
   );
 });
 
-/** A binding with its pair on X (a live one), due a minute ago unless told otherwise. */
-async function binding(state: string, expires = '-1 minute'): Promise<string> {
+/**
+ * A binding with its pair on X (a live one), due a minute ago unless told otherwise; its id a v4
+ * one (a binding made before the record was partitioned: in DEFAULT) unless `month` names the
+ * time its id carries (in that month's partition).
+ */
+async function binding(state: string, expires = '-1 minute', month?: string): Promise<string> {
   serial += 1;
   const n = String(serial).padStart(8, '0');
   const { rows } = await sql.query<{ id: string }>(
     `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, state,
                            expires_at)
-     VALUES (gen_random_uuid(), 'FCFOLLOW', 'order-' || $1, '138' || $1, '139' || $1,
+     VALUES (CASE WHEN $4::interval IS NULL THEN gen_random_uuid()
+                  ELSE binding_id_at(now() + $4::interval) END,
+             'FCFOLLOW', 'order-' || $1, '138' || $1, '139' || $1,
              '13000000001', 'S' || $1, $2::binding_state, now() + $3::interval)
      RETURNING id`,
-    [n, state, expires],
+    [n, state, expires, month ?? null],
   );
   return rows[0]!.id;
+}
+
+/** The partition of `table` that holds the binding's row (its events: one of them). */
+async function partitionOf(table: string, key: string, id: string): Promise<string> {
+  const { rows } = await sql.query<{ part: string }>(
+    `SELECT tableoid::regclass::text AS part FROM ${table} WHERE ${key} = $1 LIMIT 1`,
+    [id],
+  );
+  return rows[0]!.part;
 }
 
 /** The routing cache notifications delivered so far (each listener gets them after commit). */
@@ -115,6 +131,71 @@ describe('expire_bindings(): what follows the record', () => {
     expect(told.sort()).toEqual([active, unbinding].sort());
   });
 
+  it("ends a batch that spans partitions in each binding's own partition, its event in the events' namesake", async () => {
+    // The update and the events are aimed at the partitions the locked rows are in (050).
+    const old = await binding('active');
+    const thisMonth = await binding('active', '-1 minute', '0 days');
+    const nextMonth = await binding('unbinding', '-1 minute', '1 month');
+    const { rows } = await sql.query<{ binding_id: string; previous_state: string }>(
+      `SELECT binding_id, previous_state::text
+         FROM expire_bindings(NULL, 100, now(), 'sweep', '{"why": "due"}', true)`,
+    );
+    expect(rows.length).toBe(3);
+    const placed: Array<[string, string, string]> = [];
+    for (const id of [old, thisMonth, nextMonth])
+      placed.push([
+        await partitionOf('bindings', 'id', id),
+        await partitionOf('binding_events', 'binding_id', id),
+        id,
+      ]);
+    expect(placed[0]!.slice(0, 2)).toEqual(['bindings_default', 'binding_events_default']);
+    for (const [part, events] of placed.slice(1)) {
+      expect(part).toMatch(/^bindings_p\d{4}_\d{2}$/);
+      expect(events).toBe(part.replace('bindings', 'binding_events'));
+    }
+    expect(placed[1]![0]).not.toBe(placed[2]![0]);
+    const { rows: ended } = await sql.query(
+      `SELECT b.id, b.state::text AS state, b.ended_at = e.at AS same_time, e.kind, e.details
+         FROM bindings b JOIN binding_events e ON e.binding_id = b.id ORDER BY b.id`,
+    );
+    expect(ended).toEqual(
+      [
+        [old, 'active'],
+        [thisMonth, 'active'],
+        [nextMonth, 'unbinding'],
+      ]
+        .sort(([a], [b]) => a!.localeCompare(b!))
+        .map(([id, previousState]) => ({
+          id,
+          state: 'expired',
+          same_time: true,
+          kind: 'expired',
+          details: { why: 'due', previousState },
+        })),
+    );
+    const { rows: pairs } = await sql.query(`SELECT binding_id FROM live_pairs`);
+    expect(pairs).toEqual([]);
+  });
+
+  it("takes only its stripe's due bindings (by the id's last byte), the stripes together all of them", async () => {
+    const due: string[] = [];
+    for (let i = 0; i < 12; i += 1) due.push(await binding('active'));
+    const stripe = (id: string) => parseInt(id.slice(-2), 16) % 3;
+    const taken: string[][] = [];
+    for (const index of [0, 1, 2]) {
+      const { rows } = await sql.query<{ binding_id: string }>(
+        `SELECT binding_id FROM expire_bindings(NULL, 100, now(), 'sweep', '{}', true, false, $1, 3)`,
+        [index],
+      );
+      taken.push(rows.map((r) => r.binding_id).sort());
+    }
+    expect(taken).toEqual(
+      [0, 1, 2].map((index) => due.filter((id) => stripe(id) === index).sort()),
+    );
+    const { rows: pairs } = await sql.query(`SELECT binding_id FROM live_pairs`);
+    expect(pairs).toEqual([]);
+  });
+
   it('an expiry the provider has confirmed leaves the queue', async () => {
     const unknown = await binding('unknown', '1 hour');
     const { rows } = await sql.query(
@@ -137,11 +218,16 @@ describe('expire_bindings(): what follows the record', () => {
     try {
       const active = await binding('active');
       await binding('unbinding');
+      const monthly = await binding('active', '-1 minute', '0 days');
       await sql.query(`SELECT * FROM expire_bindings(NULL, 100, now(), 'sweep', '{}', true)`);
       const { rows } = await sql.query(
-        `SELECT type, binding_id, data->>'cause' AS cause FROM webhook_events`,
+        `SELECT type, binding_id, data->>'cause' AS cause FROM webhook_events ORDER BY binding_id`,
       );
-      expect(rows).toEqual([{ type: 'binding.ended', binding_id: active, cause: 'expired' }]);
+      expect(rows).toEqual(
+        [active, monthly]
+          .sort()
+          .map((id) => ({ type: 'binding.ended', binding_id: id, cause: 'expired' })),
+      );
     } finally {
       await sql.query(`DELETE FROM webhook_endpoints`);
     }

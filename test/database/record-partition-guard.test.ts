@@ -80,6 +80,41 @@ describe('the record is written through its parent tables only', () => {
     }
   });
 
+  it('puts no trigger but the guard on a partition (its statements would fire it)', async () => {
+    // expire_bindings() aims its update and events at the partitions (050_bind_path.sql) and does
+    // what the parents' triggers do itself: a trigger left on a partition would fire there, as
+    // the old table's routing-cache notifier on bindings_default did (every expired binding of it
+    // told to the caches again, pending and unknown ones included).
+    const { rows } = await sql.query<{ partition: string; trigger: string }>(
+      `SELECT c.relname::text AS partition, g.tgname::text AS trigger
+         FROM history_tables() t
+         JOIN pg_inherits i ON i.inhparent = t.parent::regclass
+         JOIN pg_class c ON c.oid = i.inhrelid
+         JOIN pg_trigger g ON g.tgrelid = c.oid
+        WHERE NOT g.tgisinternal AND g.tgname <> 'record_partition_guard'`,
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it("lets the expire operation's own statements through, and nothing after them", async () => {
+    const id = await liveBinding('expire-direct', '00000004');
+    const month = await partitionOf('bindings', 'id', id);
+    await sql.query('BEGIN');
+    try {
+      const { rows } = await sql.query(
+        `SELECT binding_id FROM expire_bindings($1::uuid[], NULL, now(), 'test', '{}', false)`,
+        [[id]],
+      );
+      expect(rows).toEqual([{ binding_id: id }]);
+      expect(await partitionOf('binding_events', 'binding_id', id)).toBe(
+        month.replace('bindings', 'binding_events'),
+      );
+      await refusal(`DELETE FROM ${month} WHERE id = $1`, [id]);
+    } finally {
+      await sql.query('ROLLBACK');
+    }
+  });
+
   it('refuses an UPDATE, DELETE or INSERT aimed at a partition, and changes nothing', async () => {
     const id = await liveBinding('guarded', '00000001');
     const month = await partitionOf('bindings', 'id', id);
