@@ -60,10 +60,12 @@ export interface SqlRunner {
 
 /**
  * pg-boss, the Postgres job queue retries are scheduled by (README: Events to subscribers). One
- * queue, `key_strict_fifo`: a job per delivery, keyed by endpoint and binding, so a binding's
- * events reach each endpoint in order while a failing one holds back only its own key; a job
- * retrying waits in pg-boss (`retry` state, its start time set from the schedule); a job whose
- * process died is failed by pg-boss's supervisor after `expireInSeconds` and tried again.
+ * queue, `key_strict_fifo`, two kinds of job: a batch per endpoint and dispatch pass (first
+ * tries; key `<endpoint>:batch`, so an endpoint's run one at a time, in order), and a job per
+ * delivery that must wait (retries; a test event; a replay), keyed by endpoint and binding, so a
+ * binding's events reach each endpoint in order while a failing one holds back only its own key;
+ * a job retrying waits in pg-boss (`retry` state, its start time set from the schedule); a job
+ * whose process died is failed by pg-boss's supervisor after its expiry and run again.
  */
 @Injectable()
 export class WebhookQueue implements OnModuleDestroy {
