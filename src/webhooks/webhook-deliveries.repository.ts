@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { WebhookDatabase } from './webhook-database.js';
+import type pg from 'pg';
 import type { SendResult } from './webhook-sender.js';
 
 /** A delivery with what a try needs: the endpoint (URL, secrets) and the event. */
+/** The pool, or a client in a transaction. */
+export type Runner = pg.Pool | pg.PoolClient;
+
 export interface DeliveryInHand {
   id: string;
   status: string;
@@ -19,6 +23,14 @@ export interface DeliveryInHand {
   data: Record<string, unknown>;
 }
 
+/** A delivery of a batch: also its binding's key, and whether an earlier one holds that key. */
+export interface BatchDeliveryInHand extends DeliveryInHand {
+  /** The binding's id, or the event's webhook-id when it has no binding. */
+  orderKey: string;
+  /** An earlier event of the binding waits in pg-boss at this endpoint: this one goes behind it. */
+  held: boolean;
+}
+
 const IN_HAND = `
   SELECT d.id, d.status, d.attempts, d.endpoint_id AS "endpointId", e.url, e.enabled, e.secret,
          e.previous_secret AS "previousSecret", e.previous_secret_until AS "previousSecretUntil",
@@ -27,6 +39,26 @@ const IN_HAND = `
     JOIN webhook_endpoints e ON e.id = d.endpoint_id
     JOIN webhook_events v ON v.id = d.event_id
    WHERE d.id = ANY ($1::uuid[])`;
+
+const BATCH_IN_HAND = `
+  SELECT d.id, d.status, d.attempts, d.endpoint_id AS "endpointId", e.url, e.enabled, e.secret,
+         e.previous_secret AS "previousSecret", e.previous_secret_until AS "previousSecretUntil",
+         v.msg_id AS "msgId", v.type, v.occurred_at AS "occurredAt", v.data,
+         k.order_key AS "orderKey",
+         EXISTS (SELECT 1 FROM webhook_queued_deliveries q
+                  WHERE q.endpoint_id = d.endpoint_id AND q.order_key = k.order_key
+                    AND q.delivery_id <> d.id) AS held
+    FROM webhook_deliveries d
+    JOIN webhook_endpoints e ON e.id = d.endpoint_id
+    JOIN webhook_events v ON v.id = d.event_id
+   CROSS JOIN LATERAL (SELECT coalesce(v.binding_id::text, v.msg_id) AS order_key) k
+   WHERE d.id = ANY ($1::uuid[])
+   ORDER BY d.id`;
+
+const HOLD = `
+  INSERT INTO webhook_queued_deliveries (delivery_id, endpoint_id, order_key)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[])
+  ON CONFLICT (delivery_id) DO NOTHING`;
 
 // Tries and what they left, a batch in one statement: each delivery's state after its try, and
 // its attempt row. A delivery settled meanwhile (a job run twice after a crash) is left alone.
@@ -42,7 +74,9 @@ const RECORD = `
            completed_at = CASE WHEN t.status = 'pending' THEN NULL ELSE t.at END
       FROM t
      WHERE w.id = t.id AND w.status = 'pending'
-    RETURNING w.id
+    RETURNING w.id, w.status
+  ), released AS (
+    DELETE FROM webhook_queued_deliveries q USING d WHERE q.delivery_id = d.id AND d.status <> 'pending'
   )
   INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, error, response, duration_ms)
   SELECT t.id, (SELECT count(*) + 1 FROM webhook_attempts a WHERE a.delivery_id = t.id),
@@ -74,10 +108,36 @@ export class WebhookDeliveriesRepository {
     return new Map(rows.map((r) => [r.id, r]));
   }
 
-  /** Records a batch of tries in one statement. */
-  async recordTries(tries: readonly TryRecord[]): Promise<void> {
+  /** A batch's deliveries in id order, with their keys (one that is gone is missing). */
+  async batchInHand(deliveryIds: readonly string[]): Promise<BatchDeliveryInHand[]> {
+    const { rows } = await this.db.pool.query<BatchDeliveryInHand>({
+      name: 'webhook-batch-in-hand',
+      text: BATCH_IN_HAND,
+      values: [deliveryIds],
+    });
+    return rows;
+  }
+
+  /** Deliveries handed to jobs of their own: they hold their keys until settled. */
+  async hold(
+    runner: Runner,
+    held: ReadonlyArray<{ deliveryId: string; endpointId: string; orderKey: string }>,
+  ): Promise<void> {
+    if (held.length === 0) return;
+    await runner.query(HOLD, [
+      held.map((h) => h.deliveryId),
+      held.map((h) => h.endpointId),
+      held.map((h) => h.orderKey),
+    ]);
+  }
+
+  /**
+   * Records a batch of tries in one statement; a delivery settled by its try (succeeded, dead)
+   * releases its key.
+   */
+  async recordTries(tries: readonly TryRecord[], runner: Runner = this.db.pool): Promise<void> {
     if (tries.length === 0) return;
-    await this.db.pool.query({
+    await runner.query({
       name: 'webhook-delivery-record-tries',
       text: RECORD,
       values: [
@@ -94,8 +154,8 @@ export class WebhookDeliveriesRepository {
   }
 
   /** The receiver answered 410 Gone: it wants nothing more. */
-  async disableGone(endpointId: string, at: Date): Promise<void> {
-    await this.db.pool.query(
+  async disableGone(endpointId: string, at: Date, runner: Runner = this.db.pool): Promise<void> {
+    await runner.query(
       `UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'gone', updated_at = $2
         WHERE id = $1 AND enabled`,
       [endpointId, at],
@@ -103,12 +163,21 @@ export class WebhookDeliveriesRepository {
   }
 
   /** Pending deliveries whose endpoint was disabled meanwhile: dead (replayable). */
-  async markDead(deliveryIds: readonly string[], at: Date, reason: string): Promise<void> {
+  async markDead(
+    deliveryIds: readonly string[],
+    at: Date,
+    reason: string,
+    runner: Runner = this.db.pool,
+  ): Promise<void> {
     if (deliveryIds.length === 0) return;
-    await this.db.pool.query(
-      `UPDATE webhook_deliveries SET status = 'dead', last_error = $3, completed_at = $2,
-              next_attempt_at = NULL
-        WHERE id = ANY ($1::uuid[]) AND status = 'pending'`,
+    await runner.query(
+      `WITH d AS (
+         UPDATE webhook_deliveries SET status = 'dead', last_error = $3, completed_at = $2,
+                next_attempt_at = NULL
+          WHERE id = ANY ($1::uuid[]) AND status = 'pending'
+         RETURNING id
+       )
+       DELETE FROM webhook_queued_deliveries q USING d WHERE q.delivery_id = d.id`,
       [deliveryIds, at, reason],
     );
   }

@@ -1,12 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'pg-boss';
+import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { WebhookBatchDelivery } from './webhook-delivery.batch.js';
 import {
   WebhookDeliveriesRepository,
   type DeliveryInHand,
 } from './webhook-deliveries.repository.js';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
-import { WebhookQueue, type DeliveryJob } from './webhook-queue.js';
+import {
+  isBatchJob,
+  WebhookQueue,
+  type DeliveryJob,
+  type SingleDeliveryJob,
+} from './webhook-queue.js';
 import { WebhookSettler } from './webhook-settler.js';
 
 /** Jobs claimed per fetch at most (fewer when fewer tries may start). */
@@ -15,7 +22,9 @@ const FETCH_MAX = 100;
 const ERROR_PAUSE_MS = 1000;
 
 /**
- * Keeps up to WEBHOOKS_CONCURRENCY tries under way on this instance. It claims jobs in batches
+ * Keeps up to WEBHOOKS_CONCURRENCY jobs under way on this instance: batch jobs (a dispatch pass's
+ * first tries to one endpoint, WebhookBatchDelivery) and single deliveries' jobs (retries, test
+ * events, replays). It claims jobs in batches
  * (one pg-boss fetch, then one read of their deliveries), starts each try at once and does not
  * wait for a batch to finish before claiming more: a slow receiver holds only its own tries (at
  * most WEBHOOKS_ENDPOINT_CONCURRENCY, across instances, by pg-boss's group concurrency), never a
@@ -35,10 +44,12 @@ export class WebhookDeliveryPump {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
     private readonly queue: WebhookQueue,
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly worker: WebhookDeliveryWorker,
     private readonly settler: WebhookSettler,
+    private readonly batches: WebhookBatchDelivery,
   ) {}
 
   start(): void {
@@ -83,7 +94,12 @@ export class WebhookDeliveryPump {
     }
   }
 
-  private async begin(jobs: ReadonlyArray<Job<DeliveryJob>>): Promise<void> {
+  private async begin(all: ReadonlyArray<Job<DeliveryJob>>): Promise<void> {
+    const jobs: Array<Job<SingleDeliveryJob>> = [];
+    for (const job of all)
+      if (isBatchJob(job)) this.track(this.guard(job, () => this.batches.run(job)));
+      else jobs.push(job as Job<SingleDeliveryJob>);
+    if (jobs.length === 0) return;
     let inHand: Map<string, DeliveryInHand>;
     try {
       inHand = await this.deliveries.inHand(jobs.map((j) => j.data.deliveryId));
@@ -93,22 +109,39 @@ export class WebhookDeliveryPump {
       await Promise.allSettled(jobs.map((j) => this.queue.fail(j, String(error))));
       throw error;
     }
-    for (const job of jobs) {
-      const t = this.try(job, inHand.get(job.data.deliveryId)).finally(() => {
-        this.tries.delete(t);
-        this.wake();
-      });
-      this.tries.add(t);
-    }
+    for (const job of jobs) this.track(this.try(job, inHand.get(job.data.deliveryId)));
   }
 
-  private async try(job: Job<DeliveryJob>, d: DeliveryInHand | undefined): Promise<void> {
+  private track(work: Promise<void>): void {
+    const t = work.finally(() => {
+      this.tries.delete(t);
+      this.wake();
+    });
+    this.tries.add(t);
+  }
+
+  private async try(job: Job<SingleDeliveryJob>, d: DeliveryInHand | undefined): Promise<void> {
+    // Handed over by its batch after a failed try: on its first run it only waits for the
+    // schedule, in pg-boss's retry state (which holds its key: nothing later of the binding
+    // passes it).
+    const { notBefore } = job.data;
+    const wait =
+      notBefore && job.retryCount === 0 ? Date.parse(notBefore) - this.clock.now().getTime() : 0;
+    if (wait > 0)
+      return this.guard(job, () => this.queue.retryLater(job, wait, 'waiting for its next try'));
+    return this.guard(job, async () => this.settler.settle(job, await this.worker.attempt(d)));
+  }
+
+  private async guard(job: Job<DeliveryJob>, work: () => Promise<void>): Promise<void> {
     try {
-      await this.settler.settle(job, await this.worker.attempt(d));
+      await work();
     } catch (error) {
       // pg-boss tries the job again after the schedule's first wait; a try that reached the
       // receiver before this is sent again, with the same webhook-id.
-      this.logger.error(`Delivery ${job.data.deliveryId} failed: ${String(error)}`);
+      const what = isBatchJob(job)
+        ? `Batch ${job.id}`
+        : `Delivery ${(job.data as SingleDeliveryJob).deliveryId}`;
+      this.logger.error(`${what} failed: ${String(error)}`);
       await this.queue.fail(job, String(error)).catch(() => undefined);
     }
   }

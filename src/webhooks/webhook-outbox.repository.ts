@@ -4,23 +4,23 @@ import { inTransaction } from '../prisma/transaction.js';
 import { WebhookDatabase } from './webhook-database.js';
 import { TEST_EVENT_TYPE } from './webhook-event-types.js';
 import { orderedUuid } from './ordered-uuid.js';
-import { WebhookQueue, type DeliveryJobInsert } from './webhook-queue.js';
+import { WebhookQueue, type BatchJobInsert, type DeliveryJobInsert } from './webhook-queue.js';
 
 // One dispatcher at a time over the whole outbox (any instance): rows are taken in id order and a
 // binding's events commit in that order (each locks the binding row), so deliveries, and their
-// jobs, are created in the binding's order.
+// batch jobs, are created in the binding's order.
 const DISPATCH_LOCK = `SELECT pg_try_advisory_xact_lock(hashtext('axb_webhooks_dispatch')) AS got`;
 
 // The oldest undispatched events, marked dispatched, each with every enabled endpoint that wants
 // its type (an event nobody wants any more is only marked).
 const TAKE = `
   WITH ev AS (
-    SELECT id, msg_id, type, binding_id FROM webhook_events
+    SELECT id, type FROM webhook_events
      WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE
   ), marked AS (
     UPDATE webhook_events w SET dispatched_at = $2 FROM ev WHERE w.id = ev.id
   )
-  SELECT ev.id::text AS event_id, ev.msg_id, ev.binding_id, e.id AS endpoint_id,
+  SELECT ev.id::text AS event_id, e.id AS endpoint_id,
          (SELECT count(*) FROM ev)::int AS taken
     FROM (SELECT 1) one
     LEFT JOIN (ev JOIN webhook_endpoints e ON e.enabled AND ev.type = ANY (e.events)) ON true
@@ -42,13 +42,17 @@ const DURABLE = `SET LOCAL synchronous_commit = on`;
 
 interface TakenRow {
   event_id: string | null;
-  msg_id: string | null;
-  binding_id: string | null;
   endpoint_id: string | null;
   taken: number;
 }
 
-/** The outbox side: turning events into deliveries and their pg-boss jobs, in one transaction. */
+/**
+ * The outbox side: turning events into deliveries and their pg-boss jobs, in one transaction. A
+ * pass's deliveries to one endpoint get one batch job (WebhookBatchDelivery makes their first
+ * tries), not a job each: pg-boss writes a job three times (inserted, fetched, completed) into a
+ * table of ~17 indexes, and per delivery that was most of what an event cost (README: Events to
+ * subscribers).
+ */
 @Injectable()
 export class WebhookOutboxRepository {
   constructor(
@@ -66,20 +70,27 @@ export class WebhookOutboxRepository {
       if (!lock.rows[0]?.got) return 0;
       const { rows } = await client.query<TakenRow>(TAKE, [limit, now]);
       const taken = rows[0]?.taken ?? 0;
-      const jobs: DeliveryJobInsert[] = [];
+      const deliveries: string[] = [];
+      const endpoints: string[] = [];
       const events: string[] = [];
+      // In event order, so each batch lists its deliveries in the bindings' order (ids ascending).
+      const batches = new Map<string, BatchJobInsert>();
       for (const r of rows) {
         if (!r.endpoint_id || !r.event_id) continue;
         const id = orderedUuid();
+        deliveries.push(id);
+        endpoints.push(r.endpoint_id);
         events.push(r.event_id);
-        jobs.push({
-          id,
-          deliveryId: id,
-          endpointId: r.endpoint_id,
-          orderKey: `${r.endpoint_id}:${r.binding_id ?? r.msg_id}`,
-        });
+        let batch = batches.get(r.endpoint_id);
+        if (!batch) {
+          batch = { id: orderedUuid(), endpointId: r.endpoint_id, deliveryIds: [] };
+          batches.set(r.endpoint_id, batch);
+        }
+        batch.deliveryIds.push(id);
       }
-      await this.insertDeliveries(client, jobs, events, now);
+      if (deliveries.length === 0) return taken;
+      await client.query(INSERT_DELIVERIES, [deliveries, endpoints, events, now]);
+      await this.queue.insertBatches(client, [...batches.values()]);
       return taken;
     });
   }

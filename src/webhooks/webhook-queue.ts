@@ -12,19 +12,46 @@ export const DELIVERY_QUEUE = 'webhook-deliveries';
  */
 const ANALYZE_EVERY = 2000;
 
-/** The job of one delivery try: which delivery. */
-export interface DeliveryJob {
+/** A job of one delivery (its retries; a test event; a replay): which delivery. */
+export interface SingleDeliveryJob {
   deliveryId: string;
+  /**
+   * Tried no sooner than this (ISO time): a delivery whose first try, made by its batch, failed.
+   * Its job is inserted to run at once, so that it heads its key before any later event of the
+   * binding; on its first run it only waits (pg-boss's retry state, which holds the key) until then.
+   */
+  notBefore?: string;
 }
 
-/** A job to insert with the dispatcher's transaction. */
+/** The first try of the deliveries of one dispatch pass to one endpoint, in id order. */
+export interface BatchDeliveryJob {
+  batch: string[];
+}
+
+export type DeliveryJob = SingleDeliveryJob | BatchDeliveryJob;
+
+export const isBatchJob = (job: Job<DeliveryJob>): job is Job<BatchDeliveryJob> =>
+  'batch' in job.data;
+
+/** A job to insert with the caller's transaction. */
 export interface DeliveryJobInsert {
   id: string;
   deliveryId: string;
   endpointId: string;
   /** Jobs of one key run one at a time, in order: `<endpoint>:<binding or event>`. */
   orderKey: string;
+  notBefore?: Date;
 }
+
+/** A batch job to insert with the dispatcher's transaction. */
+export interface BatchJobInsert {
+  id: string;
+  endpointId: string;
+  deliveryIds: string[];
+}
+
+/** The key of an endpoint's batch jobs: one at a time, in dispatch order. */
+const batchKey = (endpointId: string) => `${endpointId}:batch`;
 
 /** A `pg` client (or pool) pg-boss may run its statements on: the caller's transaction. */
 export interface SqlRunner {
@@ -33,10 +60,12 @@ export interface SqlRunner {
 
 /**
  * pg-boss, the Postgres job queue retries are scheduled by (README: Events to subscribers). One
- * queue, `key_strict_fifo`: a job per delivery, keyed by endpoint and binding, so a binding's
- * events reach each endpoint in order while a failing one holds back only its own key; a job
- * retrying waits in pg-boss (`retry` state, its start time set from the schedule); a job whose
- * process died is failed by pg-boss's supervisor after `expireInSeconds` and tried again.
+ * queue, `key_strict_fifo`, two kinds of job: a batch per endpoint and dispatch pass (first
+ * tries; key `<endpoint>:batch`, so an endpoint's run one at a time, in order), and a job per
+ * delivery that must wait (retries; a test event; a replay), keyed by endpoint and binding, so a
+ * binding's events reach each endpoint in order while a failing one holds back only its own key;
+ * a job retrying waits in pg-boss (`retry` state, its start time set from the schedule); a job
+ * whose process died is failed by pg-boss's supervisor after its expiry and run again.
  */
 @Injectable()
 export class WebhookQueue implements OnModuleDestroy {
@@ -52,6 +81,14 @@ export class WebhookQueue implements OnModuleDestroy {
   /** How long a try may hold its job before pg-boss counts its process as gone, seconds. */
   get expireSeconds(): number {
     return Math.ceil(this.config.webhooks.timeoutMs / 1000) + 5;
+  }
+
+  /**
+   * How long a batch may hold its job: its tries start within WEBHOOKS_TIMEOUT_MS and each lasts
+   * at most as long again, then one transaction settles them.
+   */
+  get batchExpireSeconds(): number {
+    return 2 * Math.ceil(this.config.webhooks.timeoutMs / 1000) + 5;
   }
 
   /** Starts pg-boss once (installs or migrates its schema, creates the queue). */
@@ -120,12 +157,53 @@ export class WebhookQueue implements OnModuleDestroy {
       DELIVERY_QUEUE,
       jobs.map((j) => ({
         id: j.id,
-        data: { deliveryId: j.deliveryId },
+        data: j.notBefore
+          ? { deliveryId: j.deliveryId, notBefore: j.notBefore.toISOString() }
+          : { deliveryId: j.deliveryId },
         singletonKey: j.orderKey,
         group: { id: j.endpointId },
       })),
-      { db: { executeSql: (text, values) => runner.query(text, values) } },
+      { db: asDb(runner) },
     );
+  }
+
+  /**
+   * Inserts batch jobs inside the caller's transaction: an endpoint's run one at a time, in the
+   * order inserted (key_strict_fifo on `<endpoint>:batch`); one whose process died holds its key
+   * (pg-boss's retry state) until it is run again.
+   */
+  async insertBatches(runner: SqlRunner, batches: readonly BatchJobInsert[]): Promise<void> {
+    if (batches.length === 0) return;
+    const boss = await this.start();
+    await boss.insert(
+      DELIVERY_QUEUE,
+      batches.map((b) => ({
+        id: b.id,
+        data: { batch: b.deliveryIds },
+        singletonKey: batchKey(b.endpointId),
+        group: { id: b.endpointId },
+        expireInSeconds: this.batchExpireSeconds,
+      })),
+      { db: asDb(runner) },
+    );
+  }
+
+  /**
+   * Completes a batch job inside the caller's transaction, fenced to its attempt: false when its
+   * claim lapsed (pg-boss counted its process gone and will run it again), and the caller rolls
+   * back, leaving everything to that run.
+   */
+  async completeIn(runner: SqlRunner, job: Job<DeliveryJob>): Promise<boolean> {
+    const boss = this.boss ?? (await this.start());
+    const done = await boss.complete(
+      DELIVERY_QUEUE,
+      [{ id: job.id, retryCount: job.retryCount }],
+      undefined,
+      { db: asDb(runner) },
+    );
+    this.countSettled(1, boss);
+    // CommandResponse is declared empty; complete() answers { jobs, requested, affected }.
+    return (done as { affected?: number }).affected === 1;
   }
 
   /**
@@ -149,7 +227,11 @@ export class WebhookQueue implements OnModuleDestroy {
       DELIVERY_QUEUE,
       jobs.map((j) => ({ id: j.id, retryCount: j.retryCount })),
     );
-    this.settledSinceAnalyze += jobs.length;
+    this.countSettled(jobs.length, boss);
+  }
+
+  private countSettled(n: number, boss: PgBoss): void {
+    this.settledSinceAnalyze += n;
     if (this.settledSinceAnalyze >= ANALYZE_EVERY && !this.analyzing) {
       this.settledSinceAnalyze = 0;
       this.analyzing = this.analyze(boss).finally(() => (this.analyzing = undefined));
@@ -201,4 +283,8 @@ export class WebhookQueue implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.stop();
   }
+}
+
+function asDb(runner: SqlRunner) {
+  return { executeSql: (text: string, values?: unknown[]) => runner.query(text, values) };
 }

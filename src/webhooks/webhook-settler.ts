@@ -3,13 +3,13 @@ import type { Job } from 'pg-boss';
 import { Clock } from '../common/clock/clock.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
 import type { Settlement } from './webhook-delivery.worker.js';
-import { WebhookQueue, type DeliveryJob } from './webhook-queue.js';
+import { WebhookQueue, type SingleDeliveryJob } from './webhook-queue.js';
 
 /** How long the first settlement waits for others before a batch is written. */
 const LINGER_MS = 5;
 
 interface Waiting {
-  job: Job<DeliveryJob>;
+  job: Job<SingleDeliveryJob>;
   settlement: Settlement;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -37,7 +37,7 @@ export class WebhookSettler {
   ) {}
 
   /** Resolves once the settlement is written (its batch's statements all succeeded). */
-  settle(job: Job<DeliveryJob>, settlement: Settlement): Promise<void> {
+  settle(job: Job<SingleDeliveryJob>, settlement: Settlement): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ job, settlement, resolve, reject });
       this.writing ??= this.writeAll().finally(() => (this.writing = undefined));

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { WebhookDatabase } from './webhook-database.js';
+import { WebhookBatchDelivery } from './webhook-delivery.batch.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
 import { WebhookDeliveryPump } from './webhook-delivery.pump.js';
 import { WebhookDeliveryRunner } from './webhook-delivery.runner.js';
@@ -28,6 +29,7 @@ import { WebhooksController } from './webhooks.controller.js';
     WebhookDeliveriesRepository,
     WebhookDeliveryWorker,
     WebhookSettler,
+    WebhookBatchDelivery,
     WebhookDeliveryPump,
     WebhookDeliveryRunner,
     WebhookEndpointsService,

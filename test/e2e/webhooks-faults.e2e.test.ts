@@ -39,7 +39,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-async function service() {
+async function service(env: Record<string, string> = {}) {
   const port = String(await freePort());
   const started = await startService(
     {
@@ -55,6 +55,7 @@ async function service() {
       WEBHOOKS_TIMEOUT_MS: '1000',
       WEBHOOKS_RETRY_SCHEDULE: '0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2',
       WEBHOOKS_DISPATCH_INTERVAL_MS: '20',
+      ...env,
     },
     (line) => logs.push(line),
     60_000,
@@ -74,7 +75,10 @@ describe('webhook delivery under faults (real processes)', () => {
     const r = await new WebhookReceiver().start();
     receivers.push(r);
     r.answer = () => 'hang';
-    let s = await service();
+    // A try waits up to 3 s for its answer here: the process is killed while the first one waits,
+    // long before its batch could settle it (pg-boss runs the batch again after its expiry).
+    const slow = { WEBHOOKS_TIMEOUT_MS: '3000' };
+    let s = await service(slow);
     const ep = await http<{ id: string }>('POST', `${s.url}/v1/webhooks/endpoints`, {
       url: r.url,
       events: ['binding.created', 'binding.changed'],
@@ -87,11 +91,23 @@ describe('webhook delivery under faults (real processes)', () => {
       'a delivery hanging',
     );
     await kill(s.child);
+    // Claimed (its batch job active) and sent, never settled: the process died waiting.
+    const hung = r.received.map((x) => x.id);
+    const { rows } = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM webhook_attempts a JOIN webhook_deliveries d
+         ON d.id = a.delivery_id JOIN webhook_events v ON v.id = d.event_id
+        WHERE v.msg_id = ANY ($1)`,
+      [hung],
+    );
+    expect(rows[0]!.n).toBe(0);
     r.answer = () => ({ status: 200 });
-    s = await service();
-    await expectAllDelivered(sql, r, ids);
+    s = await service(slow);
+    await expectAllDelivered(sql, r, ids, { tries: 4000 });
+    // Sent again by the next process, with the same webhook-id.
+    const delivered = new Set(r.delivered.map((x) => x.id));
+    for (const id of hung) expect(delivered.has(id), id).toBe(true);
     await kill(s.child);
-  }, 120_000);
+  }, 180_000);
 
   it('delivers everything once a receiver that was down is back', async () => {
     const r = await new WebhookReceiver().start();

@@ -243,6 +243,94 @@ describe('webhook delivery', () => {
     ]);
   });
 
+  it('makes first tries under one batch job per endpoint and pass, never a job per delivery', async () => {
+    const r = await receiver();
+    const ep = await endpoint(r, ['binding.created', 'binding.changed']);
+    const b = await f.bind();
+    await api('PATCH', `/v1/bindings/${b.id}`, { ttlSeconds: 5000 });
+    await until(
+      async () => forBinding(r, b.id),
+      (l) => l.length >= 2,
+      'both events',
+    );
+    const { rows } = await sql.query<{ id: string; jobs: number; batches: number }>(
+      `SELECT d.id,
+              (SELECT count(*)::int FROM pgboss.job j
+                WHERE j.name = 'webhook-deliveries' AND j.data->>'deliveryId' = d.id::text) AS jobs,
+              (SELECT count(*)::int FROM pgboss.job j
+                WHERE j.name = 'webhook-deliveries' AND j.singleton_key = d.endpoint_id || ':batch'
+                  AND j.data->'batch' ? d.id::text) AS batches
+         FROM webhook_deliveries d WHERE d.endpoint_id = $1`,
+      [ep.id],
+    );
+    expect(rows).toHaveLength(2);
+    for (const d of rows) expect(d).toMatchObject({ jobs: 0, batches: 1 });
+  });
+
+  it('queues later events of a binding behind a failed first try until it gets through, then tries them in batches again', async () => {
+    const r = await receiver();
+    const ep = await endpoint(r, ['binding.created', 'binding.changed', 'binding.ended']);
+    let down = true;
+    // An hour's wait asked for: the binding.created delivery waits in pg-boss (its job in the
+    // retry state) until the test moves that job's start to now.
+    r.answer = () => (down ? { status: 503, headers: { 'retry-after': '3600' } } : { status: 200 });
+    const b = await f.bind();
+    const [created] = await until(
+      async () =>
+        (
+          await sql.query<{ id: string }>(
+            `SELECT j.id FROM pgboss.job j JOIN webhook_deliveries d ON j.data->>'deliveryId' = d.id::text
+              WHERE j.name = 'webhook-deliveries' AND j.state = 'retry' AND d.endpoint_id = $1`,
+            [ep.id],
+          )
+        ).rows,
+      (rows) => rows.length === 1,
+      'binding.created waiting for its retry',
+    );
+    // Committed after the failed try: their batches find the binding's key held.
+    await api('PATCH', `/v1/bindings/${b.id}`, { ttlSeconds: 5000 });
+    await api('PATCH', `/v1/bindings/${b.id}`, { ttlSeconds: 6000 });
+    const queued = async () =>
+      (
+        await sql.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM webhook_queued_deliveries WHERE endpoint_id = $1`,
+          [ep.id],
+        )
+      ).rows[0]!.n;
+    await until(queued, (n) => n === 3, 'three deliveries waiting in pg-boss');
+    expect(forBinding(r, b.id, r.received).map((x) => x.event.type)).toEqual(['binding.created']);
+    down = false;
+    await sql.query(`UPDATE pgboss.job SET start_after = now() WHERE id = $1`, [created!.id]);
+    const got = await until(
+      async () => forBinding(r, b.id),
+      (l) => l.length >= 3,
+      'three',
+    );
+    expect(got.map((x) => x.event.type)).toEqual([
+      'binding.created',
+      'binding.changed',
+      'binding.changed',
+    ]);
+    await until(queued, (n) => n === 0, 'every key released');
+    // The key released, the binding's next event is tried by its batch again.
+    await api('DELETE', `/v1/bindings/${b.id}`);
+    const [ended] = (
+      await until(
+        async () => forBinding(r, b.id),
+        (l) => l.length >= 4,
+        'binding.ended',
+      )
+    ).slice(3);
+    expect(ended!.event.type).toBe('binding.ended');
+    const { rows } = await sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pgboss.job j JOIN webhook_events v ON v.msg_id = $1
+         JOIN webhook_deliveries d ON d.event_id = v.id
+        WHERE j.name = 'webhook-deliveries' AND j.data->>'deliveryId' = d.id::text`,
+      [ended!.id],
+    );
+    expect(rows[0]!.n).toBe(0);
+  });
+
   it('honours Retry-After on 429', async () => {
     const r = await receiver();
     const ep = await endpoint(r, ['binding.created']);
