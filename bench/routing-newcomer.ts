@@ -45,13 +45,16 @@ interface Row {
   target: 'trivial' | 'hit';
   summary: LoadSummary;
   loop: LoopDelay;
+  /** The service process's CPU time per answered call (µs), Postgres's not included. */
+  cpuUs: number;
 }
 
-/** The service's event-loop delay over a run (ms), from its metrics. */
+/** The service's event-loop delay over a run (ms), and its CPU time so far (s), from its metrics. */
 interface LoopDelay {
   meanMs: number;
   p99Ms: number;
   maxMs: number;
+  cpuSeconds: number;
 }
 
 /** Reads the event-loop delay the service measured since the last read (and restarts it). */
@@ -63,7 +66,13 @@ async function loopDelay(origin: string): Promise<LoopDelay> {
     const match = new RegExp(`^axb_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text);
     return match ? Number(match[1]) * 1000 : NaN;
   };
-  return { meanMs: read('mean'), p99Ms: read('p99'), maxMs: read('max') };
+  const cpu = /^axb_process_cpu_seconds_total (\S+)$/m.exec(text);
+  return {
+    meanMs: read('mean'),
+    p99Ms: read('p99'),
+    maxMs: read('max'),
+    cpuSeconds: cpu ? Number(cpu[1]) : NaN,
+  };
 }
 
 async function measureFormat(format: string, rows: Row[]): Promise<void> {
@@ -131,6 +140,7 @@ async function measureFormat(format: string, rows: Row[]): Promise<void> {
             options: { connections: 4, durationMs: 30_000, maxRequests: bodies.length },
           });
         }
+        let before = { cpuSeconds: NaN };
         const summary = await runLoad(
           {
             kind: 'fixed',
@@ -138,15 +148,18 @@ async function measureFormat(format: string, rows: Row[]): Promise<void> {
             options: { rate: RATE, durationMs: SECONDS * 1000, connections: 64, maxInFlight: 512 },
           },
           // Restarts the service's event-loop histogram right before the load.
-          () => loopDelay(origin).then(() => undefined),
+          async () => {
+            before = await loopDelay(origin);
+          },
         );
         const loop = await loopDelay(origin);
-        rows.push({ format, run, target, summary, loop });
+        const cpuUs = (1e6 * (loop.cpuSeconds - before.cpuSeconds)) / summary.answered;
+        rows.push({ format, run, target, summary, loop, cpuUs });
         console.error(
           `${format} run ${run} ${target}: ${summary.perSecond.toFixed(0)}/s p50 ` +
             `${summary.p50Ms.toFixed(2)} ms p99 ${summary.p99Ms.toFixed(2)} ms ` +
             `not ok ${summary.answered - summary.ok + summary.errors} ${JSON.stringify(summary.statuses)} ` +
-            `sources ${JSON.stringify(summary.sources)} event loop mean ${loop.meanMs.toFixed(1)} ` +
+            `sources ${JSON.stringify(summary.sources)} cpu ${cpuUs.toFixed(0)} µs/call event loop mean ${loop.meanMs.toFixed(1)} ` +
             `p99 ${loop.p99Ms.toFixed(1)} max ${loop.maxMs.toFixed(1)} ms; slowest (due at ms: ms) ` +
             summary.slowest.map((s) => `${s.atMs.toFixed(0)}: ${s.ms.toFixed(1)}`).join(', '),
         );
@@ -182,6 +195,7 @@ async function main(): Promise<void> {
       'p50 ms': r.summary.p50Ms,
       'p99 ms': r.summary.p99Ms,
       'from cache': r.target === 'hit' ? `${fromCache(r.summary).toFixed(1)} %` : '',
+      'cpu µs/call': Math.round(r.cpuUs),
       'loop p99 ms': r.loop.p99Ms,
       'loop max ms': r.loop.maxMs,
     })),
@@ -198,6 +212,7 @@ async function main(): Promise<void> {
       'bound (1.5 × trivial + 1) ms': bound,
       target: hit <= bound ? 'met' : 'NOT met',
       'hit p50 ms': median(of('hit').map((r) => r.summary.p50Ms)),
+      'cpu µs/call trivial / hit': `${median(of('trivial').map((r) => r.cpuUs)).toFixed(0)} / ${median(of('hit').map((r) => r.cpuUs)).toFixed(0)}`,
       'loop p99 ms trivial / hit': `${median(of('trivial').map((r) => r.loop.p99Ms)).toFixed(1)} / ${median(of('hit').map((r) => r.loop.p99Ms)).toFixed(1)}`,
       'loop max ms trivial / hit': `${median(of('trivial').map((r) => r.loop.maxMs)).toFixed(1)} / ${median(of('hit').map((r) => r.loop.maxMs)).toFixed(1)}`,
     };
