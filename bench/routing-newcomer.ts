@@ -12,6 +12,12 @@
  *
  *   npm run build && node dist/bench/routing-newcomer.js
  *   RUNS=3 SECONDS=5 RATE=1000 BINDINGS=50 LOG_FORMATS=json,pretty OUTPUT=terminal (all optional)
+ *   SERVICE_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' (the service's NODE_OPTIONS)
+ *
+ * Beside each run's latency, the service's own event-loop delay during it (prom-client's
+ * monitorEventLoopDelay, read from /metrics before and after the run; its histogram restarts at
+ * each read): a stall of the process shows there whatever the machine's noise does to the
+ * latency seen from outside. Each run's slowest calls and when they were due go to stderr.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { chmod } from 'node:fs/promises';
@@ -38,6 +44,35 @@ interface Row {
   run: number;
   target: 'trivial' | 'hit';
   summary: LoadSummary;
+  loop: LoopDelay;
+  /** The service process's CPU time per answered call (µs), Postgres's not included. */
+  cpuUs: number;
+}
+
+/** The service's event-loop delay over a run (ms), and its CPU time so far (s), from its metrics. */
+interface LoopDelay {
+  meanMs: number;
+  p99Ms: number;
+  maxMs: number;
+  cpuSeconds: number;
+}
+
+/** Reads the event-loop delay the service measured since the last read (and restarts it). */
+async function loopDelay(origin: string): Promise<LoopDelay> {
+  const res = await fetch(`${origin}/metrics`, { headers: BENCH_AUTH });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`metrics: ${res.status} ${text.slice(0, 200)}`);
+  const read = (name: string) => {
+    const match = new RegExp(`^axb_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text);
+    return match ? Number(match[1]) * 1000 : NaN;
+  };
+  const cpu = /^axb_process_cpu_seconds_total (\S+)$/m.exec(text);
+  return {
+    meanMs: read('mean'),
+    p99Ms: read('p99'),
+    maxMs: read('max'),
+    cpuSeconds: cpu ? Number(cpu[1]) : NaN,
+  };
 }
 
 async function measureFormat(format: string, rows: Row[]): Promise<void> {
@@ -56,6 +91,9 @@ async function measureFormat(format: string, rows: Row[]): Promise<void> {
       RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
       RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
       LOG_FORMAT: format,
+      ...(process.env.SERVICE_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.SERVICE_NODE_OPTIONS }
+        : {}),
     },
     (line) => {
       if (lines.length < 50) lines.push(line);
@@ -102,17 +140,28 @@ async function measureFormat(format: string, rows: Row[]): Promise<void> {
             options: { connections: 4, durationMs: 30_000, maxRequests: bodies.length },
           });
         }
-        const summary = await runLoad({
-          kind: 'fixed',
-          target: targets[target],
-          options: { rate: RATE, durationMs: SECONDS * 1000, connections: 64, maxInFlight: 512 },
-        });
-        rows.push({ format, run, target, summary });
+        let before = { cpuSeconds: NaN };
+        const summary = await runLoad(
+          {
+            kind: 'fixed',
+            target: targets[target],
+            options: { rate: RATE, durationMs: SECONDS * 1000, connections: 64, maxInFlight: 512 },
+          },
+          // Restarts the service's event-loop histogram right before the load.
+          async () => {
+            before = await loopDelay(origin);
+          },
+        );
+        const loop = await loopDelay(origin);
+        const cpuUs = (1e6 * (loop.cpuSeconds - before.cpuSeconds)) / summary.answered;
+        rows.push({ format, run, target, summary, loop, cpuUs });
         console.error(
           `${format} run ${run} ${target}: ${summary.perSecond.toFixed(0)}/s p50 ` +
             `${summary.p50Ms.toFixed(2)} ms p99 ${summary.p99Ms.toFixed(2)} ms ` +
             `not ok ${summary.answered - summary.ok + summary.errors} ${JSON.stringify(summary.statuses)} ` +
-            `sources ${JSON.stringify(summary.sources)}`,
+            `sources ${JSON.stringify(summary.sources)} cpu ${cpuUs.toFixed(0)} µs/call event loop mean ${loop.meanMs.toFixed(1)} ` +
+            `p99 ${loop.p99Ms.toFixed(1)} max ${loop.maxMs.toFixed(1)} ms; slowest (due at ms: ms) ` +
+            summary.slowest.map((s) => `${s.atMs.toFixed(0)}: ${s.ms.toFixed(1)}`).join(', '),
         );
       }
     }
@@ -146,6 +195,9 @@ async function main(): Promise<void> {
       'p50 ms': r.summary.p50Ms,
       'p99 ms': r.summary.p99Ms,
       'from cache': r.target === 'hit' ? `${fromCache(r.summary).toFixed(1)} %` : '',
+      'cpu µs/call': Math.round(r.cpuUs),
+      'loop p99 ms': r.loop.p99Ms,
+      'loop max ms': r.loop.maxMs,
     })),
   );
   const summary = FORMATS.map((format) => {
@@ -160,6 +212,9 @@ async function main(): Promise<void> {
       'bound (1.5 × trivial + 1) ms': bound,
       target: hit <= bound ? 'met' : 'NOT met',
       'hit p50 ms': median(of('hit').map((r) => r.summary.p50Ms)),
+      'cpu µs/call trivial / hit': `${median(of('trivial').map((r) => r.cpuUs)).toFixed(0)} / ${median(of('hit').map((r) => r.cpuUs)).toFixed(0)}`,
+      'loop p99 ms trivial / hit': `${median(of('trivial').map((r) => r.loop.p99Ms)).toFixed(1)} / ${median(of('hit').map((r) => r.loop.p99Ms)).toFixed(1)}`,
+      'loop max ms trivial / hit': `${median(of('trivial').map((r) => r.loop.maxMs)).toFixed(1)} / ${median(of('hit').map((r) => r.loop.maxMs)).toFixed(1)}`,
     };
   });
   printTable(`Medians of ${RUNS} run(s): hit p99 against the trivial route's`, summary);

@@ -39,7 +39,15 @@ export interface LoadSummary {
   statuses: Record<string, number>;
   /** How often each `"source":"…"` value appeared in the answers (routing lookups). */
   sources: Record<string, number>;
+  /**
+   * The slowest calls, slowest first: when each was due (ms from the load's start) and its
+   * latency (ms), to tell a periodic stall (the same offsets run after run) from noise.
+   */
+  slowest: Array<{ atMs: number; ms: number }>;
 }
+
+/** How many of the slowest calls a summary names. */
+const SLOWEST = 12;
 
 export interface ClosedLoopOptions {
   connections: number;
@@ -76,9 +84,14 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 class Recorder {
-  constructor(private readonly onAnswer?: () => void) {}
+  constructor(
+    private readonly onAnswer?: () => void,
+    /** Where due times are counted from (the load's start). */
+    private readonly started = performance.now(),
+  ) {}
 
   private readonly latencies: number[] = [];
+  private readonly dueAt: number[] = [];
   private ok = 0;
   errors = 0;
   private readonly statuses: Record<string, number> = {};
@@ -93,6 +106,7 @@ class Recorder {
       return;
     }
     this.latencies.push(performance.now() - since);
+    this.dueAt.push(since - this.started);
     this.onAnswer?.();
     if (outcome.ok) this.ok += 1;
     if (outcome.status !== undefined) {
@@ -114,15 +128,23 @@ class Recorder {
       p99Ms: percentile(sorted, 99),
       statuses: this.statuses,
       sources: this.sources,
+      slowest: this.slowest(),
     };
+  }
+
+  private slowest(): Array<{ atMs: number; ms: number }> {
+    const order = this.latencies
+      .map((_, i) => i)
+      .sort((a, b) => this.latencies[b]! - this.latencies[a]!);
+    return order.slice(0, SLOWEST).map((i) => ({ atMs: this.dueAt[i]!, ms: this.latencies[i]! }));
   }
 }
 
 /** Closed loop over `task`. */
 export async function closedLoop(task: Task, options: ClosedLoopOptions): Promise<LoadSummary> {
-  const rec = new Recorder(options.onAnswer);
-  let next = 0;
   const started = performance.now();
+  const rec = new Recorder(options.onAnswer, started);
+  let next = 0;
   const deadline = started + options.durationMs;
   const worker = async () => {
     while (next < options.maxRequests && performance.now() < deadline) {
@@ -139,11 +161,11 @@ export async function closedLoop(task: Task, options: ClosedLoopOptions): Promis
  * calls are outstanding; a due call beyond that is counted as an error, not queued.
  */
 export async function openLoop(task: Task, options: FixedRateOptions): Promise<LoadSummary> {
-  const rec = new Recorder(options.onAnswer);
   const total = Math.floor((options.rate * options.durationMs) / 1000);
   const interval = 1000 / options.rate;
   const inFlight = new Set<Promise<void>>();
   const started = performance.now();
+  const rec = new Recorder(options.onAnswer, started);
   let issued = 0;
   while (issued < total) {
     const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);

@@ -45,10 +45,34 @@ function safeDecode(text: string): string {
   }
 }
 
+/** What a field's name says about its value: a credential, a phone number, both or neither. */
+interface FieldName {
+  secret: boolean;
+  phone: boolean;
+}
+
+/**
+ * Field names judged so far: a service logs the same few dozen names over and over, so each is
+ * judged once (both tests, on every field of every line, were a third of a line's cost). Bounded:
+ * past MAX_NAMES, new names are judged every time, as before.
+ */
+const fieldNames = new Map<string, FieldName>();
+const MAX_NAMES = 10_000;
+
+function fieldName(key: string): FieldName {
+  let name = fieldNames.get(key);
+  if (name === undefined) {
+    name = { secret: isSecretName(key), phone: PHONE_FIELD.test(key) };
+    if (fieldNames.size < MAX_NAMES) fieldNames.set(key, name);
+  }
+  return name;
+}
+
 function maskField(key: string, value: unknown, depth: number): unknown {
+  const name = fieldName(key);
   // A credential by its name (a header, a query parameter, a config field), whatever its type.
-  if (isSecretName(key) && value !== undefined && value !== null && value !== '') return REDACTED;
-  if (PHONE_FIELD.test(key) && (typeof value === 'string' || typeof value === 'number'))
+  if (name.secret && value !== undefined && value !== null && value !== '') return REDACTED;
+  if (name.phone && (typeof value === 'string' || typeof value === 'number'))
     return maskPhone(String(value));
   if (key === 'url' && typeof value === 'string') return maskUrl(value);
   return maskDeep(value, depth + 1);

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger as Pino, type LevelWithSilent } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
+import { LineBatch } from './line-batch.js';
 import { resolveLogFormat, type LogFormat, type LogFormatSetting } from './log-format.js';
 import { maskDeep } from './mask-log.js';
 import { loadPinoPretty, prettyDestination } from './pretty-lines.js';
@@ -16,16 +17,36 @@ const LEVELS: Record<AppConfig['logLevel'], LevelWithSilent> = {
 /** Most bytes of lines waiting for a stalled stdout before new lines are dropped (not memory grown). */
 const STDOUT_MAX_WAITING = 16 * 1024 * 1024;
 
+/** The process's one stdout destination, shared by every logger made (lines stay in order). */
+let stdout: LineBatch | undefined;
+
 /**
  * Standard output without blocking the event loop. Node writes to a terminal synchronously: every
  * request's log line was a write(2) on the request's path, which waits whenever the terminal is
  * slower (scrolling, a selection held, a slow SSH link), and the whole process stalled with it
  * (to a pipe Node queues writes in memory without bound instead). Here a write goes out off the
- * event loop and lines logged meanwhile join the next one, bounded; pino writes what is left
- * synchronously at exit (process.exit, signals), so a last line before exiting is not lost.
+ * event loop and lines logged meanwhile join the next one, bounded; and lines are handed over in
+ * batches (LineBatch: one write for up to 20 ms of lines, not one per request). What is left is
+ * written synchronously at exit (process.exit, signals), so a last line before exiting is not lost.
  */
 function stdoutDestination(): DestinationStream {
-  return pino.destination({ dest: 1, sync: false, minLength: 0, maxLength: STDOUT_MAX_WAITING });
+  if (stdout === undefined) {
+    // Registered before pino's own exit hooks for the stream (made below), so they run first:
+    // when the event loop empties, what waits is handed over before pino ends the stream; at
+    // exit it is written, synchronously, before pino's last flush.
+    process.on('beforeExit', () => stdout?.flush());
+    process.on('exit', () => {
+      try {
+        stdout?.flushSync();
+      } catch {
+        // stdout is gone (a closed pipe): nothing left to write to.
+      }
+    });
+    stdout = new LineBatch(
+      pino.destination({ dest: 1, sync: false, minLength: 0, maxLength: STDOUT_MAX_WAITING }),
+    );
+  }
+  return stdout;
 }
 
 export interface PinoOptions {

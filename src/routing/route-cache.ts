@@ -24,11 +24,16 @@ class Refresh {
   private claimed = false;
   constructor(private readonly at: number) {}
 
-  /** True once, for the first caller at or after the point. */
+  /** True once, for the first caller at or after the point (again after `release`). */
   claim(now: number): boolean {
     if (this.claimed || now < this.at) return false;
     this.claimed = true;
     return true;
+  }
+
+  /** The claimant could not refresh after all (too many refreshes waiting): the next may. */
+  release(): void {
+    this.claimed = false;
   }
 }
 
@@ -96,6 +101,16 @@ export class CachedTarget {
   /** True once per remembered answer, for the first lookup past its refresh point. */
   claimAnswerRefresh(role: PartyRole, now: number): boolean {
     return (role === 'A' ? this.answerRefreshA : this.answerRefreshB)?.claim(now) ?? false;
+  }
+
+  /** Gives a claimed refresh back (it could not be queued): a later lookup claims it again. */
+  releaseRefresh(): void {
+    this.refresh?.release();
+  }
+
+  /** Gives a claimed answer refresh back, as `releaseRefresh`. */
+  releaseAnswerRefresh(role: PartyRole): void {
+    (role === 'A' ? this.answerRefreshA : this.answerRefreshB)?.release();
   }
 }
 

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { CallStatusGateway } from './call-status.gateway.js';
 import { RouteCache } from './route-cache.js';
 import { RouteCacheListener } from './route-cache.listener.js';
+import { RefreshQueue } from './refresh-queue.js';
 import { RoutedCountsWriter } from './routed-counts.writer.js';
 import { RoutingAccessWriter } from './routing-access.writer.js';
 import { RoutingTargetRepository } from './routing-target.repository.js';
@@ -22,6 +23,7 @@ import { RoutingService } from './routing.service.js';
       useFactory: (config: AppConfig) =>
         new RouteCache(config.routing.cacheTtlMs, config.routing.cacheMaxEntries),
     },
+    { provide: RefreshQueue, useFactory: () => new RefreshQueue() },
     RouteCacheListener,
     RoutingService,
     RoutingTargetRepository,

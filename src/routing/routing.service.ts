@@ -10,6 +10,7 @@ import { CallStatusGateway } from './call-status.gateway.js';
 import { RouteCache, type CachedTarget, type PartyRole } from './route-cache.js';
 import { RouteForbiddenError } from './route-forbidden.error.js';
 import { RouteRefusedError } from './route-refused.error.js';
+import { RefreshQueue } from './refresh-queue.js';
 import {
   answerFromProvider,
   answerLocally,
@@ -54,12 +55,13 @@ export class RoutingService {
     private readonly counts: RoutedCountsWriter,
     private readonly access: RoutingAccessWriter,
     private readonly metrics: MetricsService,
+    private readonly refreshes: RefreshQueue,
   ) {}
 
   async lookup(ref: BindingRef, callerNo: string, ctx: RequestContext): Promise<RouteAnswer> {
     const now = this.clock.now();
     const cached = this.cached(ref, now.getTime());
-    if (cached?.claimRefresh(now.getTime())) this.refreshAhead(ref);
+    if (cached?.claimRefresh(now.getTime())) this.refreshAhead(ref, cached);
     const entry = cached ?? (await this.read(ref));
     if (!entry) throw new RouteForbiddenError();
     const target = entry.target;
@@ -114,11 +116,12 @@ export class RoutingService {
 
   /**
    * Reads a cached binding again in the background (its refresh point passed, see RouteCache):
-   * the lookup that noticed answers from the entry it holds. A failed read leaves the entry to
-   * run out at its TTL, when a lookup reads it on its own path as before.
+   * the lookup that noticed answers from the entry it holds; the read starts later, off its path
+   * and bounded (RefreshQueue). A failed read leaves the entry to run out at its TTL, when a
+   * lookup reads it on its own path as before; one the queue refuses is claimed again later.
    */
-  private refreshAhead(ref: BindingRef): void {
-    this.read(ref).catch(() => undefined);
+  private refreshAhead(ref: BindingRef, entry: CachedTarget): void {
+    if (!this.refreshes.offer(() => this.read(ref))) entry.releaseRefresh();
   }
 
   /**
@@ -128,13 +131,21 @@ export class RoutingService {
    * routed around). No answer (timeout, breaker open): kept until its TTL, as before. Applied
    * only to the entry it was asked for, if that is still the cached one: a binding changed
    * meanwhile (a new X, say) was dropped and read into a new entry, which the answer is not about.
+   * Asked off the lookup's path and bounded, as refreshAhead; not asked at all if the entry is
+   * gone by its turn.
    */
   private refreshAnswer(entry: CachedTarget, role: PartyRole, ctx: RequestContext): void {
+    const offered = this.refreshes.offer(() => this.askAgain(entry, role, ctx.requestId));
+    if (!offered) entry.releaseAnswerRefresh(role);
+  }
+
+  private askAgain(entry: CachedTarget, role: PartyRole, requestId: string): Promise<void> {
     const asked = entry.target;
-    this.callStatus
+    if (this.cache.find(asked.id, this.clock.now().getTime()) !== entry) return Promise.resolve();
+    return this.callStatus
       .query(
         { poolKey: asked.poolKey, subsId: asked.subsId!, callerNo: partyNumber(asked, role) },
-        ctx.requestId,
+        requestId,
       )
       .then(
         (outcome) => {

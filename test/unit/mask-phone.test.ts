@@ -43,6 +43,21 @@ describe('maskPhone', () => {
     expect(maskPhonesInText('+86 571 8888 9999')).not.toContain('8888 9999');
   });
 
+  it('masks numbers with the fewest digits a number has (10: a fixed line) in text with no other digit', () => {
+    // The quick test for "might hold a number" counts digits: a number of exactly that many,
+    // alone in its text, must still be masked.
+    for (const fixed of ['010-8888999', '010 888 9999', '(010)8888999', '0108888999'])
+      expect(maskPhonesInText(`tel ${fixed}.`), fixed).toBe('tel 01****99.');
+    expect(maskDeep({ msg: 'call 010-8888999 now' })).toEqual({ msg: 'call 01****99 now' });
+    expect(maskDeep('010-8888999')).toBe('01****99');
+  });
+
+  it('masks a number beside a UUID, and keeps the UUID', () => {
+    const id = '0b7c1a35-1374-4520-8004-057188889999';
+    expect(maskPhonesInText(`${id} 13812345678`)).toBe(`${id} 138****5678`);
+    expect(maskPhonesInText(id)).toBe(id);
+  });
+
   it('leaves ids, keys, counts and times alone', () => {
     for (const text of [
       'req 0b7c1a35-1374-4520-8004-057188889999',
@@ -96,6 +111,22 @@ describe('maskDeep and maskUrl (the log step)', () => {
       msg: 'x',
       nested: { url: '/a?q=137****0004' },
     });
+  });
+
+  it('judges a field by its name however many names it has seen', () => {
+    // Names are judged once and remembered, up to a bound: past it, still judged every time.
+    for (let i = 0; i < 10_100; i += 1) maskDeep({ [`field${i}`]: i });
+    expect(maskDeep({ phoneA: 13812345678, callerNo: '138-1234-5678', peer_no: '5678' })).toEqual({
+      phoneA: '138****5678',
+      callerNo: '138****5678',
+      peer_no: '****',
+    });
+    expect(maskDeep({ newPhoneField: '13812345678', someApiKey: 'k', secret: '' })).toEqual({
+      newPhoneField: '138****5678',
+      someApiKey: '[REDACTED]',
+      secret: '',
+    });
+    expect(maskDeep({ secret: 'k' })).toEqual({ secret: '[REDACTED]' });
   });
 
   it('is idempotent', () => {

@@ -84,6 +84,24 @@ describe('the redaction policy', () => {
     expect(out).toContain('/v1/x?a=1&key=');
   });
 
+  it('redacts each credential shape standing alone in a line (no other trigger beside it)', () => {
+    // Each line holds one shape and nothing else a credential needs (no `=` or `:` but its own):
+    // the quick test for "might quote a credential" must let every one through to be redacted.
+    for (const [line, secret] of [
+      [`Bearer ${KEY}`, SECRET],
+      ['Basic dXNlcjpzM2NyM3Q', 'dXNlcjpzM2NyM3Q'],
+      ['Digest dXNlcjpzM2NyM3Q', 'dXNlcjpzM2NyM3Q'],
+      ['ACS3-HMAC-SHA256 Credential/LTAI/abc123', 'abc123'],
+      [`key ${KEY} was revoked`, SECRET],
+      ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'MfKQ9r8'],
+      [`?token=${SECRET}`, SECRET],
+      [`password: ${SECRET}`, SECRET],
+    ] as const) {
+      expect(redactSecretsInText(line), line).not.toContain(secret);
+      expect(JSON.stringify(maskDeep({ msg: line })), line).not.toContain(secret);
+    }
+  });
+
   it('leaves ordinary text alone', () => {
     const text =
       'bind of order o-1 on pool FC100000000000001 failed: isv.BIND_CONFLICT (request 4f2a-1)';

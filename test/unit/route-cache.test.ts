@@ -231,6 +231,22 @@ describe('invalidation payloads', () => {
     expect(refreshPoint(0, 5_000, () => 0.5)).toBe(4_250);
   });
 
+  it('a claimed refresh given back (not queued) is claimed again by a later lookup', () => {
+    const cache = new RouteCache(1_000, 10, () => 0);
+    cache.resume();
+    const entry = cache.store(cache.beginRead(), target('b1'), 0);
+    expect(entry.claimRefresh(750)).toBe(true);
+    expect(entry.claimRefresh(760)).toBe(false);
+    entry.releaseRefresh();
+    expect(entry.claimRefresh(770)).toBe(true);
+    entry.rememberAnswer('B', 1_000, 800);
+    expect(entry.claimAnswerRefresh('B', 800)).toBe(true);
+    entry.releaseAnswerRefresh('A');
+    expect(entry.claimAnswerRefresh('B', 810)).toBe(false);
+    entry.releaseAnswerRefresh('B');
+    expect(entry.claimAnswerRefresh('B', 820)).toBe(true);
+  });
+
   it('a refresh renews the entry in place: a new TTL, its answers and order mapping kept', () => {
     const cache = cacheWith(1_000, 10);
     const first = cache.store(cache.beginRead(), target('b1'), 0, { poolKey: 'FC1', outId: 'o1' });

@@ -30,16 +30,38 @@ const PHONE = [
 ].join('|');
 /** A UUID is never a phone number: matched first and kept (request ids, binding ids). */
 const UUID = '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}';
+/** A text that is one UUID and nothing else (a request id, a binding id). */
+const ONE_UUID = new RegExp(`^${UUID}$`);
 const IN_TEXT = new RegExp(
   String.raw`(?<![0-9A-Za-z])(?:(${UUID})|(?:${PHONE}))(?![0-9A-Za-z])`,
   'g',
 );
 
 /**
+ * The fewest digits a match of PHONE holds: a fixed line, `0` + a 2-digit area code + 7 digits
+ * (a mobile has 11; a separator's %-escape only adds digits). Text with fewer holds no number.
+ */
+const FEWEST_DIGITS = 10;
+
+/** Whether `text` holds at least `n` ASCII digits (what `\d` matches), counted without a regex. */
+function hasDigits(text: string, n: number): boolean {
+  let seen = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57 && ++seen >= n) return true;
+  }
+  return false;
+}
+
+/**
  * Masks what looks like a phone number in free text (messages, URLs, provider answers), and
  * nothing else: a request id, a pool key or a count stays verbatim, so it can be searched for.
+ * Every log line's strings pass here, most of them short and without a number (a route, a
+ * message) or one id: those are answered by a count of their digits, or one anchored test,
+ * without running the pattern.
  */
 export function maskPhonesInText(text: string): string {
+  if (!hasDigits(text, FEWEST_DIGITS) || (text.length === 36 && ONE_UUID.test(text))) return text;
   return text.replace(IN_TEXT, (match: string, uuid: string | undefined) => {
     if (uuid) return match;
     // Shown without the country code, as the number would be written at home.

@@ -96,8 +96,16 @@ const SHAPES: Array<[RegExp, string]> = [
   ],
 ];
 
+/**
+ * What text must hold for PARAM_IN_TEXT or one of SHAPES to match (each needs `=` or `:`, or
+ * one of these words, as written there): text without any of them has nothing to redact, and
+ * is answered by this one test instead of six replacements (every log line's strings pass here).
+ */
+const MAY_QUOTE_SECRET = /[=:]|Bearer|Basic|Digest|ACS3-HMAC-SHA256|axb_|whsec_/;
+
 /** Free text (a message, an error, a stack): every credential it quotes replaced. */
 export function redactSecretsInText(text: string): string {
+  if (!MAY_QUOTE_SECRET.test(text)) return text;
   let out = text.replace(PARAM_IN_TEXT, (match: string, sep: string, name: string) => {
     let decoded = name;
     try {
