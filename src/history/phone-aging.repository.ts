@@ -172,7 +172,8 @@ export class PhoneAgingRepository {
       // neighbours on the same pages: aging_stripe_window(), 090_history_partitions.sql).
       const { rows } = await client.query<ScannedBinding>(
         `SELECT ${BINDING_PHONES}, created_at, ended_at, aged_at
-           FROM aging_stripe_window($1, ${AGING_STRIPES}, ${AGING_BUCKET_MS}, $2, $3, $4, $5)`,
+           FROM aging_stripe_window($1::int, ${AGING_STRIPES}, ${AGING_BUCKET_MS}, $2::timestamptz,
+                                    $3::uuid, $4::timestamptz, $5::int)`,
         [at.id, at.created_at, at.binding_id, cutoff, limit],
       );
       const aged = await this.ageTaken(client, rows, cutoff, now, limit);
