@@ -36,6 +36,8 @@ interface ScannedBinding extends BindingPhones {
   created_at: Date;
   ended_at: Date | null;
   aged_at: Date | null;
+  /** In a live state: its numbers are in use whatever its end says (reconciled back to live). */
+  live: boolean;
 }
 interface CallPhones {
   id: string;
@@ -70,6 +72,7 @@ const NO_HASH = Buffer.alloc(0);
 
 const BINDING_PHONES = `id, phone_a, phone_b, phone_a_hash IS NOT NULL AS hashed_a,
                        phone_b_hash IS NOT NULL AS hashed_b`;
+const SCANNED = `${BINDING_PHONES}, created_at, ended_at, aged_at, binding_state_live(state) AS live`;
 const CALL_PHONES = `id::text, binding_id, phone_no, peer_no, phone_no_hash IS NOT NULL AS hashed_no,
                      peer_no_hash IS NOT NULL AS hashed_peer, raw::text AS raw`;
 
@@ -121,7 +124,7 @@ export class PhoneAgingRepository {
       if (taken.length === 0) return { bindings: 0, calls: 0, more: false };
       const ids = taken.map((r) => r.binding_id).sort();
       const { rows } = await client.query<ScannedBinding>(
-        `SELECT ${BINDING_PHONES}, created_at, ended_at, aged_at FROM bindings
+        `SELECT ${SCANNED} FROM bindings
           WHERE id = ANY($1::uuid[]) AND id >= $2 AND id <= $3`,
         [ids, ids[0], ids[ids.length - 1]],
       );
@@ -171,7 +174,7 @@ export class PhoneAgingRepository {
       // The stripe's next `limit` bindings created before the cutoff, in creation order (runs of
       // neighbours on the same pages: aging_stripe_window(), 090_history_partitions.sql).
       const { rows } = await client.query<ScannedBinding>(
-        `SELECT ${BINDING_PHONES}, created_at, ended_at, aged_at
+        `SELECT ${SCANNED}
            FROM aging_stripe_window($1::int, ${AGING_STRIPES}, ${AGING_BUCKET_MS}, $2::timestamptz,
                                     $3::uuid, $4::timestamptz, $5::int)`,
         [at.id, at.created_at, at.binding_id, cutoff, limit],
@@ -216,8 +219,8 @@ export class PhoneAgingRepository {
     const due: BindingPhones[] = [];
     for (const r of rows) {
       if (r.aged_at !== null) continue;
-      if (r.ended_at !== null && r.ended_at < cutoff) due.push(r);
-      else waiting.set(r.id, r.ended_at ?? cutoff);
+      if (r.ended_at !== null && r.ended_at < cutoff && !r.live) due.push(r);
+      else waiting.set(r.id, r.live ? cutoff : (r.ended_at ?? cutoff));
     }
     const ids = due.map((r) => r.id).sort();
     // The call records of the due bindings, read as they are (a report does not rewrite one).
@@ -359,6 +362,11 @@ export class PhoneAgingRepository {
                 raw = t.raw, aged_at = $6
            FROM unnest($9::bigint[], $10::uuid[], $11::text[], $12::text[], $13::bytea[],
                        $14::bytea[], $15::jsonb[]) AS t(id, bid, p, q, hp, hq, raw)`;
+    // Aging rewrites the numbers of ended bindings only (none in a live state, checked again under
+    // the row lock): nothing the record's trigger follows (live pairs, reconciliation, SubsIds,
+    // routing caches) changes, so it is told to skip this statement (bindings_changed(),
+    // 030_binding_record.sql), not join the batch's old and new rows to find that out.
+    await client.query(`SELECT set_config('axb.aging_followed', 'on', true)`);
     const { rows } = await client.query<{ bindings: number; calls: number }>(
       `WITH b AS (
          UPDATE bindings b
@@ -369,7 +377,7 @@ export class PhoneAgingRepository {
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::bytea[])
                 AS t(id, a, b, ha, hb)
           WHERE b.id = ANY($1::uuid[]) AND b.id = t.id AND b.id >= $7 AND b.id <= $8
-            AND b.aged_at IS NULL AND b.ended_at < $16
+            AND b.aged_at IS NULL AND b.ended_at < $16 AND NOT binding_state_live(b.state)
          RETURNING 1),
        c AS (
          UPDATE call_records c ${callSet}
@@ -401,6 +409,7 @@ export class PhoneAgingRepository {
         cutoff,
       ],
     );
+    await client.query(`SELECT set_config('axb.aging_followed', '', true)`);
     return rows[0] ?? { bindings: 0, calls: 0 };
   }
 
