@@ -89,6 +89,12 @@ DECLARE
     v_routed text[];
     v_orders text[];
 BEGIN
+    -- Privacy aging's update of ended bindings' numbers (src/history/phone-aging.repository.ts,
+    -- which sets this around it, and updates no binding in a live state): nothing here follows
+    -- it (each of its rows counts as `aging` below and leaves every follower alone).
+    IF current_setting('axb.aging_followed', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     -- The followers get the rows themselves (never read back from bindings: no plan that the
     -- table's statistics could make a scan of it).
     IF TG_OP = 'INSERT' THEN

@@ -36,6 +36,8 @@ interface ScannedBinding extends BindingPhones {
   created_at: Date;
   ended_at: Date | null;
   aged_at: Date | null;
+  /** In a live state: its numbers are in use whatever its end says (reconciled back to live). */
+  live: boolean;
 }
 interface CallPhones {
   id: string;
@@ -60,11 +62,17 @@ const IS_CALLER = matches('phone_no', 'phone_no_hash');
 const IS_CALLEE = matches('peer_no', 'peer_no_hash');
 /** How many stripes the bindings are walked in (aging_progress rows): workers walk them at once. */
 const AGING_STRIPES = 8;
+/**
+ * A stripe is every AGING_STRIPES-th day of creation time (aging_stripe_window()): a batch takes
+ * bindings made one after another, which share heap pages, instead of one row in 8 of each page.
+ */
+const AGING_BUCKET_MS = 86_400_000;
 /** A hash column's value for "no hash" (a masked number): matches no search, and is not NULL. */
 const NO_HASH = Buffer.alloc(0);
 
 const BINDING_PHONES = `id, phone_a, phone_b, phone_a_hash IS NOT NULL AS hashed_a,
                        phone_b_hash IS NOT NULL AS hashed_b`;
+const SCANNED = `${BINDING_PHONES}, created_at, ended_at, aged_at, binding_state_live(state) AS live`;
 const CALL_PHONES = `id::text, binding_id, phone_no, peer_no, phone_no_hash IS NOT NULL AS hashed_no,
                      peer_no_hash IS NOT NULL AS hashed_peer, raw::text AS raw`;
 
@@ -77,8 +85,9 @@ const CALL_PHONES = `id::text, binding_id, phone_no, peer_no, phone_no_hash IS N
  * Which bindings are due is found without an index on aged_at (it would make every aging a new
  * index entry everywhere): cursors over the creation order (aging_progress; a binding is due only
  * once created before the cutoff, and nothing changes its creation time) take the bindings
- * created before the cutoff once each, in order, in AGING_STRIPES stripes (by the id's last
- * byte) that workers and instances walk at once, each stripe's cursor row held FOR UPDATE SKIP
+ * created before the cutoff once each, in order, in AGING_STRIPES stripes (by the day of
+ * creation: every AGING_STRIPES-th day is one stripe's, AGING_BUCKET_MS) that workers and
+ * instances walk at once, each stripe's cursor row held FOR UPDATE SKIP
  * LOCKED by one of them; those not due yet (live, or ended since the cutoff) wait in
  * aging_pending, looked at again when the cutoff passes their end (SKIP LOCKED too). A row is
  * aged only while aged_at is unset and its end is before the cutoff, checked again under the
@@ -115,7 +124,7 @@ export class PhoneAgingRepository {
       if (taken.length === 0) return { bindings: 0, calls: 0, more: false };
       const ids = taken.map((r) => r.binding_id).sort();
       const { rows } = await client.query<ScannedBinding>(
-        `SELECT ${BINDING_PHONES}, created_at, ended_at, aged_at FROM bindings
+        `SELECT ${SCANNED} FROM bindings
           WHERE id = ANY($1::uuid[]) AND id >= $2 AND id <= $3`,
         [ids, ids[0], ids[ids.length - 1]],
       );
@@ -133,8 +142,8 @@ export class PhoneAgingRepository {
   }
 
   /**
-   * The next `limit` unaged bindings created before the cutoff of one stripe's cursor (a stripe:
-   * the bindings whose id's last byte is k modulo AGING_STRIPES; each stripe's cursor row taken
+   * The next `limit` bindings created before the cutoff of one stripe's cursor (a stripe: the
+   * bindings created on days k, k + AGING_STRIPES, …; each stripe's cursor row taken
    * FOR UPDATE SKIP LOCKED, so workers and instances walk different stripes at once): the due ones
    * aged, the others put in aging_pending. A stripe walked to the cutoff is marked so (`walked`)
    * and not taken again at that cutoff.
@@ -162,41 +171,14 @@ export class PhoneAgingRepository {
       if (!at) return { bindings: 0, calls: 0, more: false };
       // Not locked: only this stripe's cursor holder takes these rows, and each UPDATE ages a row
       // only while it is unaged and ended before the cutoff (checked again under its row lock).
-      // The next window of AGING_STRIPES * limit bindings from the creation-time index alone
-      // (index-only: the stripe is in the id), read in order and no further; the stripe's ids in
-      // it (about `limit`); then those rows of them that are not aged.
-      // (Only the stripe's rows come back, and the window's last row and size.)
-      const { rows: window } = await client.query<{
-        id: string;
-        created_at: Date;
-        size: number | null;
-      }>(
-        `WITH w AS MATERIALIZED (
-           SELECT id, created_at FROM bindings
-            WHERE (created_at, id) > ($1, $2) AND created_at < $3
-            ORDER BY created_at, id LIMIT $4)
-         SELECT id, created_at, NULL::int AS size FROM w
-          WHERE get_byte(uuid_send(id), 15) % ${AGING_STRIPES} = $5
-         UNION ALL
-         (SELECT id, created_at, (SELECT count(*) FROM w)::int FROM w
-           ORDER BY created_at DESC, id DESC LIMIT 1)`,
-        [at.created_at, at.binding_id, cutoff, limit * AGING_STRIPES, at.id],
+      // The stripe's next `limit` bindings created before the cutoff, in creation order (runs of
+      // neighbours on the same pages: aging_stripe_window(), 090_history_partitions.sql).
+      const { rows } = await client.query<ScannedBinding>(
+        `SELECT ${SCANNED}
+           FROM aging_stripe_window($1::int, ${AGING_STRIPES}, ${AGING_BUCKET_MS}, $2::timestamptz,
+                                    $3::uuid, $4::timestamptz, $5::int)`,
+        [at.id, at.created_at, at.binding_id, cutoff, limit],
       );
-      const end = window.find((r) => r.size !== null);
-      const ids = window
-        .filter((r) => r.size === null)
-        .map((r) => r.id)
-        .sort();
-      const rows =
-        ids.length === 0
-          ? []
-          : (
-              await client.query<ScannedBinding>(
-                `SELECT ${BINDING_PHONES}, created_at, ended_at, aged_at FROM bindings
-                  WHERE id = ANY($1::uuid[]) AND id >= $2 AND id <= $3 AND aged_at IS NULL`,
-                [ids, ids[0], ids[ids.length - 1]],
-              )
-            ).rows;
       const aged = await this.ageTaken(client, rows, cutoff, now, limit);
       if (aged.waiting.size > 0) {
         await client.query(
@@ -206,8 +188,9 @@ export class PhoneAgingRepository {
           [[...aged.waiting.keys()], [...aged.waiting.values()]],
         );
       }
-      const last = end;
-      const walked = (end?.size ?? 0) < limit * AGING_STRIPES ? cutoff : null;
+      // In creation order: the last one is where the stripe's cursor goes on from.
+      const last = rows[rows.length - 1];
+      const walked = rows.length < limit ? cutoff : null;
       await client.query(
         `UPDATE aging_progress
             SET created_at = coalesce($1, created_at), binding_id = coalesce($2, binding_id),
@@ -236,8 +219,8 @@ export class PhoneAgingRepository {
     const due: BindingPhones[] = [];
     for (const r of rows) {
       if (r.aged_at !== null) continue;
-      if (r.ended_at !== null && r.ended_at < cutoff) due.push(r);
-      else waiting.set(r.id, r.ended_at ?? cutoff);
+      if (r.ended_at !== null && r.ended_at < cutoff && !r.live) due.push(r);
+      else waiting.set(r.id, r.live ? cutoff : (r.ended_at ?? cutoff));
     }
     const ids = due.map((r) => r.id).sort();
     // The call records of the due bindings, read as they are (a report does not rewrite one).
@@ -357,6 +340,7 @@ export class PhoneAgingRepository {
    * by their masked form. The hashes were written with the rows and stay as they are (the same
    * value: the update stays HOT); a row without one yet gets it here (NO_HASH for a number masked
    * already, erased). The id bounds let each UPDATE prune to the partitions the batch lies in.
+   * Rows are reached by their ids (calls by their binding's): a batch reads only its own rows.
    */
   private async replacePhones(
     client: pg.PoolClient,
@@ -370,6 +354,19 @@ export class PhoneAgingRepository {
       hashed || p === null ? null : this.hashOf(p);
     const mask = (p: string | null) => (p === null ? null : maskPhone(p));
     const ids = bindings.map((r) => r.id).sort();
+    // Each table reached through an index on exactly the batch's rows (ids; calls by their
+    // binding), never a scan of the id range (its other rows) or of a month's call records.
+    const callSet = `SET phone_no = t.p, peer_no = t.q,
+                phone_no_hash = coalesce(c.phone_no_hash, t.hp),
+                peer_no_hash = coalesce(c.peer_no_hash, t.hq),
+                raw = t.raw, aged_at = $6
+           FROM unnest($9::bigint[], $10::uuid[], $11::text[], $12::text[], $13::bytea[],
+                       $14::bytea[], $15::jsonb[]) AS t(id, bid, p, q, hp, hq, raw)`;
+    // Aging rewrites the numbers of ended bindings only (none in a live state, checked again under
+    // the row lock): nothing the record's trigger follows (live pairs, reconciliation, SubsIds,
+    // routing caches) changes, so it is told to skip this statement (bindings_changed(),
+    // 030_binding_record.sql), not join the batch's old and new rows to find that out.
+    await client.query(`SELECT set_config('axb.aging_followed', 'on', true)`);
     const { rows } = await client.query<{ bindings: number; calls: number }>(
       `WITH b AS (
          UPDATE bindings b
@@ -379,22 +376,20 @@ export class PhoneAgingRepository {
                 aged_at = $6
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::bytea[])
                 AS t(id, a, b, ha, hb)
-          WHERE b.id = t.id AND b.id >= $7 AND b.id <= $8
-            AND b.aged_at IS NULL AND b.ended_at < $16
+          WHERE b.id = ANY($1::uuid[]) AND b.id = t.id AND b.id >= $7 AND b.id <= $8
+            AND b.aged_at IS NULL AND b.ended_at < $16 AND NOT binding_state_live(b.state)
          RETURNING 1),
        c AS (
-         UPDATE call_records c
-            SET phone_no = t.p, peer_no = t.q,
-                phone_no_hash = coalesce(c.phone_no_hash, t.hp),
-                peer_no_hash = coalesce(c.peer_no_hash, t.hq),
-                raw = t.raw, aged_at = $6
-           FROM unnest($9::bigint[], $10::uuid[], $11::text[], $12::text[], $13::bytea[],
-                       $14::bytea[], $15::jsonb[]) AS t(id, bid, p, q, hp, hq, raw)
-          WHERE c.id = t.id AND c.binding_id IS NOT DISTINCT FROM t.bid
-            AND (c.binding_id IS NULL OR (c.binding_id >= $7 AND c.binding_id <= $8))
-            AND c.aged_at IS NULL
+         UPDATE call_records c ${callSet}
+          WHERE c.binding_id = ANY($10::uuid[]) AND c.binding_id >= $7 AND c.binding_id <= $8
+            AND c.id = t.id AND c.binding_id = t.bid AND c.aged_at IS NULL
+         RETURNING 1),
+       u AS (
+         UPDATE call_records c ${callSet}
+          WHERE c.binding_id IS NULL AND t.bid IS NULL AND c.id = t.id AND c.aged_at IS NULL
          RETURNING 1)
-       SELECT (SELECT count(*) FROM b)::int AS bindings, (SELECT count(*) FROM c)::int AS calls`,
+       SELECT (SELECT count(*) FROM b)::int AS bindings,
+              (SELECT count(*) FROM c)::int + (SELECT count(*) FROM u)::int AS calls`,
       [
         bindings.map((r) => r.id),
         bindings.map((r) => maskPhone(r.phone_a)),
@@ -414,6 +409,7 @@ export class PhoneAgingRepository {
         cutoff,
       ],
     );
+    await client.query(`SELECT set_config('axb.aging_followed', '', true)`);
     return rows[0] ?? { bindings: 0, calls: 0 };
   }
 

@@ -183,4 +183,20 @@ describe('what aging walks instead of an index on aged_at', () => {
     ).toBe(0);
     expect(await search('13800062020')).toEqual([live.id]);
   });
+
+  it('leaves a binding in a live state alone whatever its end says, until it ends again', async () => {
+    const back = await bind(app, '13800062040', '13900062040');
+    // Expired, then found still bound by reconciliation: live again, its old end kept.
+    await sql.query(`UPDATE bindings SET ended_at = created_at WHERE id = $1`, [back.id]);
+    clock.advance(31 * DAY);
+    await app.app.get(PrivacyAgingJob).run();
+    expect(await hashes(back.id)).toMatchObject({ phone_a: '13800062040', aged: false });
+    const waiting = await sql.query(`SELECT 1 FROM aging_pending WHERE binding_id = $1`, [back.id]);
+    expect(waiting.rowCount).toBe(1);
+
+    await unbind(back);
+    clock.advance(31 * DAY);
+    await app.app.get(PrivacyAgingJob).run();
+    expect(await hashes(back.id)).toMatchObject({ phone_a: '138****2040', aged: true });
+  });
 });
