@@ -12,6 +12,7 @@ import {
 } from './webhook-deliveries.repository.js';
 import { WebhookDeliveryWorker, type Settlement } from './webhook-delivery.worker.js';
 import { WebhookQueue, type BatchDeliveryJob, type DeliveryJobInsert } from './webhook-queue.js';
+import { logSettlements, writeSettlements } from './webhook-settlements.js';
 
 /** A delivery the batch leaves to a job of its own. */
 interface HandOff {
@@ -107,20 +108,9 @@ export class WebhookBatchDelivery {
       orderKey: `${d.endpointId}:${d.orderKey}`,
       notBefore,
     }));
-    const gone = new Set(settled.flatMap((s) => s.disableEndpoint ?? []));
     await this.db.withClient((client) =>
       inTransaction(client, async () => {
-        await this.deliveries.recordTries(
-          settled.flatMap((s) => (s.record ? [s.record] : [])),
-          client,
-        );
-        await this.deliveries.markDead(
-          settled.flatMap((s) => s.deadWithoutTry ?? []),
-          now,
-          'endpoint disabled',
-          client,
-        );
-        for (const endpointId of gone) await this.deliveries.disableGone(endpointId, now, client);
+        await writeSettlements(this.deliveries, settled, now, client);
         await this.deliveries.hold(
           client,
           handOffs.map(({ d }) => ({
@@ -134,10 +124,6 @@ export class WebhookBatchDelivery {
           throw new Error(`batch ${job.id} was claimed again meanwhile`);
       }),
     );
-    for (const endpointId of gone)
-      this.logger.warn(`Endpoint ${endpointId} answered 410 Gone: disabled`);
-    for (const s of settled)
-      if (s.record?.status === 'dead' && !s.disableEndpoint)
-        this.logger.warn(`Delivery ${s.record.deliveryId} is dead after its last try`);
+    logSettlements(this.logger, settled);
   }
 }

@@ -4,6 +4,7 @@ import { Clock } from '../common/clock/clock.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
 import type { Settlement } from './webhook-delivery.worker.js';
 import { WebhookQueue, type SingleDeliveryJob } from './webhook-queue.js';
+import { logSettlements, writeSettlements } from './webhook-settlements.js';
 
 /** How long the first settlement waits for others before a batch is written. */
 const LINGER_MS = 5;
@@ -62,19 +63,8 @@ export class WebhookSettler {
   private async write(batch: readonly Waiting[]): Promise<void> {
     const now = this.clock.now();
     const settled = batch.map((w) => w.settlement);
-    await this.deliveries.recordTries(settled.flatMap((s) => (s.record ? [s.record] : [])));
-    await this.deliveries.markDead(
-      settled.flatMap((s) => (s.deadWithoutTry ? [s.deadWithoutTry] : [])),
-      now,
-      'endpoint disabled',
-    );
-    for (const endpointId of new Set(settled.flatMap((s) => s.disableEndpoint ?? []))) {
-      await this.deliveries.disableGone(endpointId, now);
-      this.logger.warn(`Endpoint ${endpointId} answered 410 Gone: disabled`);
-    }
-    for (const s of settled)
-      if (s.record?.status === 'dead' && !s.disableEndpoint)
-        this.logger.warn(`Delivery ${s.record.deliveryId} is dead after its last try`);
+    await writeSettlements(this.deliveries, settled, now);
+    logSettlements(this.logger, settled);
     await this.queue.complete(batch.filter((w) => !w.settlement.retry).map((w) => w.job));
     await Promise.all(
       batch.flatMap(({ job, settlement: { retry } }) =>
