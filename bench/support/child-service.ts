@@ -16,6 +16,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Pause between two probes of a starting service's health/live, ms. */
+const PROBE_PAUSE_MS = 100;
+/** Longest wait for one probe's answer: a process that accepted but hangs is probed again. */
+const PROBE_TIMEOUT_MS = 2_000;
+
 /**
  * The built service (dist/src/main.js) as a child process, as production runs it, started and
  * waited for (health/live, bounded); its output goes to `log` line by line. With `terminal`, on a
@@ -25,7 +30,7 @@ export async function freePort(): Promise<number> {
 export async function startService(
   env: Record<string, string>,
   log: (line: string) => void,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
   options: { terminal?: boolean } = {},
 ): Promise<{ child: ChildProcess; url: string }> {
   const main = join(PROJECT_ROOT, 'dist/src/main.js');
@@ -61,14 +66,19 @@ export async function startService(
   }
   const url = `http://127.0.0.1:${env.PORT}`;
   const deadline = Date.now() + timeoutMs;
-  for (let attempt = 0; Date.now() < deadline && attempt < 300; attempt += 1) {
+  // Bounded by the deadline alone: a count of tries fixed apart from it (300 × 100 ms) cut every
+  // longer timeout a caller gave to about 30 s, which a start on a busy machine can outlast.
+  const tries = Math.ceil(timeoutMs / PROBE_PAUSE_MS) + 1;
+  for (let attempt = 0; Date.now() < deadline && attempt < tries; attempt += 1) {
     if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/health/live`).then(
+    const ok = await fetch(`${url}/health/live`, {
+      signal: AbortSignal.timeout(Math.max(1, Math.min(PROBE_TIMEOUT_MS, deadline - Date.now()))),
+    }).then(
       (r) => r.ok,
       () => false,
     );
     if (ok) return { child, url };
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, PROBE_PAUSE_MS));
   }
   child.kill('SIGKILL');
   throw new Error(`the service did not answer within ${timeoutMs} ms`);
