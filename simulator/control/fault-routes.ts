@@ -14,7 +14,7 @@ import {
   type Body,
 } from './body.js';
 
-/** Fault injection: forced codes, latency, drops, non-JSON answers, number health, permissions. */
+/** Fault injection: forced codes, latency, held answers, drops, non-JSON answers, number health, permissions. */
 export function registerFaultRoutes(app: FastifyInstance, state: SimulatorState): void {
   app.get('/_sim/faults', async () => state.faults.list());
 
@@ -30,6 +30,15 @@ export function registerFaultRoutes(app: FastifyInstance, state: SimulatorState)
 
   app.delete('/_sim/faults', async () => {
     state.faults.clear();
+    return { ok: true };
+  });
+
+  // One fault ended: a hold releases the answers it keeps waiting.
+  app.delete<{ Params: { id: string } }>('/_sim/faults/:id', async (request) => {
+    const id = Number(request.params.id);
+    if (!Number.isSafeInteger(id) || !state.faults.remove(id)) {
+      throw new ControlError(404, `unknown fault ${request.params.id}`);
+    }
     return { ok: true };
   });
 
@@ -54,11 +63,13 @@ export function registerFaultRoutes(app: FastifyInstance, state: SimulatorState)
   });
 }
 
-/** Exactly one of: code, latencyMs, drop, httpStatus. */
+/** Exactly one of: code, latencyMs, hold, drop, httpStatus. */
 function faultSpec(body: Body): { spec: FaultSpec; remaining: number | null } {
-  const kinds = ['code', 'latencyMs', 'drop', 'httpStatus'].filter((k) => body[k] !== undefined);
+  const kinds = ['code', 'latencyMs', 'hold', 'drop', 'httpStatus'].filter(
+    (k) => body[k] !== undefined,
+  );
   if (kinds.length !== 1) {
-    throw new ControlError(400, 'give exactly one of code, latencyMs, drop, httpStatus');
+    throw new ControlError(400, 'give exactly one of code, latencyMs, hold, drop, httpStatus');
   }
   const count = optionalInteger(body, 'count', 1);
   switch (kinds[0]) {
@@ -76,6 +87,9 @@ function faultSpec(body: Body): { spec: FaultSpec; remaining: number | null } {
         spec: { kind: 'latency', latencyMs: optionalInteger(body, 'latencyMs', 0) ?? 0 },
         remaining: count ?? null,
       };
+    case 'hold':
+      if (body.hold !== true) throw new ControlError(400, 'hold must be true');
+      return { spec: { kind: 'hold' }, remaining: count ?? null };
     case 'drop':
       return {
         spec: { kind: 'drop', afterProcessing: optionalBoolean(body, 'afterProcessing') ?? false },

@@ -14,7 +14,7 @@ const KNOWN_ACTIONS: ReadonlySet<string> = new Set(ACTIONS.keys());
  * The Dyplsapi endpoint: GET or form POST to the root path, signed with V3 (ACS3-HMAC-SHA256)
  * or the HMAC-SHA1 RPC scheme. Authenticates, applies injected faults,
  * runs the action and answers with Alibaba's JSON envelope `{RequestId, Code, Message, ...DTO}`.
- * `closing` aborts injected latency so the server can close without waiting it out; a reset
+ * `closing` aborts injected latency and held answers so the server can close without waiting it out; a reset
  * aborts it too (see SimulatorState.resetSignal).
  */
 export function registerDyplsapiRoute(
@@ -63,10 +63,17 @@ export function registerDyplsapiRoute(
     }
 
     const latency = state.faults.take('latency', action);
-    if (latency) {
+    const hold = state.faults.take('hold', action);
+    if (latency || hold) {
       const era = state.resetSignal;
       const signal = AbortSignal.any([closing, era]);
-      const aborted = await sleep(latency.latencyMs, false, { signal }).catch(() => true);
+      const aborted = await Promise.all([
+        latency && sleep(latency.latencyMs, false, { signal }),
+        hold && abortable(state.faults.released(hold.id), signal),
+      ]).then(
+        () => false,
+        () => true,
+      );
       // Reset meanwhile: the call belongs to a state that is gone, and records nothing in the new one.
       if (aborted) return era.aborted ? cut(reply) : drop(reply, state, action);
     }
@@ -79,6 +86,19 @@ export function registerDyplsapiRoute(
   };
 
   app.route({ method: ['GET', 'POST'], url: '/', handler });
+}
+
+/** `promise`, or a rejection once `signal` aborts first. */
+function abortable(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
 
 function envelope(code: string, message: string, dto: Record<string, unknown> = {}) {

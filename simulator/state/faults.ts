@@ -6,6 +6,8 @@
 export type FaultSpec =
   | { kind: 'code'; code: string; message?: string }
   | { kind: 'latency'; latencyMs: number }
+  /** The answer waits (after the action ran) until the fault is released: time the test controls. */
+  | { kind: 'hold' }
   | { kind: 'drop'; afterProcessing: boolean }
   | { kind: 'http'; httpStatus: number; body: string; contentType: string };
 
@@ -19,12 +21,33 @@ export type Fault = FaultSpec & {
 export class FaultBook {
   private faults: Fault[] = [];
   private nextId = 1;
+  /** Each hold fault's release, kept until released: its uses may all be taken and waiting. */
+  private readonly holds = new Map<number, { released: Promise<void>; release: () => void }>();
 
   add(spec: FaultSpec, action: string | null, remaining: number | null): Fault {
     const fault = { ...spec, id: this.nextId, action, remaining } as Fault;
     this.nextId += 1;
     this.faults.push(fault);
+    if (spec.kind === 'hold') {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      this.holds.set(fault.id, { released, release });
+    }
     return fault;
+  }
+
+  /** Resolves when the hold fault `id` is released (at once when it is unknown or released). */
+  released(id: number): Promise<void> {
+    return this.holds.get(id)?.released ?? Promise.resolve();
+  }
+
+  /** Ends one fault: its unused uses are dropped and the answers it holds go. False if unknown. */
+  remove(id: number): boolean {
+    const known = this.faults.some((f) => f.id === id) || this.holds.has(id);
+    this.faults = this.faults.filter((f) => f.id !== id);
+    this.holds.get(id)?.release();
+    this.holds.delete(id);
+    return known;
   }
 
   /** Consumes one use of the first active fault of that kind for the action. */
@@ -53,5 +76,7 @@ export class FaultBook {
 
   clear(): void {
     this.faults = [];
+    for (const hold of this.holds.values()) hold.release();
+    this.holds.clear();
   }
 }

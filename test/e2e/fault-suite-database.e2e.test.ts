@@ -36,8 +36,8 @@ beforeAll(async () => {
   t = await startTestApp(
     {
       ...sim.env,
-      // A replay of an order left pending waits up to this + 1 s for it to settle: keep it short.
-      PROVIDER_TIMEOUT_MS: '2000',
+      // Past the six held answers' wait for the kill (step 1), however busy the machine.
+      PROVIDER_TIMEOUT_MS: '30000',
       DATABASE_CONNECT_TIMEOUT_MS: '1000',
       DATABASE_QUERY_TIMEOUT_MS: '2000',
     },
@@ -62,12 +62,24 @@ describe('fault suite: the database', () => {
           `SELECT count(*)::int AS n FROM bindings WHERE out_id LIKE 'dbkill-%'`,
         )
       ).rows[0]!.n;
-    // 1. Six binds reach the provider, which takes 3 s to answer; the database dies meanwhile:
-    //    their settles fail (retried within DATABASE_QUERY_TIMEOUT_MS) → 503 BIND_OUTCOME_PENDING.
-    await sim.control('POST', '/faults', { action: 'BindAxb', latencyMs: 3000, count: 6 });
+    // 1. Six binds reach the provider, which binds them and holds its answers until the database
+    //    is dead (a hold, not a latency: on a busy machine the kill can come after any fixed
+    //    delay, and a bind settled before it answers 504, not 503): their settles then fail
+    //    (retried within DATABASE_QUERY_TIMEOUT_MS) → 503 BIND_OUTCOME_PENDING.
+    const hold = await sim.control<{ id: number }>('POST', '/faults', {
+      action: 'BindAxb',
+      hold: true,
+      count: 6,
+    });
     const inFlight = book.burst([t.url], 6, 6);
     await until(rows, (n) => n === 6, 'six binds placed and at the provider');
+    await until(
+      () => sim.control<{ id: number }[]>('GET', '/faults'),
+      (faults) => !faults.some((f) => f.id === hold.id),
+      'the six BindAxb calls held at the provider',
+    );
     await pgServer.kill();
+    await sim.control('DELETE', `/faults/${hold.id}`);
     // 2. While it is away, the burst goes on: 503 DATABASE_UNAVAILABLE (or BIND_OUTCOME_PENDING
     //    when the write was sent on a connection that died under it), no provider call.
     await book.burst([t.url], 12, 6, 6);
@@ -100,7 +112,6 @@ describe('fault suite: the database', () => {
     expect(away).toBe(18);
     expect(book.codes['503 BIND_OUTCOME_PENDING']).toBeGreaterThanOrEqual(6);
 
-    await book.replayUnsettled(t.url);
     const settle = () =>
       reconcileUntilSettled({
         db: sql,
@@ -109,6 +120,10 @@ describe('fault suite: the database', () => {
         pass: () => t.app.get(ReconciliationJob).run(),
         stepMs: 61_000 + 900_000,
       });
+    // Reconciliation first: a replay of a still-pending order waits out the provider timeout
+    // (+ 1 s) in case another instance is binding it, and step 1 needs that timeout long.
+    await settle();
+    await book.replayUnsettled(t.url);
     await closeBooks({
       name: 'database killed mid-burst',
       book,
@@ -119,5 +134,5 @@ describe('fault suite: the database', () => {
       settle,
       report,
     });
-  });
+  }, 120_000); // a Postgres killed and started again, on a busy machine
 });

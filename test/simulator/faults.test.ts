@@ -69,6 +69,57 @@ describe('fault injection', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
   });
 
+  it('holds answers until the fault is ended, the action already done', async () => {
+    const added = await control(t.sim).post('/faults', { action: 'BindAxb', hold: true, count: 2 });
+    expect(added.status).toBe(200);
+    const id = Number(added.body.id);
+    let answered = 0;
+    const held = [1, 2].map((i) =>
+      bind(t.client, t.sim, { PhoneNoA: `1380000010${i}`, PhoneNoB: `1390000010${i}` }).then(
+        (r) => {
+          answered += 1;
+          return r;
+        },
+      ),
+    );
+    // Both took their use (the fault is gone from the list) and bound; neither has answered.
+    await until(
+      async () => (await control(t.sim).get('/faults')).body.length,
+      (n) => n === 0,
+      'both binds to take the hold',
+    );
+    await until(
+      async () => ((await control(t.sim).get('/bindings')).body as unknown[]).length,
+      (n) => n === 2,
+      'both binds done at the provider',
+    );
+    // A call after the hold's uses answers at once.
+    await expect(remain()).resolves.toMatchObject({ Code: 'OK' });
+    expect(answered).toBe(0);
+    expect((await control(t.sim).del(`/faults/${id}`)).status).toBe(200);
+    await expect(Promise.all(held)).resolves.toHaveLength(2);
+    expect((await control(t.sim).del(`/faults/${id}`)).status).toBe(404);
+    expect((await control(t.sim).post('/faults', { hold: false })).status).toBe(400);
+  });
+
+  it('a clear of every fault releases held answers too', async () => {
+    await control(t.sim).post('/faults', { action: 'QuerySecretNoRemain', hold: true, count: 1 });
+    let answered = false;
+    const held = remain().then((r) => {
+      answered = true;
+      return r;
+    });
+    await until(
+      async () => (await control(t.sim).get('/faults')).body.length,
+      (n) => n === 0,
+      'the call to take the hold',
+    );
+    expect(answered).toBe(false);
+    expect((await stats()).byAction.QuerySecretNoRemain).toBeUndefined();
+    await control(t.sim).del('/faults');
+    await expect(held).resolves.toMatchObject({ Code: 'OK' });
+  });
+
   it('drops connections without answering, before or after doing the work', async () => {
     await control(t.sim).post('/faults', { action: 'BindAxb', drop: 1 });
     await expect(bind(t.client, t.sim, pair)).rejects.toThrow(/socket hang up|ECONNRESET/i);
