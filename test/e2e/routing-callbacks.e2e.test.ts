@@ -1,6 +1,7 @@
 import { CALLBACK_QUERY, HEALTH_PUSH_ON } from '../support/test-keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
+import type { BindingView } from '../../src/bindings/binding.view.js';
 import { TestClock } from '../support/test-clock.js';
 import { http } from '../support/test-app.js';
 import { startRoutingFixture, type RoutingFixture } from './routing-fixture.js';
@@ -215,5 +216,54 @@ describe('the call_records table and its Prisma model agree', () => {
     expect(await prisma.callRecord.findFirstOrThrow({ where: { callId: data.callId } })).toEqual(
       created,
     );
+  });
+});
+
+describe('a search page counts each binding’s calls', () => {
+  it('counts the calls of bindings that lie in different month partitions', async () => {
+    // Each id is counted in its own month partition (bindings.repository.ts countCalls): a page
+    // of one number spanning months must still give each binding its own count.
+    const prisma = f.t.app.get(PrismaService);
+    const phone = `137${String(process.pid % 100).padStart(2, '0')}009999`;
+    const record = (b: BindingView, n: number) =>
+      prisma.callRecord.create({
+        data: {
+          callId: `count-${b.id}-${n}`,
+          bindingId: b.id,
+          subId: b.subsId,
+          outId: b.outId,
+          poolKey: POOL,
+          phoneNo: b.phoneA,
+          peerNo: b.phoneB,
+          secretNo: b.phoneX,
+          callType: 1,
+          callTime: clock.now(),
+          receivedAt: clock.now(),
+          raw: {},
+        },
+      });
+    const older = await f.bind({ phoneA: phone });
+    await record(older, 1);
+    await record(older, 2);
+    expect((await http('DELETE', `${f.t.url}/v1/bindings/${older.id}`)).status).toBe(200);
+    clock.advance(35 * 86_400_000); // into next month's partition
+    const newer = await f.bind({ phoneA: phone });
+    await record(newer, 1);
+    expect((await http('DELETE', `${f.t.url}/v1/bindings/${newer.id}`)).status).toBe(200);
+    const newest = await f.bind({ phoneB: phone });
+
+    const partitions = await prisma.$queryRaw<Array<{ p: string }>>`
+      SELECT tableoid::regclass::text AS p FROM bindings
+       WHERE id IN (${older.id}::uuid, ${newer.id}::uuid) ORDER BY created_at`;
+    expect(new Set(partitions.map((r) => r.p)).size).toBe(2);
+    const search = await http<{ items: Array<{ id: string; calls: number }> }>(
+      'GET',
+      `${f.t.url}/v1/bindings?phone=${phone}&view=masked`,
+    );
+    expect(search.body.items.map((b) => [b.id, b.calls])).toEqual([
+      [newest.id, 0],
+      [newer.id, 1],
+      [older.id, 2],
+    ]);
   });
 });
