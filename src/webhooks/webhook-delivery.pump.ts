@@ -32,11 +32,13 @@ const ERROR_PAUSE_MS = 1000;
  * batch of other receivers' events. It fetches again as soon as a single delivery's try is
  * settled (its key may have its next event waiting) or the dispatcher made jobs, else every
  * WEBHOOKS_POLL_INTERVAL_MS (a retry come due; jobs another instance dispatched). A batch job
- * that ends wakes it only when a fetch may find something it could not before: the batch handed
- * deliveries to jobs of their own, or jobs were made since it was fetched (the endpoint's next
- * batch, held behind it), or this instance had no room. Otherwise every batch's end fetched again
- * (one per endpoint and pass) and found nothing: pg-boss's strict-FIFO fetch reads every waiting
- * job's key, and those fetches were a fifth of the delivery sessions' time.
+ * that ends fetches again only when a fetch may find something it could not before: the batch
+ * handed deliveries to jobs of their own, or a later batch of its endpoint is waiting behind it
+ * (this instance's dispatcher made one that has not ended yet; a batch another instance made:
+ * always). Every batch's end fetched before (one per endpoint and pass) and mostly found nothing,
+ * and pg-boss's strict-FIFO fetch, which reads every waiting job's key, was a fifth of the
+ * delivery sessions' time. With several instances, a batch made by one and held behind another's
+ * is found by the next wake or poll.
  */
 @Injectable()
 export class WebhookDeliveryPump {
@@ -46,8 +48,8 @@ export class WebhookDeliveryPump {
   private stopped = false;
   private woken = false;
   private wakeUp: (() => void) | undefined;
-  /** Counts the times jobs were made (wake()): a batch fetched before a later count may hold one. */
-  private made = 0;
+  /** Batch jobs this instance's dispatcher made that have not ended here, by endpoint. */
+  private readonly batchesMade = new Map<string, number>();
   private failures = 0;
 
   constructor(
@@ -65,10 +67,20 @@ export class WebhookDeliveryPump {
     this.loop ??= this.run();
   }
 
-  /** Jobs were made: look for them now, instead of at the next poll. */
-  wake(): void {
-    this.made += 1;
+  /** Jobs were made (batch jobs for these endpoints): look for them now, not at the next poll. */
+  wake(batchEndpoints: readonly string[] = []): void {
+    for (const e of batchEndpoints) this.batchesMade.set(e, (this.batchesMade.get(e) ?? 0) + 1);
     this.lookNow();
+  }
+
+  /** A batch of `endpoint` ended: whether a later one of it may be waiting. */
+  private batchEnded(endpoint: string | null | undefined): boolean {
+    const made = endpoint ? this.batchesMade.get(endpoint) : undefined;
+    // Made elsewhere (another instance, before a restart): nothing known of what follows it.
+    if (made === undefined) return true;
+    if (made > 1) this.batchesMade.set(endpoint!, made - 1);
+    else this.batchesMade.delete(endpoint!);
+    return made > 1;
   }
 
   private lookNow(): void {
@@ -92,9 +104,8 @@ export class WebhookDeliveryPump {
       this.woken = false;
       if (room > 0) {
         try {
-          const made = this.made;
           const jobs = await this.queue.fetch(Math.min(room, FETCH_MAX));
-          if (jobs.length > 0) await this.begin(jobs, made);
+          if (jobs.length > 0) await this.begin(jobs);
           this.failures = 0;
           // A full batch: there may be more waiting.
           if (jobs.length === Math.min(room, FETCH_MAX)) continue;
@@ -108,7 +119,7 @@ export class WebhookDeliveryPump {
     }
   }
 
-  private async begin(all: ReadonlyArray<Job<DeliveryJob>>, made: number): Promise<void> {
+  private async begin(all: ReadonlyArray<Job<DeliveryJob>>): Promise<void> {
     const jobs: Array<Job<SingleDeliveryJob>> = [];
     const batches: Array<Job<BatchDeliveryJob>> = [];
     for (const job of all)
@@ -121,7 +132,7 @@ export class WebhookDeliveryPump {
         const run = this.guard(job, async () => {
           handedOff = await runs[i]!;
         });
-        this.track(run, () => handedOff || this.made !== made);
+        this.track(run, () => this.batchEnded(job.groupId) || handedOff);
       }
     }
     if (jobs.length === 0) return;
@@ -145,7 +156,8 @@ export class WebhookDeliveryPump {
     const t = work.finally(() => {
       const wasFull = this.tries.size >= this.config.webhooks.concurrency;
       this.tries.delete(t);
-      if (wasFull || mayUnblock()) this.lookNow();
+      const unblocks = mayUnblock();
+      if (wasFull || unblocks) this.lookNow();
     });
     this.tries.add(t);
   }
