@@ -38,17 +38,19 @@ async function claimedBatches(n: number): Promise<Array<Job<BatchDeliveryJob>>> 
   }));
   await queue.insertBatches(sql, batches);
   const jobs = (await queue.fetch(100)) as Array<Job<BatchDeliveryJob>>;
-  const ids = new Set(batches.map((b) => b.id));
+  const ids = new Set<string>(batches.map((b) => b.id));
   return jobs.filter((j) => ids.has(j.id));
 }
 
-const states = async (jobs: ReadonlyArray<Job<BatchDeliveryJob>>) =>
+const states = async (
+  jobs: ReadonlyArray<Job<BatchDeliveryJob>>,
+): Promise<Array<[string, string]>> =>
   (
     await sql.query<{ id: string; state: string }>(
       `SELECT id::text, state::text FROM pgboss.job WHERE id = ANY ($1::uuid[]) ORDER BY id`,
       [jobs.map((j) => j.id)],
     )
-  ).rows.map((r) => [r.id, r.state]);
+  ).rows.map((r): [string, string] => [r.id, r.state]);
 
 describe('settling batch jobs that end together', () => {
   it('completes them in one write', async () => {
