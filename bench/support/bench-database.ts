@@ -27,7 +27,11 @@ export async function createBenchDatabase(
     serverUrl = server.serverUrl;
     stop = () => server.stop();
   }
-  const dbName = `axb_bench_${name}_${Date.now()}`;
+  // Named after DATABASE_URL's own database when it names one (several benches sharing a server
+  // each keep to their own prefix), else axb_bench.
+  const own = serverUrl ? decodeURIComponent(new URL(serverUrl).pathname.slice(1)) : '';
+  const prefix = own && own !== 'postgres' ? own : 'axb_bench';
+  const dbName = `${prefix}_${name}_${Date.now()}`;
   const url = await ensureDatabase(serverUrl, dbName);
   await runMigrations({ connectionString: url, migrationsDir: MIGRATIONS_DIR });
   return {

@@ -51,52 +51,90 @@ LANGUAGE sql VOLATILE AS $$ SELECT 'msg_' || replace(gen_random_uuid()::text, '-
 --                                  here on it routes nothing; the provider side ends after)
 --   expired (not while unbinding) → binding.ended, cause expired
 --   reconciled, now expired      → binding.ended, cause reconciled (the provider had ended it)
+-- Which event (and what it adds to the payload) a binding event makes, null type for none.
+-- A single-SELECT sql function returning a table: inlined where it is called (no call, no plan
+-- of its own), in the set-wise INSERT and in the one-event path alike.
+CREATE OR REPLACE FUNCTION webhook_binding_event(p_kind text, p_details jsonb, p_state binding_state,
+                                                 p_contact_until timestamptz)
+RETURNS TABLE (type text, extra jsonb)
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE
+               WHEN p_kind = 'bound' THEN 'binding.created'
+               WHEN p_kind = 'reconciled' AND p_state = 'active' THEN 'binding.created'
+               WHEN p_kind IN ('updated', 'trip_ended') THEN 'binding.changed'
+               WHEN p_kind = 'unbind_requested' THEN 'binding.ended'
+               WHEN p_kind = 'expired'
+                    AND p_details->>'previousState' IS DISTINCT FROM 'unbinding'
+                    THEN 'binding.ended'
+               WHEN p_kind = 'reconciled' AND p_state = 'expired' THEN 'binding.ended'
+           END,
+           CASE
+               -- `changed` holds {field: {from, to}}: the field names only (a phone
+               -- number may be among the values).
+               WHEN p_kind = 'updated' THEN jsonb_build_object(
+                   'change', CASE jsonb_typeof(p_details->'changed')
+                                 WHEN 'object' THEN (SELECT coalesce(jsonb_agg(k ORDER BY k), '[]')
+                                                       FROM jsonb_object_keys(p_details->'changed') k)
+                                 WHEN 'array' THEN p_details->'changed'
+                                 ELSE '[]'::jsonb END)
+               WHEN p_kind = 'trip_ended' THEN jsonb_build_object(
+                   'change', '["tripEnded"]'::jsonb, 'contactUntil', p_contact_until)
+               WHEN p_kind = 'unbind_requested' THEN jsonb_build_object(
+                   'cause', CASE WHEN p_details->>'reason' = 'contact window closed'
+                                 THEN 'contact_window_closed' ELSE 'unbound' END)
+               WHEN p_kind = 'expired' THEN jsonb_build_object('cause', 'expired')
+               WHEN p_kind = 'reconciled' AND p_state = 'expired'
+                    THEN jsonb_build_object('cause', 'reconciled')
+               ELSE '{}'::jsonb
+           END $$;
+
+-- The payload of a binding's event (masked numbers only).
+CREATE OR REPLACE FUNCTION webhook_binding_data(b bindings, p_actor text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'bindingId', b.id, 'outId', b.out_id, 'poolKey', b.pool_key, 'state', b.state,
+        'phoneA', webhook_mask_phone(b.phone_a), 'phoneB', webhook_mask_phone(b.phone_b),
+        'phoneX', webhook_mask_phone(b.phone_x), 'expiresAt', b.expires_at, 'actor', p_actor) $$;
+
+-- A statement of one event (every bind's, each of its events) takes the first path: a query that
+-- names a transition table is planned again at every statement (its plan is not kept), and the
+-- set-wise INSERT joins the partitioned bindings, every partition's indexes planned each time.
+-- This way only the small reads of new_events are, and the rest keep their plans for the
+-- session: the trigger's CPU per one-event insert with 3 endpoints ~140 µs against ~170 µs
+-- (1,000 inserts, backend CPU from /proc; ~30 µs without the trigger; of the 140, ~30 are the
+-- trigger's call and webhook_wanted_types, ~25 the row's insert, ~45 its payload). Several
+-- events (a sweep's expiries) go set-wise, in one INSERT … SELECT.
 CREATE OR REPLACE FUNCTION webhook_events_from_binding_events() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     v_types text[] := webhook_wanted_types();
+    v_count int;
+    v_event record;
+    v_binding bindings;
+    v_made record;
 BEGIN
     IF v_types IS NULL THEN RETURN NULL; END IF;
+    SELECT count(*) INTO v_count FROM (SELECT 1 FROM new_events LIMIT 2) two;
+    IF v_count = 0 THEN RETURN NULL; END IF;
+    IF v_count = 1 THEN
+        SELECT n.binding_id, n.kind, n.actor, n.at, n.details INTO v_event FROM new_events n;
+        SELECT * INTO v_binding FROM bindings x WHERE x.id = v_event.binding_id;
+        IF NOT FOUND THEN RETURN NULL; END IF;
+        SELECT t.type, t.extra INTO v_made
+          FROM webhook_binding_event(v_event.kind, v_event.details, v_binding.state,
+                                     v_binding.contact_until) t;
+        IF v_made.type = ANY (v_types) THEN
+            INSERT INTO webhook_events (msg_id, type, binding_id, occurred_at, data)
+            VALUES (webhook_msg_id(), v_made.type, v_binding.id, v_event.at,
+                    webhook_binding_data(v_binding, v_event.actor) || v_made.extra);
+        END IF;
+        RETURN NULL;
+    END IF;
     INSERT INTO webhook_events (msg_id, type, binding_id, occurred_at, data)
-    SELECT webhook_msg_id(), m.type, b.id, e.at,
-           jsonb_build_object(
-               'bindingId', b.id, 'outId', b.out_id, 'poolKey', b.pool_key, 'state', b.state,
-               'phoneA', webhook_mask_phone(b.phone_a), 'phoneB', webhook_mask_phone(b.phone_b),
-               'phoneX', webhook_mask_phone(b.phone_x), 'expiresAt', b.expires_at,
-               'actor', e.actor) || m.extra
+    SELECT webhook_msg_id(), m.type, b.id, e.at, webhook_binding_data(b, e.actor) || m.extra
       FROM new_events e
       JOIN bindings b ON b.id = e.binding_id
-      CROSS JOIN LATERAL (
-          SELECT CASE
-                     WHEN e.kind = 'bound' THEN 'binding.created'
-                     WHEN e.kind = 'reconciled' AND b.state = 'active' THEN 'binding.created'
-                     WHEN e.kind IN ('updated', 'trip_ended') THEN 'binding.changed'
-                     WHEN e.kind = 'unbind_requested' THEN 'binding.ended'
-                     WHEN e.kind = 'expired'
-                          AND e.details->>'previousState' IS DISTINCT FROM 'unbinding'
-                          THEN 'binding.ended'
-                     WHEN e.kind = 'reconciled' AND b.state = 'expired' THEN 'binding.ended'
-                 END AS type,
-                 CASE
-                     -- `changed` holds {field: {from, to}}: the field names only (a phone
-                     -- number may be among the values).
-                     WHEN e.kind = 'updated' THEN jsonb_build_object(
-                         'change', CASE jsonb_typeof(e.details->'changed')
-                                       WHEN 'object' THEN (SELECT coalesce(jsonb_agg(k ORDER BY k), '[]')
-                                                             FROM jsonb_object_keys(e.details->'changed') k)
-                                       WHEN 'array' THEN e.details->'changed'
-                                       ELSE '[]'::jsonb END)
-                     WHEN e.kind = 'trip_ended' THEN jsonb_build_object(
-                         'change', '["tripEnded"]'::jsonb, 'contactUntil', b.contact_until)
-                     WHEN e.kind = 'unbind_requested' THEN jsonb_build_object(
-                         'cause', CASE WHEN e.details->>'reason' = 'contact window closed'
-                                       THEN 'contact_window_closed' ELSE 'unbound' END)
-                     WHEN e.kind = 'expired' THEN jsonb_build_object('cause', 'expired')
-                     WHEN e.kind = 'reconciled' AND b.state = 'expired'
-                          THEN jsonb_build_object('cause', 'reconciled')
-                     ELSE '{}'::jsonb
-                 END AS extra
-      ) m
+      CROSS JOIN LATERAL webhook_binding_event(e.kind, e.details, b.state, b.contact_until) m
      WHERE m.type = ANY (v_types)
      ORDER BY e.at, e.id;
     RETURN NULL;

@@ -52,8 +52,7 @@ const BATCH_IN_HAND = `
     JOIN webhook_endpoints e ON e.id = d.endpoint_id
     JOIN webhook_events v ON v.id = d.event_id
    CROSS JOIN LATERAL (SELECT coalesce(v.binding_id::text, v.msg_id) AS order_key) k
-   WHERE d.id = ANY ($1::uuid[])
-   ORDER BY d.id`;
+   WHERE d.id = ANY ($1::uuid[])`;
 
 const HOLD = `
   INSERT INTO webhook_queued_deliveries (delivery_id, endpoint_id, order_key)
@@ -108,7 +107,7 @@ export class WebhookDeliveriesRepository {
     return new Map(rows.map((r) => [r.id, r]));
   }
 
-  /** A batch's deliveries in id order, with their keys (one that is gone is missing). */
+  /** Batches' deliveries, with their keys (one that is gone is missing). */
   async batchInHand(deliveryIds: readonly string[]): Promise<BatchDeliveryInHand[]> {
     const { rows } = await this.db.pool.query<BatchDeliveryInHand>({
       name: 'webhook-batch-in-hand',

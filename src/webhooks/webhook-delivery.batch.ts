@@ -1,18 +1,15 @@
 import { performance } from 'node:perf_hooks';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'pg-boss';
-import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { inTransaction } from '../prisma/transaction.js';
 import { orderedUuid } from './ordered-uuid.js';
-import { WebhookDatabase } from './webhook-database.js';
+import { WebhookBatchSettler } from './webhook-batch-settler.js';
 import {
   WebhookDeliveriesRepository,
   type BatchDeliveryInHand,
 } from './webhook-deliveries.repository.js';
 import { WebhookDeliveryWorker, type Settlement } from './webhook-delivery.worker.js';
-import { WebhookQueue, type BatchDeliveryJob, type DeliveryJobInsert } from './webhook-queue.js';
-import { logSettlements, writeSettlements } from './webhook-settlements.js';
+import type { BatchDeliveryJob } from './webhook-queue.js';
 
 /** A delivery the batch leaves to a job of its own. */
 interface HandOff {
@@ -31,29 +28,42 @@ interface HandOff {
  * there (webhook_queued_deliveries), and, once a try has failed or WEBHOOKS_TIMEOUT_MS has passed,
  * every delivery not yet tried (a receiver that is down costs one timeout, not one per event).
  *
- * Everything is written at the end in one transaction: the tries, the hand-offs (their jobs and
- * their keys held) and the batch job's completion, fenced to this claim. A process that dies
- * before it leaves the batch job active: pg-boss counts it gone after its expiry and runs it
- * again, and the deliveries are sent again with the same webhook-id (at least once).
+ * The batches fetched together read their deliveries in one query. Everything a batch did is
+ * written at its end in one transaction (WebhookBatchSettler, with the other batches that end
+ * then): the tries, the hand-offs (their jobs and their keys held) and the batch job's completion,
+ * fenced to this claim. A process that dies before it leaves the batch job active: pg-boss counts
+ * it gone after its expiry and runs it again, and the deliveries are sent again with the same
+ * webhook-id (at least once).
  */
 @Injectable()
 export class WebhookBatchDelivery {
-  private readonly logger = new Logger(WebhookBatchDelivery.name);
-
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly clock: Clock,
-    private readonly db: WebhookDatabase,
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly worker: WebhookDeliveryWorker,
-    private readonly queue: WebhookQueue,
+    private readonly settler: WebhookBatchSettler,
   ) {}
 
-  async run(job: Job<BatchDeliveryJob>): Promise<void> {
+  /**
+   * Runs batch jobs fetched together, each on its own (a slow receiver's batch holds back no
+   * other), after one read of all their deliveries. Each promise settles when its batch is
+   * written, true when it handed deliveries to jobs of their own (a fetch may find them).
+   */
+  start(jobs: ReadonlyArray<Job<BatchDeliveryJob>>): Array<Promise<boolean>> {
+    const read = this.deliveries.batchInHand(jobs.flatMap((j) => j.data.batch));
+    // A failed read fails every batch (each through its own promise); none is left unobserved.
+    read.catch(() => undefined);
+    return jobs.map(async (job) => this.run(job, await read));
+  }
+
+  private async run(
+    job: Job<BatchDeliveryJob>,
+    read: readonly BatchDeliveryInHand[],
+  ): Promise<boolean> {
     const { timeoutMs, endpointConcurrency } = this.config.webhooks;
     const startBy = performance.now() + timeoutMs;
     const chains = new Map<string, BatchDeliveryInHand[]>();
-    for (const d of await this.inOrder(job.data.batch)) {
+    for (const d of inOrder(job.data.batch, read)) {
       const chain = chains.get(d.orderKey);
       if (chain) chain.push(d);
       else chains.set(d.orderKey, [d]);
@@ -85,45 +95,29 @@ export class WebhookBatchDelivery {
         for (let c = waiting.shift(); c; c = waiting.shift()) await runChain(c);
       }),
     );
-    await this.settle(job, settled, handOffs);
+    await this.settler.settle({
+      job,
+      settled,
+      handOffs: handOffs.map(({ d, notBefore }) => ({
+        job: {
+          id: orderedUuid(),
+          deliveryId: d.id,
+          endpointId: d.endpointId,
+          orderKey: `${d.endpointId}:${d.orderKey}`,
+          notBefore,
+        },
+        orderKey: d.orderKey,
+      })),
+    });
+    return handOffs.length > 0;
   }
+}
 
-  /** The batch's deliveries in its order (the dispatcher's: each binding's events in order). */
-  private async inOrder(ids: readonly string[]): Promise<BatchDeliveryInHand[]> {
-    const position = new Map(ids.map((id, i) => [id, i]));
-    const rows = await this.deliveries.batchInHand(ids);
-    return rows.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
-  }
-
-  private async settle(
-    job: Job<BatchDeliveryJob>,
-    settled: readonly Settlement[],
-    handOffs: readonly HandOff[],
-  ): Promise<void> {
-    const now = this.clock.now();
-    const jobs: DeliveryJobInsert[] = handOffs.map(({ d, notBefore }) => ({
-      id: orderedUuid(),
-      deliveryId: d.id,
-      endpointId: d.endpointId,
-      orderKey: `${d.endpointId}:${d.orderKey}`,
-      notBefore,
-    }));
-    await this.db.withClient((client) =>
-      inTransaction(client, async () => {
-        await writeSettlements(this.deliveries, settled, now, client);
-        await this.deliveries.hold(
-          client,
-          handOffs.map(({ d }) => ({
-            deliveryId: d.id,
-            endpointId: d.endpointId,
-            orderKey: d.orderKey,
-          })),
-        );
-        await this.queue.insert(client, jobs);
-        if (!(await this.queue.completeIn(client, job)))
-          throw new Error(`batch ${job.id} was claimed again meanwhile`);
-      }),
-    );
-    logSettlements(this.logger, settled);
-  }
+/** A batch's deliveries in its order (the dispatcher's: each binding's events in order). */
+function inOrder(
+  ids: readonly string[],
+  read: readonly BatchDeliveryInHand[],
+): BatchDeliveryInHand[] {
+  const byId = new Map(read.map((d) => [d.id, d]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }

@@ -11,6 +11,7 @@ import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
 import {
   isBatchJob,
   WebhookQueue,
+  type BatchDeliveryJob,
   type DeliveryJob,
   type SingleDeliveryJob,
 } from './webhook-queue.js';
@@ -28,9 +29,16 @@ const ERROR_PAUSE_MS = 1000;
  * (one pg-boss fetch, then one read of their deliveries), starts each try at once and does not
  * wait for a batch to finish before claiming more: a slow receiver holds only its own tries (at
  * most WEBHOOKS_ENDPOINT_CONCURRENCY, across instances, by pg-boss's group concurrency), never a
- * batch of other receivers' events. It fetches again as soon as a try is settled (the settled
- * job's key may have its next event waiting) or the dispatcher made jobs, else every
- * WEBHOOKS_POLL_INTERVAL_MS (a retry come due; jobs another instance dispatched).
+ * batch of other receivers' events. It fetches again as soon as a single delivery's try is
+ * settled (its key may have its next event waiting) or the dispatcher made jobs, else every
+ * WEBHOOKS_POLL_INTERVAL_MS (a retry come due; jobs another instance dispatched). A batch job
+ * that ends fetches again only when a fetch may find something it could not before: the batch
+ * handed deliveries to jobs of their own, or a later batch of its endpoint is waiting behind it
+ * (this instance's dispatcher made one that has not ended yet; a batch another instance made:
+ * always). Every batch's end fetched before (one per endpoint and pass) and mostly found nothing,
+ * and pg-boss's strict-FIFO fetch, which reads every waiting job's key, was a fifth of the
+ * delivery sessions' time. With several instances, a batch made by one and held behind another's
+ * is found by the next wake or poll.
  */
 @Injectable()
 export class WebhookDeliveryPump {
@@ -40,6 +48,8 @@ export class WebhookDeliveryPump {
   private stopped = false;
   private woken = false;
   private wakeUp: (() => void) | undefined;
+  /** Batch jobs this instance's dispatcher made that have not ended here, by endpoint. */
+  private readonly batchesMade = new Map<string, number>();
   private failures = 0;
 
   constructor(
@@ -57,8 +67,23 @@ export class WebhookDeliveryPump {
     this.loop ??= this.run();
   }
 
-  /** Look for jobs now (there may be some), instead of at the next poll. */
-  wake(): void {
+  /** Jobs were made (batch jobs for these endpoints): look for them now, not at the next poll. */
+  wake(batchEndpoints: readonly string[] = []): void {
+    for (const e of batchEndpoints) this.batchesMade.set(e, (this.batchesMade.get(e) ?? 0) + 1);
+    this.lookNow();
+  }
+
+  /** A batch of `endpoint` ended: whether a later one of it may be waiting. */
+  private batchEnded(endpoint: string | null | undefined): boolean {
+    const made = endpoint ? this.batchesMade.get(endpoint) : undefined;
+    // Made elsewhere (another instance, before a restart): nothing known of what follows it.
+    if (made === undefined) return true;
+    if (made > 1) this.batchesMade.set(endpoint!, made - 1);
+    else this.batchesMade.delete(endpoint!);
+    return made > 1;
+  }
+
+  private lookNow(): void {
     this.woken = true;
     this.wakeUp?.();
   }
@@ -66,7 +91,7 @@ export class WebhookDeliveryPump {
   /** No new try; waits for the tries under way (each bounded by WEBHOOKS_TIMEOUT_MS) to settle. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake();
+    this.lookNow();
     await this.loop;
     await Promise.allSettled([...this.tries]);
   }
@@ -96,9 +121,20 @@ export class WebhookDeliveryPump {
 
   private async begin(all: ReadonlyArray<Job<DeliveryJob>>): Promise<void> {
     const jobs: Array<Job<SingleDeliveryJob>> = [];
+    const batches: Array<Job<BatchDeliveryJob>> = [];
     for (const job of all)
-      if (isBatchJob(job)) this.track(this.guard(job, () => this.batches.run(job)));
+      if (isBatchJob(job)) batches.push(job);
       else jobs.push(job as Job<SingleDeliveryJob>);
+    if (batches.length > 0) {
+      const runs = this.batches.start(batches);
+      for (const [i, job] of batches.entries()) {
+        let handedOff = false;
+        const run = this.guard(job, async () => {
+          handedOff = await runs[i]!;
+        });
+        this.track(run, () => this.batchEnded(job.groupId) || handedOff);
+      }
+    }
     if (jobs.length === 0) return;
     let inHand: Map<string, DeliveryInHand>;
     try {
@@ -112,10 +148,16 @@ export class WebhookDeliveryPump {
     for (const job of jobs) this.track(this.try(job, inHand.get(job.data.deliveryId)));
   }
 
-  private track(work: Promise<void>): void {
+  /**
+   * Keeps `work` among the tries under way; when it ends, fetches again if `mayUnblock` says a
+   * fetch may find something (by default always), or this instance had no room for more.
+   */
+  private track(work: Promise<void>, mayUnblock: () => boolean = () => true): void {
     const t = work.finally(() => {
+      const wasFull = this.tries.size >= this.config.webhooks.concurrency;
       this.tries.delete(t);
-      this.wake();
+      const unblocks = mayUnblock();
+      if (wasFull || unblocks) this.lookNow();
     });
     this.tries.add(t);
   }

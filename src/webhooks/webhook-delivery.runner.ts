@@ -74,8 +74,11 @@ export class WebhookDeliveryRunner implements OnApplicationBootstrap, OnModuleDe
         return;
       }
       await this.startWorkers();
-      const taken = await this.outbox.dispatch(DISPATCH_BATCH, this.clock.now());
-      if (taken > 0) this.pump.wake();
+      const { taken, batchEndpoints } = await this.outbox.dispatch(
+        DISPATCH_BATCH,
+        this.clock.now(),
+      );
+      if (taken > 0) this.pump.wake(batchEndpoints);
       if (taken === DISPATCH_BATCH) next = 0;
       this.failures = 0;
     } catch (error) {

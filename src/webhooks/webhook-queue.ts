@@ -189,21 +189,22 @@ export class WebhookQueue implements OnModuleDestroy {
   }
 
   /**
-   * Completes a batch job inside the caller's transaction, fenced to its attempt: false when its
+   * Completes batch jobs inside the caller's transaction, fenced to their attempts: false when a
    * claim lapsed (pg-boss counted its process gone and will run it again), and the caller rolls
-   * back, leaving everything to that run.
+   * back, leaving that job to its next run.
    */
-  async completeIn(runner: SqlRunner, job: Job<DeliveryJob>): Promise<boolean> {
+  async completeIn(runner: SqlRunner, jobs: ReadonlyArray<Job<DeliveryJob>>): Promise<boolean> {
+    if (jobs.length === 0) return true;
     const boss = this.boss ?? (await this.start());
     const done = await boss.complete(
       DELIVERY_QUEUE,
-      [{ id: job.id, retryCount: job.retryCount }],
+      jobs.map((j) => ({ id: j.id, retryCount: j.retryCount })),
       undefined,
       { db: asDb(runner) },
     );
-    this.countSettled(1, boss);
+    this.countSettled(jobs.length, boss);
     // CommandResponse is declared empty; complete() answers { jobs, requested, affected }.
-    return (done as { affected?: number }).affected === 1;
+    return (done as { affected?: number }).affected === jobs.length;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { WebhookBatchSettler } from './webhook-batch-settler.js';
 import { WebhookDatabase } from './webhook-database.js';
 import { WebhookBatchDelivery } from './webhook-delivery.batch.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
@@ -29,6 +30,7 @@ import { WebhooksController } from './webhooks.controller.js';
     WebhookDeliveriesRepository,
     WebhookDeliveryWorker,
     WebhookSettler,
+    WebhookBatchSettler,
     WebhookBatchDelivery,
     WebhookDeliveryPump,
     WebhookDeliveryRunner,

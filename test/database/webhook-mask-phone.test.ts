@@ -55,3 +55,85 @@ describe("the outbox trigger's helpers keep their plans", () => {
     ]);
   });
 });
+
+/**
+ * The binding trigger makes a one-event statement's event (every bind's) on a path of its own,
+ * whose plans are kept for the session, and several events' set-wise: both must make the same
+ * events, payloads and all.
+ */
+describe('the binding trigger, one event a statement or several', () => {
+  it('makes the same events', async () => {
+    const kinds: Array<[string, Record<string, unknown>]> = [
+      ['bound', {}],
+      ['updated', { changed: { phoneB: { from: '13800000001', to: '13800000002' }, ttl: {} } }],
+      ['updated', { changed: ['expiresAt'] }],
+      ['routed', {}],
+      ['trip_ended', {}],
+      ['unbind_requested', { reason: 'contact window closed' }],
+      ['unbind_requested', { reason: 'order service' }],
+      ['expired', { previousState: 'unbinding' }],
+      ['expired', {}],
+      ['reconciled', {}],
+    ];
+    const client = await prisma.pgPool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO webhook_endpoints (id, url, events, secret, created_at, updated_at)
+         VALUES (gen_random_uuid(), 'http://receiver.test/', $1, 'whsec_x', now(), now())`,
+        [['binding.created', 'binding.changed', 'binding.ended']],
+      );
+      await client.query(`INSERT INTO pools (key) VALUES ('TRIGGERPATHS') ON CONFLICT DO NOTHING`);
+      const { rows: bindings } = await client.query<{ id: string }>(
+        `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, state, expires_at, ended_at)
+         SELECT gen_random_uuid(), 'TRIGGERPATHS', 'paths-' || i, '13712345678', '13912345678',
+                'expired', now(), now()
+           FROM generate_series(1, 2) i
+         RETURNING id`,
+      );
+      const [one, several] = bindings.map((b) => b.id);
+      for (const [kind, details] of kinds)
+        await client.query(
+          `INSERT INTO binding_events (binding_id, kind, actor, details) VALUES ($1, $2, 'test', $3)`,
+          [one, kind, details],
+        );
+      await client.query(
+        `INSERT INTO binding_events (binding_id, kind, actor, details)
+         SELECT $1, k, 'test', d FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS x(k, d, i)
+          ORDER BY i`,
+        [several, kinds.map(([k]) => k), kinds.map(([, d]) => JSON.stringify(d))],
+      );
+      const events = async (bindingId: string) =>
+        (
+          await client.query<{ type: string; data: Record<string, unknown> }>(
+            `SELECT type, data - 'bindingId' - 'outId' AS data FROM webhook_events
+              WHERE binding_id = $1 ORDER BY id`,
+            [bindingId],
+          )
+        ).rows;
+      const made = await events(one!);
+      expect(made.map((e) => e.type)).toEqual([
+        'binding.created',
+        'binding.changed',
+        'binding.changed',
+        'binding.changed',
+        'binding.ended',
+        'binding.ended',
+        'binding.ended',
+        'binding.ended',
+      ]);
+      expect(made[1]!.data).toMatchObject({ change: ['phoneB', 'ttl'], phoneA: '137****5678' });
+      expect(made[3]!.data).toHaveProperty('contactUntil');
+      expect(made.slice(4).map((e) => e.data.cause)).toEqual([
+        'contact_window_closed',
+        'unbound',
+        'expired',
+        'reconciled',
+      ]);
+      expect(await events(several!)).toEqual(made);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+});
