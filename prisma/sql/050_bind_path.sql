@@ -74,6 +74,7 @@ DECLARE
     v_routed text[];
     v_pairs tid[];
     v_gone uuid[];
+    v_seqscan text := current_setting('enable_seqscan');
 BEGIN
     IF p_ids IS NULL THEN
         SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id),
@@ -110,6 +111,13 @@ BEGIN
     PERFORM set_config('axb.expire_followed', 'on', true);
     -- (the rows and events of one partition: all of them, or, across a month's end, a part)
     FOR v_part IN SELECT DISTINCT u.p FROM unnest(v_parts) AS u(p) LOOP
+        -- (By the addresses, never by reading the month: the planner prices a TID scan at one
+        -- random page per address, so for a batch of 5,000 it chose a sequential scan of any
+        -- month under ~20,000 pages (160 MB), and each batch read every row of the month: a
+        -- sweep quadratic in what was due, 26 µs a row at 100k and 40 at 300k. Set for this one
+        -- statement only: set for the whole function, it cost the other statements more than
+        -- the scan it saved.)
+        PERFORM set_config('enable_seqscan', 'off', true);
         EXECUTE format('UPDATE %s SET state = ''expired'', ended_at = $1, updated_at = $1 '
                        'WHERE ctid = ANY ($2)', v_part::regclass)
           USING p_now,
@@ -117,6 +125,7 @@ BEGIN
                      ELSE ARRAY(SELECT u.r FROM unnest(v_parts, v_rows) AS u(p, r)
                                  WHERE u.p = v_part) END;
         GET DIAGNOSTICS v_n = ROW_COUNT;
+        PERFORM set_config('enable_seqscan', v_seqscan, true);
         -- (locked rows do not move; anything else is a bug, and nothing is left half done)
         IF v_n <> (SELECT count(*) FROM unnest(v_parts) AS u(p) WHERE u.p = v_part) THEN
             RAISE EXCEPTION 'expire_bindings: % of the locked rows of % updated', v_n,
@@ -192,14 +201,6 @@ END $$;
 ALTER FUNCTION expire_bindings(uuid[], integer, timestamptz, text, jsonb, boolean, boolean,
                                integer, integer)
     SET plan_cache_mode = force_generic_plan;
--- Every statement here reads rows by key or by address. The planner prices a TID scan at one
--- random page per address, so for a batch of 5,000 addresses it chose a sequential scan of the
--- whole month whenever the month's partition was under ~20,000 pages (160 MB): each batch read
--- every row of the month, and a sweep cost O(rows of the month × batches), quadratic in what was
--- due (the sweep's 300k were 40 µs a row where 100k were 26).
-ALTER FUNCTION expire_bindings(uuid[], integer, timestamptz, text, jsonb, boolean, boolean,
-                               integer, integer)
-    SET enable_seqscan = off;
 
 -- Claims X for the pair (claim_x(), 020_live_pairs.sql) and, when it did, expires the live
 -- bindings of A or B on that X that are overdue: their pairs are free at once, before any sweep.
