@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PROJECT_ROOT } from '../src/common/project-root.js';
 import type { RunningSimulator, SimulatorOptions } from './options.js';
 
 /** What a simulator on a worker thread is started with: its options but a logger (not cloned). */
@@ -70,7 +68,8 @@ export async function startSimulatorThread(
  */
 function workerFile(): URL {
   const beside = new URL('./worker.js', import.meta.url);
+  // From the sources (simulator/thread.ts), the built copy is dist/simulator/worker.js.
   return existsSync(fileURLToPath(beside))
     ? beside
-    : pathToFileURL(join(PROJECT_ROOT, 'dist', 'simulator', 'worker.js'));
+    : new URL('../dist/simulator/worker.js', import.meta.url);
 }
