@@ -27,7 +27,7 @@ import { CpuMeter } from './support/cpu-meter.js';
 import { median, printTable, type LoadSummary, type LoadTarget } from './support/load.js';
 import { runLoad } from './support/run-load.js';
 import { intSetting } from './support/settings.js';
-import { startSimulatorThread } from './support/simulator-thread.js';
+import { startSimulatorThread } from '../simulator/thread.js';
 
 const RUNS = intSetting('BENCH_RUNS', 3, 1, 10);
 const SECONDS = intSetting('BENCH_SECONDS', 10, 1, 60);
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
     for (const line of verdicts) console.log(line);
   } finally {
     await sql.end();
-    await sim.stop();
+    await sim.close();
     await db.drop();
   }
 }

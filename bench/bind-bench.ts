@@ -35,7 +35,7 @@ import { readUpdates, updatesBetween } from './support/hot-updates.js';
 import type { LoadSummary } from './support/load.js';
 import { runLoad } from './support/run-load.js';
 import { intSetting } from './support/settings.js';
-import { startSimulatorThread } from './support/simulator-thread.js';
+import { startSimulatorThread } from '../simulator/thread.js';
 
 const RUNS = intSetting('RUNS', 3, 1, 10);
 const BINDS = intSetting('BINDS', 1500, 10, 20_000);
@@ -286,7 +286,7 @@ async function main(): Promise<void> {
   } finally {
     await sql.end();
     await app.close();
-    await sim.stop();
+    await sim.close();
     await db.drop();
   }
   report(results, fixed, {

@@ -39,7 +39,7 @@ import { createBenchDatabase } from './support/bench-database.js';
 import { BENCH_API_KEYS, BENCH_AUTH } from './support/bench-key.js';
 import { median, printTable, type LoadSummary } from './support/load.js';
 import { intSetting } from './support/settings.js';
-import { startSimulatorThread } from './support/simulator-thread.js';
+import { startSimulatorThread } from '../simulator/thread.js';
 
 const HISTORY = intSetting('HISTORY', 1_000_000, 1_000, 100_000_000);
 const RUNS = intSetting('RUNS', 3, 1, 10);
@@ -284,7 +284,7 @@ async function main(): Promise<void> {
   } finally {
     await sql.end().catch(() => undefined);
     for (const s of services) await s.stop();
-    await sim.stop();
+    await sim.close();
     await owned?.drop();
     await empty.drop();
   }

@@ -18,7 +18,7 @@ import { runLoad } from './support/run-load.js';
 import { BENCH_AUTH } from './support/bench-key.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { intSetting } from './support/settings.js';
-import { startSimulatorThread } from './support/simulator-thread.js';
+import { startSimulatorThread } from '../simulator/thread.js';
 
 /**
  * Routing lookup benchmark. One process: Postgres (DATABASE_URL's server, else embedded), the
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
   } finally {
     await hitApp.app.close();
     await missApp.app.close();
-    await sim.stop();
+    await sim.close();
     await db.drop();
   }
 }

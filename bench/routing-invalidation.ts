@@ -12,7 +12,7 @@ import {
 import { BENCH_API_KEYS, BENCH_AUTH } from './support/bench-key.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { intSetting } from './support/settings.js';
-import { startSimulatorThread } from './support/simulator-thread.js';
+import { startSimulatorThread } from '../simulator/thread.js';
 
 /**
  * How fast a change made through one instance reaches another instance's routing cache. Two
@@ -237,7 +237,7 @@ async function main(): Promise<void> {
     await two.close();
     await twoThread.stop();
     await one.app.close();
-    await sim.stop();
+    await sim.close();
     await db.drop();
   }
 }

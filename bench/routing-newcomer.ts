@@ -13,13 +13,14 @@
  *   npm run build && node dist/bench/routing-newcomer.js
  *   RUNS=3 SECONDS=5 RATE=1000 BINDINGS=50 LOG_FORMATS=json,pretty OUTPUT=terminal (all optional)
  *   SERVICE_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' (the service's NODE_OPTIONS)
+ *   SERVICE_ENV='ROUTING_COUNTS_FLUSH_MS=1000' (settings added to the service's environment)
  *
  * Beside each run's latency, the service's own event-loop delay during it (prom-client's
  * monitorEventLoopDelay, read from /metrics before and after the run; its histogram restarts at
  * each read): a stall of the process shows there whatever the machine's noise does to the
  * latency seen from outside. Each run's slowest calls and when they were due go to stderr.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { chmod } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,17 @@ const FORMATS = (process.env.LOG_FORMATS ?? 'json,pretty').split(',');
 const OUTPUT = process.env.OUTPUT ?? 'terminal';
 if (OUTPUT !== 'terminal' && OUTPUT !== 'pipe') throw new Error('OUTPUT must be terminal or pipe');
 
+/** SERVICE_ENV='NAME=value,…': settings added to the service's environment (to try one). */
+function serviceEnv(): Record<string, string> {
+  const given = process.env.SERVICE_ENV ?? '';
+  return Object.fromEntries(
+    given
+      .split(',')
+      .filter((pair) => pair.includes('='))
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+}
+
 const phone = (prefix: string, n: number) => `${prefix}${String(n).padStart(8, '0')}`;
 
 interface Row {
@@ -47,6 +59,32 @@ interface Row {
   loop: LoopDelay;
   /** The service process's CPU time per answered call (µs), Postgres's not included. */
   cpuUs: number;
+  /** The embedded Postgres's CPU time per answered call (µs): every backend and helper of it. */
+  pgUs: number;
+}
+
+/**
+ * CPU time (ms) of the embedded Postgres so far: its postmaster (with its reaped children's) and
+ * every live child (backends, walwriter, checkpointer…), from /proc. The service's own CPU leaves
+ * out what its work costs the database beside it on the same cores (a counts flush, a refresh).
+ */
+async function postgresCpuMs(pgDir: string): Promise<number> {
+  const postmaster = Number((await readFile(join(pgDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  const fieldsOf = async (pid: string) => {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    return stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ') : undefined;
+  };
+  let ticks = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const f = await fieldsOf(pid);
+    if (!f) continue;
+    // Fields after the name: state, ppid, …; utime, stime at 11, 12; cutime, cstime at 13, 14.
+    if (Number(pid) === postmaster)
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    else if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks * 10;
 }
 
 /** The service's event-loop delay over a run (ms), and its CPU time so far (s), from its metrics. */
@@ -91,6 +129,7 @@ async function measureFormat(format: string, rows: Row[]): Promise<void> {
       RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
       RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
       LOG_FORMAT: format,
+      ...serviceEnv(),
       ...(process.env.SERVICE_NODE_OPTIONS
         ? { NODE_OPTIONS: process.env.SERVICE_NODE_OPTIONS }
         : {}),
@@ -141,6 +180,7 @@ async function measureFormat(format: string, rows: Row[]): Promise<void> {
           });
         }
         let before = { cpuSeconds: NaN };
+        let pgBefore = NaN;
         const summary = await runLoad(
           {
             kind: 'fixed',
@@ -150,16 +190,19 @@ async function measureFormat(format: string, rows: Row[]): Promise<void> {
           // Restarts the service's event-loop histogram right before the load.
           async () => {
             before = await loopDelay(origin);
+            pgBefore = await postgresCpuMs(join(root, 'pg'));
           },
         );
         const loop = await loopDelay(origin);
         const cpuUs = (1e6 * (loop.cpuSeconds - before.cpuSeconds)) / summary.answered;
-        rows.push({ format, run, target, summary, loop, cpuUs });
+        const pgUs =
+          (1e3 * ((await postgresCpuMs(join(root, 'pg'))) - pgBefore)) / summary.answered;
+        rows.push({ format, run, target, summary, loop, cpuUs, pgUs });
         console.error(
           `${format} run ${run} ${target}: ${summary.perSecond.toFixed(0)}/s p50 ` +
             `${summary.p50Ms.toFixed(2)} ms p99 ${summary.p99Ms.toFixed(2)} ms ` +
             `not ok ${summary.answered - summary.ok + summary.errors} ${JSON.stringify(summary.statuses)} ` +
-            `sources ${JSON.stringify(summary.sources)} cpu ${cpuUs.toFixed(0)} µs/call event loop mean ${loop.meanMs.toFixed(1)} ` +
+            `sources ${JSON.stringify(summary.sources)} cpu ${cpuUs.toFixed(0)} µs/call postgres ${pgUs.toFixed(0)} µs/call event loop mean ${loop.meanMs.toFixed(1)} ` +
             `p99 ${loop.p99Ms.toFixed(1)} max ${loop.maxMs.toFixed(1)} ms; slowest (due at ms: ms) ` +
             summary.slowest.map((s) => `${s.atMs.toFixed(0)}: ${s.ms.toFixed(1)}`).join(', '),
         );
@@ -196,6 +239,7 @@ async function main(): Promise<void> {
       'p99 ms': r.summary.p99Ms,
       'from cache': r.target === 'hit' ? `${fromCache(r.summary).toFixed(1)} %` : '',
       'cpu µs/call': Math.round(r.cpuUs),
+      'pg µs/call': Math.round(r.pgUs),
       'loop p99 ms': r.loop.p99Ms,
       'loop max ms': r.loop.maxMs,
     })),
@@ -213,6 +257,7 @@ async function main(): Promise<void> {
       target: hit <= bound ? 'met' : 'NOT met',
       'hit p50 ms': median(of('hit').map((r) => r.summary.p50Ms)),
       'cpu µs/call trivial / hit': `${median(of('trivial').map((r) => r.cpuUs)).toFixed(0)} / ${median(of('hit').map((r) => r.cpuUs)).toFixed(0)}`,
+      'pg µs/call trivial / hit': `${median(of('trivial').map((r) => r.pgUs)).toFixed(0)} / ${median(of('hit').map((r) => r.pgUs)).toFixed(0)}`,
       'loop p99 ms trivial / hit': `${median(of('trivial').map((r) => r.loop.p99Ms)).toFixed(1)} / ${median(of('hit').map((r) => r.loop.p99Ms)).toFixed(1)}`,
       'loop max ms trivial / hit': `${median(of('trivial').map((r) => r.loop.maxMs)).toFixed(1)} / ${median(of('hit').map((r) => r.loop.maxMs)).toFixed(1)}`,
     };

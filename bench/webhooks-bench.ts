@@ -28,7 +28,7 @@ import { createBenchDatabase } from './support/bench-database.js';
 import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from './support/bench-key.js';
 import { runLoad } from './support/run-load.js';
 import { intSetting } from './support/settings.js';
-import { startSimulatorThread } from './support/simulator-thread.js';
+import { startSimulatorThread } from '../simulator/thread.js';
 
 const RUNS = intSetting('RUNS', 3, 1, 10);
 const RATE = intSetting('RATE', 500, 100, 5000);
@@ -346,7 +346,7 @@ async function main(): Promise<void> {
   await receiver.stop();
   await sql.end();
   await app.close();
-  await sim.stop();
+  await sim.close();
   await db.drop();
 }
 

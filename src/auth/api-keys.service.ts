@@ -16,6 +16,8 @@ export class ApiKeysService implements OnModuleInit {
   private readonly logger = new Logger(ApiKeysService.name);
   /** By sha256 of the whole presented token: the hot path (routing) skips the database. */
   private readonly verified = new Map<string, { principal: Principal | null; until: number }>();
+  /** Checks against the database in flight, by the same key: requests missing together share one. */
+  private readonly checking = new Map<string, Promise<Principal | null>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -57,11 +59,22 @@ export class ApiKeysService implements OnModuleInit {
     }
   }
 
-  /** The key's principal (null: not a valid key), from the 30 s cache when it holds the token. */
+  /**
+   * The key's principal (null: not a valid key), from the 30 s cache when it holds the token.
+   * When it does not (every 30 s for a key in use), the requests carrying the token meanwhile
+   * wait for one read of the database together: each reading on its own, a busy key's requests
+   * of the next few milliseconds (or of the whole read, on a loaded database) all queued for
+   * the pool at once, and every request behind them with them.
+   */
   async authenticate(token: string): Promise<Principal | null> {
-    const hit = this.verified.get(cacheKeyOf(token));
+    const cacheKey = cacheKeyOf(token);
+    const hit = this.verified.get(cacheKey);
     if (hit && hit.until > this.clock.now().getTime()) return hit.principal;
-    return this.authenticateNow(token);
+    const running = this.checking.get(cacheKey);
+    if (running) return running;
+    const check = this.authenticateNow(token).finally(() => this.checking.delete(cacheKey));
+    this.checking.set(cacheKey, check);
+    return check;
   }
 
   /**

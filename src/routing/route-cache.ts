@@ -49,6 +49,9 @@ export class CachedTarget {
   private answerB = 0;
   private answerRefreshA: Refresh | undefined;
   private answerRefreshB: Refresh | undefined;
+  /** The provider's answer being asked for on a lookup's path, per caller (see `sharedAsk`). */
+  private askingA: Promise<unknown> | undefined;
+  private askingB: Promise<unknown> | undefined;
   /** The order key under which this entry is also found, if it was read by order. */
   orderKey: string | undefined;
 
@@ -106,6 +109,27 @@ export class CachedTarget {
   /** Gives a claimed refresh back (it could not be queued): a later lookup claims it again. */
   releaseRefresh(): void {
     this.refresh?.release();
+  }
+
+  /**
+   * One ask of the provider per caller at a time: a lookup that finds the answer missing while
+   * another lookup of the same caller is already asking waits for that ask instead of sending its
+   * own. Without it, the lookups of a busy caller arriving while the answer is missing (its TTL
+   * ran out, the provider slow or timing out under load, so nothing was remembered) each asked:
+   * at 1,000 lookups/s over a hundred callers, hundreds of asks at once where one each would do,
+   * every one of them costing the process and the provider more as it fell further behind.
+   * The ask is dropped once settled, so the next miss asks again.
+   */
+  sharedAsk<T>(role: PartyRole, ask: () => Promise<T>): Promise<T> {
+    const running = (role === 'A' ? this.askingA : this.askingB) as Promise<T> | undefined;
+    if (running) return running;
+    const started = ask().finally(() => {
+      if (role === 'A' && this.askingA === started) this.askingA = undefined;
+      if (role === 'B' && this.askingB === started) this.askingB = undefined;
+    });
+    if (role === 'A') this.askingA = started;
+    else this.askingB = started;
+    return started;
   }
 
   /** Gives a claimed answer refresh back, as `releaseRefresh`. */

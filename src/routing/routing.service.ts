@@ -214,9 +214,21 @@ export class RoutingService {
       return cachedAnswer(target);
     }
 
+    // Lookups of the same caller missing the answer together share one ask (and what it does).
+    return entry.sharedAsk(role, () => this.askProvider(entry, role, ctx.requestId));
+  }
+
+  /** Asks the provider on the lookup's path and acts on its answer (remembers it, or ends). */
+  private async askProvider(
+    entry: CachedTarget,
+    role: PartyRole,
+    requestId: string,
+  ): Promise<RouteAnswer> {
+    const target = entry.target;
+    const healthy = target.xHealth !== 'abnormal';
     const outcome = await this.callStatus.query(
       { poolKey: target.poolKey, subsId: target.subsId!, callerNo: partyNumber(target, role) },
-      ctx.requestId,
+      requestId,
     );
     const fallback = this.config.routing.fallback;
     if (!outcome.ok) return answerLocally(target, role, outcome.cause, fallback);

@@ -60,13 +60,19 @@ export async function prepareRuntime(
     };
     if (!endpoint) {
       // Imported lazily: the simulator is a separate program, loaded only in this embedded mode.
-      const { startSimulator } = await import('../../simulator/server.js');
-      const simulator = await startSimulator({
-        port: config.provider.embeddedSimulatorPort,
-        accessKeyId: config.provider.accessKeyId,
-        accessKeySecret: config.provider.accessKeySecret,
-        poolKeys: [config.pools.defaultPoolKey],
-      });
+      // It runs on a worker thread of its own, as the real provider runs elsewhere: in-process,
+      // every provider call (a refresh ahead, the message consumer's long polls) cost the
+      // service's event loop the provider's side too, a stall for the lookups answered beside it.
+      const { startSimulatorThread } = await import('../../simulator/thread.js');
+      const simulator = await startSimulatorThread(
+        {
+          port: config.provider.embeddedSimulatorPort,
+          accessKeyId: config.provider.accessKeyId,
+          accessKeySecret: config.provider.accessKeySecret,
+          poolKeys: [config.pools.defaultPoolKey],
+        },
+        (error) => logger.error(`The built-in simulator's thread failed: ${error.stack ?? error}`),
+      );
       stops.push(() => simulator.close());
       endpoint = simulator.url;
       started.simulator = { url: simulator.url, controlUrl: simulator.controlUrl };
