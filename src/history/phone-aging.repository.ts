@@ -346,9 +346,8 @@ export class PhoneAgingRepository {
    * range, and the DEFAULT one: history_partitions_between()), not at the parent: the parents'
    * statement triggers have nothing to follow in aging (see below), yet aimed at a parent the
    * statement copies every old and new row into their transition tables for them (for 5,000
-   * bindings and their calls, megabytes written to temporary files), and each = ANY over the
-   * parent is planned against every partition before pruning. The partitions' guard lets it
-   * through while `axb.aging_followed` is set (history_partition_write_refused(),
+   * bindings and their calls, megabytes written to temporary files). The partitions' guard
+   * lets it through while `axb.aging_followed` is set (history_partition_write_refused(),
    * 090_history_partitions.sql).
    */
   private async replacePhones(
