@@ -59,6 +59,14 @@ BEGIN
     IF current_setting('axb.expire_followed', true) = 'on' THEN
         RETURN NULL;
     END IF;
+    -- Privacy aging (src/history/phone-aging.repository.ts) rewrites ended rows' numbers in the
+    -- months themselves: the parents' triggers have nothing to follow in it (bindings_changed()
+    -- skips it, 030; the call records' outbox trigger looks only at recordings made ready, 080),
+    -- and aimed at a parent the statement would still copy every old and new row into their
+    -- transition tables (spilled to disk at a batch's size) for them.
+    IF current_setting('axb.aging_followed', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     RAISE EXCEPTION '% on partition % refused: write the record through its table %',
                     TG_OP, TG_TABLE_NAME,
                     (SELECT i.inhparent::regclass::text FROM pg_inherits i
@@ -163,7 +171,7 @@ LANGUAGE sql STABLE AS $$
      LIMIT p_limit
 $$;
 
--- Privacy aging's walk (src/history/phone-aging.repository.ts): the next p_limit bindings of one
+-- Privacy aging's walk (src/history/phone-aging.repository.ts): the next p_limit unaged bindings of one
 -- stripe after its cursor (p_after_at, p_after_id), created before p_cutoff, in creation order. A
 -- stripe is every p_stripes-th bucket of p_bucket_ms of creation time, so a stripe's next bindings
 -- are runs of neighbours: rows made one after another lie on the same heap pages (and their call
@@ -195,10 +203,13 @@ BEGIN
         v_bucket := v_bucket + ((p_stripe - v_bucket % p_stripes) % p_stripes + p_stripes) % p_stripes;
         v_lo := to_timestamp(v_bucket * p_bucket_ms / 1000.0);
         v_hi := v_lo + p_bucket_ms * interval '1 millisecond';
+        -- (Aged rows are passed over here, not returned to be passed over by the caller: a
+        -- stretch aged already, such as a record's oldest months aged before its cursors were
+        -- made, costs a filter per row, not a batch of 5,000 read and sent for nothing.)
         RETURN QUERY
             SELECT * FROM bindings b
              WHERE b.created_at >= v_lo AND b.created_at < least(v_hi, p_cutoff)
-               AND (b.created_at, b.id) > (p_after_at, p_after_id)
+               AND (b.created_at, b.id) > (p_after_at, p_after_id) AND b.aged_at IS NULL
              ORDER BY b.created_at, b.id LIMIT v_left;
         GET DIAGNOSTICS v_n = ROW_COUNT;
         v_left := v_left - v_n;
@@ -209,6 +220,19 @@ BEGIN
          ORDER BY b.created_at, b.id LIMIT 1;
     END LOOP;
 END $$;
+
+-- The partitions of p_parent that can hold a key in [p_lo, p_hi]: the months whose range meets
+-- it, and the DEFAULT partition (keys of no month; NULL keys). Privacy aging writes its batch to
+-- each of them directly (history_partition_write_refused(), above).
+CREATE OR REPLACE FUNCTION history_partitions_between(p_parent text, p_lo uuid, p_hi uuid)
+RETURNS TABLE (name text, is_default boolean)
+LANGUAGE sql STABLE AS $$
+    SELECT p.name, false FROM history_month_partitions p
+     WHERE p.parent = p_parent AND p.lo <= p_hi AND p.hi > p_lo
+    UNION ALL
+    SELECT c.relname::text, true FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent = p_parent::regclass AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'
+$$;
 
 -- The month of now and the two after it exist from the first bind on any database (fresh or
 -- upgraded): a bind never starts out in the DEFAULT partition. The history job keeps them so.

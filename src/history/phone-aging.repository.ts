@@ -339,8 +339,16 @@ export class PhoneAgingRepository {
    * One statement: the bindings' A and B, and the call records' numbers and raw reports, replaced
    * by their masked form. The hashes were written with the rows and stay as they are (the same
    * value: the update stays HOT); a row without one yet gets it here (NO_HASH for a number masked
-   * already, erased). The id bounds let each UPDATE prune to the partitions the batch lies in.
-   * Rows are reached by their ids (calls by their binding's): a batch reads only its own rows.
+   * already, erased). Rows are reached by their ids (calls by their binding's): a batch reads only
+   * its own rows.
+   *
+   * Each UPDATE is aimed at a partition that can hold the batch's rows (the months of its id
+   * range, and the DEFAULT one: history_partitions_between()), not at the parent: the parents'
+   * statement triggers have nothing to follow in aging (see below), yet aimed at a parent the
+   * statement copies every old and new row into their transition tables for them (for 5,000
+   * bindings and their calls, megabytes written to temporary files). The partitions' guard
+   * lets it through while `axb.aging_followed` is set (history_partition_write_refused(),
+   * 090_history_partitions.sql).
    */
   private async replacePhones(
     client: pg.PoolClient,
@@ -354,22 +362,34 @@ export class PhoneAgingRepository {
       hashed || p === null ? null : this.hashOf(p);
     const mask = (p: string | null) => (p === null ? null : maskPhone(p));
     const ids = bindings.map((r) => r.id).sort();
+    const lo = ids[0] ?? null;
+    const hi = ids[ids.length - 1] ?? null;
+    const { rows: parts } = await client.query<{
+      parent: string;
+      name: string;
+      is_default: boolean;
+    }>(
+      `SELECT 'bindings' AS parent, * FROM history_partitions_between('bindings', $1, $2)
+       UNION ALL
+       SELECT 'call_records', * FROM history_partitions_between('call_records', $1, $2)`,
+      [lo, hi],
+    );
+    const partsOf = (parent: string) => parts.filter((p) => p.parent === parent);
+    const table = (p: { name: string }) => client.escapeIdentifier(p.name);
     // Each table reached through an index on exactly the batch's rows (ids; calls by their
     // binding), never a scan of the id range (its other rows) or of a month's call records.
+    // Every parameter is used whatever the batch holds (an empty array matches no row).
     const callSet = `SET phone_no = t.p, peer_no = t.q,
                 phone_no_hash = coalesce(c.phone_no_hash, t.hp),
                 peer_no_hash = coalesce(c.peer_no_hash, t.hq),
                 raw = t.raw, aged_at = $6
            FROM unnest($9::bigint[], $10::uuid[], $11::text[], $12::text[], $13::bytea[],
                        $14::bytea[], $15::jsonb[]) AS t(id, bid, p, q, hp, hq, raw)`;
-    // Aging rewrites the numbers of ended bindings only (none in a live state, checked again under
-    // the row lock): nothing the record's trigger follows (live pairs, reconciliation, SubsIds,
-    // routing caches) changes, so it is told to skip this statement (bindings_changed(),
-    // 030_binding_record.sql), not join the batch's old and new rows to find that out.
-    await client.query(`SELECT set_config('axb.aging_followed', 'on', true)`);
-    const { rows } = await client.query<{ bindings: number; calls: number }>(
-      `WITH b AS (
-         UPDATE bindings b
+    const updates: Array<{ kind: 'bindings' | 'calls'; sql: string }> = [];
+    for (const part of partsOf('bindings')) {
+      updates.push({
+        kind: 'bindings',
+        sql: `UPDATE ${table(part)} b
             SET phone_a = t.a, phone_b = t.b,
                 phone_a_hash = coalesce(b.phone_a_hash, t.ha),
                 phone_b_hash = coalesce(b.phone_b_hash, t.hb),
@@ -378,18 +398,40 @@ export class PhoneAgingRepository {
                 AS t(id, a, b, ha, hb)
           WHERE b.id = ANY($1::uuid[]) AND b.id = t.id AND b.id >= $7 AND b.id <= $8
             AND b.aged_at IS NULL AND b.ended_at < $16 AND NOT binding_state_live(b.state)
-         RETURNING 1),
-       c AS (
-         UPDATE call_records c ${callSet}
+         RETURNING 1`,
+      });
+    }
+    for (const part of partsOf('call_records')) {
+      updates.push({
+        kind: 'calls',
+        sql: `UPDATE ${table(part)} c ${callSet}
           WHERE c.binding_id = ANY($10::uuid[]) AND c.binding_id >= $7 AND c.binding_id <= $8
             AND c.id = t.id AND c.binding_id = t.bid AND c.aged_at IS NULL
-         RETURNING 1),
-       u AS (
-         UPDATE call_records c ${callSet}
+         RETURNING 1`,
+      });
+      // Records the provider sent for no binding: their NULL key is the DEFAULT partition's.
+      if (part.is_default) {
+        updates.push({
+          kind: 'calls',
+          sql: `UPDATE ${table(part)} c ${callSet}
           WHERE c.binding_id IS NULL AND t.bid IS NULL AND c.id = t.id AND c.aged_at IS NULL
-         RETURNING 1)
-       SELECT (SELECT count(*) FROM b)::int AS bindings,
-              (SELECT count(*) FROM c)::int + (SELECT count(*) FROM u)::int AS calls`,
+         RETURNING 1`,
+        });
+      }
+    }
+    // Aging rewrites the numbers of ended bindings only (none in a live state, checked again under
+    // the row lock): nothing the record's trigger follows (live pairs, reconciliation, SubsIds,
+    // routing caches) changes, so it is told to skip this statement (bindings_changed(),
+    // 030_binding_record.sql), not join the batch's old and new rows to find that out.
+    await client.query(`SELECT set_config('axb.aging_followed', 'on', true)`);
+    const count = (kind: 'bindings' | 'calls') =>
+      [
+        '0',
+        ...updates.flatMap((u, i) => (u.kind === kind ? [`(SELECT count(*) FROM u${i})`] : [])),
+      ].join(' + ');
+    const { rows } = await client.query<{ bindings: number; calls: number }>(
+      `WITH ${updates.map((u, i) => `u${i} AS (${u.sql})`).join(',\n')}
+       SELECT (${count('bindings')})::int AS bindings, (${count('calls')})::int AS calls`,
       [
         bindings.map((r) => r.id),
         bindings.map((r) => maskPhone(r.phone_a)),
@@ -397,8 +439,8 @@ export class PhoneAgingRepository {
         bindings.map((r) => hash(r.phone_a, r.hashed_a)),
         bindings.map((r) => hash(r.phone_b, r.hashed_b)),
         now,
-        ids[0] ?? null,
-        ids[ids.length - 1] ?? null,
+        lo,
+        hi,
         calls.map((r) => r.id),
         calls.map((r) => r.binding_id),
         calls.map((r) => mask(r.phone_no)),

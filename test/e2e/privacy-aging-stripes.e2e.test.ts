@@ -149,4 +149,96 @@ describe('aging stripes by day of creation', () => {
     const ofDay = ids.filter((_, i) => Math.floor(times[i]! / DAY) === day);
     expect(aged.map((r) => r.id)).toEqual(ofDay.slice(0, 3));
   });
+
+  it('passes over bindings aged already in its walk: a batch is bindings still to age', async () => {
+    const aging = app.app.get(PhoneAgingRepository);
+    const later = new Date(cutoff().getTime() + 120_000);
+    // Everything before is aged (the day above had one left after its batch of 3).
+    for (let batch = 0; batch < 50; batch += 1) {
+      if (!(await aging.ageBatch(now(), later, 100)).more) break;
+    }
+    // Six bindings on a later day of stripe 0, the first three of them aged already (as a
+    // record's oldest stretch is when its cursors are made): the stripe's next three to look at
+    // are the other three, not three to pass over.
+    const start = stripeZeroDay(60) + 24 * DAY;
+    const ids = await insertEnded(
+      Array.from({ length: 6 }, (_, i) => start + i * 60_000),
+      0x40,
+    );
+    await sql.query(
+      `UPDATE bindings SET phone_a = '138****' || right(phone_a, 4),
+                           phone_b = '139****' || right(phone_b, 4), aged_at = now()
+        WHERE id = ANY($1::uuid[])`,
+      [ids.slice(0, 3)],
+    );
+    const window = await sql.query<{ id: string }>(
+      `SELECT id FROM aging_stripe_window(0, 8, ${DAY}, '-infinity',
+                                          '00000000-0000-0000-0000-000000000000', $1, 3)`,
+      [new Date(cutoff().getTime() + 180_000)],
+    );
+    expect(window.rows.map((r) => r.id)).toEqual(ids.slice(3));
+    let aged = 0;
+    for (let batch = 0; batch < 50; batch += 1) {
+      const done = await aging.ageBatch(now(), new Date(cutoff().getTime() + 180_000), 100);
+      aged += done.bindings;
+      if (!done.more) break;
+    }
+    expect(aged).toBe(3);
+  });
+
+  it('ages bindings and calls in any partition: a month, the DEFAULT one, and calls of no binding', async () => {
+    // A binding whose id is in no month's range (the DEFAULT partition, as a legacy id would
+    // be), one in its month, a call record of each, and one the provider sent for no binding.
+    const at = stripeZeroDay(60) + 25 * DAY;
+    const [inMonth] = await insertEnded([at], 0x50);
+    const inDefault = '00000000-0000-4000-8000-000000000051';
+    await sql.query(
+      `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, state, expires_at,
+                             created_at, updated_at, ended_at)
+       VALUES ($1, $2, 'stripes-default', '13800000051', '13900000051', 'expired', $3, $3, $3, $3)`,
+      [inDefault, POOL, new Date(at + 60_000)],
+    );
+    const where = await sql.query<{ id: string; part: string }>(
+      `SELECT id, tableoid::regclass::text AS part FROM bindings WHERE id = ANY($1::uuid[])`,
+      [[inMonth, inDefault]],
+    );
+    expect(Object.fromEntries(where.rows.map((r) => [r.id, r.part]))[inDefault]).toBe(
+      'bindings_default',
+    );
+    await sql.query(
+      `INSERT INTO call_records (call_id, binding_id, phone_no, peer_no, call_type, received_at, raw)
+       SELECT t.call, t.bid, t.a, t.b, 0, $1, jsonb_build_object('phone_no', t.a, 'peer_no', t.b)
+         FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[]) AS t(call, bid, a, b)`,
+      [
+        new Date(at),
+        ['stripes-call-month', 'stripes-call-default', 'stripes-call-none'],
+        [inMonth, inDefault, null],
+        ['13800000050', '13800000051', '13800000052'],
+        ['13900000050', '13900000051', '13900000052'],
+      ],
+    );
+    const aging = app.app.get(PhoneAgingRepository);
+    const later = new Date(cutoff().getTime() + 240_000);
+    let bindings = 0;
+    let calls = 0;
+    for (let batch = 0; batch < 50; batch += 1) {
+      const done = await aging.ageBatch(now(), later, 100);
+      bindings += done.bindings;
+      calls += done.calls;
+      if (!done.more) break;
+    }
+    expect({ bindings, calls }).toEqual({ bindings: 2, calls: 3 });
+    const left = await sql.query(
+      `SELECT id::text FROM bindings WHERE phone_a NOT LIKE '%*%' OR phone_b NOT LIKE '%*%'
+       UNION ALL
+       SELECT id::text FROM call_records
+        WHERE phone_no NOT LIKE '%*%' OR peer_no NOT LIKE '%*%' OR raw::text ~ '1[0-9]{10}'
+           OR aged_at IS NULL`,
+    );
+    expect(left.rows).toEqual([]);
+    // The partitions' guard still refuses a write aimed at a partition by anyone else.
+    await expect(
+      sql.query(`UPDATE bindings_default SET phone_a = phone_a WHERE id = $1`, [inDefault]),
+    ).rejects.toThrow(/refused/);
+  });
 });
