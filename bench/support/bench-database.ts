@@ -3,6 +3,7 @@ import { chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { dropDatabase } from './drop-database.js';
 import { MIGRATIONS_DIR } from '../../src/common/project-root.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../../src/prisma/embedded-postgres.js';
 import { runMigrations } from '../../src/prisma/migrations/migration-runner.js';
@@ -39,8 +40,11 @@ export async function createBenchDatabase(
     drop: async () => {
       const admin = new pg.Client({ connectionString: serverUrl });
       await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-      await admin.end();
+      try {
+        await dropDatabase(admin, dbName);
+      } finally {
+        await admin.end();
+      }
       await stop?.();
     },
   };
