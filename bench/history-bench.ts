@@ -19,7 +19,7 @@
  * Medians over the runs.
  *
  *   npm run build && node dist/bench/history-bench.js
- *   HISTORY=1000000 RUNS=3 SEARCHES=100 PAGES=3 BINDS=1500 CONCURRENCY=16 NUMBERS=20
+ *   HISTORY=1000000 RUNS=3 SEARCHES=100 PROBE_SEED=1000 PAGES=3 BINDS=1500 CONCURRENCY=16 NUMBERS=20
  *   AGED_SHARE=0.2 SEED=1 DROP_SECONDS=10 DROP_SHARE=50 AGING=1000000 AGING_BATCH=5000
  *   AGING_WORKERS=2 PHASES=binds,searches,drop,aging
  *   AGING_MAX_S=60 HISTORY_DATABASE_URL=… DATABASE_URL=… (all optional)
@@ -44,6 +44,12 @@ import { startSimulatorThread } from '../simulator/thread.js';
 const HISTORY = intSetting('HISTORY', 1_000_000, 1_000, 100_000_000);
 const RUNS = intSetting('RUNS', 3, 1, 10);
 const SEARCHES = intSetting('SEARCHES', 100, 5, 10_000);
+/**
+ * Run r draws its searched numbers with seed PROBE_SEED + r: the same numbers every invocation
+ * unless changed, so a second invocation reads what the first left in the caches; another
+ * PROBE_SEED searches numbers nothing has read yet (a cold measure on a warm machine).
+ */
+const PROBE_SEED = intSetting('PROBE_SEED', 1000, 0, 2 ** 30);
 const PAGES = intSetting('PAGES', 3, 1, 20);
 const BINDS = intSetting('BINDS', 1500, 50, 20_000);
 const CONCURRENCY = intSetting('CONCURRENCY', 16, 1, 256);
@@ -138,7 +144,7 @@ async function main(): Promise<void> {
         );
       }
       if (!PHASES.has('searches')) continue;
-      const probes = await searchProbes(sql, shape, SEARCHES, aged, 1000 + run);
+      const probes = await searchProbes(sql, shape, SEARCHES, aged, PROBE_SEED + run);
       const times = await runProbes(historyTarget.serviceUrl, BENCH_AUTH, probes, PAGE, PAGES);
       searchRuns.push(times);
       console.error(
