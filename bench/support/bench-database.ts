@@ -1,5 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
-import { chmod } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -26,7 +25,11 @@ export async function createBenchDatabase(
       persistent: false,
     });
     serverUrl = server.serverUrl;
-    stop = () => server.stop();
+    // (the server removes its data folder; the temporary folder around it goes too)
+    stop = async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
   }
   // Named after DATABASE_URL's own database when it names one (several benches sharing a server
   // each keep to their own prefix), else axb_bench.
