@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'pg-boss';
+import { LingeringGroupCommit } from '../common/async/lingering-group-commit.js';
 import { Clock } from '../common/clock/clock.js';
 import { inTransaction } from '../prisma/transaction.js';
 import { WebhookDatabase } from './webhook-database.js';
@@ -19,12 +20,6 @@ export interface BatchOutcome {
   handOffs: ReadonlyArray<{ job: DeliveryJobInsert; orderKey: string }>;
 }
 
-interface Waiting {
-  outcome: BatchOutcome;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * Writes what batch jobs left, the batches that end together in one transaction (group commit,
  * as WebhookSettler does for single jobs): the tries recorded, the hand-offs' jobs inserted and
@@ -39,8 +34,13 @@ interface Waiting {
 @Injectable()
 export class WebhookBatchSettler {
   private readonly logger = new Logger(WebhookBatchSettler.name);
-  private waiting: Waiting[] = [];
-  private writing: Promise<void> | undefined;
+  // (the batches fetched together end within ms of each other; a group that fails is written
+  // again batch by batch, so only the batch whose claim lapsed is refused)
+  private readonly group = new LingeringGroupCommit<BatchOutcome>(
+    (outcomes) => this.write(outcomes),
+    LINGER_MS,
+    { alone: true },
+  );
 
   constructor(
     private readonly clock: Clock,
@@ -51,30 +51,7 @@ export class WebhookBatchSettler {
 
   /** Resolves once the batch's outcome is committed; rejects when its claim lapsed. */
   settle(outcome: BatchOutcome): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ outcome, resolve, reject });
-      this.writing ??= this.writeAll().finally(() => (this.writing = undefined));
-    });
-  }
-
-  private async writeAll(): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, LINGER_MS));
-    while (this.waiting.length > 0) {
-      const group = this.waiting;
-      this.waiting = [];
-      try {
-        await this.write(group.map((w) => w.outcome));
-        for (const w of group) w.resolve();
-      } catch (error) {
-        if (group.length === 1) {
-          group[0]!.reject(error);
-          continue;
-        }
-        // Each on its own: only the batch whose write fails (its claim lapsed) is refused.
-        for (const w of group)
-          await this.write([w.outcome]).then(w.resolve, (e: unknown) => w.reject(e));
-      }
-    }
+    return this.group.submit(outcome);
   }
 
   private async write(outcomes: readonly BatchOutcome[]): Promise<void> {

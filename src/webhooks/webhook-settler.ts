@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'pg-boss';
+import { LingeringGroupCommit } from '../common/async/lingering-group-commit.js';
 import { Clock } from '../common/clock/clock.js';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
 import type { Settlement } from './webhook-delivery.worker.js';
@@ -9,11 +10,9 @@ import { logSettlements, writeSettlements } from './webhook-settlements.js';
 /** How long the first settlement waits for others before a batch is written. */
 const LINGER_MS = 5;
 
-interface Waiting {
+interface Tried {
   job: Job<SingleDeliveryJob>;
   settlement: Settlement;
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -28,8 +27,7 @@ interface Waiting {
 @Injectable()
 export class WebhookSettler {
   private readonly logger = new Logger(WebhookSettler.name);
-  private waiting: Waiting[] = [];
-  private writing: Promise<void> | undefined;
+  private readonly group = new LingeringGroupCommit<Tried>((batch) => this.write(batch), LINGER_MS);
 
   constructor(
     private readonly clock: Clock,
@@ -39,28 +37,10 @@ export class WebhookSettler {
 
   /** Resolves once the settlement is written (its batch's statements all succeeded). */
   settle(job: Job<SingleDeliveryJob>, settlement: Settlement): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ job, settlement, resolve, reject });
-      this.writing ??= this.writeAll().finally(() => (this.writing = undefined));
-    });
+    return this.group.submit({ job, settlement });
   }
 
-  private async writeAll(): Promise<void> {
-    // The tries of one claimed batch end within a few ms of each other: they go together.
-    await new Promise((resolve) => setTimeout(resolve, LINGER_MS));
-    while (this.waiting.length > 0) {
-      const batch = this.waiting;
-      this.waiting = [];
-      try {
-        await this.write(batch);
-        for (const w of batch) w.resolve();
-      } catch (error) {
-        for (const w of batch) w.reject(error);
-      }
-    }
-  }
-
-  private async write(batch: readonly Waiting[]): Promise<void> {
+  private async write(batch: readonly Tried[]): Promise<void> {
     const now = this.clock.now();
     const settled = batch.map((w) => w.settlement);
     await writeSettlements(this.deliveries, settled, now);
