@@ -188,20 +188,25 @@ describe('call records', () => {
   });
 });
 
+/** A call record's fields that come from its binding (A called B on X). */
+const callOf = (b: BindingView) => ({
+  bindingId: b.id,
+  outId: b.outId,
+  poolKey: POOL,
+  phoneNo: b.phoneA,
+  peerNo: b.phoneB,
+  secretNo: b.phoneX,
+  callType: 1,
+});
+
 describe('the call_records table and its Prisma model agree', () => {
   it('writes and reads back every field', async () => {
     const prisma = f.t.app.get(PrismaService);
     const b = await f.bind();
     const data = {
+      ...callOf(b),
       callId: `model-${Date.now()}`,
-      bindingId: b.id,
       subId: '1000000000000009',
-      outId: b.outId,
-      poolKey: POOL,
-      phoneNo: b.phoneA,
-      peerNo: b.phoneB,
-      secretNo: b.phoneX,
-      callType: 1,
       callTime: new Date('2026-11-22T04:00:00.000Z'),
       startTime: new Date('2026-11-22T04:00:05.000Z'),
       releaseTime: new Date('2026-11-22T04:01:05.000Z'),
@@ -228,15 +233,9 @@ describe('a search page counts each binding’s calls', () => {
     const record = (b: BindingView, n: number) =>
       prisma.callRecord.create({
         data: {
+          ...callOf(b),
           callId: `count-${b.id}-${n}`,
-          bindingId: b.id,
           subId: b.subsId,
-          outId: b.outId,
-          poolKey: POOL,
-          phoneNo: b.phoneA,
-          peerNo: b.phoneB,
-          secretNo: b.phoneX,
-          callType: 1,
           callTime: clock.now(),
           receivedAt: clock.now(),
           raw: {},
