@@ -14,8 +14,8 @@ const KNOWN_ACTIONS: ReadonlySet<string> = new Set(ACTIONS.keys());
  * The Dyplsapi endpoint: GET or form POST to the root path, signed with V3 (ACS3-HMAC-SHA256)
  * or the HMAC-SHA1 RPC scheme. Authenticates, applies injected faults,
  * runs the action and answers with Alibaba's JSON envelope `{RequestId, Code, Message, ...DTO}`.
- * `closing` aborts injected latency and held answers so the server can close without waiting it out; a reset
- * aborts it too (see SimulatorState.resetSignal).
+ * `closing` aborts injected latency and held answers so the server can close without waiting
+ * them out; a reset aborts them too (see SimulatorState.resetSignal).
  */
 export function registerDyplsapiRoute(
   app: FastifyInstance,
