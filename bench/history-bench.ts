@@ -22,7 +22,7 @@
  *   HISTORY=1000000 RUNS=3 SEARCHES=100 PROBE_SEED=1000 PAGES=3 BINDS=1500 CONCURRENCY=16 NUMBERS=20
  *   AGED_SHARE=0.2 SEED=1 DROP_SECONDS=10 DROP_SHARE=50 AGING=1000000 AGING_BATCH=5000
  *   AGING_WORKERS=2 PHASES=binds,searches,drop,aging
- *   AGING_MAX_S=60 HISTORY_DATABASE_URL=… DATABASE_URL=… (all optional)
+ *   AGING_MAX_S=60 DROP_MONTH_CACHE=kept|evicted HISTORY_DATABASE_URL=… DATABASE_URL=… (all optional)
  */
 import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
@@ -32,6 +32,7 @@ import { agedNumbers } from './history/aged-numbers.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { runAging } from './history/aging-run.js';
 import { dropMonth, oldestMonth } from './history/month-drop.js';
+import { evictMonthCache } from './history/evict-month-cache.js';
 import { seedHistory } from './history/seed-history.js';
 import { seedSummaryLines } from './history/seed-summary.js';
 import { runProbes, searchProbes, type PageTimes } from './history/search-probes.js';
@@ -61,6 +62,15 @@ const HASH_SECRET = process.env.PHONE_HASH_SECRET ?? 'history-bench-hash-secret-
 const MASK_AFTER_DAYS = 30;
 const DROP_SECONDS = intSetting('DROP_SECONDS', 10, 3, 120);
 const DROP_SHARE = intSetting('DROP_SHARE', 50, 1, 100);
+/**
+ * The dropped month's files in the OS page cache: `kept` as the run left them (a seeded record is
+ * wholly cached), or `evicted` first, as a month past retention is on a server whose record
+ * outgrows memory (evict-month-cache.ts: needs the server on this machine and root or postgres).
+ */
+const DROP_MONTH_CACHE = process.env.DROP_MONTH_CACHE ?? 'kept';
+if (DROP_MONTH_CACHE !== 'kept' && DROP_MONTH_CACHE !== 'evicted') {
+  throw new Error('DROP_MONTH_CACHE must be kept or evicted');
+}
 const AGING = intSetting('AGING', 1_000_000, 1_000, 100_000_000);
 const AGING_BATCH = intSetting('AGING_BATCH', 5_000, 10, 20_000);
 const AGING_WORKERS = intSetting('AGING_WORKERS', 2, 1, 8);
@@ -215,6 +225,10 @@ async function main(): Promise<void> {
       console.log('\nMonth drop: not measured (the record is not partitioned by month).');
     } else {
       const rate = Math.max(2, Math.round((historyRate * DROP_SHARE) / 100));
+      const evicted =
+        DROP_MONTH_CACHE === 'evicted'
+          ? await evictMonthCache(historyUrl, oldest.month)
+          : undefined;
       const { binds: during, result: drop } = await binds.during(
         historyTarget,
         rate,
@@ -229,6 +243,9 @@ async function main(): Promise<void> {
           {
             month: drop.month.replace('_', '-'),
             bindings: drop.bindings,
+            'OS cache': evicted
+              ? `evicted (${(evicted.bytes / 2 ** 30).toFixed(2)} GB, ${evicted.files} files)`
+              : 'as left',
             'drop ms': drop.ms,
             'longest lock ms': drop.longestLockMs,
             'lock retries': drop.lockRetries,
