@@ -50,10 +50,14 @@ BEGIN
 END $$;
 
 -- The live pairs X carries at `t` (an overdue one no longer counts): its load, for the admin reads
--- (list, stock, release, metrics) and for the claim.
+-- (list, stock, release, metrics) and for the claim. X's pairs are found by X alone and their
+-- expiry is only filtered: with `expires_at > t` in the WHERE, a generic plan (claim_x's, below)
+-- reads the expiry index from `t` on, i.e. every live pair of every number, to count one X's
+-- (0.5 ms a claim at 5,000 live pairs, growing with the whole pool's load; issue 21).
 CREATE OR REPLACE FUNCTION x_live_pairs(p_x text, p_now timestamptz) RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT count(*)::int FROM live_pairs lp WHERE lp.x = p_x AND lp.expires_at > p_now
+    SELECT (count(*) FILTER (WHERE lp.expires_at > p_now))::int FROM live_pairs lp
+     WHERE lp.x = p_x
 $$;
 
 -- Whether A or B (in either role) is a party of a live pair on X at `t`: a caller must identify
@@ -147,8 +151,10 @@ BEGIN
                     -- (The queries of x_live_pairs() and x_carries_party(), written here: a
                     -- statement of this function keeps its plan, a SQL function's is planned
                     -- again on every call.)
-                    SELECT count(*)::int INTO v_pairs FROM live_pairs lp
-                     WHERE lp.x = v_number AND lp.expires_at > p_now;
+                    -- (X's pairs by X alone, their expiry filtered: see x_live_pairs())
+                    SELECT (count(*) FILTER (WHERE lp.expires_at > p_now))::int INTO v_pairs
+                      FROM live_pairs lp
+                     WHERE lp.x = v_number;
                     IF cardinality(p_batch_x) > 0 THEN
                         v_pairs := v_pairs + cardinality(array_positions(p_batch_x, v_number));
                         IF EXISTS (SELECT 1 FROM unnest(p_batch_x, p_batch_a, p_batch_b) t(x, a, b)
