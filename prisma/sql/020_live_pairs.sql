@@ -113,6 +113,7 @@ DECLARE
     v_busy text[] := '{}';
     v_wait boolean;
     v_pairs integer;
+    v_party boolean;
 BEGIN
     SELECT p_city_strict OR p.city_strict INTO v_strict FROM pools p WHERE p.key = p_pool;
     IF NOT FOUND THEN
@@ -148,11 +149,15 @@ BEGIN
                     -- Another bind holds it (first pass: try it again later), or it was released.
                     IF NOT v_wait THEN v_busy := v_busy || v_number; END IF;
                 ELSE
-                    -- (The queries of x_live_pairs() and x_carries_party(), written here: a
+                    -- (What x_live_pairs() and x_carries_party() answer, written here: a
                     -- statement of this function keeps its plan, a SQL function's is planned
-                    -- again on every call.)
-                    -- (X's pairs by X alone, their expiry filtered: see x_live_pairs())
-                    SELECT (count(*) FILTER (WHERE lp.expires_at > p_now))::int INTO v_pairs
+                    -- again on every call. One pass over X's pairs gives both: X's pairs by X
+                    -- alone, their expiry filtered, see x_live_pairs().)
+                    SELECT (count(*) FILTER (WHERE lp.expires_at > p_now))::int,
+                           coalesce(bool_or(lp.expires_at > p_now
+                                            AND (lp.a IN (p_a, p_b) OR lp.b IN (p_a, p_b))),
+                                    false)
+                      INTO v_pairs, v_party
                       FROM live_pairs lp
                      WHERE lp.x = v_number;
                     IF cardinality(p_batch_x) > 0 THEN
@@ -163,13 +168,7 @@ BEGIN
                             RAISE EXCEPTION USING ERRCODE = 'AXB01';
                         END IF;
                     END IF;
-                    IF v_pairs >= p_max_pairs
-                       OR EXISTS (SELECT 1 FROM live_pairs lp
-                                   WHERE lp.x = v_number AND lp.a IN (p_a, p_b)
-                                     AND lp.expires_at > p_now)
-                       OR EXISTS (SELECT 1 FROM live_pairs lp
-                                   WHERE lp.x = v_number AND lp.b IN (p_a, p_b)
-                                     AND lp.expires_at > p_now) THEN
+                    IF v_pairs >= p_max_pairs OR v_party THEN
                         RAISE EXCEPTION USING ERRCODE = 'AXB01';
                     END IF;
                     INSERT INTO x_load_hints (number, pairs, counted_at)
