@@ -160,7 +160,9 @@ BEGIN
                       INTO v_pairs, v_party
                       FROM live_pairs lp
                      WHERE lp.x = v_number;
-                    IF cardinality(p_batch_x) > 0 THEN
+                    -- (A batch's other pairs matter only on the same number: that test is a
+                    -- plain expression, the EXISTS a statement.)
+                    IF v_number = ANY (p_batch_x) THEN
                         v_pairs := v_pairs + cardinality(array_positions(p_batch_x, v_number));
                         IF EXISTS (SELECT 1 FROM unnest(p_batch_x, p_batch_a, p_batch_b) t(x, a, b)
                                     WHERE t.x = v_number

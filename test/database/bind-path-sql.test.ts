@@ -242,6 +242,77 @@ describe("claim_x() reads one number's pairs, never the whole pool's", () => {
   });
 });
 
+describe('place_bindings(): the pairs a batch places before it inserts them', () => {
+  /**
+   * One batch of place_bindings(), never waiting: the items' outcomes and numbers, sorted (the
+   * function takes the items in its own order, by their orders' lock keys).
+   */
+  async function placeBatch(
+    poolKey: string,
+    pairs: Array<[string, string]>,
+    maxPairs: number,
+  ): Promise<Array<{ outcome: string; x: string | null }>> {
+    const items = pairs.map(([a, b], i) => ({
+      i,
+      outId: unique('batch-'),
+      record: false,
+      expiresAt: new Date(now.getTime() + HOUR),
+      actor: 'test',
+      details: {},
+      pool: poolKey,
+      a,
+      b,
+      city: null,
+      cityStrict: false,
+      pinned: null,
+      exclude: [],
+      maxPairs,
+      callControl: {},
+      owner: 'order',
+      seesAll: false,
+    }));
+    const { rows } = await db.query<{ i: number; outcome: string; phone_x: string | null }>(
+      'SELECT i, outcome, phone_x FROM place_bindings($1::jsonb, $2, false) ORDER BY i',
+      [JSON.stringify(items), now],
+    );
+    return rows
+      .map((r) => ({ outcome: r.outcome, x: r.phone_x }))
+      .sort((l, r) => l.outcome.localeCompare(r.outcome));
+  }
+
+  it('a party placed earlier in the batch keeps the next pair of it off that number', async () => {
+    const p = await pool();
+    const x = await number(p, '杭州');
+    const a = unique('137');
+    expect(
+      await placeBatch(
+        p,
+        [
+          [a, unique('139')],
+          [a, unique('139')],
+        ],
+        200,
+      ),
+    ).toEqual([
+      { outcome: 'exhausted', x: null },
+      { outcome: 'placed', x },
+    ]);
+  });
+
+  it("the batch's earlier pairs count toward the number's capacity", async () => {
+    const p = await pool();
+    const x = await number(p, '杭州');
+    const pairs: Array<[string, string]> = [
+      [unique('137'), unique('139')],
+      [unique('137'), unique('139')],
+    ];
+    expect(await placeBatch(p, pairs, 1)).toEqual([
+      { outcome: 'exhausted', x: null },
+      { outcome: 'placed', x },
+    ]);
+  });
+});
+
 describe('claim_x(): which number may carry a pair', () => {
   it('prefers the requested city, then the least loaded as last counted, and counts it again', async () => {
     const p = await pool();
