@@ -209,7 +209,13 @@ async function main(): Promise<void> {
     }
     const hot = updatesBetween(stats0, await readUpdates(sql, [servicePool]));
     const calls1 = await functionCalls(sql);
-    const calls = (f: string) => (calls1.get(f) ?? 0) - (calls0.get(f) ?? 0);
+    const calls = (f: string) => (calls1.get(f)?.calls ?? 0) - (calls0.get(f)?.calls ?? 0);
+    // Postgres's own time in each SQL function (self, excluding the functions it called).
+    const selfMs = [...calls1]
+      .map(([f, c]) => [f, c.selfMs - (calls0.get(f)?.selfMs ?? 0)] as const)
+      .filter(([, ms]) => ms > 0)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6);
     // Statements (and commits) of the bind path: placements, settles, and rounds of both.
     const placeCalls = calls('place_bindings');
     const settleCalls = calls('settle_bound');
@@ -224,7 +230,10 @@ async function main(): Promise<void> {
         (placeCalls > 0
           ? `; binds a statement: place ${(m.summary.ok / placeCalls).toFixed(1)}, ` +
             `settle ${(m.summary.ok / Math.max(1, settleCalls)).toFixed(1)}, ` +
-            `commits a bind ${(commits / Math.max(1, m.summary.ok)).toFixed(2)}`
+            `commits a bind ${(commits / Math.max(1, m.summary.ok)).toFixed(2)}; ` +
+            `functions' self ms a bind: ${selfMs
+              .map(([f, ms]) => `${f} ${(ms / Math.max(1, m.summary.ok)).toFixed(3)}`)
+              .join(', ')}`
           : '') +
         (hot.length
           ? `; HOT ${hot.map((h) => `${h.table} ${h.hot}/${h.updates}`).join(', ')}`
@@ -303,12 +312,16 @@ async function main(): Promise<void> {
   });
 }
 
-/** Calls of each SQL function of the database so far (track_functions = all). */
-async function functionCalls(sql: pg.Client): Promise<Map<string, number>> {
-  const { rows } = await sql.query<{ funcname: string; calls: string }>(
-    'SELECT funcname, calls FROM pg_stat_user_functions',
+/** Calls of each SQL function of the database so far, and its self time (track_functions = all). */
+async function functionCalls(
+  sql: pg.Client,
+): Promise<Map<string, { calls: number; selfMs: number }>> {
+  const { rows } = await sql.query<{ funcname: string; calls: string; self_time: number }>(
+    'SELECT funcname, calls, self_time FROM pg_stat_user_functions',
   );
-  return new Map(rows.map((r) => [r.funcname, Number(r.calls)]));
+  return new Map(
+    rows.map((r) => [r.funcname, { calls: Number(r.calls), selfMs: Number(r.self_time) }]),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -50,10 +50,14 @@ BEGIN
 END $$;
 
 -- The live pairs X carries at `t` (an overdue one no longer counts): its load, for the admin reads
--- (list, stock, release, metrics) and for the claim.
+-- (list, stock, release, metrics) and for the claim. X's pairs are found by X alone and their
+-- expiry is only filtered: with `expires_at > t` in the WHERE, a generic plan (claim_x's, below)
+-- reads the expiry index from `t` on, i.e. every live pair of every number, to count one X's
+-- (0.5 ms a claim at 5,000 live pairs, growing with the whole pool's load; issue 21).
 CREATE OR REPLACE FUNCTION x_live_pairs(p_x text, p_now timestamptz) RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT count(*)::int FROM live_pairs lp WHERE lp.x = p_x AND lp.expires_at > p_now
+    SELECT (count(*) FILTER (WHERE lp.expires_at > p_now))::int FROM live_pairs lp
+     WHERE lp.x = p_x
 $$;
 
 -- Whether A or B (in either role) is a party of a live pair on X at `t`: a caller must identify
@@ -109,6 +113,7 @@ DECLARE
     v_busy text[] := '{}';
     v_wait boolean;
     v_pairs integer;
+    v_party boolean;
 BEGIN
     SELECT p_city_strict OR p.city_strict INTO v_strict FROM pools p WHERE p.key = p_pool;
     IF NOT FOUND THEN
@@ -144,12 +149,20 @@ BEGIN
                     -- Another bind holds it (first pass: try it again later), or it was released.
                     IF NOT v_wait THEN v_busy := v_busy || v_number; END IF;
                 ELSE
-                    -- (The queries of x_live_pairs() and x_carries_party(), written here: a
+                    -- (What x_live_pairs() and x_carries_party() answer, written here: a
                     -- statement of this function keeps its plan, a SQL function's is planned
-                    -- again on every call.)
-                    SELECT count(*)::int INTO v_pairs FROM live_pairs lp
-                     WHERE lp.x = v_number AND lp.expires_at > p_now;
-                    IF cardinality(p_batch_x) > 0 THEN
+                    -- again on every call. One pass over X's pairs gives both: X's pairs by X
+                    -- alone, their expiry filtered, see x_live_pairs().)
+                    SELECT (count(*) FILTER (WHERE lp.expires_at > p_now))::int,
+                           coalesce(bool_or(lp.expires_at > p_now
+                                            AND (lp.a IN (p_a, p_b) OR lp.b IN (p_a, p_b))),
+                                    false)
+                      INTO v_pairs, v_party
+                      FROM live_pairs lp
+                     WHERE lp.x = v_number;
+                    -- (A batch's other pairs matter only on the same number: that test is a
+                    -- plain expression, the EXISTS a statement.)
+                    IF v_number = ANY (p_batch_x) THEN
                         v_pairs := v_pairs + cardinality(array_positions(p_batch_x, v_number));
                         IF EXISTS (SELECT 1 FROM unnest(p_batch_x, p_batch_a, p_batch_b) t(x, a, b)
                                     WHERE t.x = v_number
@@ -157,13 +170,7 @@ BEGIN
                             RAISE EXCEPTION USING ERRCODE = 'AXB01';
                         END IF;
                     END IF;
-                    IF v_pairs >= p_max_pairs
-                       OR EXISTS (SELECT 1 FROM live_pairs lp
-                                   WHERE lp.x = v_number AND lp.a IN (p_a, p_b)
-                                     AND lp.expires_at > p_now)
-                       OR EXISTS (SELECT 1 FROM live_pairs lp
-                                   WHERE lp.x = v_number AND lp.b IN (p_a, p_b)
-                                     AND lp.expires_at > p_now) THEN
+                    IF v_pairs >= p_max_pairs OR v_party THEN
                         RAISE EXCEPTION USING ERRCODE = 'AXB01';
                     END IF;
                     INSERT INTO x_load_hints (number, pairs, counted_at)

@@ -1,5 +1,5 @@
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LIVE_STATES, OPEN_STATES } from '../../src/bindings/binding-states.js';
 import type { PrismaService } from '../../src/prisma/prisma.service.js';
 import { openPrisma, unique } from '../support/prisma.js';
@@ -194,6 +194,122 @@ describe('one definition of a live binding', () => {
     await binding(p, x, { state: 'unbound' });
     const { rows } = await db.query(`SELECT x_live_pairs($1, $2) AS n`, [x, now]);
     expect(rows[0].n).toBe(1);
+  });
+});
+
+describe("claim_x() reads one number's pairs, never the whole pool's", () => {
+  it('counts the load of X through X, not through the expiry index (generic plans)', async () => {
+    // Live pairs on many other numbers, with statistics: the shape in which a generic plan of
+    // `x = $1 AND expires_at > $2` reads the expiry index from now on (every live pair) to count
+    // one number's, per claim (issue 21).
+    const crowd = await pool();
+    const xs = await Promise.all(Array.from({ length: 40 }, () => number(crowd, '杭州')));
+    await db.query(
+      `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, state,
+                             expires_at)
+       SELECT gen_random_uuid(), $1, $2 || g, '137' || lpad(g::text, 8, '0'),
+              '139' || lpad(g::text, 8, '0'), ($3::text[])[1 + g % 40], 's' || g, 'active', $4
+         FROM generate_series(1, 3000) g`,
+      [crowd, unique('crowd-'), xs, new Date(now.getTime() + HOUR)],
+    );
+    await db.query('ANALYZE live_pairs');
+    const p = await pool();
+    const x = await number(p, '杭州');
+    await binding(p, x);
+    // A connection of its own: plans are cached per connection from their first use.
+    const client = new pg.Client({ connectionString: inject('databaseUrl') });
+    await client.connect();
+    const plans: string[] = [];
+    client.on('notice', (n) => plans.push(n.message ?? ''));
+    try {
+      await client.query(`LOAD 'auto_explain'`);
+      await client.query(`SET auto_explain.log_min_duration = 0`);
+      await client.query(`SET auto_explain.log_nested_statements = on`);
+      await client.query(`SET auto_explain.log_level = notice`);
+      await client.query(`SET client_min_messages = notice`);
+      await client.query('BEGIN');
+      const claimed = await claim({ pool: p }, client as unknown as pg.PoolClient);
+      expect(claimed.number).toBe(x);
+      const { rows } = await client.query(`SELECT x_live_pairs($1, $2) AS n`, [x, now]);
+      expect(rows[0].n).toBe(1);
+      await client.query('ROLLBACK');
+    } finally {
+      await client.end();
+    }
+    const reads = plans.filter((t) => t.includes('live_pairs lp'));
+    expect(reads.length).toBeGreaterThan(0);
+    expect(plans.filter((t) => t.includes('live_pairs_expires_at_idx'))).toEqual([]);
+  });
+});
+
+describe('place_bindings(): the pairs a batch places before it inserts them', () => {
+  /**
+   * One batch of place_bindings(), never waiting: the items' outcomes and numbers, sorted (the
+   * function takes the items in its own order, by their orders' lock keys).
+   */
+  async function placeBatch(
+    poolKey: string,
+    pairs: Array<[string, string]>,
+    maxPairs: number,
+  ): Promise<Array<{ outcome: string; x: string | null }>> {
+    const items = pairs.map(([a, b], i) => ({
+      i,
+      outId: unique('batch-'),
+      record: false,
+      expiresAt: new Date(now.getTime() + HOUR),
+      actor: 'test',
+      details: {},
+      pool: poolKey,
+      a,
+      b,
+      city: null,
+      cityStrict: false,
+      pinned: null,
+      exclude: [],
+      maxPairs,
+      callControl: {},
+      owner: 'order',
+      seesAll: false,
+    }));
+    const { rows } = await db.query<{ i: number; outcome: string; phone_x: string | null }>(
+      'SELECT i, outcome, phone_x FROM place_bindings($1::jsonb, $2, false) ORDER BY i',
+      [JSON.stringify(items), now],
+    );
+    return rows
+      .map((r) => ({ outcome: r.outcome, x: r.phone_x }))
+      .sort((l, r) => l.outcome.localeCompare(r.outcome));
+  }
+
+  it('a party placed earlier in the batch keeps the next pair of it off that number', async () => {
+    const p = await pool();
+    const x = await number(p, '杭州');
+    const a = unique('137');
+    expect(
+      await placeBatch(
+        p,
+        [
+          [a, unique('139')],
+          [a, unique('139')],
+        ],
+        200,
+      ),
+    ).toEqual([
+      { outcome: 'exhausted', x: null },
+      { outcome: 'placed', x },
+    ]);
+  });
+
+  it("the batch's earlier pairs count toward the number's capacity", async () => {
+    const p = await pool();
+    const x = await number(p, '杭州');
+    const pairs: Array<[string, string]> = [
+      [unique('137'), unique('139')],
+      [unique('137'), unique('139')],
+    ];
+    expect(await placeBatch(p, pairs, 1)).toEqual([
+      { outcome: 'exhausted', x: null },
+      { outcome: 'placed', x },
+    ]);
   });
 });
 
