@@ -391,7 +391,7 @@ export class Environment {
   WEBHOOKS_RETRY_SCHEDULE: string = '5,300,1800,7200,18000,36000,50400,72000,86400';
   /**
    * How often the outbox is turned into deliveries, ms (the floor of an event's lag), while fewer
-   * than 250 deliveries a second are made; beyond, the interval grows with the rate (bigger
+   * than 400 deliveries a second are made; beyond, the interval grows with the rate (bigger
    * batches, fewer passes) up to WEBHOOKS_DISPATCH_INTERVAL_MAX_MS.
    */
   @toInt() @IsInt() @Min(10) @Max(10_000) WEBHOOKS_DISPATCH_INTERVAL_MS: number = 100;

@@ -2,7 +2,7 @@
  * Deliveries a second up to which the dispatcher keeps its base interval
  * (WEBHOOKS_DISPATCH_INTERVAL_MS); beyond, the interval grows in proportion to the rate.
  */
-export const BASE_DELIVERIES_PER_SECOND = 250;
+export const BASE_DELIVERIES_PER_SECOND = 400;
 
 /**
  * The wait between dispatch passes: the base interval at low rates (an event's lag stays short),
