@@ -109,9 +109,7 @@ export class WebhookDeliveryView {
  * shown as the newest try; numbered after the failed ones before it. None for a delivery that
  * has not succeeded, or succeeded before tries were recorded this way (its attempt row shows it).
  */
-function succeededTry(
-  d: WebhookDelivery & { tries: WebhookAttempt[] },
-): WebhookAttemptView[] {
+function succeededTry(d: WebhookDelivery & { tries: WebhookAttempt[] }): WebhookAttemptView[] {
   if (d.status !== 'succeeded' || d.lastDurationMs === null || !d.completedAt) return [];
   return [
     {
