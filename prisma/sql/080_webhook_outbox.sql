@@ -51,7 +51,8 @@ LANGUAGE sql VOLATILE AS $$ SELECT 'msg_' || replace(gen_random_uuid()::text, '-
 --                                  here on it routes nothing; the provider side ends after)
 --   expired (not while unbinding) → binding.ended, cause expired
 --   reconciled, now expired      → binding.ended, cause reconciled (the provider had ended it)
--- Which event (and what it adds to the payload) a binding event makes, null type for none.
+-- Which event (and what it adds to the payload) a binding event makes, null type for none. (Its
+-- kinds are listed again in the one-event path of webhook_events_from_binding_events.)
 -- A single-SELECT sql function returning a table: inlined where it is called (no call, no plan
 -- of its own), in the set-wise INSERT and in the one-event path alike.
 CREATE OR REPLACE FUNCTION webhook_binding_event(p_kind text, p_details jsonb, p_state binding_state,
@@ -118,6 +119,14 @@ BEGIN
     IF v_count = 0 THEN RETURN NULL; END IF;
     IF v_count = 1 THEN
         SELECT n.binding_id, n.kind, n.actor, n.at, n.details INTO v_event FROM new_events n;
+        -- A kind webhook_binding_event() never makes an event of (created: every bind's first
+        -- statement; routed, attempt_failed, …) stops here, before the binding is read. The
+        -- same kinds as its CASE (test/database/webhook-mask-phone.test.ts runs every kind
+        -- through both paths).
+        IF v_event.kind NOT IN ('bound', 'reconciled', 'updated', 'trip_ended',
+                                'unbind_requested', 'expired') THEN
+            RETURN NULL;
+        END IF;
         SELECT * INTO v_binding FROM bindings x WHERE x.id = v_event.binding_id;
         IF NOT FOUND THEN RETURN NULL; END IF;
         SELECT t.type, t.extra INTO v_made

@@ -145,6 +145,8 @@ export interface AppConfig {
     /** Waits before each retry, ms; the delivery is dead after the last. */
     retryScheduleMs: number[];
     dispatchIntervalMs: number;
+    /** The dispatch interval's ceiling under load (never below dispatchIntervalMs). */
+    dispatchIntervalMaxMs: number;
     concurrency: number;
     endpointConcurrency: number;
     pollIntervalMs: number;

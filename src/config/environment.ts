@@ -389,8 +389,14 @@ export class Environment {
     message: 'WEBHOOKS_RETRY_SCHEDULE must be up to 20 comma-separated seconds',
   })
   WEBHOOKS_RETRY_SCHEDULE: string = '5,300,1800,7200,18000,36000,50400,72000,86400';
-  /** How often the outbox is turned into deliveries, ms (the floor of an event's lag). */
+  /**
+   * How often the outbox is turned into deliveries, ms (the floor of an event's lag), while fewer
+   * than 400 deliveries a second are made; beyond, the interval grows with the rate (bigger
+   * batches, fewer passes) up to WEBHOOKS_DISPATCH_INTERVAL_MAX_MS.
+   */
   @toInt() @IsInt() @Min(10) @Max(10_000) WEBHOOKS_DISPATCH_INTERVAL_MS: number = 100;
+  /** The longest the dispatch interval grows to under load, ms (at least the interval itself). */
+  @toInt() @IsInt() @Min(10) @Max(10_000) WEBHOOKS_DISPATCH_INTERVAL_MAX_MS: number = 400;
   /** Tries under way at once per instance (claimed from pg-boss in batches). */
   @toInt() @IsInt() @Min(1) @Max(1024) WEBHOOKS_CONCURRENCY: number = 256;
   /**

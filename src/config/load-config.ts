@@ -208,6 +208,10 @@ export function loadConfig(
         Math.round(Number(s) * 1000),
       ),
       dispatchIntervalMs: env.WEBHOOKS_DISPATCH_INTERVAL_MS,
+      dispatchIntervalMaxMs: Math.max(
+        env.WEBHOOKS_DISPATCH_INTERVAL_MS,
+        env.WEBHOOKS_DISPATCH_INTERVAL_MAX_MS,
+      ),
       concurrency: env.WEBHOOKS_CONCURRENCY,
       endpointConcurrency: env.WEBHOOKS_ENDPOINT_CONCURRENCY,
       pollIntervalMs: env.WEBHOOKS_POLL_INTERVAL_MS,

@@ -60,7 +60,9 @@ const HOLD = `
   ON CONFLICT (delivery_id) DO NOTHING`;
 
 // Tries and what they left, a batch in one statement: each delivery's state after its try, and
-// its attempt row. A delivery settled meanwhile (a job run twice after a crash) is left alone.
+// for a try that failed its attempt row (a successful try is recorded on the delivery's row: its
+// answer and duration; the deliveries API shows it from there). A delivery settled meanwhile (a
+// job run twice after a crash) is left alone.
 const RECORD = `
   WITH t AS (
     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::text[], $5::text[],
@@ -70,7 +72,9 @@ const RECORD = `
     UPDATE webhook_deliveries w
        SET attempts = w.attempts + 1, last_status_code = t.status_code, last_error = t.error,
            status = t.status, next_attempt_at = t.next_attempt_at,
-           completed_at = CASE WHEN t.status = 'pending' THEN NULL ELSE t.at END
+           completed_at = CASE WHEN t.status = 'pending' THEN NULL ELSE t.at END,
+           last_response = CASE WHEN t.status = 'succeeded' THEN t.response END,
+           last_duration_ms = CASE WHEN t.status = 'succeeded' THEN t.duration_ms END
       FROM t
      WHERE w.id = t.id AND w.status = 'pending'
     RETURNING w.id, w.status
@@ -80,7 +84,8 @@ const RECORD = `
   INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, error, response, duration_ms)
   SELECT t.id, (SELECT count(*) + 1 FROM webhook_attempts a WHERE a.delivery_id = t.id),
          t.at, t.status_code, t.error, t.response, t.duration_ms
-    FROM t JOIN d ON d.id = t.id`;
+    FROM t JOIN d ON d.id = t.id
+   WHERE d.status <> 'succeeded'`;
 
 /** One try's record: the answer, and where the delivery stands after it. */
 export interface TryRecord {
@@ -131,8 +136,8 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
-   * Records a batch of tries in one statement; a delivery settled by its try (succeeded, dead)
-   * releases its key.
+   * Records a batch of tries in one statement (a failed one as an attempt row, a successful one
+   * on its delivery's row); a delivery settled by its try (succeeded, dead) releases its key.
    */
   async recordTries(tries: readonly TryRecord[], runner: Runner = this.db.pool): Promise<void> {
     if (tries.length === 0) return;

@@ -8,7 +8,9 @@ import {
 import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { WebhookDatabase } from './webhook-database.js';
+import { performance } from 'node:perf_hooks';
 import { Lifecycle } from '../runtime/lifecycle.js';
+import { DispatchPace } from './dispatch-pace.js';
 import { WebhookDeliveryPump } from './webhook-delivery.pump.js';
 import { WebhookOutboxRepository } from './webhook-outbox.repository.js';
 import { WebhookQueue } from './webhook-queue.js';
@@ -22,7 +24,7 @@ const ERROR_PAUSE_MS = 1000;
 
 /**
  * Runs delivery on this instance: the dispatcher (outbox → deliveries and jobs, every
- * WEBHOOKS_DISPATCH_INTERVAL_MS) and the pump that claims and tries them. Neither starts before there is something
+ * WEBHOOKS_DISPATCH_INTERVAL_MS, longer under load: DispatchPace) and the pump that claims and tries them. Neither starts before there is something
  * to deliver (an endpoint, or an event waiting), so an instance without subscribers holds no
  * pg-boss connection. GracefulShutdown stops it: no new pass or try, the tries in hand finish
  * (each is bounded by WEBHOOKS_TIMEOUT_MS); a try cut short by a crash is tried again.
@@ -35,6 +37,7 @@ export class WebhookDeliveryRunner implements OnApplicationBootstrap, OnModuleDe
   private working = false;
   private stopped = false;
   private failures = 0;
+  private readonly pace: DispatchPace;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -44,7 +47,10 @@ export class WebhookDeliveryRunner implements OnApplicationBootstrap, OnModuleDe
     private readonly queue: WebhookQueue,
     private readonly pump: WebhookDeliveryPump,
     private readonly lifecycle: Lifecycle,
-  ) {}
+  ) {
+    const { dispatchIntervalMs, dispatchIntervalMaxMs } = config.webhooks;
+    this.pace = new DispatchPace(dispatchIntervalMs, dispatchIntervalMaxMs);
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.webhooks.workersEnabled) return;
@@ -74,12 +80,13 @@ export class WebhookDeliveryRunner implements OnApplicationBootstrap, OnModuleDe
         return;
       }
       await this.startWorkers();
-      const { taken, batchEndpoints } = await this.outbox.dispatch(
+      const startedAt = performance.now();
+      const { taken, deliveries, batchEndpoints } = await this.outbox.dispatch(
         DISPATCH_BATCH,
         this.clock.now(),
       );
       if (taken > 0) this.pump.wake(batchEndpoints);
-      if (taken === DISPATCH_BATCH) next = 0;
+      next = taken === DISPATCH_BATCH ? 0 : this.pace.next(deliveries, startedAt);
       this.failures = 0;
     } catch (error) {
       if (this.failures++ === 0)

@@ -118,7 +118,11 @@ export class WebhookEndpointsService {
         tries: { orderBy: { attempt: 'desc' }, take: TRIES_SHOWN },
       },
     });
-    return rows.map((d) => WebhookDeliveryView.of(d));
+    // (a successful try is on its delivery's row, shown first: one more than the rows read)
+    return rows.map((d) => {
+      const view = WebhookDeliveryView.of(d);
+      return { ...view, tries: view.tries.slice(0, TRIES_SHOWN) };
+    });
   }
 
   async sendTest(id: string): Promise<{ msgId: string; deliveryId: string }> {

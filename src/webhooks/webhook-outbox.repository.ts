@@ -62,12 +62,16 @@ export class WebhookOutboxRepository {
 
   /**
    * Dispatches up to `limit` events; returns how many were taken (0: none waiting, or another
-   * instance holds the dispatch lock) and the endpoints a batch job was made for.
+   * instance holds the dispatch lock), the deliveries made and the endpoints a batch job was made
+   * for.
    */
-  async dispatch(limit: number, now: Date): Promise<{ taken: number; batchEndpoints: string[] }> {
+  async dispatch(
+    limit: number,
+    now: Date,
+  ): Promise<{ taken: number; deliveries: number; batchEndpoints: string[] }> {
     return this.inTransaction(async (client) => {
       const lock = await client.query<{ got: boolean }>(DISPATCH_LOCK);
-      if (!lock.rows[0]?.got) return { taken: 0, batchEndpoints: [] };
+      if (!lock.rows[0]?.got) return { taken: 0, deliveries: 0, batchEndpoints: [] };
       const { rows } = await client.query<TakenRow>(TAKE, [limit, now]);
       const taken = rows[0]?.taken ?? 0;
       const deliveries: string[] = [];
@@ -88,10 +92,10 @@ export class WebhookOutboxRepository {
         }
         batch.deliveryIds.push(id);
       }
-      if (deliveries.length === 0) return { taken, batchEndpoints: [] };
+      if (deliveries.length === 0) return { taken, deliveries: 0, batchEndpoints: [] };
       await client.query(INSERT_DELIVERIES, [deliveries, endpoints, events, now]);
       await this.queue.insertBatches(client, [...batches.values()]);
-      return { taken, batchEndpoints: [...batches.keys()] };
+      return { taken, deliveries: deliveries.length, batchEndpoints: [...batches.keys()] };
     });
   }
 

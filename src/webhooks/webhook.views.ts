@@ -99,9 +99,28 @@ export class WebhookDeliveryView {
       nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
       createdAt: d.createdAt.toISOString(),
       completedAt: d.completedAt?.toISOString() ?? null,
-      tries: d.tries.map((t) => WebhookAttemptView.of(t)),
+      tries: [...succeededTry(d), ...d.tries.map((t) => WebhookAttemptView.of(t))],
     };
   }
+}
+
+/**
+ * A delivery's successful try, recorded on its row (not as a WebhookAttempt: failed tries are),
+ * shown as the newest try; numbered after the failed ones before it. None for a delivery that
+ * has not succeeded, or succeeded before tries were recorded this way (its attempt row shows it).
+ */
+function succeededTry(d: WebhookDelivery & { tries: WebhookAttempt[] }): WebhookAttemptView[] {
+  if (d.status !== 'succeeded' || d.lastDurationMs === null || !d.completedAt) return [];
+  return [
+    {
+      attempt: (d.tries[0]?.attempt ?? 0) + 1,
+      at: d.completedAt.toISOString(),
+      statusCode: d.lastStatusCode,
+      error: null,
+      response: d.lastResponse,
+      durationMs: d.lastDurationMs,
+    },
+  ];
 }
 
 export class WebhookDeliveryPageView {

@@ -64,6 +64,7 @@ describe("the outbox trigger's helpers keep their plans", () => {
 describe('the binding trigger, one event a statement or several', () => {
   it('makes the same events', async () => {
     const kinds: Array<[string, Record<string, unknown>]> = [
+      ['created', {}],
       ['bound', {}],
       ['updated', { changed: { phoneB: { from: '13800000001', to: '13800000002' }, ttl: {} } }],
       ['updated', { changed: ['expiresAt'] }],

@@ -209,6 +209,15 @@ describe('webhook delivery', () => {
     );
     expect(d).toMatchObject({ status: 'succeeded', attempts: 3, msgId: tries[0]!.id });
     expect(d!.tries.map((t) => t.statusCode)).toEqual([200, 500, 500]);
+    expect(d!.tries.map((t) => t.attempt)).toEqual([3, 2, 1]);
+    expect(d!.tries[0]).toMatchObject({ error: null, at: d!.completedAt });
+    expect(d!.tries[0]!.durationMs).toBeGreaterThanOrEqual(0);
+    // The failed tries have rows of their own; the successful one is on the delivery's row.
+    const { rows } = await sql.query<{ attempt: number }>(
+      `SELECT attempt FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt`,
+      [d!.id],
+    );
+    expect(rows.map((x) => x.attempt)).toEqual([1, 2]);
   });
 
   it('keeps a binding in order while an earlier event is retried', async () => {
