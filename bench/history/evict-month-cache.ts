@@ -50,7 +50,8 @@ export async function evictMonthCache(url: string, month: string): Promise<Month
                     UNION ALL SELECT indexrelid FROM pg_index
                                WHERE indrelid IN (SELECT oid FROM t
                                                   UNION ALL SELECT reltoastrelid FROM t))
-       SELECT pg_relation_filepath(oid) AS path FROM rel WHERE pg_relation_filepath(oid) IS NOT NULL`,
+       SELECT pg_relation_filepath(oid) AS path FROM rel
+        WHERE pg_relation_filepath(oid) IS NOT NULL`,
       [names],
     );
     paths = rows.map((r) => r.path);
