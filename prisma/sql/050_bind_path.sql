@@ -105,18 +105,25 @@ BEGIN
         -- Then their bindings, locked in their month partitions themselves, each partition's
         -- in one index scan of its key in id order. (Through the parent, each probe of a nested
         -- loop prunes the partitions anew, which cost as much as the probe itself.) Nearly
-        -- always one month holds them all; else the month bounds cut them, and the ids of no
-        -- month are the DEFAULT partition's.
-        SELECT array_agg(h.name::regclass::oid ORDER BY h.lo), array_agg(h.lo ORDER BY h.lo),
-               array_agg(h.hi ORDER BY h.lo)
-          INTO v_month_parts, v_month_lo, v_month_hi
-          FROM history_month_partitions h
-         WHERE h.parent = 'bindings' AND h.lo <= v_cand[cardinality(v_cand)]
-           AND h.hi > v_cand[1];
-        v_one_month := coalesce(cardinality(v_month_parts) = 1 AND v_month_lo[1] <= v_cand[1]
-                                AND v_month_hi[1] > v_cand[cardinality(v_cand)], false);
+        -- always one month holds them all: it does when it holds the first and the last (a
+        -- month is one range of ids, and the DEFAULT partition holds none of a month's), two
+        -- probes, where reading the months' bounds cost a millisecond a batch. Else the month
+        -- bounds cut them, and the ids of no month are the DEFAULT partition's.
+        SELECT b.tableoid INTO v_part FROM bindings b WHERE b.id = v_cand[1];
+        v_one_month := coalesce(
+            v_part = (SELECT b.tableoid FROM bindings b WHERE b.id = v_cand[cardinality(v_cand)])
+            AND (SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c WHERE c.oid = v_part)
+                <> 'DEFAULT', false);
+        IF NOT v_one_month THEN
+            SELECT array_agg(h.name::regclass::oid ORDER BY h.lo), array_agg(h.lo ORDER BY h.lo),
+                   array_agg(h.hi ORDER BY h.lo)
+              INTO v_month_parts, v_month_lo, v_month_hi
+              FROM history_month_partitions h
+             WHERE h.parent = 'bindings' AND h.lo <= v_cand[cardinality(v_cand)]
+               AND h.hi > v_cand[1];
+        END IF;
         FOR v_part, v_part_ids IN
-            SELECT v_month_parts[1], v_cand WHERE v_one_month
+            SELECT v_part, v_cand WHERE v_one_month
             UNION ALL
             SELECT coalesce(g.part, (SELECT i.inhrelid FROM pg_inherits i
                                        JOIN pg_class c ON c.oid = i.inhrelid
