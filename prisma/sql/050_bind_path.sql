@@ -75,33 +75,116 @@ DECLARE
     v_pairs tid[];
     v_gone uuid[];
     v_seqscan text := current_setting('enable_seqscan');
+    v_cand uuid[];
+    v_cand_pairs tid[];
+    v_part_ids uuid[];
+    v_state binding_state;
+    v_state_ids uuid[];
+    v_month_parts oid[];
+    v_month_lo uuid[];
+    v_month_hi uuid[];
+    v_one_month boolean;
+    v_part_locked uuid[];
+    v_part_states binding_state[];
+    v_part_rows tid[];
 BEGIN
     IF p_ids IS NULL THEN
-        -- (Sorted once, by id, below the aggregates: an aggregate's own ORDER BY sorts its input
-        -- again for each of them. The arrays are aligned whatever the order, being aggregated
-        -- in one pass; the order by id only makes the events' index inserts follow each other,
-        -- and the pairs' check below compare equal.)
-        SELECT array_agg(t.id), array_agg(t.state), array_agg(t.part), array_agg(t.row),
-               array_agg(t.pair),
-               array_agg(t.id) FILTER (WHERE binding_state_open(t.state)),
-               -- (bindings_changed()'s "was settled": the caches hold no pending or unknown one)
-               array_agg(to_json(t.id)::text) FILTER (WHERE t.state NOT IN ('pending', 'unknown'))
-          INTO v_ids, v_states, v_parts, v_rows, v_pairs, v_open, v_routed
-          FROM (SELECT d.* FROM (
-                SELECT b.id, b.state, b.tableoid AS part, b.ctid AS row, lp.ctid AS pair
-                  FROM live_pairs lp JOIN bindings b ON b.id = lp.binding_id
-                 WHERE lp.expires_at <= p_now
-                   -- (read from the pair, before its binding is probed)
-                   AND get_byte(uuid_send(lp.binding_id), 15) % p_stripes = p_stripe
-                   -- Both rechecked on the binding's latest version when it changed after this
-                   -- statement's snapshot (FOR UPDATE re-reads the locked row, never the pair
-                   -- seen here): another sweep ended it (its pair is gone then), or an extension
-                   -- committed meanwhile (its pair's new expiry is not seen here).
-                   AND binding_state_live(b.state)
-                   AND b.expires_at <= p_now
-                 ORDER BY lp.expires_at
-                 LIMIT p_due_limit
-                 FOR UPDATE OF b SKIP LOCKED) d ORDER BY d.id) t;
+        -- The stripe's due pairs first, oldest first, without a lock: the narrow table's expiry
+        -- index and its heap only (each pair's address kept for its delete below).
+        -- (Sorted once, by id, below the aggregates: an aggregate's own ORDER BY sorts its
+        -- input again for each of them.)
+        SELECT array_agg(c.binding_id), array_agg(c.ctid)
+          INTO v_cand, v_cand_pairs
+          FROM (SELECT d.* FROM (SELECT lp.binding_id, lp.ctid FROM live_pairs lp
+                                  WHERE lp.expires_at <= p_now
+                                    AND get_byte(uuid_send(lp.binding_id), 15) % p_stripes
+                                        = p_stripe
+                                  ORDER BY lp.expires_at
+                                  LIMIT p_due_limit) d
+                 ORDER BY d.binding_id) c;
+        IF v_cand IS NULL THEN
+            RETURN;
+        END IF;
+        -- Then their bindings, locked in their month partitions themselves, each partition's
+        -- in one index scan of its key in id order. (Through the parent, each probe of a nested
+        -- loop prunes the partitions anew, which cost as much as the probe itself.) Nearly
+        -- always one month holds them all: it does when it holds the first and the last (a
+        -- month is one range of ids, and the DEFAULT partition holds none of a month's), two
+        -- probes, where reading the months' bounds cost a millisecond a batch. Else the month
+        -- bounds cut them, and the ids of no month are the DEFAULT partition's.
+        SELECT b.tableoid INTO v_part FROM bindings b WHERE b.id = v_cand[1];
+        v_one_month := coalesce(
+            v_part = (SELECT b.tableoid FROM bindings b WHERE b.id = v_cand[cardinality(v_cand)])
+            AND (SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c WHERE c.oid = v_part)
+                <> 'DEFAULT', false);
+        IF NOT v_one_month THEN
+            SELECT array_agg(h.name::regclass::oid ORDER BY h.lo), array_agg(h.lo ORDER BY h.lo),
+                   array_agg(h.hi ORDER BY h.lo)
+              INTO v_month_parts, v_month_lo, v_month_hi
+              FROM history_month_partitions h
+             WHERE h.parent = 'bindings' AND h.lo <= v_cand[cardinality(v_cand)]
+               AND h.hi > v_cand[1];
+        END IF;
+        FOR v_part, v_part_ids IN
+            SELECT v_part, v_cand WHERE v_one_month
+            UNION ALL
+            SELECT coalesce(g.part, (SELECT i.inhrelid FROM pg_inherits i
+                                       JOIN pg_class c ON c.oid = i.inhrelid
+                                      WHERE i.inhparent = 'bindings'::regclass
+                                        AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT')),
+                   g.ids
+              FROM (SELECT m.part, array_agg(u.id ORDER BY u.id) AS ids
+                      FROM unnest(v_cand) AS u(id)
+                      LEFT JOIN unnest(v_month_parts, v_month_lo, v_month_hi) AS m(part, lo, hi)
+                        ON u.id >= m.lo AND u.id < m.hi
+                     GROUP BY m.part) g
+             WHERE NOT v_one_month
+        LOOP
+            -- (By the key, never by reading the month, like the update below. The ids are handed
+            -- over as a subquery's array: given as a value, the planner estimates each of them.)
+            PERFORM set_config('enable_seqscan', 'off', true);
+            EXECUTE format(
+                'SELECT array_agg(t.id), array_agg(t.state), array_agg(t.row) '
+                '  FROM (SELECT l.* FROM (SELECT b.id, b.state, b.ctid AS row FROM %s b '
+                '                          WHERE b.id = ANY (ARRAY(SELECT unnest($1))) '
+                -- (Both rechecked on the binding's latest version when it changed after this
+                -- statement's snapshot: another sweep ended it, or an extension committed
+                -- meanwhile, whose pair's new expiry the scan above did not see.)
+                '                            AND binding_state_live(b.state) '
+                '                            AND b.expires_at <= $2 '
+                '                            FOR UPDATE SKIP LOCKED) l ORDER BY l.id) t',
+                v_part::regclass)
+              INTO v_part_locked, v_part_states, v_part_rows
+              USING v_part_ids, p_now;
+            PERFORM set_config('enable_seqscan', v_seqscan, true);
+            IF v_part_locked IS NOT NULL THEN
+                v_ids := coalesce(v_ids, '{}') || v_part_locked;
+                v_states := coalesce(v_states, '{}') || v_part_states;
+                v_rows := coalesce(v_rows, '{}') || v_part_rows;
+                v_parts := coalesce(v_parts, '{}')
+                           || array_fill(v_part, ARRAY[cardinality(v_part_locked)]);
+            END IF;
+        END LOOP;
+        IF v_ids IS NULL THEN
+            RETURN;
+        END IF;
+        IF v_parts[1] <> ALL (v_parts) THEN
+            -- (several partitions, the DEFAULT one's ids anywhere among the months': in id order)
+            SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id),
+                   array_agg(t.row ORDER BY t.id), array_agg(t.part ORDER BY t.id)
+              INTO v_ids, v_states, v_rows, v_parts
+              FROM unnest(v_ids, v_states, v_rows, v_parts) AS t(id, state, row, part);
+        END IF;
+        -- The pairs of the bindings locked (all of them, unless some were taken meanwhile).
+        v_pairs := CASE WHEN cardinality(v_ids) = cardinality(v_cand) THEN v_cand_pairs
+                        ELSE ARRAY(SELECT c.pair FROM unnest(v_cand, v_cand_pairs) AS c(id, pair)
+                                    WHERE c.id = ANY (v_ids) ORDER BY c.id) END;
+        SELECT array_agg(t.id) FILTER (WHERE binding_state_open(t.state)),
+               -- (bindings_changed()'s "was settled": the caches hold no pending or unknown one.
+               -- An id's JSON text, as to_json() makes it at several times the cost.)
+               array_agg('"' || t.id || '"') FILTER (WHERE t.state NOT IN ('pending', 'unknown'))
+          INTO v_open, v_routed
+          FROM unnest(v_ids, v_states) AS t(id, state);
     ELSE
         SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id),
                array_agg(t.part ORDER BY t.id), array_agg(t.row ORDER BY t.id),
@@ -152,16 +235,27 @@ BEGIN
                                     'binding_events' || substr(c.relname, length('bindings') + 1)))
              WHERE c.oid = v_part AND c.relname LIKE 'bindings\_%';
         END IF;
-        EXECUTE format(
-            'INSERT INTO %s (binding_id, kind, actor, at, details) '
-            'SELECT t.id, ''expired'', $1, $2, d.details '
-            '  FROM unnest($3, $4, $5) AS t(id, state, p) '
-            -- (each state's details built once, not once per event)
-            '  JOIN (SELECT s.state, $6 || jsonb_build_object(''previousState'', s.state) AS details '
-            '          FROM (SELECT DISTINCT u.state FROM unnest($4) AS u(state)) s) d '
-            '    ON d.state = t.state '
-            ' WHERE t.p = $7', coalesce(v_events, 'binding_events'::regclass))
-          USING p_actor, p_now, v_ids, v_states, v_parts, p_details, v_part;
+        -- One insert per state the bindings left, its details built once: nearly always all of
+        -- them were active, and the insert is a plain one from the ids. (Built for each event,
+        -- the details cost a fifth of the insert.)
+        FOR v_state, v_state_ids IN
+            SELECT v_states[1],
+                   CASE WHEN v_part = ALL (v_parts) THEN v_ids
+                        ELSE ARRAY(SELECT u.id FROM unnest(v_ids, v_parts) AS u(id, p)
+                                    WHERE u.p = v_part) END
+             WHERE v_states[1] = ALL (v_states)
+            UNION ALL
+            SELECT u.state, array_agg(u.id ORDER BY u.id)
+              FROM unnest(v_ids, v_states, v_parts) AS u(id, state, p)
+             WHERE v_states[1] <> ANY (v_states) AND u.p = v_part
+             GROUP BY u.state
+        LOOP
+            EXECUTE format('INSERT INTO %s (binding_id, kind, actor, at, details) '
+                           'SELECT u.id, ''expired'', $1, $2, $3 FROM unnest($4) AS u(id)',
+                           coalesce(v_events, 'binding_events'::regclass))
+              USING p_actor, p_now, p_details || jsonb_build_object('previousState', v_state),
+                    v_state_ids;
+        END LOOP;
     END LOOP;
     PERFORM set_config('axb.expire_followed', '', true);
 

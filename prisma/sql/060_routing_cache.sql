@@ -35,12 +35,28 @@ CREATE OR REPLACE FUNCTION "routing_cache_max_keys"() RETURNS integer
 -- ~7000 bytes of items (an item is at most ~800 bytes: two escaped VARCHAR(64) values).
 CREATE OR REPLACE FUNCTION "routing_cache_publish"(kind text, items text[]) RETURNS void
     LANGUAGE plpgsql AS $$
+DECLARE
+    v_len integer := octet_length(items[1]) + 1;
+    v_n integer := cardinality(items);
 BEGIN
     IF items IS NULL OR cardinality(items) = 0 THEN
         RETURN;
     END IF;
     IF cardinality(items) > routing_cache_max_keys() THEN
         PERFORM pg_notify('axb_routing_cache', '{"all":true}');
+        RETURN;
+    END IF;
+    -- Items all of one length (binding ids: a sweep's batch, 5,000 of them): the same chunks,
+    -- cut by arithmetic instead of a running sum and three sorts of the items. Item n (from 1)
+    -- is in chunk c when c * 7000 < n * v_len <= (c + 1) * 7000.
+    IF v_len <= 7000 AND NOT EXISTS (SELECT 1 FROM unnest(items) AS u(item)
+                                      WHERE octet_length(u.item) + 1 IS DISTINCT FROM v_len) THEN
+        PERFORM pg_notify('axb_routing_cache',
+                          '{"' || kind || '":['
+                          || array_to_string(items[(c * 7000) / v_len + 1
+                                                   : least(v_n, ((c + 1) * 7000) / v_len)], ',')
+                          || ']}')
+           FROM generate_series(0, (v_n * v_len - 1) / 7000) AS c;
         RETURN;
     END IF;
     PERFORM pg_notify('axb_routing_cache',

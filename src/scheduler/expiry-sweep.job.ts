@@ -50,9 +50,11 @@ export class ExpirySweepJob implements ScheduledJob {
           n += count ?? 0;
         }
         expired += n;
-        // A short batch: nothing due is left in its stripe, or what is left is being swept by
-        // someone else.
-        if (n < batchSize) return;
+        // An empty batch: nothing due is left in its stripe, or what is left is being swept or
+        // changed by someone else. (A short one is not the end: a batch takes its due pairs
+        // first and then skips the bindings someone else holds, so it can fall short by those
+        // while more is due behind them.)
+        if (n === 0) return;
       }
     });
     return { expired, batches, ...byState };

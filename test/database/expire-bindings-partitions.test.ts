@@ -120,4 +120,86 @@ describe('expire_bindings() on the partitioned record', () => {
       await sql.query('ROLLBACK');
     }
   });
+
+  it('ends a batch spread over two months and the DEFAULT partition, each binding once, with its state', async () => {
+    // A sweep's batch locks its bindings in their partitions themselves: the months by their
+    // id ranges, and the ids of no month (old random ones) in the DEFAULT partition.
+    const ids = {
+      thisMonth: await binding('spread-1', '00000011', '0 days', '-1 minute'),
+      nextMonth: await binding('spread-2', '00000012', '35 days', '-1 minute'),
+    };
+    const { rows: old } = await sql.query<{ id: string }>(
+      `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, state, expires_at)
+       VALUES ('f0000000-0000-4000-8000-000000000013', 'FCPARTS', 'spread-3', '13800000013',
+               '13900000013', '13000000001', 'unknown', now() - interval '1 minute')
+       RETURNING id`,
+    );
+    const all = { ...ids, old: old[0]!.id };
+    const { rows: parts } = await sql.query<{ part: string }>(
+      `SELECT DISTINCT tableoid::regclass::text AS part FROM bindings WHERE out_id LIKE 'spread-%'`,
+    );
+    expect(parts.map((p) => p.part).sort()).toHaveLength(3);
+    expect(parts.map((p) => p.part)).toContain('bindings_default');
+
+    // (with the due bindings the test above left: its sweep was rolled back)
+    const { rows: swept } = await sql.query<{ binding_id: string; previous_state: string }>(
+      `SELECT binding_id, previous_state::text
+         FROM expire_bindings(NULL, 5000, now(), 'test', '{"k": 1}', true)
+        WHERE binding_id = ANY ($1) ORDER BY binding_id`,
+      [Object.values(all)],
+    );
+    expect(swept).toEqual(
+      [
+        { binding_id: all.thisMonth, previous_state: 'active' },
+        { binding_id: all.nextMonth, previous_state: 'active' },
+        { binding_id: all.old, previous_state: 'unknown' },
+      ].sort((a, b) => a.binding_id.localeCompare(b.binding_id)),
+    );
+    const { rows } = await sql.query<{
+      out_id: string;
+      state: string;
+      pair: boolean;
+      events: unknown[];
+    }>(
+      `SELECT b.out_id, b.state::text,
+              EXISTS (SELECT 1 FROM live_pairs p WHERE p.binding_id = b.id) AS pair,
+              (SELECT json_agg(json_build_object('part', e.tableoid::regclass::text,
+                                                 'details', e.details))
+                 FROM binding_events e WHERE e.binding_id = b.id AND e.kind = 'expired') AS events
+         FROM bindings b WHERE b.out_id LIKE 'spread-%' ORDER BY b.out_id`,
+    );
+    const month = (id: string) =>
+      sql
+        .query<{ part: string }>(
+          `SELECT tableoid::regclass::text AS part FROM bindings WHERE id = $1`,
+          [id],
+        )
+        .then((r) => r.rows[0]!.part.replace('bindings', 'binding_events'));
+    expect(rows).toEqual([
+      {
+        out_id: 'spread-1',
+        state: 'expired',
+        pair: false,
+        events: [{ part: await month(all.thisMonth), details: { k: 1, previousState: 'active' } }],
+      },
+      {
+        out_id: 'spread-2',
+        state: 'expired',
+        pair: false,
+        events: [{ part: await month(all.nextMonth), details: { k: 1, previousState: 'active' } }],
+      },
+      {
+        out_id: 'spread-3',
+        state: 'expired',
+        pair: false,
+        events: [{ part: 'binding_events_default', details: { k: 1, previousState: 'unknown' } }],
+      },
+    ]);
+    // The one whose provider side was open stays due for reconciliation's provider check.
+    const { rows: queued } = await sql.query(
+      `SELECT binding_id FROM reconcile_queue WHERE binding_id = ANY ($1)`,
+      [Object.values(all)],
+    );
+    expect(queued).toEqual([{ binding_id: all.old }]);
+  });
 });

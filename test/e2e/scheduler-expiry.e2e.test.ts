@@ -121,6 +121,33 @@ describe('expiry sweep', () => {
     expect(states.rows).toEqual([{ state: 'expired', n: 1500 }]);
   });
 
+  it('goes on past a due binding someone else holds, and ends it once it is free', async () => {
+    const due = new Date(clock.now().getTime() + 60_000);
+    await seedLive(120, 'held-', due);
+    // The held one is due first, so it is in its stripe's first batch (of 50).
+    await sql.query(
+      `UPDATE bindings SET expires_at = expires_at - interval '1 second' WHERE out_id = 'held-1'`,
+    );
+    clock.advance(61_000);
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM bindings WHERE out_id = 'held-1' FOR UPDATE`);
+      // Every other due binding in one run: a batch one short is not the end of its stripe.
+      expect(await one.app.get(ExpirySweepJob).run()).toMatchObject({ expired: 119 });
+      await holder.query('COMMIT');
+    } finally {
+      await holder.end();
+    }
+    expect(await one.app.get(ExpirySweepJob).run()).toMatchObject({ expired: 1 });
+    const { rows } = await sql.query<{ state: string; n: number }>(
+      `SELECT state::text, count(*)::int AS n FROM bindings WHERE out_id LIKE 'held-%'
+        GROUP BY state`,
+    );
+    expect(rows).toEqual([{ state: 'expired', n: 120 }]);
+  });
+
   it('expires pending and unknown bindings too, recording the state they left', async () => {
     const at = new Date(clock.now().getTime() + 60_000);
     await seedLive(2, 'open-', at);
