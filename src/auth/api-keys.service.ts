@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -96,8 +96,9 @@ export class ApiKeysService implements OnModuleInit {
   }
 }
 
+/** sha256 of the token, in one call (no Hash object per request: this runs on every request). */
 function cacheKeyOf(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 function sameRoles(a: readonly string[], b: readonly string[]): boolean {
