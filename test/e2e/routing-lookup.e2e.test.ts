@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock } from '../support/test-clock.js';
 import { http } from '../support/test-app.js';
-import { HEALTH_PUSH_ON } from '../support/test-keys.js';
+import { HEALTH_PUSH_ON, TEST_KEYS } from '../support/test-keys.js';
 import { routedEvents, startRoutingFixture, type RoutingFixture } from './routing-fixture.js';
 
 const POOL = 'FCROUTELOOKUP';
@@ -83,6 +83,50 @@ describe('the cache of status-1 answers', () => {
       ['A', 1, 'provider', 'x-normal', 1],
       ['B', 1, 'provider', 'x-normal', 1],
     ]);
+  });
+
+  it('sends a cached answer exactly as any other: body text, status and headers', async () => {
+    const b = await f.bind();
+    const send = () =>
+      fetch(`${f.t.url}/v1/routing/lookup`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TEST_KEYS.all}`,
+          'content-type': 'application/json',
+          'x-request-id': 'lookup-raw-1',
+        },
+        body: JSON.stringify({ bindingId: b.id, callerNo: b.phoneB }),
+      });
+    const first = await send();
+    const cached = await send();
+    const expected = (source: string) =>
+      JSON.stringify({
+        action: 'dial',
+        dial: b.phoneX,
+        status: 1,
+        source,
+        bindingId: b.id,
+        reason: 'x-normal',
+      });
+    expect(await first.text()).toBe(expected('provider'));
+    expect(await cached.text()).toBe(expected('cache'));
+    for (const res of [first, cached]) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('x-request-id')).toBe('lookup-raw-1');
+    }
+    // Another binding's cached answer is its own (one body text per cached binding).
+    const other = await f.bind();
+    await byId(other.id, other.phoneA);
+    expect((await byId(other.id, other.phoneA)).body).toEqual({
+      action: 'dial',
+      dial: other.phoneX,
+      status: 1,
+      source: 'cache',
+      bindingId: other.id,
+      reason: 'x-normal',
+    });
   });
 
   it('asks the provider again once the TTL has run out', async () => {
