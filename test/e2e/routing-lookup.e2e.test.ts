@@ -85,6 +85,19 @@ describe('the cache of status-1 answers', () => {
     ]);
   });
 
+  it('keeps the first decision of a kind as its event; later batches only add to its count', async () => {
+    const b = await f.bind();
+    await byId(b.id, b.phoneA);
+    await byId(b.id, b.phoneA);
+    const first = routedEvents(await f.detail(b.id));
+    expect(first.map((e) => e.details.source)).toEqual(['provider', 'cache']);
+    expect(first[1]!.details).toMatchObject({ status: 1, reason: 'x-normal', caller: 'A' });
+    for (let i = 0; i < 3; i += 1) await byId(b.id, b.phoneA);
+    const detail = await f.detail(b.id);
+    expect(routedEvents(detail)).toEqual(first);
+    expect(detail.routing.find((r) => r.source === 'cache')?.count).toBe(4);
+  });
+
   it('sends a cached answer exactly as any other: body text, status and headers', async () => {
     const b = await f.bind();
     const send = () =>
