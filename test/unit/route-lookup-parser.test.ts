@@ -40,7 +40,7 @@ describe('the routing lookup body', () => {
     expect(parse({ bindingId: 'nope', callerNo: CALLER })).toEqual([
       { field: 'bindingId', problems: ['bindingId must be a UUID'] },
     ]);
-    expect(parse({ bindingId: ID, callerNo: '123' })?.[0]).toMatchObject({ field: 'callerNo' });
+    expect(parse({ bindingId: ID, callerNo: '123' })).toMatchObject([{ field: 'callerNo' }]);
     expect(parse({ bindingId: ID, extra: CALLER })).toHaveLength(2);
     // Only own fields count: an inherited bindingId is no bindingId.
     const inherited = Object.assign(Object.create({ bindingId: ID }) as object, {
