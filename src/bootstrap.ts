@@ -7,6 +7,7 @@ import { AccessHook } from './auth/access.hook.js';
 import type { Clock } from './common/clock/clock.js';
 import { ErrorFilter } from './common/filters/error.filter.js';
 import { installRequestPolicy, serverOptions } from './common/http/http-limits.js';
+import { installDirectRoutes } from './common/http/direct-routes.js';
 import { installNoStore } from './common/http/no-store.js';
 import { createValidationPipe } from './common/validation/validation-pipe.js';
 import type { AppConfig } from './config/app-config.js';
@@ -16,6 +17,7 @@ import { LogThrottle } from './logging/log-throttle.js';
 import { createPino } from './logging/pino-logger.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { setupOpenApi } from './openapi/openapi.js';
+import { RoutingController } from './routing/routing.controller.js';
 import { GracefulShutdown } from './runtime/graceful-shutdown.js';
 import type { StopFn } from './runtime/runtime-resources.js';
 
@@ -61,6 +63,7 @@ export async function bootstrap(
     adapter,
     { logger, bodyParser: false },
   );
+  installDirectRoutes(fastify, [app.get(RoutingController).direct]);
   installAccessLog(fastify, logger.pino, app.get(MetricsService));
   installRequestPolicy(fastify, config.http);
   installNoStore(fastify);

@@ -4,6 +4,7 @@ import { Clock } from '../common/clock/clock.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuthFailureThrottle } from './auth-failure.throttle.js';
+import type { Principal } from './principal.js';
 import { PrincipalResolver } from './principal-resolver.js';
 import { RouteAccessTable } from './route-access.js';
 import { TokenBuckets } from './token-bucket.js';
@@ -32,7 +33,39 @@ export class AccessHook {
 
   install(fastify: FastifyInstance): void {
     this.table.load();
-    fastify.addHook('onRequest', (request, reply) => this.check(request, reply));
+    // Callback form: a request whose key the cache knows is decided with no promise at all.
+    fastify.addHook('onRequest', (request, reply, done) => {
+      let decided: boolean;
+      try {
+        decided = this.decideKnown(request, reply);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      if (decided) done();
+      else this.check(request, reply).then(() => done(), done);
+    });
+  }
+
+  /**
+   * `check`'s decision when it needs no wait: a public route, or a bearer key the cache holds as
+   * valid (it would be the principal: the first source), of a role the route admits, from an
+   * address not throttled. True when decided (passed, or thrown as `check` throws); false when
+   * only `check` can tell, with nothing done that it would not do again.
+   */
+  private decideKnown(request: FastifyRequest, reply: FastifyReply): boolean {
+    const route = request.routeOptions.url;
+    if (route === undefined) return true;
+    const access = this.table.lookup(request.method, route);
+    if (access.public) return true;
+    const principal = this.principals.known(request);
+    if (principal === undefined || !access.roles.some((r) => principal.roles.includes(r)))
+      return false;
+    if (this.failures.retryAfter(request.ip) > 0) return false;
+    request.principal = principal;
+    request.actor = principal.name;
+    this.limit(principal, reply);
+    return true;
   }
 
   private async check(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -80,6 +113,11 @@ export class AccessHook {
         403,
       );
     }
+    this.limit(principal, reply);
+  }
+
+  /** The per-key rate limit: a token taken, or 429 with Retry-After. */
+  private limit(principal: Principal, reply: FastifyReply): void {
     const wait = this.buckets.take(principal.name, this.clock.now().getTime());
     if (wait > 0) {
       void reply.header('retry-after', String(wait));

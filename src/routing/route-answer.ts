@@ -109,7 +109,27 @@ export function answerLocally(
   return dial(target, 1, target.phoneX!, 'local', `${cause}; ${health}`);
 }
 
-/** A status-1 answer reused from the cache: dial the binding's X. */
+/**
+ * A status-1 answer reused from the cache: dial the binding's X. One (frozen) answer per cached
+ * binding, its body text made once beside it (see answerBody): a cache hit builds neither.
+ */
 export function cachedAnswer(target: RoutingTarget): RouteAnswer {
-  return dial(target, 1, target.phoneX!, 'cache', 'x-normal');
+  let answer = cachedAnswers.get(target);
+  if (answer === undefined) {
+    answer = Object.freeze(dial(target, 1, target.phoneX!, 'cache', 'x-normal'));
+    cachedAnswers.set(target, answer);
+    bodies.set(answer, JSON.stringify(answer));
+  }
+  return answer;
+}
+
+/** What a cached answer's outcome is counted as (`<status>/<source>/<reason>`). */
+export const CACHED_OUTCOME = '1/cache/x-normal';
+
+const cachedAnswers = new WeakMap<RoutingTarget, RouteAnswer>();
+const bodies = new WeakMap<RouteAnswer, string>();
+
+/** The answer as the response body's JSON text (made once for a cached answer). */
+export function answerBody(answer: RouteAnswer): string {
+  return bodies.get(answer) ?? JSON.stringify(answer);
 }

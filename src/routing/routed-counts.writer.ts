@@ -19,13 +19,14 @@ export interface RoutedDecision {
   /** The key's name: the actor of the decision's event, if it is the first of its kind. */
   actor: string;
   /**
-   * The event's details (numbers masked), asked for only if the decision is the first of its
-   * kind here: a repeated one (almost every lookup) builds nothing.
+   * The event's details (numbers masked), asked for only when its tally is written and its key
+   * may still lack its row (the first decision of its kind): a repeated one builds nothing.
    */
   details: () => Record<string, unknown>;
 }
 
 interface Tally {
+  key: string;
   bindingId: string;
   caller: RoutedCaller;
   outcome: string;
@@ -33,7 +34,8 @@ interface Tally {
   first: number;
   last: number;
   actor: string;
-  details: Record<string, unknown>;
+  /** Built only when the batch is written, and only for a key not known to have its row yet. */
+  details: () => Record<string, unknown>;
 }
 
 /** A batch of tallies with the id it is written under, kept as it is until written. */
@@ -73,8 +75,8 @@ INSERT INTO binding_events (binding_id, kind, actor, at, details)
 SELECT e.b, '${EventKind.routed}', e.a, to_timestamp(e.f / 1000.0), e.d
   FROM counted c JOIN input e ON e.b = c.binding_id AND e.c = c.caller AND e.o = c.outcome
  -- Inserted, not added to: the count is this batch's own (routed_counts is partitioned, so its
- -- rows have no xmax to tell).
- WHERE c.count = e.n`;
+ -- rows have no xmax to tell). A key sent without details has its row already (see written).
+ WHERE c.count = e.n AND e.d IS NOT NULL`;
 
 const PRUNE = `DELETE FROM routed_count_batches WHERE written_at < now() - interval '1 day'`;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -119,6 +121,12 @@ export class RoutedCountsWriter extends OffPathWriter {
   private failed: Batch[] = [];
   private failedKeys = 0;
   private prunedAt = 0;
+  /**
+   * Keys this instance has written (so their count rows exist: they go only with their binding):
+   * their tallies are sent without the event's details, which only a new row's event needs.
+   * Bounded like the tallies; forgetting a key costs only its details being sent again.
+   */
+  private readonly written = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -149,6 +157,7 @@ export class RoutedCountsWriter extends OffPathWriter {
       return;
     }
     this.tallies.set(key, {
+      key,
       bindingId: decision.bindingId,
       caller: decision.caller,
       outcome: decision.outcome,
@@ -156,7 +165,7 @@ export class RoutedCountsWriter extends OffPathWriter {
       first: at,
       last: at,
       actor: decision.actor,
-      details: decision.details(),
+      details: decision.details,
     });
     if (this.tallies.size >= this.config.routing.countsBatch) void this.flush();
     else this.schedule();
@@ -215,12 +224,15 @@ export class RoutedCountsWriter extends OffPathWriter {
             f: t.first,
             l: t.last,
             a: t.actor,
-            d: t.details,
+            d: this.written.has(t.key) ? null : t.details(),
           })),
         ),
         batch.id,
       ],
     });
+    if (this.written.size + batch.tallies.length > this.config.routing.countsMaxKeys)
+      this.written.clear();
+    for (const t of batch.tallies) this.written.add(t.key);
   }
 
   /** Batch ids are kept a day: far longer than any retry of theirs can come. */

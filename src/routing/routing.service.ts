@@ -14,6 +14,7 @@ import { RefreshQueue } from './refresh-queue.js';
 import {
   answerFromProvider,
   answerLocally,
+  CACHED_OUTCOME,
   cachedAnswer,
   expiredAnswer,
   type RouteAnswer,
@@ -83,6 +84,43 @@ export class RoutingService {
     const answer = await this.decide(entry, role, now, ctx);
     if (answer === undefined) this.refuse(target, role, callerNo, `binding-${target.state}`, ctx);
     this.record(target, role, callerNo, answer, ctx);
+    return answer;
+  }
+
+  /**
+   * The lookup's answer when the cache gives it outright, with no wait: a party of a cached
+   * active binding, not overdue, not refused, X not abnormal, the provider's "dial X" for this
+   * caller remembered. It is counted and its refreshes claimed as `lookup` does. Anything else
+   * is undefined, with nothing done: `lookup` then takes the lookup the whole way.
+   */
+  lookupCached(ref: BindingRef, callerNo: string, ctx: RequestContext): RouteAnswer | undefined {
+    const now = this.clock.now();
+    const at = now.getTime();
+    const entry = this.cached(ref, at);
+    if (entry === undefined) return undefined;
+    const target = entry.target;
+    const role = roleOf(target, callerNo);
+    if (
+      role === undefined ||
+      target.state !== 'active' ||
+      target.expiresAt.getTime() <= at ||
+      target.xHealth === 'abnormal' ||
+      !entry.hasAnswer(role, at) ||
+      refusalFor(target, role) !== undefined
+    )
+      return undefined;
+    if (entry.claimRefresh(at)) this.refreshAhead(ref, entry);
+    if (entry.claimAnswerRefresh(role, at)) this.refreshAnswer(entry, role, ctx);
+    const answer = cachedAnswer(target);
+    this.metrics.observeRouting(1, 'cache');
+    this.counts.count({
+      bindingId: target.id,
+      caller: role,
+      outcome: CACHED_OUTCOME,
+      at: now,
+      actor: ctx.actor,
+      details: () => this.answerDetails(answer, role, callerNo, ctx),
+    });
     return answer;
   }
 
@@ -297,17 +335,27 @@ export class RoutingService {
       outcome: `${answer.status}/${answer.source}/${answer.reason}`,
       at: this.clock.now(),
       actor: ctx.actor,
-      details: () => ({
-        status: answer.status,
-        source: answer.source,
-        reason: answer.reason,
-        caller: role,
-        callerNo: maskPhone(callerNo),
-        // X is the binding's own number; only other targets are worth noting (masked).
-        ...(answer.status === 1 ? {} : { dial: answer.dial && maskPhone(answer.dial) }),
-        requestId: ctx.requestId,
-      }),
+      details: () => this.answerDetails(answer, role, callerNo, ctx),
     });
+  }
+
+  /** The details of an answer's `routed` event (the first of its kind), numbers masked. */
+  private answerDetails(
+    answer: RouteAnswer,
+    role: PartyRole,
+    callerNo: string,
+    ctx: RequestContext,
+  ): Record<string, unknown> {
+    return {
+      status: answer.status,
+      source: answer.source,
+      reason: answer.reason,
+      caller: role,
+      callerNo: maskPhone(callerNo),
+      // X is the binding's own number; only other targets are worth noting (masked).
+      ...(answer.status === 1 ? {} : { dial: answer.dial && maskPhone(answer.dial) }),
+      requestId: ctx.requestId,
+    };
   }
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock } from '../support/test-clock.js';
 import { http } from '../support/test-app.js';
-import { HEALTH_PUSH_ON } from '../support/test-keys.js';
+import { HEALTH_PUSH_ON, TEST_KEYS } from '../support/test-keys.js';
 import { routedEvents, startRoutingFixture, type RoutingFixture } from './routing-fixture.js';
 
 const POOL = 'FCROUTELOOKUP';
@@ -83,6 +83,66 @@ describe('the cache of status-1 answers', () => {
       ['A', 1, 'provider', 'x-normal', 1],
       ['B', 1, 'provider', 'x-normal', 1],
     ]);
+  });
+
+  it('keeps the first decision of a kind as its event; later batches only add to its count', async () => {
+    const b = await f.bind();
+    await byId(b.id, b.phoneA);
+    await byId(b.id, b.phoneA);
+    // (The test clock stands still: events of one moment come in either order.)
+    const bySource = (events: ReturnType<typeof routedEvents>) =>
+      [...events].sort((x, y) => String(x.details.source).localeCompare(String(y.details.source)));
+    const first = bySource(routedEvents(await f.detail(b.id)));
+    expect(first.map((e) => e.details.source)).toEqual(['cache', 'provider']);
+    expect(first[0]!.details).toMatchObject({ status: 1, reason: 'x-normal', caller: 'A' });
+    for (let i = 0; i < 3; i += 1) await byId(b.id, b.phoneA);
+    const detail = await f.detail(b.id);
+    expect(bySource(routedEvents(detail))).toEqual(first);
+    expect(detail.routing.find((r) => r.source === 'cache')?.count).toBe(4);
+  });
+
+  it('sends a cached answer exactly as any other: body text, status and headers', async () => {
+    const b = await f.bind();
+    const send = () =>
+      fetch(`${f.t.url}/v1/routing/lookup`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TEST_KEYS.all}`,
+          'content-type': 'application/json',
+          'x-request-id': 'lookup-raw-1',
+        },
+        body: JSON.stringify({ bindingId: b.id, callerNo: b.phoneB }),
+      });
+    const first = await send();
+    const cached = await send();
+    const expected = (source: string) =>
+      JSON.stringify({
+        action: 'dial',
+        dial: b.phoneX,
+        status: 1,
+        source,
+        bindingId: b.id,
+        reason: 'x-normal',
+      });
+    expect(await first.text()).toBe(expected('provider'));
+    expect(await cached.text()).toBe(expected('cache'));
+    for (const res of [first, cached]) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('x-request-id')).toBe('lookup-raw-1');
+    }
+    // Another binding's cached answer is its own (one body text per cached binding).
+    const other = await f.bind();
+    await byId(other.id, other.phoneA);
+    expect((await byId(other.id, other.phoneA)).body).toEqual({
+      action: 'dial',
+      dial: other.phoneX,
+      status: 1,
+      source: 'cache',
+      bindingId: other.id,
+      reason: 'x-normal',
+    });
   });
 
   it('asks the provider again once the TTL has run out', async () => {

@@ -60,6 +60,29 @@ describe('JSON body policy', () => {
     expect(failure(() => parse('{"a":')).code).toBe('INVALID_JSON');
   });
 
+  it('checks plain ASCII bodies (no escape: the fast path) as strictly as any other', () => {
+    // A raw control character in a string is not JSON, NUL included.
+    expect(failure(() => parseJsonBody(Buffer.from('{"a":"x\u0000"}'), policy)).code).toBe(
+      'INVALID_JSON',
+    );
+    expect(failure(() => parse('{"ok":[{"constructor":1}]}')).fields).toEqual([
+      {
+        field: 'ok[0].constructor',
+        problems: ['is a reserved name (Object.prototype) and not a field'],
+      },
+    ]);
+    expect(failure(() => parse('[1,{"a":{"__proto__":{}}}]')).fields?.[0]?.field).toBe(
+      '[1].a.__proto__',
+    );
+    // The same NUL escaped (a backslash: the full check) is named as before.
+    expect(failure(() => parse('{"a":"x\\u0000"}')).fields?.[0]?.field).toBe('a');
+    expect(parse('{"a":"x","b":[1,null,{"c":true}]}')).toEqual({
+      a: 'x',
+      b: [1, null, { c: true }],
+    });
+    expect(parse('  7 ')).toBe(7);
+  });
+
   it('accepts any JSON value within the limits and returns it unchanged (property)', () => {
     const safeKey = fc
       .string()

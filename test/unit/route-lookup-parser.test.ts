@@ -36,6 +36,23 @@ describe('the routing lookup body', () => {
     });
   });
 
+  it('checks two-field bodies (the usual lookup) by the same rules', () => {
+    expect(parse({ bindingId: 'nope', callerNo: CALLER })).toEqual([
+      { field: 'bindingId', problems: ['bindingId must be a UUID'] },
+    ]);
+    expect(parse({ bindingId: ID, callerNo: '123' })).toMatchObject([{ field: 'callerNo' }]);
+    expect(parse({ bindingId: ID, extra: CALLER })).toHaveLength(2);
+    // Only own fields count: an inherited bindingId is no bindingId.
+    const inherited = Object.assign(Object.create({ bindingId: ID }) as object, {
+      callerNo: CALLER,
+      outId: 'trip-1',
+    });
+    expect(parse(inherited)).toEqual({
+      ref: { poolKey: 'FCDEFAULT', outId: 'trip-1' },
+      callerNo: CALLER,
+    });
+  });
+
   it('names every bad or unknown field at once', () => {
     expect(parse({ bindingId: 'nope', callerNo: 12, extra: 1 })).toEqual([
       { field: 'extra', problems: ['property extra should not exist'] },

@@ -22,17 +22,20 @@ export interface RequestContext {
  * principal) and its scope.
  */
 export const CallContext = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): RequestContext => {
-    const request = ctx.switchToHttp().getRequest<FastifyRequest>();
-    const principal = request.principal;
-    const actor = request.actor ?? 'api';
-    return {
-      actor,
-      requestId: String(request.id),
-      scope: {
-        group: principal?.group ?? actor,
-        all: principal?.roles.includes('admin') ?? false,
-      },
-    };
-  },
+  (_: unknown, ctx: ExecutionContext): RequestContext =>
+    requestContextOf(ctx.switchToHttp().getRequest<FastifyRequest>()),
 );
+
+/** The same, from the request itself (a route Fastify answers directly: see direct-routes.ts). */
+export function requestContextOf(request: FastifyRequest): RequestContext {
+  const principal = request.principal;
+  const actor = request.actor ?? 'api';
+  return {
+    actor,
+    requestId: String(request.id),
+    scope: {
+      group: principal?.group ?? actor,
+      all: principal?.roles.includes('admin') ?? false,
+    },
+  };
+}

@@ -92,6 +92,25 @@ function problemsIn(
   return found.slice(0, MAX_PROBLEMS);
 }
 
+/** Only bytes below 0x80 and no backslash (see parseJsonBody). */
+function isPlainAscii(raw: Buffer): boolean {
+  for (let i = 0; i < raw.length; i += 1) {
+    const byte = raw[i]!;
+    if (byte >= 0x80 || byte === 0x5c) return false;
+  }
+  return true;
+}
+
+/** Whether any object in the value has a field named like an Object.prototype member. */
+function hasReservedName(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasReservedName);
+  for (const key of Object.keys(value)) {
+    if (RESERVED.has(key) || hasReservedName((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
 /**
  * The same checks for a parsed query string (reserved names, NUL, lone surrogates): a 400
  * VALIDATION_FAILED naming each field.
@@ -116,11 +135,18 @@ export function parseJsonBody(
   policy: BodyPolicy,
   route: BodyPolicyRouteConfig = {},
 ): unknown {
+  // Most bodies are plain ASCII without an escape: valid UTF-8 as they are (decoded byte for
+  // byte), and none of their strings can hold NUL or a lone surrogate (JSON admits neither raw;
+  // only an escape makes one), so only the field names are left to check.
+  const plain = isPlainAscii(raw);
   let text: string;
-  try {
-    text = utf8.decode(raw);
-  } catch {
-    throw bodyError('INVALID_JSON', 'The body is not valid UTF-8');
+  if (plain) text = raw.toString('latin1');
+  else {
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      throw bodyError('INVALID_JSON', 'The body is not valid UTF-8');
+    }
   }
   if (text.trim() === '') return undefined;
   const depth = jsonDepth(text, policy.maxDepth);
@@ -137,6 +163,7 @@ export function parseJsonBody(
     const reason = error instanceof Error ? error.message.slice(0, 120) : 'syntax error';
     throw bodyError('INVALID_JSON', `The body is not valid JSON: ${reason}`);
   }
+  if (plain && !hasReservedName(parsed)) return parsed;
   const problems = problemsIn(parsed, route.bodyPolicy?.rawStrings === true);
   if (problems.length > 0) {
     throw bodyError(

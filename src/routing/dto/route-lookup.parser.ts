@@ -81,6 +81,20 @@ export const ROUTE_LOOKUP_SCHEMA = {
  * named (400 VALIDATION_FAILED); null counts as absent, as with @IsOptional.
  */
 export function parseRouteLookup(body: unknown, defaultPoolKey: string): RouteLookup {
+  // The usual lookup, checked by the same rules without the walk: exactly a valid bindingId and
+  // a valid callerNo.
+  if (typeof body === 'object' && body !== null && Object.keys(body).length === 2) {
+    const { bindingId, callerNo } = body as Record<string, unknown>;
+    if (
+      typeof bindingId === 'string' &&
+      typeof callerNo === 'string' &&
+      Object.hasOwn(body, 'bindingId') &&
+      Object.hasOwn(body, 'callerNo') &&
+      RULES.bindingId.valid(bindingId) &&
+      RULES.callerNo.valid(callerNo)
+    )
+      return { ref: { bindingId }, callerNo };
+  }
   const input = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const fields: FieldProblem[] = [];
   for (const key of Object.keys(input)) {

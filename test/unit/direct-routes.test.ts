@@ -1,0 +1,32 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { installDirectRoutes } from '../../src/common/http/direct-routes.js';
+
+describe('direct routes', () => {
+  it('answer a declared route with their own handler, the route and its hooks kept', async () => {
+    const fastify = Fastify();
+    installDirectRoutes(fastify, [
+      { method: 'POST', url: '/v1/x', handler: (_req, reply) => reply.send({ by: 'direct' }) },
+    ]);
+    fastify.addHook('onSend', (_req, reply, payload, done) => {
+      void reply.header('x-hooked', 'yes');
+      done(null, payload);
+    });
+    fastify.post('/v1/x', () => ({ by: 'declared' }));
+    fastify.post('/v1/y', () => ({ by: 'declared' }));
+    const x = await fastify.inject({ method: 'POST', url: '/v1/x' });
+    expect(x.json()).toEqual({ by: 'direct' });
+    expect(x.headers['x-hooked']).toBe('yes');
+    expect((await fastify.inject({ method: 'POST', url: '/v1/y' })).json()).toEqual({
+      by: 'declared',
+    });
+    await fastify.close();
+  });
+
+  it('refuse to start when a direct route was never declared (no silent fallback)', async () => {
+    const fastify = Fastify();
+    installDirectRoutes(fastify, [{ method: 'POST', url: '/v1/gone', handler: () => 'x' }]);
+    fastify.post('/v1/renamed', () => 'declared');
+    await expect(fastify.ready()).rejects.toThrow('Direct routes never declared: POST /v1/gone');
+  });
+});
