@@ -123,8 +123,17 @@ export function cachedAnswer(target: RoutingTarget): RouteAnswer {
   return answer;
 }
 
-/** What a cached answer's outcome is counted as (`<status>/<source>/<reason>`). */
-export const CACHED_OUTCOME = '1/cache/x-normal';
+/**
+ * What an answer is counted as (`<status>/<source>/<reason>`); a cached answer's (the only source
+ * `cache` makes, see cachedAnswer) without building the text on every hit.
+ */
+export function outcomeOf(answer: RouteAnswer): string {
+  return answer.source === 'cache'
+    ? CACHED_OUTCOME
+    : `${answer.status}/${answer.source}/${answer.reason}`;
+}
+
+const CACHED_OUTCOME = '1/cache/x-normal';
 
 const cachedAnswers = new WeakMap<RoutingTarget, RouteAnswer>();
 const bodies = new WeakMap<RouteAnswer, string>();

@@ -14,9 +14,9 @@ import { RefreshQueue } from './refresh-queue.js';
 import {
   answerFromProvider,
   answerLocally,
-  CACHED_OUTCOME,
   cachedAnswer,
   expiredAnswer,
+  outcomeOf,
   type RouteAnswer,
 } from './route-answer.js';
 import { refusalFor, roleOf, type RoutingTarget } from './routing-target.js';
@@ -112,15 +112,7 @@ export class RoutingService {
     if (entry.claimRefresh(at)) this.refreshAhead(ref, entry);
     if (entry.claimAnswerRefresh(role, at)) this.refreshAnswer(entry, role, ctx);
     const answer = cachedAnswer(target);
-    this.metrics.observeRouting(1, 'cache');
-    this.counts.count({
-      bindingId: target.id,
-      caller: role,
-      outcome: CACHED_OUTCOME,
-      at: now,
-      actor: ctx.actor,
-      details: () => this.answerDetails(answer, role, callerNo, ctx),
-    });
+    this.record(target, role, callerNo, answer, ctx, now);
     return answer;
   }
 
@@ -317,6 +309,7 @@ export class RoutingService {
     callerNo: string,
     answer: RouteAnswer,
     ctx: RequestContext,
+    at: Date = this.clock.now(),
   ): void {
     this.metrics.observeRouting(answer.status, answer.source);
     // The other party's real number (the fallback) is recorded like a reveal (issue 27), off
@@ -326,14 +319,14 @@ export class RoutingService {
         actor: ctx.actor,
         bindingId: target.id,
         requestId: ctx.requestId,
-        at: this.clock.now(),
+        at,
       });
     }
     this.counts.count({
       bindingId: target.id,
       caller: role,
-      outcome: `${answer.status}/${answer.source}/${answer.reason}`,
-      at: this.clock.now(),
+      outcome: outcomeOf(answer),
+      at,
       actor: ctx.actor,
       details: () => this.answerDetails(answer, role, callerNo, ctx),
     });

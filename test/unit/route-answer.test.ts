@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   answerFromProvider,
   answerLocally,
+  cachedAnswer,
   expiredAnswer,
+  outcomeOf,
 } from '../../src/routing/route-answer.js';
 import type { RoutingTarget } from '../../src/routing/routing-target.js';
 import { roleOf } from '../../src/routing/routing-target.js';
@@ -111,5 +113,20 @@ describe('the routing decision table', () => {
     expect(roleOf(target(), '13800000001')).toBe('A');
     expect(roleOf(target(), '13900000001')).toBe('B');
     expect(roleOf(target(), '13000000001')).toBeUndefined();
+  });
+});
+
+describe('what an answer is counted as', () => {
+  it('is `<status>/<source>/<reason>` of the answer itself, a cached one included', () => {
+    const t = target();
+    for (const answer of [
+      cachedAnswer(t),
+      answerFromProvider(t, 'A', { status: 1, calledNo: null }, 'real-number'),
+      answerLocally(t, 'B', 'circuit-open', 'real-number'),
+      expiredAnswer(t, 'local'),
+    ]) {
+      expect(outcomeOf(answer)).toBe(`${answer.status}/${answer.source}/${answer.reason}`);
+    }
+    expect(outcomeOf(cachedAnswer(t))).toBe('1/cache/x-normal');
   });
 });
