@@ -128,10 +128,9 @@ BEGIN
         FOR v_part, v_part_ids IN
             SELECT v_part, v_cand WHERE v_one_month
             UNION ALL
-            SELECT coalesce(g.part, (SELECT i.inhrelid FROM pg_inherits i
-                                       JOIN pg_class c ON c.oid = i.inhrelid
-                                      WHERE i.inhparent = 'bindings'::regclass
-                                        AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT')),
+            SELECT coalesce(g.part, (SELECT d.name::regclass::oid
+                                       FROM history_partitions_between('bindings', NULL, NULL) d
+                                      WHERE d.is_default)),
                    g.ids
               FROM (SELECT m.part, array_agg(u.id ORDER BY u.id) AS ids
                       FROM unnest(v_cand) AS u(id)
@@ -189,7 +188,7 @@ BEGIN
         SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id),
                array_agg(t.part ORDER BY t.id), array_agg(t.row ORDER BY t.id),
                array_agg(t.id) FILTER (WHERE binding_state_open(t.state)),
-               array_agg(to_json(t.id)::text) FILTER (WHERE t.state NOT IN ('pending', 'unknown'))
+               array_agg('"' || t.id || '"') FILTER (WHERE t.state NOT IN ('pending', 'unknown'))
           INTO v_ids, v_states, v_parts, v_rows, v_open, v_routed
           FROM (SELECT b.id, b.state, b.tableoid AS part, b.ctid AS row FROM bindings b
                  WHERE b.id = ANY (p_ids) AND binding_state_live(b.state)
