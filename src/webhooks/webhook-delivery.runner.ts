@@ -26,8 +26,9 @@ const ERROR_PAUSE_MS = 1000;
  * Runs delivery on this instance: the dispatcher (outbox → deliveries and jobs, every
  * WEBHOOKS_DISPATCH_INTERVAL_MS, longer under load: DispatchPace) and the pump that claims and
  * tries them. Neither starts before there is something to deliver (an endpoint, or an event
- * waiting), so an instance without subscribers holds no pg-boss connection. GracefulShutdown stops it: no new pass or try, the tries in hand finish
- * (each is bounded by WEBHOOKS_TIMEOUT_MS); a try cut short by a crash is tried again.
+ * waiting), so an instance without subscribers holds no pg-boss connection. GracefulShutdown
+ * stops it: no new pass or try, the tries in hand finish (each is bounded by
+ * WEBHOOKS_TIMEOUT_MS); a try cut short by a crash is tried again.
  */
 @Injectable()
 export class WebhookDeliveryRunner implements OnApplicationBootstrap, OnModuleDestroy {
