@@ -25,7 +25,11 @@ export interface RoutedDecision {
   details: () => Record<string, unknown>;
 }
 
-interface Tally {
+/**
+ * One (binding, caller, outcome) key's count waiting in memory. A lookup may hold on to it and
+ * count on it again (`countAgain`) until it is taken into a batch.
+ */
+export interface Tally {
   key: string;
   bindingId: string;
   caller: RoutedCaller;
@@ -36,6 +40,8 @@ interface Tally {
   actor: string;
   /** Built only when the batch is written, and only for a key not known to have its row yet. */
   details: () => Record<string, unknown>;
+  /** Taken into a batch: counting on it no longer counts (see `countAgain`). */
+  taken: boolean;
 }
 
 /** A batch of tallies with the id it is written under, kept as it is until written. */
@@ -141,22 +147,24 @@ export class RoutedCountsWriter extends OffPathWriter {
     return this.tallies.size + this.failedKeys;
   }
 
-  /** Counts one decision. Never waits and never throws: the lookup has its answer already. */
-  count(decision: RoutedDecision): void {
+  /**
+   * Counts one decision. Never waits and never throws: the lookup has its answer already.
+   * Returns the tally it was counted on (undefined when dropped), which the caller may keep and
+   * count the same kind of decision on again with `countAgain`.
+   */
+  count(decision: RoutedDecision): Tally | undefined {
     const key = `${decision.bindingId}\u0000${decision.caller}\u0000${decision.outcome}`;
     const at = decision.at.getTime();
     const tally = this.tallies.get(key);
     if (tally) {
-      tally.count += 1;
-      if (at > tally.last) tally.last = at;
-      if (at < tally.first) tally.first = at;
-      return;
+      countOn(tally, at);
+      return tally;
     }
     if (this.tallies.size >= this.config.routing.countsMaxKeys) {
       this.drop(1);
-      return;
+      return undefined;
     }
-    this.tallies.set(key, {
+    const made: Tally = {
       key,
       bindingId: decision.bindingId,
       caller: decision.caller,
@@ -166,9 +174,24 @@ export class RoutedCountsWriter extends OffPathWriter {
       last: at,
       actor: decision.actor,
       details: decision.details,
-    });
+      taken: false,
+    };
+    this.tallies.set(key, made);
     if (this.tallies.size >= this.config.routing.countsBatch) void this.flush();
     else this.schedule();
+    return made;
+  }
+
+  /**
+   * Counts one more decision on a tally `count` returned, at `at` (ms), as `count` would with a
+   * decision of its key: true. False when the tally was taken into a batch since (or there is
+   * none), with nothing counted: the caller counts with `count`. A cache hit counts this way
+   * without building its key or a decision (issue 21).
+   */
+  countAgain(tally: Tally | undefined, at: number): boolean {
+    if (tally === undefined || tally.taken) return false;
+    countOn(tally, at);
+    return true;
   }
 
   protected countDropped(count: number): void {
@@ -204,6 +227,7 @@ export class RoutedCountsWriter extends OffPathWriter {
     const tallies: Tally[] = [];
     for (const [key, tally] of this.tallies) {
       if (tallies.length >= this.config.routing.countsBatch) break;
+      tally.taken = true;
       tallies.push(tally);
       this.tallies.delete(key);
     }
@@ -249,4 +273,10 @@ export class RoutedCountsWriter extends OffPathWriter {
     for (const b of this.failed) for (const t of b.tallies) n += t.count;
     return n;
   }
+}
+
+function countOn(tally: Tally, at: number): void {
+  tally.count += 1;
+  if (at > tally.last) tally.last = at;
+  if (at < tally.first) tally.first = at;
 }

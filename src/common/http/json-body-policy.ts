@@ -92,20 +92,43 @@ function problemsIn(
   return found.slice(0, MAX_PROBLEMS);
 }
 
-/** Only bytes below 0x80 and no backslash (see parseJsonBody). */
-function isPlainAscii(raw: Buffer): boolean {
+/** What one pass over a plain body finds (see scanPlain). */
+const NOT_PLAIN = -1;
+const BLANK = -2;
+
+/**
+ * One pass over the body's bytes: NOT_PLAIN unless every byte is below 0x80 and none is a
+ * backslash (see parseJsonBody); else BLANK when every byte is JSON whitespace as
+ * String.prototype.trim sees it (an empty body), else the deepest array/object nesting, as
+ * jsonDepth would count it on the text (a plain body's bytes are its characters, and with no
+ * escape a quote always opens or closes a string).
+ */
+function scanPlain(raw: Buffer): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  let blank = true;
   for (let i = 0; i < raw.length; i += 1) {
-    const byte = raw[i]!;
-    if (byte >= 0x80 || byte === 0x5c) return false;
+    const c = raw[i]!;
+    if (c >= 0x80 || c === 0x5c) return NOT_PLAIN;
+    if (blank && c !== 0x20 && (c < 0x09 || c > 0x0d)) blank = false;
+    if (c === 0x22) inString = !inString;
+    else if (inString) continue;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
   }
-  return true;
+  return blank ? BLANK : deepest;
 }
 
 /** Whether any object in the value has a field named like an Object.prototype member. */
 function hasReservedName(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) return value.some(hasReservedName);
-  for (const key of Object.keys(value)) {
+  // (for…in over own keys: no array of them made for every body)
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     if (RESERVED.has(key) || hasReservedName((value as Record<string, unknown>)[key])) return true;
   }
   return false;
@@ -137,19 +160,23 @@ export function parseJsonBody(
 ): unknown {
   // Most bodies are plain ASCII without an escape: valid UTF-8 as they are (decoded byte for
   // byte), and none of their strings can hold NUL or a lone surrogate (JSON admits neither raw;
-  // only an escape makes one), so only the field names are left to check.
-  const plain = isPlainAscii(raw);
+  // only an escape makes one), so only the field names are left to check. One pass over the
+  // bytes tells that, an empty body, and the depth.
+  const scanned = scanPlain(raw);
+  const plain = scanned !== NOT_PLAIN;
   let text: string;
-  if (plain) text = raw.toString('latin1');
-  else {
+  if (plain) {
+    if (scanned === BLANK) return undefined;
+    text = raw.toString('latin1');
+  } else {
     try {
       text = utf8.decode(raw);
     } catch {
       throw bodyError('INVALID_JSON', 'The body is not valid UTF-8');
     }
+    if (text.trim() === '') return undefined;
   }
-  if (text.trim() === '') return undefined;
-  const depth = jsonDepth(text, policy.maxDepth);
+  const depth = plain ? scanned : jsonDepth(text, policy.maxDepth);
   if (depth > policy.maxDepth) {
     throw bodyError(
       'BODY_TOO_DEEP',
