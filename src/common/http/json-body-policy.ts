@@ -151,12 +151,14 @@ export function checkQuery(query: unknown): void {
 
 /**
  * Parses a request body under the policy; throws a 400 (INVALID_JSON, BODY_TOO_DEEP or
- * VALIDATION_FAILED naming each field) otherwise. Returns undefined for an empty body.
+ * VALIDATION_FAILED naming each field) otherwise. Returns undefined for an empty body. The
+ * route's config may be given as a function: asked only for a body whose strings need checking
+ * (Fastify builds its route options anew at every read of request.routeOptions).
  */
 export function parseJsonBody(
   raw: Buffer,
   policy: BodyPolicy,
-  route: BodyPolicyRouteConfig = {},
+  route: BodyPolicyRouteConfig | (() => BodyPolicyRouteConfig | undefined) = {},
 ): unknown {
   // Most bodies are plain ASCII without an escape: valid UTF-8 as they are (decoded byte for
   // byte), and none of their strings can hold NUL or a lone surrogate (JSON admits neither raw;
@@ -191,7 +193,8 @@ export function parseJsonBody(
     throw bodyError('INVALID_JSON', `The body is not valid JSON: ${reason}`);
   }
   if (plain && !hasReservedName(parsed)) return parsed;
-  const problems = problemsIn(parsed, route.bodyPolicy?.rawStrings === true);
+  const config = typeof route === 'function' ? route() : route;
+  const problems = problemsIn(parsed, config?.bodyPolicy?.rawStrings === true);
   if (problems.length > 0) {
     throw bodyError(
       'VALIDATION_FAILED',
