@@ -81,6 +81,10 @@ async function profiled<T>(label: string, work: () => Promise<T>): Promise<T> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
+  // BENCH_PROFILE_INTERVAL_US: the sampling interval (V8's default, 1000 µs, gives a few
+  // thousand samples a phase: too few to tell apart costs of a few µs a request).
+  const interval = intSetting('BENCH_PROFILE_INTERVAL_US', 1000, 10, 10_000);
+  await session.post('Profiler.setSamplingInterval', { interval });
   await session.post('Profiler.start');
   try {
     return await work();

@@ -9,7 +9,7 @@ import type {
   ProviderCallObserver,
 } from '../provider/provider-call.observer.js';
 
-interface RoutingTally {
+export interface RoutingTally {
   labels: { status: string; source: string };
   count: number;
 }
@@ -165,9 +165,20 @@ export class MetricsService implements ProviderCallObserver {
   }
 
   observeRouting(status: number, source: string): void {
+    this.routingTally(status, source).count += 1;
+  }
+
+  /**
+   * The tally of routing decisions of one status and source, to count on with `count += 1`
+   * (what observeRouting does) without finding it again: a cache hit keeps its own (issue 21).
+   */
+  routingTally(status: number, source: string): RoutingTally {
     const key = `${status}/${source}`;
-    const tally = this.routingTallies.get(key);
-    if (tally) tally.count += 1;
-    else this.routingTallies.set(key, { labels: { status: String(status), source }, count: 1 });
+    let tally = this.routingTallies.get(key);
+    if (tally === undefined) {
+      tally = { labels: { status: String(status), source }, count: 0 };
+      this.routingTallies.set(key, tally);
+    }
+    return tally;
   }
 }

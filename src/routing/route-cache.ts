@@ -1,5 +1,6 @@
 import type { BindingState } from '../generated/prisma/enums.js';
 import type { Invalidation } from './cache-invalidation.js';
+import type { Tally } from './routed-counts.writer.js';
 import type { RoutingTarget } from './routing-target.js';
 
 /** Which party of the binding is calling. */
@@ -54,6 +55,12 @@ export class CachedTarget {
   private askingB: Promise<unknown> | undefined;
   /** The order key under which this entry is also found, if it was read by order. */
   orderKey: string | undefined;
+  /**
+   * The tally the cache hits of each caller were last counted on (RoutedCountsWriter.countAgain):
+   * a hit counts on it without building its key. The binding's id never changes for an entry.
+   */
+  private hitTallyA: Tally | undefined;
+  private hitTallyB: Tally | undefined;
 
   constructor(
     private current: RoutingTarget,
@@ -130,6 +137,15 @@ export class CachedTarget {
     if (role === 'A') this.askingA = started;
     else this.askingB = started;
     return started;
+  }
+
+  hitTally(role: PartyRole): Tally | undefined {
+    return role === 'A' ? this.hitTallyA : this.hitTallyB;
+  }
+
+  keepHitTally(role: PartyRole, tally: Tally | undefined): void {
+    if (role === 'A') this.hitTallyA = tally;
+    else this.hitTallyB = tally;
   }
 
   /** Gives a claimed answer refresh back, as `releaseRefresh`. */

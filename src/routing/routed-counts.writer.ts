@@ -25,7 +25,13 @@ export interface RoutedDecision {
   details: () => Record<string, unknown>;
 }
 
-interface Tally {
+/**
+ * One (binding, caller, outcome) key's count in memory: the decisions since it was last taken
+ * into a batch (count 0: none). It stays for the next decisions of its key, and is forgotten
+ * once a whole interval passed without any. A lookup may hold on to it and count on it again
+ * (`countAgain`) until it is forgotten.
+ */
+export interface Tally {
   key: string;
   bindingId: string;
   caller: RoutedCaller;
@@ -36,12 +42,22 @@ interface Tally {
   actor: string;
   /** Built only when the batch is written, and only for a key not known to have its row yet. */
   details: () => Record<string, unknown>;
+  /** No longer in the writer's map: counting on it would count nothing (see `countAgain`). */
+  forgotten: boolean;
+}
+
+/** A tally as it was taken into a batch. */
+interface Taken {
+  tally: Tally;
+  count: number;
+  first: number;
+  last: number;
 }
 
 /** A batch of tallies with the id it is written under, kept as it is until written. */
 interface Batch {
   id: string;
-  tallies: Tally[];
+  tallies: Taken[];
 }
 
 // One statement per batch, its input one JSON document (one native JSON.stringify). The batch
@@ -117,6 +133,8 @@ export class RoutedCountsWriter extends OffPathWriter {
       `${this.decisionsWaiting()} routing decisions could not be written at shutdown: ${reason}`,
   };
   private tallies = new Map<string, Tally>();
+  /** Tallies with decisions waiting (count > 0). */
+  private waiting = 0;
   /** Batches whose write failed, oldest first, retried as they are. */
   private failed: Batch[] = [];
   private failedKeys = 0;
@@ -138,25 +156,27 @@ export class RoutedCountsWriter extends OffPathWriter {
 
   /** Distinct (binding, caller, outcome) keys waiting to be written. */
   get pending(): number {
-    return this.tallies.size + this.failedKeys;
+    return this.waiting + this.failedKeys;
   }
 
-  /** Counts one decision. Never waits and never throws: the lookup has its answer already. */
-  count(decision: RoutedDecision): void {
+  /**
+   * Counts one decision. Never waits and never throws: the lookup has its answer already.
+   * Returns the tally it was counted on (undefined when dropped), which the caller may keep and
+   * count the same kind of decision on again with `countAgain`.
+   */
+  count(decision: RoutedDecision): Tally | undefined {
     const key = `${decision.bindingId}\u0000${decision.caller}\u0000${decision.outcome}`;
     const at = decision.at.getTime();
     const tally = this.tallies.get(key);
     if (tally) {
-      tally.count += 1;
-      if (at > tally.last) tally.last = at;
-      if (at < tally.first) tally.first = at;
-      return;
+      this.countOn(tally, at);
+      return tally;
     }
-    if (this.tallies.size >= this.config.routing.countsMaxKeys) {
+    if (this.waiting >= this.config.routing.countsMaxKeys) {
       this.drop(1);
-      return;
+      return undefined;
     }
-    this.tallies.set(key, {
+    const made: Tally = {
       key,
       bindingId: decision.bindingId,
       caller: decision.caller,
@@ -166,9 +186,44 @@ export class RoutedCountsWriter extends OffPathWriter {
       last: at,
       actor: decision.actor,
       details: decision.details,
-    });
-    if (this.tallies.size >= this.config.routing.countsBatch) void this.flush();
+      forgotten: false,
+    };
+    this.tallies.set(key, made);
+    this.waiting += 1;
+    this.scheduleFor();
+    return made;
+  }
+
+  private countOn(tally: Tally, at: number): void {
+    if (tally.count === 0) {
+      tally.count = 1;
+      tally.first = at;
+      tally.last = at;
+      this.waiting += 1;
+      this.scheduleFor();
+      return;
+    }
+    tally.count += 1;
+    if (at > tally.last) tally.last = at;
+    if (at < tally.first) tally.first = at;
+  }
+
+  /** A write soon: at once when a batch's worth of keys wait, else within the interval. */
+  private scheduleFor(): void {
+    if (this.waiting >= this.config.routing.countsBatch) void this.flush();
     else this.schedule();
+  }
+
+  /**
+   * Counts one more decision on a tally `count` returned, at `at` (ms), as `count` would with a
+   * decision of its key: true. False when the tally was forgotten since (or there is none),
+   * with nothing counted: the caller counts with `count`. A cache hit counts this way without
+   * building its key or a decision (issue 21).
+   */
+  countAgain(tally: Tally | undefined, at: number): boolean {
+    if (tally === undefined || tally.forgotten) return false;
+    this.countOn(tally, at);
+    return true;
   }
 
   protected countDropped(count: number): void {
@@ -176,6 +231,7 @@ export class RoutedCountsWriter extends OffPathWriter {
   }
 
   protected async drain(): Promise<void> {
+    this.forgetIdle();
     for (;;) {
       const batch = this.failed[0] ?? this.next();
       if (!batch) break;
@@ -198,14 +254,31 @@ export class RoutedCountsWriter extends OffPathWriter {
     await this.prune();
   }
 
-  /** The next batch: up to ROUTING_COUNTS_BATCH tallies (the oldest keys first), a new id. */
-  private next(): Batch | undefined {
-    if (this.tallies.size === 0) return undefined;
-    const tallies: Tally[] = [];
+  /**
+   * Forgets the tallies nothing was counted on since the last write took them (a whole interval
+   * at least): the map holds the keys in use, not every key ever counted.
+   */
+  private forgetIdle(): void {
     for (const [key, tally] of this.tallies) {
-      if (tallies.length >= this.config.routing.countsBatch) break;
-      tallies.push(tally);
+      if (tally.count !== 0) continue;
+      tally.forgotten = true;
       this.tallies.delete(key);
+    }
+  }
+
+  /**
+   * The next batch: up to ROUTING_COUNTS_BATCH tallies with decisions waiting (the oldest keys
+   * first), taken as they are (their counts start again from 0), under a new id.
+   */
+  private next(): Batch | undefined {
+    if (this.waiting === 0) return undefined;
+    const tallies: Taken[] = [];
+    for (const tally of this.tallies.values()) {
+      if (tallies.length >= this.config.routing.countsBatch) break;
+      if (tally.count === 0) continue;
+      tallies.push({ tally, count: tally.count, first: tally.first, last: tally.last });
+      tally.count = 0;
+      this.waiting -= 1;
     }
     return { id: randomUUID(), tallies };
   }
@@ -216,13 +289,13 @@ export class RoutedCountsWriter extends OffPathWriter {
       text: UPSERT,
       values: [
         JSON.stringify(
-          batch.tallies.map((t) => ({
+          batch.tallies.map(({ tally: t, count, first, last }) => ({
             b: t.bindingId,
             c: t.caller,
             o: t.outcome,
-            n: t.count,
-            f: t.first,
-            l: t.last,
+            n: count,
+            f: first,
+            l: last,
             a: t.actor,
             d: this.written.has(t.key) ? null : t.details(),
           })),
@@ -232,7 +305,7 @@ export class RoutedCountsWriter extends OffPathWriter {
     });
     if (this.written.size + batch.tallies.length > this.config.routing.countsMaxKeys)
       this.written.clear();
-    for (const t of batch.tallies) this.written.add(t.key);
+    for (const t of batch.tallies) this.written.add(t.tally.key);
   }
 
   /** Batch ids are kept a day: far longer than any retry of theirs can come. */

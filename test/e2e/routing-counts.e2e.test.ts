@@ -93,6 +93,46 @@ async function counted(id: string): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
+describe('routing decisions of a binding in use', () => {
+  it('are counted in full across writes, the idle ones between included, with one event per kind', async () => {
+    const b = await bind();
+    await t.app.get(RouteCacheListener).caughtUp();
+    let answered = 0;
+    const look = async (callerNo: string, times: number) => {
+      for (let i = 0; i < times; i += 1) {
+        const res = await lookup(b, callerNo);
+        expect(res.status).toBe(200);
+        answered += 1;
+      }
+    };
+    // The first lookup of each caller asks the provider; the others are cache hits, counted on
+    // the tally the last hit kept, before and after a write takes it.
+    await look(b.phoneA, 1);
+    await writer().flush();
+    await look(b.phoneA, 4);
+    await writer().flush();
+    await look(b.phoneB, 4);
+    await look(b.phoneA, 2);
+    await writer().flush();
+    // Writes with nothing counted: the tallies are forgotten; the next hits count afresh.
+    await writer().flush();
+    await writer().flush();
+    await look(b.phoneA, 3);
+    await look(b.phoneB, 1);
+    await writer().flush();
+    expect(writer().pending).toBe(0);
+    expect(await counted(b.id)).toBe(answered);
+    const { rows } = await sql.query<{ kinds: string; events: string }>(
+      `SELECT (SELECT count(*) FROM routed_counts WHERE binding_id = $1) AS kinds,
+              (SELECT count(*) FROM binding_events WHERE binding_id = $1 AND kind = 'routed')
+                AS events`,
+      [b.id],
+    );
+    expect(Number(rows[0]!.kinds)).toBe(4);
+    expect(Number(rows[0]!.events)).toBe(4);
+  });
+});
+
 describe('routing decisions while the database is away', () => {
   it('a write that timed out on a frozen server, which then went on, is not counted twice', async () => {
     const b = await bind();

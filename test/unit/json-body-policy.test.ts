@@ -103,4 +103,38 @@ describe('JSON body policy', () => {
       }),
     );
   });
+
+  it('decides a plain ASCII body (the one-pass scan) as the text path does: depth, blank, JSON (property)', () => {
+    // Texts of JSON's structural characters, quotes, whitespace and letters, valid or not: the
+    // answer is what jsonDepth and JSON.parse on the text say.
+    const text = fc
+      .array(fc.constantFrom('[', ']', '{', '}', '"', ':', ',', ' ', '\t', '\n', '\r', '1', 'a'), {
+        maxLength: 40,
+      })
+      .map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(text, fc.integer({ min: 0, max: 6 }), (t, maxDepth) => {
+        const outcome = (fn: () => unknown) => {
+          try {
+            return { value: fn() as unknown };
+          } catch (error) {
+            return { code: (error as { getResponse(): { code: string } }).getResponse().code };
+          }
+        };
+        const got = outcome(() => parseJsonBody(Buffer.from(t), { maxDepth }));
+        const expected = outcome(() => {
+          if (t.trim() === '') return undefined;
+          if (jsonDepth(t, maxDepth) > maxDepth) throw failureOf('BODY_TOO_DEEP');
+          try {
+            return JSON.parse(t) as unknown;
+          } catch {
+            throw failureOf('INVALID_JSON');
+          }
+        });
+        expect(got).toEqual(expected);
+      }),
+    );
+  });
 });
+
+const failureOf = (code: string) => ({ getResponse: () => ({ code }) });

@@ -127,14 +127,15 @@ export function installRequestPolicy(fastify: FastifyInstance, http: AppConfig['
   fastify.addHook('preValidation', async (request) => {
     checkQuery(request.query);
   });
+  const policy = { maxDepth: http.maxBodyDepth };
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer', bodyLimit: http.bodyLimitBytes },
     (request, body, done) => {
       try {
-        const config = request.routeOptions.config as BodyPolicyRouteConfig | undefined;
-        done(null, parseJsonBody(body as Buffer, { maxDepth: http.maxBodyDepth }, config));
+        const config = () => request.routeOptions.config as BodyPolicyRouteConfig | undefined;
+        done(null, parseJsonBody(body as Buffer, policy, config));
       } catch (error) {
         done(error as Error, undefined);
       }

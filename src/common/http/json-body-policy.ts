@@ -92,20 +92,43 @@ function problemsIn(
   return found.slice(0, MAX_PROBLEMS);
 }
 
-/** Only bytes below 0x80 and no backslash (see parseJsonBody). */
-function isPlainAscii(raw: Buffer): boolean {
+/** What one pass over a plain body finds (see scanPlain). */
+const NOT_PLAIN = -1;
+const BLANK = -2;
+
+/**
+ * One pass over the body's bytes: NOT_PLAIN unless every byte is below 0x80 and none is a
+ * backslash (see parseJsonBody); else BLANK when every byte is JSON whitespace as
+ * String.prototype.trim sees it (an empty body), else the deepest array/object nesting, as
+ * jsonDepth would count it on the text (a plain body's bytes are its characters, and with no
+ * escape a quote always opens or closes a string).
+ */
+function scanPlain(raw: Buffer): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  let blank = true;
   for (let i = 0; i < raw.length; i += 1) {
-    const byte = raw[i]!;
-    if (byte >= 0x80 || byte === 0x5c) return false;
+    const c = raw[i]!;
+    if (c >= 0x80 || c === 0x5c) return NOT_PLAIN;
+    if (blank && c !== 0x20 && (c < 0x09 || c > 0x0d)) blank = false;
+    if (c === 0x22) inString = !inString;
+    else if (inString) continue;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
   }
-  return true;
+  return blank ? BLANK : deepest;
 }
 
 /** Whether any object in the value has a field named like an Object.prototype member. */
 function hasReservedName(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) return value.some(hasReservedName);
-  for (const key of Object.keys(value)) {
+  // (for…in over own keys: no array of them made for every body)
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     if (RESERVED.has(key) || hasReservedName((value as Record<string, unknown>)[key])) return true;
   }
   return false;
@@ -128,28 +151,34 @@ export function checkQuery(query: unknown): void {
 
 /**
  * Parses a request body under the policy; throws a 400 (INVALID_JSON, BODY_TOO_DEEP or
- * VALIDATION_FAILED naming each field) otherwise. Returns undefined for an empty body.
+ * VALIDATION_FAILED naming each field) otherwise. Returns undefined for an empty body. The
+ * route's config may be given as a function: asked only for a body whose strings need checking
+ * (Fastify builds its route options anew at every read of request.routeOptions).
  */
 export function parseJsonBody(
   raw: Buffer,
   policy: BodyPolicy,
-  route: BodyPolicyRouteConfig = {},
+  route: BodyPolicyRouteConfig | (() => BodyPolicyRouteConfig | undefined) = {},
 ): unknown {
   // Most bodies are plain ASCII without an escape: valid UTF-8 as they are (decoded byte for
   // byte), and none of their strings can hold NUL or a lone surrogate (JSON admits neither raw;
-  // only an escape makes one), so only the field names are left to check.
-  const plain = isPlainAscii(raw);
+  // only an escape makes one), so only the field names are left to check. One pass over the
+  // bytes tells that, an empty body, and the depth.
+  const scanned = scanPlain(raw);
+  const plain = scanned !== NOT_PLAIN;
   let text: string;
-  if (plain) text = raw.toString('latin1');
-  else {
+  if (plain) {
+    if (scanned === BLANK) return undefined;
+    text = raw.toString('latin1');
+  } else {
     try {
       text = utf8.decode(raw);
     } catch {
       throw bodyError('INVALID_JSON', 'The body is not valid UTF-8');
     }
+    if (text.trim() === '') return undefined;
   }
-  if (text.trim() === '') return undefined;
-  const depth = jsonDepth(text, policy.maxDepth);
+  const depth = plain ? scanned : jsonDepth(text, policy.maxDepth);
   if (depth > policy.maxDepth) {
     throw bodyError(
       'BODY_TOO_DEEP',
@@ -164,7 +193,8 @@ export function parseJsonBody(
     throw bodyError('INVALID_JSON', `The body is not valid JSON: ${reason}`);
   }
   if (plain && !hasReservedName(parsed)) return parsed;
-  const problems = problemsIn(parsed, route.bodyPolicy?.rawStrings === true);
+  const config = typeof route === 'function' ? route() : route;
+  const problems = problemsIn(parsed, config?.bodyPolicy?.rawStrings === true);
   if (problems.length > 0) {
     throw bodyError(
       'VALIDATION_FAILED',

@@ -83,7 +83,7 @@ export const ROUTE_LOOKUP_SCHEMA = {
 export function parseRouteLookup(body: unknown, defaultPoolKey: string): RouteLookup {
   // The usual lookup, checked by the same rules without the walk: exactly a valid bindingId and
   // a valid callerNo.
-  if (typeof body === 'object' && body !== null && Object.keys(body).length === 2) {
+  if (typeof body === 'object' && body !== null && ownKeysAre2(body)) {
     const { bindingId, callerNo } = body as Record<string, unknown>;
     if (
       typeof bindingId === 'string' &&
@@ -127,4 +127,11 @@ export function parseRouteLookup(body: unknown, defaultPoolKey: string): RouteLo
   }
   if (outId === undefined) throw validationFailed('outId', 'bindingId or outId is required');
   return { ref: { poolKey: poolKey ?? defaultPoolKey, outId }, callerNo };
+}
+
+/** Whether the object has exactly two own enumerable keys (no array of them made). */
+function ownKeysAre2(body: object): boolean {
+  let n = 0;
+  for (const key in body) if (Object.hasOwn(body, key) && ++n > 2) return false;
+  return n === 2;
 }
