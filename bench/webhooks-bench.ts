@@ -217,11 +217,14 @@ async function main(): Promise<void> {
       delivered: `${lags.length}/${committed.size}`,
     });
     console.error(`lag run ${run}: ${JSON.stringify(lagRuns[lagRuns.length - 1])}`);
-    // What delivering cost per event at this fixed rate, once every try is recorded (the
-    // producer's session, 'pg client backend', writes the events: the outbox trigger's share).
+    // What delivering cost per event at this fixed rate, once every try is recorded (and every
+    // job completed: a batch's deliveries are stored when it is settled). The producer's
+    // session, 'pg client backend', writes the events: the outbox trigger's share.
     for (let i = 0; i < 250; i += 1) {
       const { rows } = await sql.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`,
+        `SELECT (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')::int
+              + (SELECT count(*) FROM pgboss.job
+                  WHERE name = 'webhook-deliveries' AND state < 'completed')::int AS n`,
       );
       if (rows[0]!.n === 0) break;
       await sleep(20);
@@ -278,7 +281,10 @@ async function main(): Promise<void> {
       for (;;) {
         const { rows } = await sql.query<{ waiting: number }>(
           `SELECT (SELECT count(*) FROM webhook_events WHERE dispatched_at IS NULL)::int
-                + (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')::int AS waiting`,
+                + (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')::int
+                -- a batch's deliveries are stored when it is settled: its job until then
+                + (SELECT count(*) FROM pgboss.job
+                    WHERE name = 'webhook-deliveries' AND state < 'completed')::int AS waiting`,
         );
         if (rows[0]!.waiting === 0) break;
         if (performance.now() > deadline) {

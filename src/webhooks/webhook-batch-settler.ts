@@ -4,7 +4,7 @@ import { LingeringGroupCommit } from '../common/async/lingering-group-commit.js'
 import { Clock } from '../common/clock/clock.js';
 import { inTransaction } from '../prisma/transaction.js';
 import { WebhookDatabase } from './webhook-database.js';
-import { WebhookDeliveriesRepository } from './webhook-deliveries.repository.js';
+import { WebhookDeliveriesRepository, type NewDelivery } from './webhook-deliveries.repository.js';
 import type { Settlement } from './webhook-delivery.worker.js';
 import { WebhookQueue, type BatchDeliveryJob, type DeliveryJobInsert } from './webhook-queue.js';
 import { logSettlements, writeSettlements } from './webhook-settlements.js';
@@ -15,6 +15,8 @@ const LINGER_MS = 5;
 /** What one batch job left to write when its tries were over. */
 export interface BatchOutcome {
   job: Job<BatchDeliveryJob>;
+  /** Deliveries not stored yet, inserted as their first try left them (or handed on). */
+  created?: readonly NewDelivery[];
   settled: readonly Settlement[];
   /** Deliveries handed to jobs of their own, each holding its binding's key. */
   handOffs: ReadonlyArray<{ job: DeliveryJobInsert; orderKey: string }>;
@@ -60,6 +62,11 @@ export class WebhookBatchSettler {
     const handOffs = outcomes.flatMap((o) => o.handOffs);
     await this.db.withClient((client) =>
       inTransaction(client, async () => {
+        // First: the hand-offs' keys and their attempt rows refer to them.
+        await this.deliveries.insertSettled(
+          client,
+          outcomes.flatMap((o) => o.created ?? []),
+        );
         await writeSettlements(this.deliveries, settled, now, client);
         await this.deliveries.hold(
           client,
@@ -81,5 +88,9 @@ export class WebhookBatchSettler {
       }),
     );
     logSettlements(this.logger, settled);
+    for (const o of outcomes)
+      for (const d of o.created ?? [])
+        if (d.status === 'dead' && d.tried && d.tried.result.statusCode !== 410)
+          this.logger.warn(`Delivery ${d.id} is dead after its last try`);
   }
 }

@@ -29,6 +29,36 @@ export interface BatchDeliveryInHand extends DeliveryInHand {
   orderKey: string;
   /** An earlier event of the binding waits in pg-boss at this endpoint: this one goes behind it. */
   held: boolean;
+  /**
+   * Not stored yet (a batch dispatched without its rows): its settlement inserts it, complete,
+   * with its event and the dispatch time.
+   */
+  unstored?: { eventId: string; createdAt: Date };
+}
+
+/** A batch job's deliveries as its data names them (`events` absent: stored by the dispatcher). */
+export interface BatchDeliveries {
+  deliveryIds: readonly string[];
+  events?: readonly string[];
+  endpointId?: string;
+  at?: string;
+}
+
+/**
+ * A delivery inserted by its batch's settlement, as it stands after its first try (`tried`), or
+ * pending and untried (handed on to a job of its own), or dead untried (its endpoint disabled).
+ */
+export interface NewDelivery {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  createdAt: Date;
+  status: DeliveryStatus;
+  /** The try, when one was made (a failed one also gets its attempt row). */
+  tried: TryRecord | null;
+  /** Without a try: why it is dead (its endpoint was disabled). */
+  deadReason?: string;
+  at: Date;
 }
 
 const IN_HAND = `
@@ -53,6 +83,55 @@ const BATCH_IN_HAND = `
     JOIN webhook_events v ON v.id = d.event_id
    CROSS JOIN LATERAL (SELECT coalesce(v.binding_id::text, v.msg_id) AS order_key) k
    WHERE d.id = ANY ($1::uuid[])`;
+
+// The deliveries of batches dispatched without their rows: each event (by id) with its endpoint.
+// An endpoint deleted meanwhile, or an event gone, leaves its delivery out (nothing to try).
+const BATCH_EVENTS_IN_HAND = `
+  SELECT b.id, 'pending' AS status, 0 AS attempts, e.id AS "endpointId", e.url, e.enabled,
+         e.secret, e.previous_secret AS "previousSecret",
+         e.previous_secret_until AS "previousSecretUntil",
+         v.msg_id AS "msgId", v.type, v.occurred_at AS "occurredAt", v.data,
+         k.order_key AS "orderKey", v.id::text AS "eventId", b.created_at AS "createdAt",
+         EXISTS (SELECT 1 FROM webhook_queued_deliveries q
+                  WHERE q.endpoint_id = e.id AND q.order_key = k.order_key) AS held
+    FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[])
+         AS b(id, endpoint_id, event_id, created_at)
+    JOIN webhook_endpoints e ON e.id = b.endpoint_id
+    JOIN webhook_events v ON v.id = b.event_id
+   CROSS JOIN LATERAL (SELECT coalesce(v.binding_id::text, v.msg_id) AS order_key) k`;
+
+// Batches' deliveries inserted once, complete: each as its first try left it (succeeded, dead,
+// or pending with its next try's time), or pending untried (handed on), or dead untried (its
+// endpoint disabled). A failed try also gets its attempt row (a successful one is on the
+// delivery's row, as RECORD does). Instead of a pending row inserted by the dispatcher and
+// updated by the try's record: one write of the row, not two. An endpoint deleted meanwhile
+// gets none (its deliveries went with it); a row already there (never, the settlement being
+// fenced to the batch's claim) is left alone.
+const INSERT_SETTLED = `
+  WITH t AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::varchar[],
+                         $6::int[], $7::timestamptz[], $8::int[], $9::text[], $10::text[],
+                         $11::int[], $12::timestamptz[])
+           AS t(id, endpoint_id, event_id, created_at, status, attempts, at, status_code, error,
+                response, duration_ms, next_attempt_at)
+  ), d AS (
+    INSERT INTO webhook_deliveries (id, endpoint_id, event_id, status, attempts, last_status_code,
+                                    last_error, next_attempt_at, created_at, completed_at,
+                                    last_response, last_duration_ms)
+    SELECT t.id, t.endpoint_id, t.event_id, t.status, t.attempts, t.status_code, t.error,
+           t.next_attempt_at, t.created_at,
+           CASE WHEN t.status = 'pending' THEN NULL ELSE t.at END,
+           CASE WHEN t.status = 'succeeded' THEN t.response END,
+           CASE WHEN t.status = 'succeeded' THEN t.duration_ms END
+      FROM t
+     WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = t.endpoint_id)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id
+  )
+  INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, error, response, duration_ms)
+  SELECT t.id, 1, t.at, t.status_code, t.error, t.response, t.duration_ms
+    FROM t JOIN d ON d.id = t.id
+   WHERE t.attempts > 0 AND t.status <> 'succeeded'`;
 
 const HOLD = `
   INSERT INTO webhook_queued_deliveries (delivery_id, endpoint_id, order_key)
@@ -113,13 +192,66 @@ export class WebhookDeliveriesRepository {
   }
 
   /** Batches' deliveries, with their keys (one that is gone is missing). */
-  async batchInHand(deliveryIds: readonly string[]): Promise<BatchDeliveryInHand[]> {
-    const { rows } = await this.db.pool.query<BatchDeliveryInHand>({
-      name: 'webhook-batch-in-hand',
-      text: BATCH_IN_HAND,
-      values: [deliveryIds],
+  async batchInHand(batches: readonly BatchDeliveries[]): Promise<BatchDeliveryInHand[]> {
+    const stored = batches.filter((b) => !b.events).flatMap((b) => b.deliveryIds);
+    const unstored = batches.filter((b) => b.events && b.endpointId);
+    const read: BatchDeliveryInHand[] = [];
+    if (stored.length > 0)
+      read.push(
+        ...(
+          await this.db.pool.query<BatchDeliveryInHand>({
+            name: 'webhook-batch-in-hand',
+            text: BATCH_IN_HAND,
+            values: [stored],
+          })
+        ).rows,
+      );
+    if (unstored.length > 0) {
+      const ids: string[] = [];
+      const endpoints: string[] = [];
+      const events: string[] = [];
+      const at: string[] = [];
+      for (const b of unstored)
+        b.deliveryIds.forEach((id, i) => {
+          ids.push(id);
+          endpoints.push(b.endpointId!);
+          events.push(b.events![i]!);
+          at.push(b.at ?? new Date().toISOString());
+        });
+      const { rows } = await this.db.pool.query<
+        BatchDeliveryInHand & { eventId: string; createdAt: Date }
+      >({
+        name: 'webhook-batch-events-in-hand',
+        text: BATCH_EVENTS_IN_HAND,
+        values: [ids, endpoints, events, at],
+      });
+      for (const { eventId, createdAt, ...d } of rows)
+        read.push({ ...d, unstored: { eventId, createdAt } });
+    }
+    return read;
+  }
+
+  /** Batches' deliveries inserted complete (see INSERT_SETTLED), on the settlement's client. */
+  async insertSettled(runner: Runner, rows: readonly NewDelivery[]): Promise<void> {
+    if (rows.length === 0) return;
+    await runner.query({
+      name: 'webhook-delivery-insert-settled',
+      text: INSERT_SETTLED,
+      values: [
+        rows.map((r) => r.id),
+        rows.map((r) => r.endpointId),
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.createdAt),
+        rows.map((r) => r.status),
+        rows.map((r) => (r.tried ? 1 : 0)),
+        rows.map((r) => r.tried?.at ?? r.at),
+        rows.map((r) => r.tried?.result.statusCode ?? null),
+        rows.map((r) => r.tried?.result.error ?? r.deadReason ?? null),
+        rows.map((r) => r.tried?.result.response ?? null),
+        rows.map((r) => r.tried?.result.durationMs ?? null),
+        rows.map((r) => r.tried?.nextAttemptAt ?? null),
+      ],
     });
-    return rows;
   }
 
   /** Deliveries handed to jobs of their own: they hold their keys until settled. */

@@ -4,9 +4,11 @@ import type { Job } from 'pg-boss';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { orderedUuid } from './ordered-uuid.js';
 import { WebhookBatchSettler } from './webhook-batch-settler.js';
+import { Clock } from '../common/clock/clock.js';
 import {
   WebhookDeliveriesRepository,
   type BatchDeliveryInHand,
+  type NewDelivery,
 } from './webhook-deliveries.repository.js';
 import { WebhookDeliveryWorker, type Settlement } from './webhook-delivery.worker.js';
 import type { BatchDeliveryJob } from './webhook-queue.js';
@@ -39,6 +41,7 @@ interface HandOff {
 export class WebhookBatchDelivery {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly worker: WebhookDeliveryWorker,
     private readonly settler: WebhookBatchSettler,
@@ -50,7 +53,14 @@ export class WebhookBatchDelivery {
    * written, true when it handed deliveries to jobs of their own (a fetch may find them).
    */
   start(jobs: ReadonlyArray<Job<BatchDeliveryJob>>): Array<Promise<boolean>> {
-    const read = this.deliveries.batchInHand(jobs.flatMap((j) => j.data.batch));
+    const read = this.deliveries.batchInHand(
+      jobs.map((j) => ({
+        deliveryIds: j.data.batch,
+        events: j.data.events,
+        endpointId: j.data.endpoint,
+        at: j.data.at,
+      })),
+    );
     // A failed read fails every batch (each through its own promise); none is left unobserved.
     read.catch(() => undefined);
     return jobs.map(async (job) => this.run(job, await read));
@@ -63,13 +73,16 @@ export class WebhookBatchDelivery {
     const { timeoutMs, endpointConcurrency } = this.config.webhooks;
     const startBy = performance.now() + timeoutMs;
     const chains = new Map<string, BatchDeliveryInHand[]>();
-    for (const d of inOrder(job.data.batch, read)) {
+    const mine = inOrder(job.data.batch, read);
+    for (const d of mine) {
       const chain = chains.get(d.orderKey);
       if (chain) chain.push(d);
       else chains.set(d.orderKey, [d]);
     }
     const settled: Settlement[] = [];
     const handOffs: HandOff[] = [];
+    // What the tries of deliveries not stored yet left, by id: each is inserted as it stands.
+    const tried = new Map<string, Settlement>();
     let stopped = false;
     const runChain = async (chain: readonly BatchDeliveryInHand[]) => {
       let held = false;
@@ -81,7 +94,14 @@ export class WebhookBatchDelivery {
           continue;
         }
         const s = await this.worker.attempt(d);
-        settled.push(s);
+        if (!d.unstored) settled.push(s);
+        else {
+          // Its row is inserted as the try left it: of the settlement, only the endpoint to
+          // disable (a 410) is left to write.
+          tried.set(d.id, s);
+          if (s.disableEndpoint)
+            settled.push({ record: null, disableEndpoint: s.disableEndpoint, retry: null });
+        }
         if (s.retry) {
           held = true;
           stopped = true;
@@ -95,8 +115,26 @@ export class WebhookBatchDelivery {
         for (let c = waiting.shift(); c; c = waiting.shift()) await runChain(c);
       }),
     );
+    const handedOn = new Set(handOffs.map((h) => h.d.id));
+    const created = mine.flatMap((d): NewDelivery[] => {
+      const s = tried.get(d.id);
+      if (!d.unstored || (!s && !handedOn.has(d.id))) return [];
+      return [
+        {
+          id: d.id,
+          endpointId: d.endpointId,
+          eventId: d.unstored.eventId,
+          createdAt: d.unstored.createdAt,
+          status: s?.record?.status ?? (s?.deadWithoutTry ? 'dead' : 'pending'),
+          tried: s?.record ?? null,
+          deadReason: s?.deadWithoutTry ? 'endpoint disabled' : undefined,
+          at: this.clock.now(),
+        },
+      ];
+    });
     await this.settler.settle({
       job,
+      created,
       settled,
       handOffs: handOffs.map(({ d, notBefore }) => ({
         job: {

@@ -74,28 +74,31 @@ export class WebhookOutboxRepository {
       if (!lock.rows[0]?.got) return { taken: 0, deliveries: 0, batchEndpoints: [] };
       const { rows } = await client.query<TakenRow>(TAKE, [limit, now]);
       const taken = rows[0]?.taken ?? 0;
-      const deliveries: string[] = [];
-      const endpoints: string[] = [];
-      const events: string[] = [];
+      let deliveries = 0;
       // In event order, so each batch lists its deliveries in the bindings' order (ids ascending).
-      const batches = new Map<string, BatchJobInsert>();
+      // The deliveries are not inserted here: each batch's settlement inserts its rows complete
+      // (the try's outcome), once, instead of a pending row here and its update there.
+      const batches = new Map<string, Required<BatchJobInsert>>();
       for (const r of rows) {
         if (!r.endpoint_id || !r.event_id) continue;
-        const id = orderedUuid();
-        deliveries.push(id);
-        endpoints.push(r.endpoint_id);
-        events.push(r.event_id);
+        deliveries += 1;
         let batch = batches.get(r.endpoint_id);
         if (!batch) {
-          batch = { id: orderedUuid(), endpointId: r.endpoint_id, deliveryIds: [] };
+          batch = {
+            id: orderedUuid(),
+            endpointId: r.endpoint_id,
+            deliveryIds: [],
+            eventIds: [],
+            at: now,
+          };
           batches.set(r.endpoint_id, batch);
         }
-        batch.deliveryIds.push(id);
+        batch.deliveryIds.push(orderedUuid());
+        batch.eventIds.push(r.event_id);
       }
-      if (deliveries.length === 0) return { taken, deliveries: 0, batchEndpoints: [] };
-      await client.query(INSERT_DELIVERIES, [deliveries, endpoints, events, now]);
+      if (deliveries === 0) return { taken, deliveries: 0, batchEndpoints: [] };
       await this.queue.insertBatches(client, [...batches.values()]);
-      return { taken, deliveries: deliveries.length, batchEndpoints: [...batches.keys()] };
+      return { taken, deliveries, batchEndpoints: [...batches.keys()] };
     });
   }
 

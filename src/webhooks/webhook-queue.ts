@@ -25,7 +25,17 @@ export interface SingleDeliveryJob {
 
 /** The first try of the deliveries of one dispatch pass to one endpoint, in id order. */
 export interface BatchDeliveryJob {
+  /** The deliveries' ids. */
   batch: string[];
+  /**
+   * Each delivery's event (the same order as `batch`), its endpoint and the dispatch time: the
+   * deliveries are not stored yet, the batch's settlement inserts each one complete (its try's
+   * outcome, or pending when handed on). Absent from a batch dispatched by an earlier version,
+   * whose deliveries were stored by the dispatcher.
+   */
+  events?: string[];
+  endpoint?: string;
+  at?: string;
 }
 
 export type DeliveryJob = SingleDeliveryJob | BatchDeliveryJob;
@@ -48,6 +58,9 @@ export interface BatchJobInsert {
   id: string;
   endpointId: string;
   deliveryIds: string[];
+  /** Their events (same order) and the dispatch time: deliveries not stored until settled. */
+  eventIds?: string[];
+  at?: Date;
 }
 
 /** The key of an endpoint's batch jobs: one at a time, in dispatch order. */
@@ -179,7 +192,14 @@ export class WebhookQueue implements OnModuleDestroy {
       DELIVERY_QUEUE,
       batches.map((b) => ({
         id: b.id,
-        data: { batch: b.deliveryIds },
+        data: b.eventIds
+          ? {
+              batch: b.deliveryIds,
+              events: b.eventIds,
+              endpoint: b.endpointId,
+              at: (b.at ?? new Date()).toISOString(),
+            }
+          : { batch: b.deliveryIds },
         singletonKey: batchKey(b.endpointId),
         group: { id: b.endpointId },
         expireInSeconds: this.batchExpireSeconds,

@@ -262,15 +262,25 @@ describe('webhook delivery', () => {
       (l) => l.length >= 2,
       'both events',
     );
-    const { rows } = await sql.query<{ id: string; jobs: number; batches: number }>(
-      `SELECT d.id,
-              (SELECT count(*)::int FROM pgboss.job j
-                WHERE j.name = 'webhook-deliveries' AND j.data->>'deliveryId' = d.id::text) AS jobs,
-              (SELECT count(*)::int FROM pgboss.job j
-                WHERE j.name = 'webhook-deliveries' AND j.singleton_key = d.endpoint_id || ':batch'
-                  AND j.data->'batch' ? d.id::text) AS batches
-         FROM webhook_deliveries d WHERE d.endpoint_id = $1`,
-      [ep.id],
+    // A batch's deliveries are stored by its settlement, just after their tries: waited for.
+    const rows = await until(
+      async () =>
+        (
+          await sql.query<{ id: string; jobs: number; batches: number }>(
+            `SELECT d.id,
+                    (SELECT count(*)::int FROM pgboss.job j
+                      WHERE j.name = 'webhook-deliveries'
+                        AND j.data->>'deliveryId' = d.id::text) AS jobs,
+                    (SELECT count(*)::int FROM pgboss.job j
+                      WHERE j.name = 'webhook-deliveries'
+                        AND j.singleton_key = d.endpoint_id || ':batch'
+                        AND j.data->'batch' ? d.id::text) AS batches
+               FROM webhook_deliveries d WHERE d.endpoint_id = $1`,
+            [ep.id],
+          )
+        ).rows,
+      (r) => r.length >= 2,
+      'both deliveries stored',
     );
     expect(rows).toHaveLength(2);
     for (const d of rows) expect(d).toMatchObject({ jobs: 0, batches: 1 });
@@ -331,6 +341,19 @@ describe('webhook delivery', () => {
       )
     ).slice(3);
     expect(ended!.event.type).toBe('binding.ended');
+    // Stored by its batch's settlement, just after its try.
+    await until(
+      async () =>
+        (
+          await sql.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM webhook_deliveries d
+               JOIN webhook_events v ON v.id = d.event_id WHERE v.msg_id = $1 AND d.endpoint_id = $2`,
+            [ended!.id, ep.id],
+          )
+        ).rows[0]!.n,
+      (n) => n === 1,
+      'binding.ended stored',
+    );
     const { rows } = await sql.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM pgboss.job j JOIN webhook_events v ON v.msg_id = $1
          JOIN webhook_deliveries d ON d.event_id = v.id
