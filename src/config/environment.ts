@@ -197,8 +197,11 @@ export class Environment {
   @toInt() @IsInt() @Min(1000) ROUTING_REFUSED_RECHECK_MS: number = 600000;
   /** What to dial when X is abnormal and no temporary X is known: the real number, or nothing. */
   @IsIn(['real-number', 'none']) ROUTING_FALLBACK: 'real-number' | 'none' = 'real-number';
-  /** Routing decisions are counted in memory and written at most this long after, ms. */
-  @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_COUNTS_FLUSH_MS: number = 100;
+  /**
+   * Routing decisions are counted in memory and written at most this long after, ms. (Counts are
+   * kept per minute; at 100 ms the upserts of a busy cache cost Postgres ten times the rows.)
+   */
+  @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_COUNTS_FLUSH_MS: number = 1000;
   /** Most (binding, caller, outcome) counts written per statement. */
   @toInt() @IsInt() @Min(1) @Max(5000) ROUTING_COUNTS_BATCH: number = 500;
   /**
