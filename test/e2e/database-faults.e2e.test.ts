@@ -222,9 +222,22 @@ describe('the settle write fails after the provider bound', () => {
     await clock.forward(61_000);
     // (A bind sent while the database was frozen above may have landed after its 503: the write
     // was on its way. It is pending too, and settled the same way.)
-    expect((await t.app.get(ReconciliationJob).run()).active).toBeGreaterThanOrEqual(1);
-    const settled = await http<BindingView>('GET', `${t.url}/v1/bindings/${id}`);
-    expect(settled.body).toMatchObject({ state: 'active', subsId: live[0]!.subsId });
+    // On a busy machine one run may fail to decide it (a statement past the 1 s query timeout
+    // this file sets): the binding then waits out its lease or backoff, and a run after both
+    // takes it up. What must hold is that reconciliation settles it, not on which run.
+    const job = t.app.get(ReconciliationJob);
+    const runs: Array<Record<string, number | undefined>> = [];
+    let settled = await http<BindingView>('GET', `${t.url}/v1/bindings/${id}`);
+    for (let run = 0; run < 4 && settled.body.state !== 'active'; run += 1) {
+      if (run > 0) await clock.forward(16 * 60_000);
+      runs.push(await job.run());
+      settled = await http<BindingView>('GET', `${t.url}/v1/bindings/${id}`);
+    }
+    expect(settled.body, JSON.stringify(runs)).toMatchObject({
+      state: 'active',
+      subsId: live[0]!.subsId,
+    });
+    expect(runs.some((counts) => (counts.active ?? 0) >= 1)).toBe(true);
   });
 });
 

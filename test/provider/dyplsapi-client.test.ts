@@ -85,6 +85,9 @@ afterAll(async () => {
   await stub.close();
 });
 
+// The slow-provider tests below count the requests the stub received: each attempt's timeout is
+// long enough for its request to arrive on a loaded machine (an attempt cut off before its request
+// reached the stub would count one short), and short enough to keep the file quick.
 describe('DyplsapiClient over HTTP against a signature-checking stub', () => {
   it('signs and sends every action, and maps each DTO to the port types', async () => {
     const client = makeClient();
@@ -346,25 +349,23 @@ describe('DyplsapiClient over HTTP against a signature-checking stub', () => {
   });
 
   it('times out a slow BindAxb after one attempt with outcome unknown', async () => {
-    const client = makeClient({ timeoutMs: 200 });
+    const client = makeClient({ timeoutMs: 500 });
     stub.handle(() => 'hang');
-    const started = Date.now();
     const err = await failure(bind(client), ProviderTimeoutError);
-    expect(err).toMatchObject({ timeoutMs: 200, outcome: 'unknown', mutating: true, attempt: 1 });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(err).toMatchObject({ timeoutMs: 500, outcome: 'unknown', mutating: true, attempt: 1 });
     expect(stub.count()).toBe(1);
   });
 
   it('retries a slow read up to readRetries, then fails with a timeout', async () => {
-    const client = makeClient({ timeoutMs: 100 });
+    const client = makeClient({ timeoutMs: 400 });
     stub.handle(() => 'hang');
     const err = await failure(detail(client), ProviderTimeoutError);
-    expect(err).toMatchObject({ attempt: 3, outcome: 'not-applied', timeoutMs: 100 });
+    expect(err).toMatchObject({ attempt: 3, outcome: 'not-applied', timeoutMs: 400 });
     expect(stub.count()).toBe(3);
   });
 
   it('recovers a read whose first attempt was slow', async () => {
-    const client = makeClient({ timeoutMs: 300 });
+    const client = makeClient({ timeoutMs: 1_000 });
     stub.script('hang');
     expect((await detail(client)).active).toBe(true);
     expect(stub.count()).toBe(2);
@@ -376,17 +377,17 @@ describe('DyplsapiClient over HTTP against a signature-checking stub', () => {
     const timedOut = await failure(
       client.queryCallStatus(
         { poolKey: POOL, subsId: '1', callerNo: A },
-        { timeoutMs: 100, retries: 0 },
+        { timeoutMs: 400, retries: 0 },
       ),
       ProviderTimeoutError,
     );
-    expect(timedOut).toMatchObject({ timeoutMs: 100, attempt: 1 });
+    expect(timedOut).toMatchObject({ timeoutMs: 400, attempt: 1 });
     expect(stub.count()).toBe(1);
 
     const inFlight = await failure(
       client.bindAxb(
         { poolKey: POOL, phoneA: A, phoneB: B, expiresAt: new Date(Date.now() + 3_600_000) },
-        { signal: AbortSignal.timeout(100) },
+        { signal: AbortSignal.timeout(400) },
       ),
       ProviderAbortedError,
     );
