@@ -508,38 +508,43 @@ BEGIN
     IF cardinality(v_id) = 0 THEN
         RETURN;
     END IF;
-    -- (What the record's trigger and the events' check would do for these two statements is done
-    -- below from the arrays in hand: see there. Set for them only.)
+    -- The bindings, their `created` events, and what the record's trigger (bindings_changed(),
+    -- 030_binding_record.sql) would do for an insert of these rows, exactly: each is live on its
+    -- X (its pair begins) and open (queued for reconciliation since its change, no attempts);
+    -- none has a SubsId yet, and an insert tells the routing caches nothing. The events belong
+    -- to the bindings inserted with them (the events' check has nothing to find). One statement;
+    -- the trigger and the check skip it (`axb.bind_followed`, set for it only).
     PERFORM set_config('axb.bind_followed', 'on', true);
-    INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, city, city_strict,
-                          record, state, expires_at, created_at, updated_at,
-                          out_order_id, call_restrict, call_display_type, call_timeout,
-                          ring_config, dtmf_config, asr_status, asr_model_id, owner,
-                          phone_a_hash, phone_b_hash)
-    SELECT t.id, t.pool, t.out_id, t.a, t.b, t.x, t.city, t.strict, t.record, 'pending',
-           t.expires, p_now, p_now,
-           t.cc ->> 'outOrderId', t.cc ->> 'callRestrict', (t.cc ->> 'callDisplayType')::smallint,
-           (t.cc ->> 'callTimeout')::smallint, t.cc -> 'ringConfig', t.cc -> 'dtmfConfig',
-           coalesce((t.cc ->> 'asrStatus')::boolean, false), t.cc ->> 'asrModelId', t.owner,
-           t.ha, t.hb
-      FROM unnest(v_id, v_pool, v_out, v_a, v_b, v_x, v_city, v_strict, v_record, v_expires,
-                  v_cc, v_owner, v_ha, v_hb)
-           AS t(id, pool, out_id, a, b, x, city, strict, record, expires, cc, owner, ha, hb);
-    INSERT INTO binding_events (binding_id, kind, actor, at, details)
-    SELECT t.id, 'created', t.actor, p_now, t.details
-      FROM unnest(v_id, v_actor, v_details) AS t(id, actor, details);
-    PERFORM set_config('axb.bind_followed', '', true);
-    -- bindings_changed() (030_binding_record.sql) for an insert of these rows, exactly: each is
-    -- live on its X (its pair begins) and open (queued for reconciliation since its change, no
-    -- attempts); none has a SubsId yet, and an insert tells the routing caches nothing. The
-    -- events belong to the bindings just inserted (the check has nothing to find).
-    INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
-    SELECT t.id, t.pool, t.out_id, t.x, t.a, t.b, t.expires
-      FROM unnest(v_id, v_pool, v_out, v_x, v_a, v_b, v_expires)
-           AS t(id, pool, out_id, x, a, b, expires);
+    WITH t AS (
+        SELECT * FROM unnest(v_id, v_pool, v_out, v_a, v_b, v_x, v_city, v_strict, v_record,
+                             v_expires, v_cc, v_owner, v_ha, v_hb, v_actor, v_details)
+               AS t(id, pool, out_id, a, b, x, city, strict, record, expires, cc, owner, ha, hb,
+                    actor, details)
+    ), record AS (
+        INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, city, city_strict,
+                              record, state, expires_at, created_at, updated_at,
+                              out_order_id, call_restrict, call_display_type, call_timeout,
+                              ring_config, dtmf_config, asr_status, asr_model_id, owner,
+                              phone_a_hash, phone_b_hash)
+        SELECT t.id, t.pool, t.out_id, t.a, t.b, t.x, t.city, t.strict, t.record, 'pending',
+               t.expires, p_now, p_now,
+               t.cc ->> 'outOrderId', t.cc ->> 'callRestrict',
+               (t.cc ->> 'callDisplayType')::smallint, (t.cc ->> 'callTimeout')::smallint,
+               t.cc -> 'ringConfig', t.cc -> 'dtmfConfig',
+               coalesce((t.cc ->> 'asrStatus')::boolean, false), t.cc ->> 'asrModelId', t.owner,
+               t.ha, t.hb
+          FROM t
+    ), events AS (
+        INSERT INTO binding_events (binding_id, kind, actor, at, details)
+        SELECT t.id, 'created', t.actor, p_now, t.details FROM t
+    ), pairs AS (
+        INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
+        SELECT t.id, t.pool, t.out_id, t.x, t.a, t.b, t.expires FROM t
+    )
     INSERT INTO reconcile_queue (binding_id, since)
-    SELECT u.id, p_now FROM unnest(v_id) AS u(id)
+    SELECT t.id, p_now FROM t
     ON CONFLICT (binding_id) DO UPDATE SET since = excluded.since, attempts = 0, next_at = NULL;
+    PERFORM set_config('axb.bind_followed', '', true);
     RETURN QUERY
         SELECT t.i, 'placed'::text, t.id, t.pool::varchar, t.out_id::varchar, t.a::varchar,
                t.b::varchar, t.x::varchar, NULL::varchar, t.city::varchar, t.strict, t.record,
@@ -632,6 +637,8 @@ DECLARE
     v_rows bindings[];
     v_routed text[];
 BEGIN
+    -- (the update, its events, the queue and the SubsIds: one statement, which the trigger and
+    -- the check skip)
     PERFORM set_config('axb.bind_followed', 'on', true);
     WITH input AS (
         SELECT * FROM jsonb_to_recordset(p_answers) AS i(id uuid, subs text, actor text, details jsonb)
@@ -648,19 +655,19 @@ BEGIN
         INSERT INTO binding_events (binding_id, kind, actor, at, details)
         SELECT b.id, 'bound', i.actor, p_now, i.details
           FROM b JOIN input i ON i.id = b.id
+    ), settled AS (
+        DELETE FROM reconcile_queue q USING b
+         WHERE q.binding_id = b.id AND b.state <> 'unbinding'
+    ), subs AS (
+        INSERT INTO binding_subscriptions (subs_id, binding_id, learnt_at)
+        SELECT b.subs_id, b.id, b.updated_at FROM b WHERE b.subs_id IS NOT NULL
+        ON CONFLICT DO NOTHING
     )
     SELECT array_agg(b) INTO v_rows FROM b;
     PERFORM set_config('axb.bind_followed', '', true);
     IF v_rows IS NULL THEN
         RETURN;
     END IF;
-    DELETE FROM reconcile_queue q
-     WHERE q.binding_id = ANY (ARRAY(SELECT (r).id FROM unnest(v_rows) r
-                                      WHERE (r).state <> 'unbinding'));
-    INSERT INTO binding_subscriptions (subs_id, binding_id, learnt_at)
-    SELECT (r).subs_id, (r).id, (r).updated_at FROM unnest(v_rows) r
-     WHERE (r).subs_id IS NOT NULL
-    ON CONFLICT DO NOTHING;
     IF cardinality(v_rows) > routing_cache_max_keys() THEN
         PERFORM pg_notify('axb_routing_cache', '{"all":true}');
     ELSE
