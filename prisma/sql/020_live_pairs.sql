@@ -4,7 +4,8 @@
 -- carry invariants 1 and 2, and X's load is the count of its rows on X. It follows `bindings`
 -- (the record) through the trigger below, whoever writes a binding: a binding that becomes live
 -- gets its row, one that ends loses it, and a live one's changes of X, parties, order or expiry
--- are copied (the record's trigger, 030_binding_record.sql, calls the functions below). Its rows
+-- are copied (the record's trigger, 030_binding_record.sql, calls the functions below; the bind
+-- path's placements and the expire operation write their pairs themselves, 050). Its rows
 -- are never updated on a hot path (settling changes only the record's state; binding and
 -- expiring insert and delete rows), so its indexes cost only inserts.
 -- A live binding past its expiry keeps its row until something expires it: a claim expires the

@@ -8,8 +8,9 @@
 --   bind_round()       settle_bound() and place_bindings() together: one statement, one commit;
 --   expire_bindings()  ends live bindings (the sweep's batches, and single ones found overdue).
 -- A failed or unknown outcome is one plain statement (src/bindings/settlement.repository.ts). The
--- live pairs and the reconciliation queue follow the record through their triggers (020, 040),
--- except for expire_bindings()'s own update, which it follows itself (see there).
+-- live pairs and the reconciliation queue follow the record through its trigger (030, 020, 040),
+-- except for the writes of place_bindings(), settle_bound() and expire_bindings(), which follow
+-- themselves from the values they hold (see each).
 
 -- The one expire operation: ends live bindings, with one `expired` event each carrying
 -- `p_details` and the state it left; returns what it ended. Which bindings:
