@@ -91,9 +91,7 @@ CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text, overdue 
 --
 -- Concurrent binds first try numbers no other bind is placing a pair on right now (SKIP LOCKED),
 -- so they spread over the pool instead of queueing on one number; then (`p_wait`) they wait for
--- the busy ones, or answer 'busy' (a batch never waits: see place_bindings()). Each candidate is
--- found and locked by one statement (the best not tried yet, ranked on its last counted load);
--- whether the pair fits (its exact load,
+-- the busy ones, or answer 'busy' (a batch never waits: see place_bindings()). Candidates are ranked on their last counted load; whether the pair fits (its exact load,
 -- and no party of it on the number) is decided under the lock, where both are current. A number
 -- that does not fit is unlocked at once (its sub-block is rolled back), so a claim holds at most
 -- the one lock it returns, and claims cannot deadlock on each other.
@@ -116,7 +114,6 @@ DECLARE
     v_strict boolean;
     v_number text;
     v_busy text[] := '{}';
-    v_tried text[] := '{}';
     v_wait boolean;
     v_pairs integer;
     v_party boolean;
@@ -127,87 +124,73 @@ BEGIN
         RETURN ROW(NULL, p_city_strict, 'no-pool', NULL)::x_claim;
     END IF;
     FOREACH v_wait IN ARRAY CASE WHEN p_wait THEN ARRAY[false, true] ELSE ARRAY[false] END LOOP
+        FOR v_number IN
+            SELECT n.number FROM secret_numbers n
+              LEFT JOIN x_load_hints h ON h.number = n.number
+             WHERE n.pool_key = p_pool AND n.state = 'active' AND n.health = 'normal'
+               AND n.locked_at IS NULL
+               AND (p_pinned IS NULL OR n.number = p_pinned)
+               AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)
+               AND n.number <> ALL (coalesce(p_exclude, '{}'))
+               AND (NOT v_wait OR n.number = ANY (v_busy))
+             ORDER BY (n.city IS NOT DISTINCT FROM p_city) DESC, coalesce(h.pairs, 0), n.number
         LOOP
             BEGIN
-                -- The best candidate not tried yet, found and locked by one statement: in the
-                -- first pass one that no other bind holds (SKIP LOCKED), in the second the best
-                -- of the busy ones, waited for. (The lock rechecks the row's latest version: one
-                -- released, locked or made unhealthy meanwhile is passed over.)
-                IF NOT v_wait THEN
-                    SELECT n.number INTO v_number FROM secret_numbers n
-                      LEFT JOIN x_load_hints h ON h.number = n.number
-                     WHERE n.pool_key = p_pool AND n.state = 'active' AND n.health = 'normal'
+                IF v_wait THEN
+                    PERFORM 1 FROM secret_numbers n
+                     WHERE n.number = v_number AND n.pool_key = p_pool
+                       AND n.state = 'active' AND n.health = 'normal'
                        AND n.locked_at IS NULL
-                       AND (p_pinned IS NULL OR n.number = p_pinned)
-                       AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)
-                       AND n.number <> ALL (coalesce(p_exclude, '{}'))
-                       AND n.number <> ALL (v_tried)
-                     ORDER BY (n.city IS NOT DISTINCT FROM p_city) DESC, coalesce(h.pairs, 0),
-                              n.number
-                     LIMIT 1
-                       FOR UPDATE OF n SKIP LOCKED;
+                       FOR UPDATE;
                 ELSE
-                    SELECT n.number INTO v_number FROM secret_numbers n
-                      LEFT JOIN x_load_hints h ON h.number = n.number
-                     WHERE n.pool_key = p_pool AND n.state = 'active' AND n.health = 'normal'
+                    PERFORM 1 FROM secret_numbers n
+                     WHERE n.number = v_number AND n.pool_key = p_pool
+                       AND n.state = 'active' AND n.health = 'normal'
                        AND n.locked_at IS NULL
-                       AND n.number = ANY (v_busy)
-                       AND n.number <> ALL (v_tried)
-                     ORDER BY (n.city IS NOT DISTINCT FROM p_city) DESC, coalesce(h.pairs, 0),
-                              n.number
-                     LIMIT 1
-                       FOR UPDATE OF n;
+                       FOR UPDATE SKIP LOCKED;
                 END IF;
-                EXIT WHEN NOT FOUND;
-                -- (What x_live_pairs() and x_carries_party() answer, written here: a
-                -- statement of this function keeps its plan, a SQL function's is planned
-                -- again on every call. One pass over X's pairs gives both, and the overdue
-                -- pairs of A or B on X: X's pairs by X alone, their expiry filtered, see
-                -- x_live_pairs().)
-                SELECT (count(*) FILTER (WHERE lp.expires_at > p_now))::int,
-                       coalesce(bool_or(lp.expires_at > p_now
-                                        AND (lp.a IN (p_a, p_b) OR lp.b IN (p_a, p_b))),
-                                false),
-                       array_agg(lp.binding_id)
-                           FILTER (WHERE lp.expires_at <= p_now
-                                     AND (lp.a IN (p_a, p_b) OR lp.b IN (p_a, p_b)))
-                  INTO v_pairs, v_party, v_overdue
-                  FROM live_pairs lp
-                 WHERE lp.x = v_number;
-                -- (A batch's other pairs matter only on the same number: that test is a
-                -- plain expression, the EXISTS a statement.)
-                IF v_number = ANY (p_batch_x) THEN
-                    v_pairs := v_pairs + cardinality(array_positions(p_batch_x, v_number));
-                    IF EXISTS (SELECT 1 FROM unnest(p_batch_x, p_batch_a, p_batch_b) t(x, a, b)
-                                WHERE t.x = v_number
-                                  AND (t.a IN (p_a, p_b) OR t.b IN (p_a, p_b))) THEN
+                IF NOT FOUND THEN
+                    -- Another bind holds it (first pass: try it again later), or it was released.
+                    IF NOT v_wait THEN v_busy := v_busy || v_number; END IF;
+                ELSE
+                    -- (What x_live_pairs() and x_carries_party() answer, written here: a
+                    -- statement of this function keeps its plan, a SQL function's is planned
+                    -- again on every call. One pass over X's pairs gives both, and the overdue
+                    -- pairs of A or B on X: X's pairs by X alone, their expiry filtered, see
+                    -- x_live_pairs().)
+                    SELECT (count(*) FILTER (WHERE lp.expires_at > p_now))::int,
+                           coalesce(bool_or(lp.expires_at > p_now
+                                            AND (lp.a IN (p_a, p_b) OR lp.b IN (p_a, p_b))),
+                                    false),
+                           array_agg(lp.binding_id)
+                               FILTER (WHERE lp.expires_at <= p_now
+                                         AND (lp.a IN (p_a, p_b) OR lp.b IN (p_a, p_b)))
+                      INTO v_pairs, v_party, v_overdue
+                      FROM live_pairs lp
+                     WHERE lp.x = v_number;
+                    -- (A batch's other pairs matter only on the same number: that test is a
+                    -- plain expression, the EXISTS a statement.)
+                    IF v_number = ANY (p_batch_x) THEN
+                        v_pairs := v_pairs + cardinality(array_positions(p_batch_x, v_number));
+                        IF EXISTS (SELECT 1 FROM unnest(p_batch_x, p_batch_a, p_batch_b) t(x, a, b)
+                                    WHERE t.x = v_number
+                                      AND (t.a IN (p_a, p_b) OR t.b IN (p_a, p_b))) THEN
+                            RAISE EXCEPTION USING ERRCODE = 'AXB01';
+                        END IF;
+                    END IF;
+                    IF v_pairs >= p_max_pairs OR v_party THEN
                         RAISE EXCEPTION USING ERRCODE = 'AXB01';
                     END IF;
+                    INSERT INTO x_load_hints (number, pairs, counted_at)
+                    VALUES (v_number, v_pairs + 1, p_now)
+                    ON CONFLICT (number) DO UPDATE
+                       SET pairs = excluded.pairs, counted_at = excluded.counted_at;
+                    RETURN ROW(v_number, v_strict, NULL, v_overdue)::x_claim;
                 END IF;
-                IF v_pairs >= p_max_pairs OR v_party THEN
-                    RAISE EXCEPTION USING ERRCODE = 'AXB01';
-                END IF;
-                INSERT INTO x_load_hints (number, pairs, counted_at)
-                VALUES (v_number, v_pairs + 1, p_now)
-                ON CONFLICT (number) DO UPDATE
-                   SET pairs = excluded.pairs, counted_at = excluded.counted_at;
-                RETURN ROW(v_number, v_strict, NULL, v_overdue)::x_claim;
             EXCEPTION WHEN SQLSTATE 'AXB01' THEN
-                -- a party of the pair is on it, or it is full: unlocked, next candidate
-                v_tried := v_tried || v_number;
+                NULL; -- a party of the pair is on it, or it is full: unlocked, next candidate
             END;
         END LOOP;
-        IF NOT v_wait THEN
-            -- The candidates the first pass did not reach were held by other binds (or have
-            -- changed meanwhile): the busy ones.
-            v_busy := ARRAY(SELECT n.number FROM secret_numbers n
-                             WHERE n.pool_key = p_pool AND n.state = 'active'
-                               AND n.health = 'normal' AND n.locked_at IS NULL
-                               AND (p_pinned IS NULL OR n.number = p_pinned)
-                               AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)
-                               AND n.number <> ALL (coalesce(p_exclude, '{}'))
-                               AND n.number <> ALL (v_tried));
-        END IF;
         EXIT WHEN cardinality(v_busy) = 0;
     END LOOP;
     IF NOT p_wait AND cardinality(v_busy) > 0 THEN
