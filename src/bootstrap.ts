@@ -4,6 +4,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { DestinationStream } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { AccessHook } from './auth/access.hook.js';
+import { CreateBindingDto } from './bindings/dto/create-binding.dto.js';
+import { acceptSimpleBindBody } from './bindings/dto/create-binding.fast-path.js';
 import type { Clock } from './common/clock/clock.js';
 import { ErrorFilter } from './common/filters/error.filter.js';
 import { installRequestPolicy, serverOptions } from './common/http/http-limits.js';
@@ -69,7 +71,8 @@ export async function bootstrap(
   installNoStore(fastify);
   app.get(AccessHook).install(fastify);
   setupOpenApi(app);
-  app.useGlobalPipes(createValidationPipe());
+  // (the bind path's bodies checked by hand first: see acceptSimpleBindBody)
+  app.useGlobalPipes(createValidationPipe(new Map([[CreateBindingDto, acceptSimpleBindBody]])));
   app.useGlobalFilters(new ErrorFilter(app.get(LogThrottle)));
   // Shutdown is GracefulShutdown's sequence (main.ts runs it on SIGTERM/SIGINT), not Nest's
   // shutdown hooks, which would close the database pool before the listener.

@@ -4,7 +4,8 @@
 -- carry invariants 1 and 2, and X's load is the count of its rows on X. It follows `bindings`
 -- (the record) through the trigger below, whoever writes a binding: a binding that becomes live
 -- gets its row, one that ends loses it, and a live one's changes of X, parties, order or expiry
--- are copied (the record's trigger, 030_binding_record.sql, calls the functions below). Its rows
+-- are copied (the record's trigger, 030_binding_record.sql, calls the functions below; the bind
+-- path's placements and the expire operation write their pairs themselves, 050). Its rows
 -- are never updated on a hot path (settling changes only the record's state; binding and
 -- expiring insert and delete rows), so its indexes cost only inserts.
 -- A live binding past its expiry keeps its row until something expires it: a claim expires the
@@ -74,9 +75,11 @@ $$;
 -- The outcome of claim_x: the number claimed (locked for the caller's transaction), the city mode
 -- that applied, or why none: no-pool, no-numbers (the pool holds none here), exhausted (none can
 -- take this pair now), x-unavailable (the pinned number cannot), busy (not waiting, and every
--- number that could take it is being claimed by another transaction right now).
+-- number that could take it is being claimed by another transaction right now). `overdue`: the
+-- live bindings of A or B on the number claimed that are overdue at `t` (their pairs still hold
+-- the unique keys the new pair needs; take_x(), 050_bind_path.sql, expires them), NULL if none.
 DROP TYPE IF EXISTS x_claim CASCADE;
-CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text);
+CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text, overdue uuid[]);
 
 -- Claims the best middle number of the pool for the pair (A, B) and locks its secret_numbers row
 -- until the caller's transaction ends: held, healthy, of `p_city` when the pool or the request is
@@ -114,10 +117,11 @@ DECLARE
     v_wait boolean;
     v_pairs integer;
     v_party boolean;
+    v_overdue uuid[];
 BEGIN
     SELECT p_city_strict OR p.city_strict INTO v_strict FROM pools p WHERE p.key = p_pool;
     IF NOT FOUND THEN
-        RETURN ROW(NULL, p_city_strict, 'no-pool')::x_claim;
+        RETURN ROW(NULL, p_city_strict, 'no-pool', NULL)::x_claim;
     END IF;
     FOREACH v_wait IN ARRAY CASE WHEN p_wait THEN ARRAY[false, true] ELSE ARRAY[false] END LOOP
         FOR v_number IN
@@ -151,13 +155,17 @@ BEGIN
                 ELSE
                     -- (What x_live_pairs() and x_carries_party() answer, written here: a
                     -- statement of this function keeps its plan, a SQL function's is planned
-                    -- again on every call. One pass over X's pairs gives both: X's pairs by X
-                    -- alone, their expiry filtered, see x_live_pairs().)
+                    -- again on every call. One pass over X's pairs gives both, and the overdue
+                    -- pairs of A or B on X: X's pairs by X alone, their expiry filtered, see
+                    -- x_live_pairs().)
                     SELECT (count(*) FILTER (WHERE lp.expires_at > p_now))::int,
                            coalesce(bool_or(lp.expires_at > p_now
                                             AND (lp.a IN (p_a, p_b) OR lp.b IN (p_a, p_b))),
-                                    false)
-                      INTO v_pairs, v_party
+                                    false),
+                           array_agg(lp.binding_id)
+                               FILTER (WHERE lp.expires_at <= p_now
+                                         AND (lp.a IN (p_a, p_b) OR lp.b IN (p_a, p_b)))
+                      INTO v_pairs, v_party, v_overdue
                       FROM live_pairs lp
                      WHERE lp.x = v_number;
                     -- (A batch's other pairs matter only on the same number: that test is a
@@ -177,7 +185,7 @@ BEGIN
                     VALUES (v_number, v_pairs + 1, p_now)
                     ON CONFLICT (number) DO UPDATE
                        SET pairs = excluded.pairs, counted_at = excluded.counted_at;
-                    RETURN ROW(v_number, v_strict, NULL)::x_claim;
+                    RETURN ROW(v_number, v_strict, NULL, v_overdue)::x_claim;
                 END IF;
             EXCEPTION WHEN SQLSTATE 'AXB01' THEN
                 NULL; -- a party of the pair is on it, or it is full: unlocked, next candidate
@@ -186,18 +194,18 @@ BEGIN
         EXIT WHEN cardinality(v_busy) = 0;
     END LOOP;
     IF NOT p_wait AND cardinality(v_busy) > 0 THEN
-        RETURN ROW(NULL, v_strict, 'busy')::x_claim;
+        RETURN ROW(NULL, v_strict, 'busy', NULL)::x_claim;
     END IF;
 
     IF p_pinned IS NOT NULL THEN
-        RETURN ROW(NULL, v_strict, 'x-unavailable')::x_claim;
+        RETURN ROW(NULL, v_strict, 'x-unavailable', NULL)::x_claim;
     END IF;
     IF EXISTS (SELECT 1 FROM secret_numbers n
                 WHERE n.pool_key = p_pool AND n.state = 'active'
                   AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)) THEN
-        RETURN ROW(NULL, v_strict, 'exhausted')::x_claim;
+        RETURN ROW(NULL, v_strict, 'exhausted', NULL)::x_claim;
     END IF;
-    RETURN ROW(NULL, v_strict, 'no-numbers')::x_claim;
+    RETURN ROW(NULL, v_strict, 'no-numbers', NULL)::x_claim;
 END $$;
 -- Its statements branch on parameters (a pinned X or not, a strict city or not): generic plans,
 -- cached per connection, instead of planning them afresh on every call.

@@ -11,8 +11,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_missing uuid;
 BEGIN
-    -- expire_bindings() inserts events only for the bindings it has just updated (050_bind_path.sql)
-    IF current_setting('axb.expire_followed', true) = 'on' THEN
+    -- expire_bindings(), place_bindings() and settle_bound() insert events only for the bindings
+    -- they have just inserted or updated (050_bind_path.sql)
+    IF current_setting('axb.expire_followed', true) = 'on'
+       OR current_setting('axb.bind_followed', true) = 'on' THEN
         RETURN NULL;
     END IF;
     SELECT e.binding_id INTO v_missing FROM new_events e
@@ -72,7 +74,10 @@ CREATE OR REPLACE TRIGGER "bindings_deleted_events" AFTER DELETE ON "bindings"
 -- it needs. The expire operation (expire_bindings(), 050_bind_path.sql) does the same for its own
 -- update from the ids and states it already holds, and aims that update at the month partitions,
 -- where this trigger does not fire (nor are the statement's old and new rows kept for it): a
--- sweep's batch of 5,000 no longer joins its old and new rows to learn what it knew.
+-- sweep's batch of 5,000 no longer joins its old and new rows to learn what it knew. So do the
+-- bind path's two writes (place_bindings() inserting pending bindings, settle_bound() recording
+-- BindAxb's answers, 050_bind_path.sql), whose rows' changes are known before they are made: the
+-- trigger skips them (`axb.bind_followed`) and each does its followers' few statements itself.
 DROP FUNCTION IF EXISTS binding_subscriptions_follow_bindings() CASCADE;
 DROP TRIGGER IF EXISTS "bindings_routing_cache_update" ON "bindings";
 
@@ -93,6 +98,12 @@ BEGIN
     -- which sets this around it, and updates no binding in a live state): nothing here follows
     -- it (each of its rows counts as `aging` below and leaves every follower alone).
     IF current_setting('axb.aging_followed', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    -- The bind path's insert of pending bindings and its settle of BindAxb answers
+    -- (place_bindings(), settle_bound(), 050_bind_path.sql) set this around their statements and
+    -- do for their rows what this trigger would, from the values they hold.
+    IF current_setting('axb.bind_followed', true) = 'on' THEN
         RETURN NULL;
     END IF;
     -- The followers get the rows themselves (never read back from bindings: no plan that the

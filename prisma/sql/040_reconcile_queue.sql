@@ -3,7 +3,8 @@
 -- reconcile_queue holds a binding while its provider side is open (pending, unknown, unbinding),
 -- and after it ended by expiry while open, until reconciliation has checked the provider side.
 -- It follows the record's state through the record's trigger (bindings_changed(),
--- 030_binding_record.sql), whoever changes it:
+-- 030_binding_record.sql), whoever changes it (the bind path's placements and settles and the
+-- expire operation do the same for their own rows themselves, 050_bind_path.sql):
 --   becomes open, or moves between open states   → (re)queued: `since` = the change, no attempts;
 --   leaves an open state by expiry               → kept, due at once: the provider check;
 --   leaves an open state otherwise (settled)     → dequeued.

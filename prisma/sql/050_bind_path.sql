@@ -8,8 +8,9 @@
 --   bind_round()       settle_bound() and place_bindings() together: one statement, one commit;
 --   expire_bindings()  ends live bindings (the sweep's batches, and single ones found overdue).
 -- A failed or unknown outcome is one plain statement (src/bindings/settlement.repository.ts). The
--- live pairs and the reconciliation queue follow the record through their triggers (020, 040),
--- except for expire_bindings()'s own update, which it follows itself (see there).
+-- live pairs and the reconciliation queue follow the record through its trigger (030, 020, 040),
+-- except for the writes of place_bindings(), settle_bound() and expire_bindings(), which follow
+-- themselves from the values they hold (see each).
 
 -- The one expire operation: ends live bindings, with one `expired` event each carrying
 -- `p_details` and the state it left; returns what it ended. Which bindings:
@@ -316,22 +317,13 @@ RETURNS x_claim
 LANGUAGE plpgsql AS $$
 DECLARE
     v_claim x_claim;
-    v_overdue uuid[];
 BEGIN
     v_claim := claim_x(p_pool, p_a, p_b, p_city, p_city_strict, p_pinned, p_exclude,
                        p_max_pairs, p_now, p_wait, p_batch_x, p_batch_a, p_batch_b);
-    IF v_claim.number IS NOT NULL THEN
-        v_overdue := ARRAY(SELECT lp.binding_id FROM live_pairs lp
-                            WHERE lp.x = v_claim.number AND lp.a IN (p_a, p_b)
-                              AND lp.expires_at <= p_now
-                           UNION
-                           SELECT lp.binding_id FROM live_pairs lp
-                            WHERE lp.x = v_claim.number AND lp.b IN (p_a, p_b)
-                              AND lp.expires_at <= p_now);
-        IF cardinality(v_overdue) > 0 THEN
-            PERFORM 1 FROM expire_bindings(v_overdue, NULL, p_now, p_actor,
-                                           '{"reason": "pair reused after expiry"}', true);
-        END IF;
+    -- (found by the claim's own pass over X's pairs, under X's lock)
+    IF v_claim.number IS NOT NULL AND v_claim.overdue IS NOT NULL THEN
+        PERFORM 1 FROM expire_bindings(v_claim.overdue, NULL, p_now, p_actor,
+                                       '{"reason": "pair reused after expiry"}', true);
     END IF;
     RETURN v_claim;
 END $$;
@@ -517,23 +509,43 @@ BEGIN
     IF cardinality(v_id) = 0 THEN
         RETURN;
     END IF;
-    INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, city, city_strict,
-                          record, state, expires_at, created_at, updated_at,
-                          out_order_id, call_restrict, call_display_type, call_timeout,
-                          ring_config, dtmf_config, asr_status, asr_model_id, owner,
-                          phone_a_hash, phone_b_hash)
-    SELECT t.id, t.pool, t.out_id, t.a, t.b, t.x, t.city, t.strict, t.record, 'pending',
-           t.expires, p_now, p_now,
-           t.cc ->> 'outOrderId', t.cc ->> 'callRestrict', (t.cc ->> 'callDisplayType')::smallint,
-           (t.cc ->> 'callTimeout')::smallint, t.cc -> 'ringConfig', t.cc -> 'dtmfConfig',
-           coalesce((t.cc ->> 'asrStatus')::boolean, false), t.cc ->> 'asrModelId', t.owner,
-           t.ha, t.hb
-      FROM unnest(v_id, v_pool, v_out, v_a, v_b, v_x, v_city, v_strict, v_record, v_expires,
-                  v_cc, v_owner, v_ha, v_hb)
-           AS t(id, pool, out_id, a, b, x, city, strict, record, expires, cc, owner, ha, hb);
-    INSERT INTO binding_events (binding_id, kind, actor, at, details)
-    SELECT t.id, 'created', t.actor, p_now, t.details
-      FROM unnest(v_id, v_actor, v_details) AS t(id, actor, details);
+    -- The bindings, their `created` events, and what the record's trigger (bindings_changed(),
+    -- 030_binding_record.sql) would do for an insert of these rows, exactly: each is live on its
+    -- X (its pair begins) and open (queued for reconciliation since its change, no attempts);
+    -- none has a SubsId yet, and an insert tells the routing caches nothing. The events belong
+    -- to the bindings inserted with them (the events' check has nothing to find). One statement;
+    -- the trigger and the check skip it (`axb.bind_followed`, set for it only).
+    PERFORM set_config('axb.bind_followed', 'on', true);
+    WITH t AS (
+        SELECT * FROM unnest(v_id, v_pool, v_out, v_a, v_b, v_x, v_city, v_strict, v_record,
+                             v_expires, v_cc, v_owner, v_ha, v_hb, v_actor, v_details)
+               AS t(id, pool, out_id, a, b, x, city, strict, record, expires, cc, owner, ha, hb,
+                    actor, details)
+    ), record AS (
+        INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, city, city_strict,
+                              record, state, expires_at, created_at, updated_at,
+                              out_order_id, call_restrict, call_display_type, call_timeout,
+                              ring_config, dtmf_config, asr_status, asr_model_id, owner,
+                              phone_a_hash, phone_b_hash)
+        SELECT t.id, t.pool, t.out_id, t.a, t.b, t.x, t.city, t.strict, t.record, 'pending',
+               t.expires, p_now, p_now,
+               t.cc ->> 'outOrderId', t.cc ->> 'callRestrict',
+               (t.cc ->> 'callDisplayType')::smallint, (t.cc ->> 'callTimeout')::smallint,
+               t.cc -> 'ringConfig', t.cc -> 'dtmfConfig',
+               coalesce((t.cc ->> 'asrStatus')::boolean, false), t.cc ->> 'asrModelId', t.owner,
+               t.ha, t.hb
+          FROM t
+    ), events AS (
+        INSERT INTO binding_events (binding_id, kind, actor, at, details)
+        SELECT t.id, 'created', t.actor, p_now, t.details FROM t
+    ), pairs AS (
+        INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
+        SELECT t.id, t.pool, t.out_id, t.x, t.a, t.b, t.expires FROM t
+    )
+    INSERT INTO reconcile_queue (binding_id, since)
+    SELECT t.id, p_now FROM t
+    ON CONFLICT (binding_id) DO UPDATE SET since = excluded.since, attempts = 0, next_at = NULL;
+    PERFORM set_config('axb.bind_followed', '', true);
     RETURN QUERY
         SELECT t.i, 'placed'::text, t.id, t.pool::varchar, t.out_id::varchar, t.a::varchar,
                t.b::varchar, t.x::varchar, NULL::varchar, t.city::varchar, t.strict, t.record,
@@ -607,11 +619,28 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p_state = 'pending' THEN 'active'::binding_state ELSE p_state END
 $$;
 
+--
+-- What the record's trigger (bindings_changed(), 030_binding_record.sql) would do for its update
+-- is done here, from the rows it returns (the trigger and the events' check skip it while
+-- `axb.bind_followed` is set): of the rows this update can change, exactly
+--   a pending one (now active) was settled: it leaves the reconciliation queue; its pair, order
+--     and routing columns are as they were, and a pending binding is in no routing cache;
+--   an unbinding one (its SubsId was NULL) stays open, so stays queued as it is; a cache may
+--     hold it, and its SubsId changed: the caches are told its id;
+--   each one's SubsId, when it has one, is recorded (binding_subscriptions, once: a SubsId it
+--     already had is there already);
+--   beyond routing_cache_max_keys() rows, the caches are told "all" instead.
+-- The events belong to the bindings the update has just returned (the check has nothing to find).
 CREATE OR REPLACE FUNCTION settle_bound(p_answers jsonb, p_now timestamptz)
 RETURNS SETOF bindings
 LANGUAGE plpgsql AS $$
+DECLARE
+    v_rows bindings[];
+    v_routed text[];
 BEGIN
-    RETURN QUERY
+    -- (the update, its events, the queue and the SubsIds: one statement, which the trigger and
+    -- the check skip)
+    PERFORM set_config('axb.bind_followed', 'on', true);
     WITH input AS (
         SELECT * FROM jsonb_to_recordset(p_answers) AS i(id uuid, subs text, actor text, details jsonb)
     ), b AS (
@@ -627,8 +656,29 @@ BEGIN
         INSERT INTO binding_events (binding_id, kind, actor, at, details)
         SELECT b.id, 'bound', i.actor, p_now, i.details
           FROM b JOIN input i ON i.id = b.id
+    ), settled AS (
+        DELETE FROM reconcile_queue q USING b
+         WHERE q.binding_id = b.id AND b.state <> 'unbinding'
+    ), subs AS (
+        INSERT INTO binding_subscriptions (subs_id, binding_id, learnt_at)
+        SELECT b.subs_id, b.id, b.updated_at FROM b WHERE b.subs_id IS NOT NULL
+        ON CONFLICT DO NOTHING
     )
-    SELECT * FROM b;
+    SELECT array_agg(b) INTO v_rows FROM b;
+    PERFORM set_config('axb.bind_followed', '', true);
+    IF v_rows IS NULL THEN
+        RETURN;
+    END IF;
+    IF cardinality(v_rows) > routing_cache_max_keys() THEN
+        PERFORM pg_notify('axb_routing_cache', '{"all":true}');
+    ELSE
+        v_routed := ARRAY(SELECT '"' || (r).id || '"' FROM unnest(v_rows) r
+                           WHERE (r).state = 'unbinding' AND (r).subs_id IS NOT NULL);
+        IF cardinality(v_routed) > 0 THEN
+            PERFORM routing_cache_publish('b', v_routed);
+        END IF;
+    END IF;
+    RETURN QUERY SELECT * FROM unnest(v_rows);
 END $$;
 
 -- One round of the bind path's writes (src/bindings/placement.repository.ts): the settles of the

@@ -405,6 +405,80 @@ describe('claim_x(): which number may carry a pair', () => {
   });
 });
 
+describe('claim_x(): numbers other claims hold', () => {
+  /** A claim that never waits (a batch's): the number, or why none. */
+  async function claimNoWait(
+    poolKey: string,
+  ): Promise<{ number: string | null; refusal: string | null }> {
+    const { rows } = await db.query(
+      `SELECT (c).number, (c).refusal
+         FROM (SELECT claim_x($1, '13800000009', '13900000009', '杭州', false, NULL, '{}', 1, $2,
+                              false) AS c) s`,
+      [poolKey, now],
+    );
+    return rows[0];
+  }
+
+  it('answers busy when every number that could fit is held, never waiting; else what it found', async () => {
+    const p = await pool();
+    const full = await number(p, '杭州');
+    const held = await number(p, '杭州');
+    await binding(p, full);
+    const holder = await db.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM secret_numbers WHERE number = $1 FOR UPDATE', [held]);
+      // The full one is tried and let go; the held one is the only hope: busy.
+      expect(await claimNoWait(p)).toEqual({ number: null, refusal: 'busy' });
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    expect(await claimNoWait(p)).toEqual({ number: held, refusal: null });
+    // (the full one was unlocked at once: another transaction can lock it without waiting)
+    const other = await db.connect();
+    try {
+      await other.query('BEGIN');
+      const { rows } = await other.query(
+        'SELECT number FROM secret_numbers WHERE number = $1 FOR UPDATE NOWAIT',
+        [full],
+      );
+      expect(rows).toHaveLength(1);
+    } finally {
+      await other.query('ROLLBACK');
+      other.release();
+    }
+  });
+
+  it('waits for a held number when no free one fits, and takes it once its holder is done', async () => {
+    const p = await pool();
+    const held = await number(p, '杭州');
+    const holder = await db.connect();
+    const waiter = await db.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM secret_numbers WHERE number = $1 FOR UPDATE', [held]);
+      const waiterPid = (await waiter.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      const claimed = claim({ pool: p }, waiter);
+      // (until the waiter is seen waiting for the holder's lock)
+      for (;;) {
+        const { rows } = await db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`,
+          [waiterPid],
+        );
+        if (rows.length > 0) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await holder.query('COMMIT');
+      expect((await claimed).number).toBe(held);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+      waiter.release();
+    }
+  });
+});
+
 describe('expire_bindings(): the one expire operation', () => {
   it('ends a live binding once, with one event carrying the state it left', async () => {
     const p = await pool();

@@ -29,6 +29,7 @@ import {
 
 export const OUT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 export const POOL_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const PHONE_X_PATTERN = /^\d{5,20}$/;
 
 /** POST /v1/bindings: bind passenger A and driver B for one order. */
 export class CreateBindingDto {
@@ -93,7 +94,7 @@ export class CreateBindingDto {
   /** Pin a specific middle number of the pool. */
   @ApiPropertyOptional({ example: '13010000000' })
   @IsOptional()
-  @Matches(/^\d{5,20}$/, { message: 'phoneX must be 5-20 digits' })
+  @Matches(PHONE_X_PATTERN, { message: 'phoneX must be 5-20 digits' })
   phoneX?: string;
 
   // ─── call control (BindAxb's other parameters; validated by the protocol's shared parsers) ───
