@@ -124,7 +124,8 @@ describe('webhook delivery across a database restart (real processes)', () => {
     expect(receiver.received.every((r) => committed.has(r.id))).toBe(true);
     expect(rows).toHaveLength((before.length + after.length) * 2);
     // Every delivery recorded as succeeded: the receiver has its requests before the service has
-    // written their answers (the settler writes tries in batches), so wait for that, bounded.
+    // written them (a batch's deliveries are written when it settles), so wait for all of them,
+    // bounded.
     const settled = await until(
       async () =>
         (
@@ -132,7 +133,10 @@ describe('webhook delivery across a database restart (real processes)', () => {
             `SELECT status, count(*)::int AS n FROM webhook_deliveries GROUP BY status`,
           )
         ).rows,
-      (statuses) => statuses.every((r) => r.status === 'succeeded'),
+      (statuses) =>
+        statuses.length === 1 &&
+        statuses[0]!.status === 'succeeded' &&
+        statuses[0]!.n === rows.length,
       'every delivery recorded as succeeded',
       { tries: 400, everyMs: 25 },
     );
