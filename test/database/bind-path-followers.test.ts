@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMigratedDatabase } from '../support/scratch-database.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { routingNotesDatabase } from '../support/routing-notes-database.js';
 
 /**
  * place_bindings() and settle_bound() do what follows their own writes of the record (live pairs,
@@ -10,31 +10,19 @@ import { createMigratedDatabase } from '../support/scratch-database.js';
  * the effects the trigger had, and the flag's reach: nothing else in the same transaction skips
  * them.
  */
-let db: { url: string; drop: () => Promise<void> };
-let sql: pg.Client;
-let listener: pg.Client;
-const notes: string[] = [];
-let serial = 0;
-
-beforeAll(async () => {
-  db = await createMigratedDatabase();
-  sql = new pg.Client({ connectionString: db.url });
-  await sql.connect();
-  listener = new pg.Client({ connectionString: db.url });
-  await listener.connect();
-  listener.on('notification', (n) => notes.push(n.payload ?? ''));
-  await listener.query('LISTEN axb_routing_cache');
-  await sql.query(`INSERT INTO pools (key) VALUES ('FCBINDFOLLOW')`);
-  await sql.query(
+const fixture = routingNotesDatabase(async (client) => {
+  await client.query(`INSERT INTO pools (key) VALUES ('FCBINDFOLLOW')`);
+  await client.query(
     `INSERT INTO secret_numbers (pool_key, number, spec, city)
      VALUES ('FCBINDFOLLOW', '13000000001', 2, '杭州'), ('FCBINDFOLLOW', '13000000002', 2, '杭州')`,
   );
 });
-afterAll(async () => {
-  await listener?.end();
-  await sql?.end();
-  await db?.drop();
+let sql: pg.Client;
+let serial = 0;
+beforeAll(() => {
+  sql = fixture.sql;
 });
+const routingNotes = () => fixture.routingNotes();
 beforeEach(async () => {
   await sql.query(
     `TRUNCATE bindings, binding_events, binding_subscriptions, live_pairs, reconcile_queue,
@@ -42,12 +30,6 @@ beforeEach(async () => {
   );
   await routingNotes();
 });
-
-/** The routing cache notifications delivered so far (each listener gets them after commit). */
-async function routingNotes(): Promise<string[]> {
-  await listener.query('SELECT 1');
-  return notes.splice(0);
-}
 
 /** Places `count` binds in one call of place_bindings() (a batch): their binding ids. */
 async function place(count: number, client: pg.Client = sql): Promise<string[]> {

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMigratedDatabase } from '../support/scratch-database.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { routingNotesDatabase } from '../support/routing-notes-database.js';
 
 /**
  * expire_bindings() does what follows its own update of the record (live pairs, reconciliation
@@ -11,27 +11,15 @@ import { createMigratedDatabase } from '../support/scratch-database.js';
  * checked on the sweep's batches and on expiries by id, and the flag's reach: nothing else in the
  * same transaction skips them. Its own database: a sweep takes every due binding there is.
  */
-let db: { url: string; drop: () => Promise<void> };
+const fixture = routingNotesDatabase(async (client) => {
+  await client.query(`INSERT INTO pools (key) VALUES ('FCFOLLOW')`);
+});
 let sql: pg.Client;
-let listener: pg.Client;
-const notes: string[] = [];
 let serial = 0;
-
-beforeAll(async () => {
-  db = await createMigratedDatabase();
-  sql = new pg.Client({ connectionString: db.url });
-  await sql.connect();
-  listener = new pg.Client({ connectionString: db.url });
-  await listener.connect();
-  listener.on('notification', (n) => notes.push(n.payload ?? ''));
-  await listener.query('LISTEN axb_routing_cache');
-  await sql.query(`INSERT INTO pools (key) VALUES ('FCFOLLOW')`);
+beforeAll(() => {
+  sql = fixture.sql;
 });
-afterAll(async () => {
-  await listener?.end();
-  await sql?.end();
-  await db?.drop();
-});
+const routingNotes = () => fixture.routingNotes();
 beforeEach(async () => {
   await sql.query(
     `TRUNCATE bindings, binding_events, live_pairs, reconcile_queue, webhook_events CASCADE`,
@@ -66,12 +54,6 @@ async function partitionOf(table: string, key: string, id: string): Promise<stri
     [id],
   );
   return rows[0]!.part;
-}
-
-/** The routing cache notifications delivered so far (each listener gets them after commit). */
-async function routingNotes(): Promise<string[]> {
-  await listener.query('SELECT 1');
-  return notes.splice(0);
 }
 
 describe('expire_bindings(): what follows the record', () => {
