@@ -336,8 +336,8 @@ export class RoutingService {
     callerNo: string,
     answer: RouteAnswer,
     ctx: RequestContext,
-    at: Date = this.clock.now(),
   ): void {
+    const at = this.clock.now();
     this.metrics.observeRouting(answer.status, answer.source);
     // The other party's real number (the fallback) is recorded like a reveal (issue 27), off
     // the answer's path: see RoutingAccessWriter. Answers dialling X record nothing.
