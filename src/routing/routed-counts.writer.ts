@@ -194,8 +194,16 @@ export class RoutedCountsWriter extends OffPathWriter {
     return made;
   }
 
+  /**
+   * One decision on a tally of the map. A tally whose count a write took (0) waits again as a
+   * new key would: past ROUTING_COUNTS_MAX_KEYS keys waiting, the decision is dropped.
+   */
   private countOn(tally: Tally, at: number): void {
     if (tally.count === 0) {
+      if (this.waiting >= this.config.routing.countsMaxKeys) {
+        this.drop(1);
+        return;
+      }
       tally.count = 1;
       tally.first = at;
       tally.last = at;
@@ -216,8 +224,8 @@ export class RoutedCountsWriter extends OffPathWriter {
 
   /**
    * Counts one more decision on a tally `count` returned, at `at` (ms), as `count` would with a
-   * decision of its key: true. False when the tally was forgotten since (or there is none),
-   * with nothing counted: the caller counts with `count`. A cache hit counts this way without
+   * decision of its key (dropped too, past the bound): true. False when the tally was forgotten
+   * since (or there is none), with nothing counted: the caller counts with `count`. A cache hit counts this way without
    * building its key or a decision (issue 21).
    */
   countAgain(tally: Tally | undefined, at: number): boolean {

@@ -198,6 +198,34 @@ describe('routing decisions while the database is away', () => {
   });
 });
 
+describe('routing decisions of a key kept since its last write', () => {
+  it('wait again only within ROUTING_COUNTS_MAX_KEYS, as a new key would', async () => {
+    const kept = await bind();
+    const others = [await bind(), await bind()];
+    await t.app.get(RouteCacheListener).caughtUp();
+    const metrics = t.app.get(MetricsService);
+    // The provider's answer, then a cache hit whose tally the binding's cache entry keeps: both
+    // written, and the tallies stay (nothing waiting on them) until the next write.
+    for (let i = 0; i < 2; i += 1) expect((await lookup(kept)).status).toBe(200);
+    await writer().flush();
+    expect(await counted(kept.id)).toBe(2);
+    const droppedBefore = (await metrics.routingDecisionsDropped.get()).values[0]?.value ?? 0;
+    // Three keys wait (the bound): a provider answer and a hit of one binding, a provider answer
+    // of another. The kept key's next hit would be a fourth.
+    for (const b of [others[0]!, others[0]!, others[1]!])
+      expect((await lookup(b)).status).toBe(200);
+    expect(writer().pending).toBe(3);
+    expect((await lookup(kept)).status).toBe(200);
+    expect(writer().pending).toBe(3);
+    const dropped = (await metrics.routingDecisionsDropped.get()).values[0]?.value ?? 0;
+    expect(dropped - droppedBefore).toBe(1);
+    await writer().flush();
+    expect(await counted(kept.id)).toBe(2);
+    expect(await counted(others[0]!.id)).toBe(2);
+    expect(await counted(others[1]!.id)).toBe(1);
+  });
+});
+
 describe('routing decisions at shutdown', () => {
   it('SIGTERM writes every decision counted, however recent (a real process)', async () => {
     const url = await pgServer.migratedDatabase('counts_sigterm');
