@@ -1,10 +1,7 @@
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
-import { CreateBindingDto } from '../../src/bindings/dto/create-binding.dto.js';
-import {
-  acceptSimpleBindBody,
-  MAX_TTL_SECONDS,
-} from '../../src/bindings/dto/create-binding.fast-path.js';
+import { CreateBindingDto, MAX_TTL_SECONDS } from '../../src/bindings/dto/create-binding.dto.js';
+import { acceptSimpleBindBody } from '../../src/bindings/dto/create-binding.fast-path.js';
 import { createValidationPipe } from '../../src/common/validation/validation-pipe.js';
 
 const slow = createValidationPipe();

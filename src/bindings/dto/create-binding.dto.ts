@@ -30,6 +30,10 @@ import {
 export const OUT_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 export const POOL_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const PHONE_X_PATTERN = /^\d{5,20}$/;
+/** The longest ttlSeconds a bind or an update may ask for (a year and a day). */
+export const MAX_TTL_SECONDS = 366 * 24 * 3600;
+/** The longest city name a bind may ask for, in characters. */
+export const CITY_MAX_LENGTH = 32;
 
 /** POST /v1/bindings: bind passenger A and driver B for one order. */
 export class CreateBindingDto {
@@ -63,7 +67,7 @@ export class CreateBindingDto {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(366 * 24 * 3600)
+  @Max(MAX_TTL_SECONDS)
   ttlSeconds?: number;
 
   /** Preferred city of X. */
@@ -71,7 +75,7 @@ export class CreateBindingDto {
   @IsOptional()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(32)
+  @MaxLength(CITY_MAX_LENGTH)
   city?: string;
 
   /** Only an X of `city` will do (defaults to the pool's strict mode). */

@@ -1,14 +1,13 @@
 import { parseApiDate } from '../../common/validation/api-date.js';
 import { isSubscriberNumber } from '../../protocol/phone-number.js';
 import {
+  CITY_MAX_LENGTH,
   CreateBindingDto,
+  MAX_TTL_SECONDS,
   OUT_ID_PATTERN,
   PHONE_X_PATTERN,
   POOL_KEY_PATTERN,
 } from './create-binding.dto.js';
-
-/** The longest ttlSeconds CreateBindingDto allows (its @Max). */
-export const MAX_TTL_SECONDS = 366 * 24 * 3600;
 
 /**
  * The fields of the commonest bind bodies, each with a check that accepts a value only where
@@ -24,9 +23,9 @@ const SIMPLE_FIELDS = new Map<string, (value: unknown) => boolean>([
     'ttlSeconds',
     (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_TTL_SECONDS,
   ],
-  // (@MaxLength counts a surrogate pair as one character: at most 32 UTF-16 units is at most 32
-  // characters; a longer string is the pipe's to judge.)
-  ['city', (v) => typeof v === 'string' && v.length > 0 && v.length <= 32],
+  // (@MaxLength counts a surrogate pair as one character: at most CITY_MAX_LENGTH UTF-16 units
+  // is at most as many characters; a longer string is the pipe's to judge.)
+  ['city', (v) => typeof v === 'string' && v.length > 0 && v.length <= CITY_MAX_LENGTH],
   ['cityStrict', (v) => typeof v === 'boolean'],
   ['record', (v) => typeof v === 'boolean'],
   ['poolKey', (v) => typeof v === 'string' && POOL_KEY_PATTERN.test(v)],

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { OUT_ID_PATTERN } from './create-binding.dto.js';
+import { MAX_TTL_SECONDS, OUT_ID_PATTERN } from './create-binding.dto.js';
 import { IsSubscriberNumber } from '../../common/validation/is-subscriber-number.js';
 import { IsApiDate } from '../../common/validation/api-date.js';
 import { ParsedBy } from '../../common/validation/parsed-by.js';
@@ -37,7 +37,7 @@ export class UpdateBindingDto {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(366 * 24 * 3600)
+  @Max(MAX_TTL_SECONDS)
   ttlSeconds?: number;
 
   @ApiPropertyOptional({
