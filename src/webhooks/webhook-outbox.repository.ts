@@ -78,7 +78,7 @@ export class WebhookOutboxRepository {
       // In event order, so each batch lists its deliveries in the bindings' order (ids ascending).
       // The deliveries are not inserted here: each batch's settlement inserts its rows complete
       // (the try's outcome), once, instead of a pending row here and its update there.
-      const batches = new Map<string, Required<BatchJobInsert>>();
+      const batches = new Map<string, BatchJobInsert>();
       for (const r of rows) {
         if (!r.endpoint_id || !r.event_id) continue;
         deliveries += 1;

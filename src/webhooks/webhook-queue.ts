@@ -59,8 +59,8 @@ export interface BatchJobInsert {
   endpointId: string;
   deliveryIds: string[];
   /** Their events (same order) and the dispatch time: deliveries not stored until settled. */
-  eventIds?: string[];
-  at?: Date;
+  eventIds: string[];
+  at: Date;
 }
 
 /** The key of an endpoint's batch jobs: one at a time, in dispatch order. */
@@ -192,14 +192,12 @@ export class WebhookQueue implements OnModuleDestroy {
       DELIVERY_QUEUE,
       batches.map((b) => ({
         id: b.id,
-        data: b.eventIds
-          ? {
-              batch: b.deliveryIds,
-              events: b.eventIds,
-              endpoint: b.endpointId,
-              at: (b.at ?? new Date()).toISOString(),
-            }
-          : { batch: b.deliveryIds },
+        data: {
+          batch: b.deliveryIds,
+          events: b.eventIds,
+          endpoint: b.endpointId,
+          at: b.at.toISOString(),
+        } satisfies BatchDeliveryJob,
         singletonKey: batchKey(b.endpointId),
         group: { id: b.endpointId },
         expireInSeconds: this.batchExpireSeconds,

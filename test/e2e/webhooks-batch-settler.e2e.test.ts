@@ -35,6 +35,8 @@ async function claimedBatches(n: number): Promise<Array<Job<BatchDeliveryJob>>> 
     id: randomUUID(),
     endpointId: randomUUID(),
     deliveryIds: [],
+    eventIds: [],
+    at: new Date(),
   }));
   await queue.insertBatches(sql, batches);
   const jobs = (await queue.fetch(100)) as Array<Job<BatchDeliveryJob>>;
