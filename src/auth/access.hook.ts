@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AuthFailureThrottle } from './auth-failure.throttle.js';
 import type { Principal } from './principal.js';
 import { PrincipalResolver } from './principal-resolver.js';
-import { RouteAccessTable } from './route-access.js';
+import { RouteAccessTable, type RouteAccess } from './route-access.js';
 import { TokenBuckets } from './token-bucket.js';
 
 /**
@@ -33,60 +33,61 @@ export class AccessHook {
 
   install(fastify: FastifyInstance): void {
     this.table.load();
-    // Callback form: a request whose key the cache knows is decided with no promise at all.
+    // Callback form: a request decided without a wait (see check) costs no promise at all.
     fastify.addHook('onRequest', (request, reply, done) => {
-      let decided: boolean;
+      let looking: Promise<void> | undefined;
       try {
-        decided = this.decideKnown(request, reply);
+        looking = this.check(request, reply);
       } catch (error) {
         done(error as Error);
         return;
       }
-      if (decided) done();
-      else this.check(request, reply).then(() => done(), done);
+      if (looking) looking.then(() => done(), done);
+      else done();
     });
   }
 
   /**
-   * `check`'s decision when it needs no wait: a public route, or a bearer key the cache holds as
-   * valid (it would be the principal: the first source), of a role the route admits, from an
-   * address not throttled. True when decided (passed, or thrown as `check` throws); false when
-   * only `check` can tell, with nothing done that it would not do again.
+   * Lets the request through or throws its refusal. Decided at once (undefined) for a public
+   * route, and for a bearer key the key cache holds as valid (the principal `resolve` would
+   * give: the first source); otherwise the key is looked up, and the promise settles likewise.
    */
-  private decideKnown(request: FastifyRequest, reply: FastifyReply): boolean {
+  private check(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
     const route = request.routeOptions.url;
-    if (route === undefined) return true;
-    const access = this.table.lookup(request.method, route);
-    if (access.public) return true;
-    const principal = this.principals.known(request);
-    if (principal === undefined || !access.roles.some((r) => principal.roles.includes(r)))
-      return false;
-    if (this.failures.retryAfter(request.ip) > 0) return false;
-    request.principal = principal;
-    request.actor = principal.name;
-    this.limit(principal, reply);
-    return true;
-  }
-
-  private async check(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const route = request.routeOptions.url;
-    if (route === undefined) return;
+    if (route === undefined) return undefined;
     const access = this.table.lookup(request.method, route);
     // A public route (health, the console's files and sign-in) never waits for a credential:
     // checking a key may need the database, and a probe must answer whatever the database does.
     // A handler that wants to know its caller asks the PrincipalResolver within its own deadline
     // (readiness does, for its details).
-    if (access.public) return;
+    if (access.public) return undefined;
     // Before any database work: an address throttled for failed authentications gets nothing
     // looked up.
     const throttled = this.failures.retryAfter(request.ip);
     if (throttled > 0) throw this.failures.refusal(request, reply, throttled);
+    const known = this.principals.known(request);
+    if (known !== undefined) {
+      this.admit(request, reply, access, known);
+      return undefined;
+    }
     // Other routes fail when the key cannot be looked up: the error filter maps an unavailable
     // database to 503.
-    const principal = await this.principals.resolve(request, access).catch((error: unknown) => {
-      if (error instanceof UnauthorizedException) this.failures.fail(request.ip); // ended session
-      throw error;
-    });
+    return this.principals
+      .resolve(request, access)
+      .catch((error: unknown) => {
+        if (error instanceof UnauthorizedException) this.failures.fail(request.ip); // ended session
+        throw error;
+      })
+      .then((principal) => this.admit(request, reply, access, principal));
+  }
+
+  /** The decision on the caller found (`null`: a key that is not valid; undefined: none). */
+  private admit(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    access: RouteAccess,
+    principal: Principal | null | undefined,
+  ): void {
     if (principal === null) this.failures.fail(request.ip);
     if (principal) {
       request.principal = principal;
