@@ -185,7 +185,13 @@ async function measureFormat(format: string, rows: Row[]): Promise<void> {
           {
             kind: 'fixed',
             target: targets[target],
-            options: { rate: RATE, durationMs: SECONDS * 1000, connections: 64, maxInFlight: 512 },
+            options: {
+              rate: RATE,
+              durationMs: SECONDS * 1000,
+              connections: 64,
+              maxInFlight: 512,
+              warmPath: '/health/live',
+            },
           },
           // Restarts the service's event-loop histogram right before the load.
           async () => {

@@ -47,8 +47,7 @@ const onAnswer = () => {
 async function run(job: LoadJob) {
   if (job.kind === 'saturate')
     return ready().then(() => saturate(job.target, { ...job.options, onAnswer }));
-  if (job.kind === 'fixed')
-    return ready().then(() => fixedRate(job.target, { ...job.options, onAnswer }));
+  if (job.kind === 'fixed') return fixedRate(job.target, { ...job.options, onAnswer }, ready);
   const { createTask } = (await import(job.module)) as { createTask: TaskFactory };
   const { task, close } = await createTask(job.data);
   try {

@@ -64,6 +64,12 @@ export interface FixedRateOptions {
   maxInFlight: number;
   /** Called once per answered call. */
   onAnswer?: () => void;
+  /**
+   * Before the load (and before the worker says it is ready): GET this path on every one of the
+   * `connections` at once, so each is open when the first call is due. Without it the first
+   * ~60 ms of a run are the client opening its connections, the slowest calls of every route.
+   */
+  warmPath?: string;
 }
 
 /** POSTs of JSON bodies (cycled) to one path of a loopback server; or GETs when `get` is set. */
@@ -196,7 +202,7 @@ export async function openLoop(task: Task, options: FixedRateOptions): Promise<L
 export function httpTask(
   target: LoadTarget,
   connections: number,
-): { task: Task; close: () => Promise<void> } {
+): { task: Task; warm: (path: string) => Promise<void>; close: () => Promise<void> } {
   const url = new URL(target.origin);
   if (url.hostname !== '127.0.0.1') throw new Error(`load only against 127.0.0.1, not ${url.host}`);
   const pool = new Pool(url.origin, { connections, pipelining: 1 });
@@ -210,11 +216,11 @@ export function httpTask(
           headers,
           body: target.bodies[i % target.bodies.length],
         };
-  const task: Task = (i) =>
+  const send = (request: Dispatcher.DispatchOptions) =>
     new Promise<CallOutcome>((resolve, reject) => {
       let status = 0;
       const chunks: Buffer[] = [];
-      pool.dispatch(options(i), {
+      pool.dispatch(request, {
         onRequestStart: () => {},
         onResponseStart: (_controller, statusCode) => {
           status = statusCode;
@@ -230,7 +236,19 @@ export function httpTask(
         onResponseError: (_controller, error) => reject(error),
       });
     });
-  return { task, close: () => pool.close() };
+  return {
+    task: (i) => send(options(i)),
+    // All dispatched in one tick: each finds every open connection busy, so the pool opens one.
+    warm: async (path) => {
+      const calls = Array.from({ length: connections }, () =>
+        send({ method: 'GET', path, headers: target.headers }),
+      );
+      const answers = await Promise.all(calls);
+      const failed = answers.find((a) => !a.ok);
+      if (failed) throw new Error(`warming GET ${path}: ${failed.status}`);
+    },
+    close: () => pool.close(),
+  };
 }
 
 /** Saturation of an HTTP target (closed loop, `connections` at once). */
@@ -246,13 +264,19 @@ export async function saturate(
   }
 }
 
-/** An HTTP target at a fixed offered rate (open loop, latency from the due time). */
+/**
+ * An HTTP target at a fixed offered rate (open loop, latency from the due time); `ready` runs
+ * after the connections are warmed (`warmPath`) and before the first call is due.
+ */
 export async function fixedRate(
   target: LoadTarget,
   options: FixedRateOptions,
+  ready?: () => Promise<void>,
 ): Promise<LoadSummary> {
   const http = httpTask(target, options.connections);
   try {
+    if (options.warmPath) await http.warm(options.warmPath);
+    await ready?.();
     return await openLoop(http.task, options);
   } finally {
     await http.close();

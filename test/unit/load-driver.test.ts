@@ -12,6 +12,8 @@ describe('bench load driver', () => {
   let server: Server;
   let origin: string;
   const received: string[] = [];
+  /** The client port of each request, in order: which connection carried it. */
+  const sockets: number[] = [];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -20,6 +22,7 @@ describe('bench load driver', () => {
       req.on('data', (chunk: string) => (body += chunk));
       req.on('end', () => {
         received.push(`${req.method} ${req.url} ${body}`);
+        sockets.push(req.socket.remotePort!);
         if (req.url === '/busy') {
           res.writeHead(503).end('{"code":"busy"}');
           return;
@@ -49,6 +52,25 @@ describe('bench load driver', () => {
     );
     expect(summary.slowest).toHaveLength(12);
     expect(summary.p99Ms).toBeGreaterThanOrEqual(summary.p50Ms);
+  });
+
+  it('opens every connection before the first call when asked to warm them', async () => {
+    received.length = 0;
+    sockets.length = 0;
+    let atReady = -1;
+    const summary = await fixedRate(
+      { origin, path: '/lookup', bodies: ['{}'] },
+      { rate: 400, durationMs: 50, connections: 8, maxInFlight: 1000, warmPath: '/live' },
+      async () => {
+        atReady = received.length;
+      },
+    );
+    expect(summary).toMatchObject({ answered: 20, ok: 20 });
+    expect(atReady).toBe(8);
+    expect(received.slice(0, 8)).toEqual(Array.from({ length: 8 }, () => 'GET /live '));
+    const warmed = new Set(sockets.slice(0, 8));
+    expect(warmed.size).toBe(8);
+    expect(sockets.slice(8).every((port) => warmed.has(port))).toBe(true);
   });
 
   it('counts a non-2xx answer as answered but not ok, and GETs without a body', async () => {
