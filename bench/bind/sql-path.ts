@@ -179,14 +179,18 @@ async function main(): Promise<void> {
       await sql.query(`SET client_min_messages = notice`);
       const N = 200;
       for (let i = 0; i < N; i += 1) {
-        seq += 1;
-        const items = [placement(0, `ae-${seq}`, seq)];
+        const items = Array.from({ length: BATCH }, (_, j) => {
+          seq += 1;
+          return placement(j, `ae-${seq}`, seq);
+        });
         await settle(sql, await place(sql, items));
       }
       await sql.query(`SET auto_explain.log_min_duration = -1`);
       const list = [...seen.entries()].sort((a, b) => b[1].ms - a[1].ms);
       for (const [k, v] of list)
-        console.log(`${(v.ms / N).toFixed(3)} ms/bind  ${String(v.n / N).padStart(4)}x  ${k}`);
+        console.log(
+          `${(v.ms / N / BATCH).toFixed(3)} ms/bind  ${String(v.n / N).padStart(4)}x  ${k}`,
+        );
     }
   } finally {
     await sql.end();

@@ -158,16 +158,17 @@ BEGIN
                     -- again on every call. One pass over X's pairs gives both, and the overdue
                     -- pairs of A or B on X: X's pairs by X alone, their expiry filtered, see
                     -- x_live_pairs().)
-                    SELECT (count(*) FILTER (WHERE lp.expires_at > p_now))::int,
-                           coalesce(bool_or(lp.expires_at > p_now
-                                            AND (lp.a IN (p_a, p_b) OR lp.b IN (p_a, p_b))),
-                                    false),
-                           array_agg(lp.binding_id)
-                               FILTER (WHERE lp.expires_at <= p_now
-                                         AND (lp.a IN (p_a, p_b) OR lp.b IN (p_a, p_b)))
+                    -- (Each pair's tests once, as plain comparisons: an `IN (p_a, p_b)` builds
+                    -- an array of its parameters for every row it is tested on.)
+                    SELECT (count(*) FILTER (WHERE t.live))::int,
+                           coalesce(bool_or(t.live) FILTER (WHERE t.party), false),
+                           array_agg(t.binding_id) FILTER (WHERE t.party AND NOT t.live)
                       INTO v_pairs, v_party, v_overdue
-                      FROM live_pairs lp
-                     WHERE lp.x = v_number;
+                      FROM (SELECT lp.binding_id, lp.expires_at > p_now AS live,
+                                   (lp.a = p_a OR lp.a = p_b OR lp.b = p_a OR lp.b = p_b)
+                                       AS party
+                              FROM live_pairs lp
+                             WHERE lp.x = v_number) t;
                     -- (A batch's other pairs matter only on the same number: that test is a
                     -- plain expression, the EXISTS a statement.)
                     IF v_number = ANY (p_batch_x) THEN
