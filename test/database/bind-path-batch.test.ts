@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PrismaService } from '../../src/prisma/prisma.service.js';
+import { explained } from '../support/auto-explain.js';
 import { openPrisma, unique } from '../support/prisma.js';
 
 /**
@@ -148,24 +149,13 @@ describe('settle_bound(): the record by its key', () => {
     await Promise.all(xs.slice(1).map((x) => liveOn(pool, x, 50)));
     const [id] = await liveOn(pool, xs[0]!, 1, 'pending');
     await db.query('ANALYZE bindings');
-    const client = new pg.Client({ connectionString: inject('databaseUrl') });
-    await client.connect();
-    const plans: string[] = [];
-    client.on('notice', (n) => plans.push(n.message ?? ''));
-    try {
-      await client.query(`LOAD 'auto_explain'`);
-      await client.query(`SET auto_explain.log_min_duration = 0`);
-      await client.query(`SET auto_explain.log_nested_statements = on`);
-      await client.query(`SET auto_explain.log_level = notice`);
-      await client.query(`SET client_min_messages = notice`);
+    const plans = await explained(inject('databaseUrl'), async (client) => {
       const { rows } = await client.query(`SELECT id, state FROM settle_bound($1::jsonb, $2)`, [
         JSON.stringify([{ id, subs: unique('sb'), actor: 'test', details: {} }]),
         now,
       ]);
       expect(rows).toEqual([{ id, state: 'active' }]);
-    } finally {
-      await client.end();
-    }
+    });
     const update = plans.find((t) => t.includes('UPDATE bindings'));
     expect(update).toBeDefined();
     expect(update).not.toMatch(/Seq Scan on bindings/);
