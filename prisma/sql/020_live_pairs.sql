@@ -79,7 +79,12 @@ $$;
 -- live bindings of A or B on the number claimed that are overdue at `t` (their pairs still hold
 -- the unique keys the new pair needs; take_x(), 050_bind_path.sql, expires them), NULL if none.
 DROP TYPE IF EXISTS x_claim CASCADE;
-CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text, overdue uuid[]);
+DROP FUNCTION IF EXISTS claim_x(text, text, text, text, boolean, text, text[], integer,
+                                timestamptz, boolean, text[], text[], text[]);
+-- `ranked`: the candidates in the order this claim ranked them, for the next claim of the same
+-- terms in the same transaction (`p_ranked`), which need not rank them again.
+CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text, overdue uuid[],
+                        ranked text[]);
 
 -- Claims the best middle number of the pool for the pair (A, B) and locks its secret_numbers row
 -- until the caller's transaction ends: held, healthy, of `p_city` when the pool or the request is
@@ -87,7 +92,9 @@ CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text, overdue 
 -- `p_max_pairs` live pairs; least loaded (as last counted, x_load_hints) first. `p_pinned` allows
 -- only that number. `p_batch_x/_a/_b`: pairs the caller's transaction has claimed numbers for but
 -- not inserted yet (a batch of placements, inserted together): counted like live ones. A locked
--- number (LockSecretNo: secret_numbers.locked_at) is never claimed.
+-- number (LockSecretNo: secret_numbers.locked_at) is never claimed. `p_ranked`: the ranking an
+-- earlier claim of the same pool, city and strictness returned (x_claim.ranked) in this
+-- transaction, claimed from instead of ranking the pool again (place_bindings()' batches).
 --
 -- Concurrent binds first try numbers no other bind is placing a pair on right now (SKIP LOCKED),
 -- so they spread over the pool instead of queueing on one number; then (`p_wait`) they wait for
@@ -107,11 +114,13 @@ CREATE OR REPLACE FUNCTION claim_x(p_pool text, p_a text, p_b text, p_city text,
                                    p_city_strict boolean, p_pinned text, p_exclude text[],
                                    p_max_pairs integer, p_now timestamptz,
                                    p_wait boolean DEFAULT true, p_batch_x text[] DEFAULT '{}',
-                                   p_batch_a text[] DEFAULT '{}', p_batch_b text[] DEFAULT '{}')
+                                   p_batch_a text[] DEFAULT '{}', p_batch_b text[] DEFAULT '{}',
+                                   p_ranked text[] DEFAULT NULL)
 RETURNS x_claim
 LANGUAGE plpgsql AS $$
 DECLARE
     v_strict boolean;
+    v_ranked text[];
     v_number text;
     v_busy text[] := '{}';
     v_wait boolean;
@@ -121,10 +130,18 @@ DECLARE
 BEGIN
     SELECT p_city_strict OR p.city_strict INTO v_strict FROM pools p WHERE p.key = p_pool;
     IF NOT FOUND THEN
-        RETURN ROW(NULL, p_city_strict, 'no-pool', NULL)::x_claim;
+        RETURN ROW(NULL, p_city_strict, 'no-pool', NULL, NULL)::x_claim;
     END IF;
-    FOREACH v_wait IN ARRAY CASE WHEN p_wait THEN ARRAY[false, true] ELSE ARRAY[false] END LOOP
-        FOR v_number IN
+    -- The candidates, ranked once: by this claim, or (`p_ranked`) by an earlier claim of the same
+    -- terms in this transaction, a batch's, whose numbers then go last (the batch has just raised
+    -- their load). Ranking reads every number of the pool and its hint; a batch of placements
+    -- ranks once instead of once per bind. Whether a number may take the pair is decided under
+    -- its lock below, whoever ranked it.
+    IF p_ranked IS NOT NULL AND p_pinned IS NULL AND cardinality(p_exclude) = 0 THEN
+        v_ranked := ARRAY(SELECT u.number FROM unnest(p_ranked) WITH ORDINALITY AS u(number, k)
+                           ORDER BY u.number = ANY (p_batch_x), u.k);
+    ELSE
+        v_ranked := ARRAY(
             SELECT n.number FROM secret_numbers n
               LEFT JOIN x_load_hints h ON h.number = n.number
              WHERE n.pool_key = p_pool AND n.state = 'active' AND n.health = 'normal'
@@ -132,8 +149,10 @@ BEGIN
                AND (p_pinned IS NULL OR n.number = p_pinned)
                AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)
                AND n.number <> ALL (coalesce(p_exclude, '{}'))
-               AND (NOT v_wait OR n.number = ANY (v_busy))
-             ORDER BY (n.city IS NOT DISTINCT FROM p_city) DESC, coalesce(h.pairs, 0), n.number
+             ORDER BY (n.city IS NOT DISTINCT FROM p_city) DESC, coalesce(h.pairs, 0), n.number);
+    END IF;
+    FOREACH v_wait IN ARRAY CASE WHEN p_wait THEN ARRAY[false, true] ELSE ARRAY[false] END LOOP
+        FOREACH v_number IN ARRAY CASE WHEN v_wait THEN v_busy ELSE v_ranked END
         LOOP
             BEGIN
                 IF v_wait THEN
@@ -158,16 +177,17 @@ BEGIN
                     -- again on every call. One pass over X's pairs gives both, and the overdue
                     -- pairs of A or B on X: X's pairs by X alone, their expiry filtered, see
                     -- x_live_pairs().)
-                    SELECT (count(*) FILTER (WHERE lp.expires_at > p_now))::int,
-                           coalesce(bool_or(lp.expires_at > p_now
-                                            AND (lp.a IN (p_a, p_b) OR lp.b IN (p_a, p_b))),
-                                    false),
-                           array_agg(lp.binding_id)
-                               FILTER (WHERE lp.expires_at <= p_now
-                                         AND (lp.a IN (p_a, p_b) OR lp.b IN (p_a, p_b)))
+                    -- (Each pair's tests once, as plain comparisons: an `IN (p_a, p_b)` builds
+                    -- an array of its parameters for every row it is tested on.)
+                    SELECT (count(*) FILTER (WHERE t.live))::int,
+                           coalesce(bool_or(t.live) FILTER (WHERE t.party), false),
+                           array_agg(t.binding_id) FILTER (WHERE t.party AND NOT t.live)
                       INTO v_pairs, v_party, v_overdue
-                      FROM live_pairs lp
-                     WHERE lp.x = v_number;
+                      FROM (SELECT lp.binding_id, lp.expires_at > p_now AS live,
+                                   (lp.a = p_a OR lp.a = p_b OR lp.b = p_a OR lp.b = p_b)
+                                       AS party
+                              FROM live_pairs lp
+                             WHERE lp.x = v_number) t;
                     -- (A batch's other pairs matter only on the same number: that test is a
                     -- plain expression, the EXISTS a statement.)
                     IF v_number = ANY (p_batch_x) THEN
@@ -185,7 +205,9 @@ BEGIN
                     VALUES (v_number, v_pairs + 1, p_now)
                     ON CONFLICT (number) DO UPDATE
                        SET pairs = excluded.pairs, counted_at = excluded.counted_at;
-                    RETURN ROW(v_number, v_strict, NULL, v_overdue)::x_claim;
+                    RETURN ROW(v_number, v_strict, NULL, v_overdue,
+                               CASE WHEN p_pinned IS NULL AND cardinality(p_exclude) = 0
+                                    THEN v_ranked END)::x_claim;
                 END IF;
             EXCEPTION WHEN SQLSTATE 'AXB01' THEN
                 NULL; -- a party of the pair is on it, or it is full: unlocked, next candidate
@@ -194,26 +216,26 @@ BEGIN
         EXIT WHEN cardinality(v_busy) = 0;
     END LOOP;
     IF NOT p_wait AND cardinality(v_busy) > 0 THEN
-        RETURN ROW(NULL, v_strict, 'busy', NULL)::x_claim;
+        RETURN ROW(NULL, v_strict, 'busy', NULL, NULL)::x_claim;
     END IF;
 
     IF p_pinned IS NOT NULL THEN
-        RETURN ROW(NULL, v_strict, 'x-unavailable', NULL)::x_claim;
+        RETURN ROW(NULL, v_strict, 'x-unavailable', NULL, NULL)::x_claim;
     END IF;
     IF EXISTS (SELECT 1 FROM secret_numbers n
                 WHERE n.pool_key = p_pool AND n.state = 'active'
                   AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)) THEN
-        RETURN ROW(NULL, v_strict, 'exhausted', NULL)::x_claim;
+        RETURN ROW(NULL, v_strict, 'exhausted', NULL, NULL)::x_claim;
     END IF;
-    RETURN ROW(NULL, v_strict, 'no-numbers', NULL)::x_claim;
+    RETURN ROW(NULL, v_strict, 'no-numbers', NULL, NULL)::x_claim;
 END $$;
 -- Its statements branch on parameters (a pinned X or not, a strict city or not): generic plans,
 -- cached per connection, instead of planning them afresh on every call.
 ALTER FUNCTION claim_x(text, text, text, text, boolean, text, text[], integer, timestamptz,
-                      boolean, text[], text[], text[])
+                      boolean, text[], text[], text[], text[])
     SET plan_cache_mode = force_generic_plan;
 -- Generic plans cost a small live_pairs as a sequential scan (its statistics say it is tiny when
 -- the plan is made); every lookup here is by a key the indexes serve, at any size.
 ALTER FUNCTION claim_x(text, text, text, text, boolean, text, text[], integer, timestamptz,
-                      boolean, text[], text[], text[])
+                      boolean, text[], text[], text[], text[])
     SET enable_seqscan = off;

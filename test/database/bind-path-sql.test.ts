@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LIVE_STATES, OPEN_STATES } from '../../src/bindings/binding-states.js';
 import type { PrismaService } from '../../src/prisma/prisma.service.js';
+import { explained } from '../support/auto-explain.js';
 import { openPrisma, unique } from '../support/prisma.js';
 
 /**
@@ -216,26 +217,14 @@ describe("claim_x() reads one number's pairs, never the whole pool's", () => {
     const p = await pool();
     const x = await number(p, '杭州');
     await binding(p, x);
-    // A connection of its own: plans are cached per connection from their first use.
-    const client = new pg.Client({ connectionString: inject('databaseUrl') });
-    await client.connect();
-    const plans: string[] = [];
-    client.on('notice', (n) => plans.push(n.message ?? ''));
-    try {
-      await client.query(`LOAD 'auto_explain'`);
-      await client.query(`SET auto_explain.log_min_duration = 0`);
-      await client.query(`SET auto_explain.log_nested_statements = on`);
-      await client.query(`SET auto_explain.log_level = notice`);
-      await client.query(`SET client_min_messages = notice`);
+    const plans = await explained(inject('databaseUrl'), async (client) => {
       await client.query('BEGIN');
       const claimed = await claim({ pool: p }, client as unknown as pg.PoolClient);
       expect(claimed.number).toBe(x);
       const { rows } = await client.query(`SELECT x_live_pairs($1, $2) AS n`, [x, now]);
       expect(rows[0].n).toBe(1);
       await client.query('ROLLBACK');
-    } finally {
-      await client.end();
-    }
+    });
     const reads = plans.filter((t) => t.includes('live_pairs lp'));
     expect(reads.length).toBeGreaterThan(0);
     expect(plans.filter((t) => t.includes('live_pairs_expires_at_idx'))).toEqual([]);

@@ -1,0 +1,163 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { PrismaService } from '../../src/prisma/prisma.service.js';
+import { explained } from '../support/auto-explain.js';
+import { openPrisma, unique } from '../support/prisma.js';
+
+/**
+ * What a batch of the bind path saves, and what it must not: a batch's claims rank the pool once
+ * (claim_x()'s `p_ranked`), yet each number's fit is still decided under its lock; settle_bound()
+ * reads the record by its key whatever the statistics say (prisma/sql/020, 050).
+ */
+let prisma: PrismaService;
+let db: pg.Pool;
+const now = new Date();
+const later = new Date(now.getTime() + 3_600_000);
+
+beforeAll(async () => {
+  prisma = await openPrisma();
+  db = prisma.pgPool;
+});
+
+afterAll(async () => {
+  await prisma.onModuleDestroy();
+});
+
+/** A pool with `count` numbers (the first `released` of them released): the pool and numbers. */
+async function poolOf(count: number, released = 0): Promise<{ pool: string; xs: string[] }> {
+  const pool = unique('FB');
+  await db.query('INSERT INTO pools (key) VALUES ($1)', [pool]);
+  const { rows } = await db.query<{ number: string }>(
+    `INSERT INTO secret_numbers (pool_key, number, spec, city, state, released_at)
+     SELECT $1, $2 || g, 2, '杭州',
+            CASE WHEN g <= $4 THEN 'released' ELSE 'active' END::number_state,
+            CASE WHEN g <= $4 THEN now() END
+       FROM generate_series(1, $3::int) g
+     RETURNING number`,
+    [pool, unique('131'), count, released],
+  );
+  return { pool, xs: rows.map((r) => r.number).sort() };
+}
+
+/** Live bindings on X (active, or `state`), each with parties of its own: their ids. */
+async function liveOn(pool: string, x: string, count: number, state = 'active'): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, state,
+                           expires_at)
+     SELECT gen_random_uuid(), $1, $2 || g, $3 || g, $4 || g, $5,
+            CASE WHEN $6 = 'pending' THEN NULL ELSE $2 || g END, $6::binding_state, $7
+       FROM generate_series(1, $8::int) g
+     RETURNING id`,
+    [pool, unique('ob-'), unique('136'), unique('135'), x, state, later, count],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** claim_x() for a fresh pair, handed `ranked` and a batch that placed a pair on `batchX`. */
+async function claimFrom(
+  pool: string,
+  ranked: string[] | null,
+  batchX: string[] = [],
+  over: { pinned?: string } = {},
+): Promise<{ number: string | null; refusal: string | null; ranked: string[] | null }> {
+  const { rows } = await db.query(
+    `SELECT (c).number, (c).refusal, (c).ranked
+       FROM (SELECT claim_x($1, $2, $3, NULL, false, $4, '{}', 2, $5, false, $6::text[],
+                            $7::text[], $8::text[], $9::text[]) AS c) s`,
+    [
+      pool,
+      unique('137'),
+      unique('134'),
+      over.pinned ?? null,
+      now,
+      batchX,
+      batchX.map(() => unique('133')),
+      batchX.map(() => unique('132')),
+      ranked,
+    ],
+  );
+  return rows[0];
+}
+
+describe("claim_x(): a batch's ranking handed on", () => {
+  it("claims from the ranking it is handed, the batch's own numbers last, each fit decided under the lock", async () => {
+    const { pool, xs } = await poolOf(4, 1);
+    const [released, full, batchs, free] = xs as [string, string, string, string];
+    await liveOn(pool, full, 2);
+    // Handed in an order that would take the batch's number first: the full one is counted and
+    // let go, the released one is not held any more, the batch's own goes last.
+    const c = await claimFrom(pool, [batchs, full, released, free], [batchs]);
+    expect(c).toMatchObject({ number: free, refusal: null });
+    // Nothing that fits in the ranking: refused, as a claim that ranked itself would be.
+    expect(await claimFrom(pool, [full], [])).toMatchObject({ number: null, refusal: 'exhausted' });
+    // A number released since it was ranked cannot be told from one held (never waiting): busy,
+    // and the bind is placed again alone, ranking the pool itself.
+    expect(await claimFrom(pool, [full, released], [])).toMatchObject({ refusal: 'busy' });
+  });
+
+  it('hands on the ranking it made, least loaded first, and none when pinned', async () => {
+    const { pool, xs } = await poolOf(3);
+    const [a, b, c] = xs as [string, string, string];
+    await db.query(
+      `INSERT INTO x_load_hints (number, pairs, counted_at)
+       VALUES ($1, 5, now()), ($2, 1, now()), ($3, 3, now())`,
+      [a, b, c],
+    );
+    const claimed = await claimFrom(pool, null);
+    expect(claimed).toMatchObject({ number: b, ranked: [b, c, a] });
+    expect((await claimFrom(pool, null, [], { pinned: c })).ranked).toBeNull();
+  });
+
+  it('places a batch over the pool as one claim after another would', async () => {
+    const { pool, xs } = await poolOf(3);
+    const items = Array.from({ length: 7 }, (_, i) => ({
+      i,
+      outId: unique('bo-'),
+      record: false,
+      expiresAt: later,
+      actor: 'test',
+      details: {},
+      pool,
+      a: unique('137'),
+      b: unique('139'),
+      city: null,
+      cityStrict: false,
+      pinned: null,
+      exclude: [],
+      maxPairs: 2,
+      callControl: {},
+      owner: 'order',
+      seesAll: false,
+    }));
+    const { rows } = await db.query<{ outcome: string; phone_x: string | null }>(
+      `SELECT outcome, phone_x FROM place_bindings($1::jsonb, $2, false) ORDER BY i`,
+      [JSON.stringify(items), now],
+    );
+    // Three numbers of two pairs each: six placed, each number full, the last one claimed refused.
+    expect(rows.map((r) => r.outcome).sort()).toEqual(['exhausted', ...Array(6).fill('placed')]);
+    const perX = new Map<string, number>();
+    for (const r of rows) if (r.phone_x) perX.set(r.phone_x, (perX.get(r.phone_x) ?? 0) + 1);
+    expect([...perX.entries()].sort()).toEqual(xs.map((x) => [x, 2]));
+  });
+});
+
+describe('settle_bound(): the record by its key', () => {
+  it('settles by probing the key, not by reading the month, when few bindings are pending', async () => {
+    const { pool, xs } = await poolOf(40);
+    // A month of active bindings, analysed: the shape in which the answers' JSON (estimated at
+    // 100 rows) joined to "pending" rows (estimated few) was planned as a scan of the month.
+    await Promise.all(xs.slice(1).map((x) => liveOn(pool, x, 50)));
+    const [id] = await liveOn(pool, xs[0]!, 1, 'pending');
+    await db.query('ANALYZE bindings');
+    const plans = await explained(inject('databaseUrl'), async (client) => {
+      const { rows } = await client.query(`SELECT id, state FROM settle_bound($1::jsonb, $2)`, [
+        JSON.stringify([{ id, subs: unique('sb'), actor: 'test', details: {} }]),
+        now,
+      ]);
+      expect(rows).toEqual([{ id, state: 'active' }]);
+    });
+    const update = plans.find((t) => t.includes('UPDATE bindings'));
+    expect(update).toBeDefined();
+    expect(update).not.toMatch(/Seq Scan on bindings/);
+  });
+});
