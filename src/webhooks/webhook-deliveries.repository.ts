@@ -21,6 +21,8 @@ export interface DeliveryInHand {
   type: string;
   occurredAt: Date;
   data: Record<string, unknown>;
+  /** The request body (webhookBody()), when the read made it once for the event's deliveries. */
+  body?: string;
 }
 
 /** A delivery of a batch: also its binding's key, and whether an earlier one holds that key. */
