@@ -163,7 +163,6 @@ BEGIN
     SELECT n.binding_id, n.kind, n.actor, n.at, n.details, count(*) OVER () AS n INTO v_event
       FROM new_events n
      WHERE n.kind IN ('bound', 'reconciled', 'updated', 'trip_ended', 'unbind_requested', 'expired')
-     ORDER BY n.at, n.id
      LIMIT 1;
     IF NOT FOUND THEN RETURN NULL; END IF;
     IF v_event.n = 1 THEN
