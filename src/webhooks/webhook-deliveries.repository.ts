@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { WebhookDatabase } from './webhook-database.js';
 import type pg from 'pg';
 import type { SendResult } from './webhook-sender.js';
+import { plainArray } from './plain-array.js';
 
 /** A delivery with what a try needs: the endpoint (URL, secrets) and the event. */
 /** The pool, or a client in a transaction. */
@@ -21,6 +22,8 @@ export interface DeliveryInHand {
   type: string;
   occurredAt: Date;
   data: Record<string, unknown>;
+  /** The request body (webhookBody()), when the read made it once for the event's deliveries. */
+  body?: string;
 }
 
 /** A delivery of a batch: also its binding's key, and whether an earlier one holds that key. */
@@ -223,7 +226,7 @@ export class WebhookDeliveriesRepository {
       >({
         name: 'webhook-batch-events-in-hand',
         text: BATCH_EVENTS_IN_HAND,
-        values: [ids, endpoints, events, at],
+        values: [plainArray(ids), plainArray(endpoints), plainArray(events), plainArray(at)],
       });
       for (const { eventId, createdAt, ...d } of rows)
         read.push({ ...d, unstored: { eventId, createdAt } });
@@ -238,18 +241,19 @@ export class WebhookDeliveriesRepository {
       name: 'webhook-delivery-insert-settled',
       text: INSERT_SETTLED,
       values: [
-        rows.map((r) => r.id),
-        rows.map((r) => r.endpointId),
-        rows.map((r) => r.eventId),
-        rows.map((r) => r.createdAt),
-        rows.map((r) => r.status),
-        rows.map((r) => (r.tried ? 1 : 0)),
-        rows.map((r) => r.tried?.at ?? r.at),
-        rows.map((r) => r.tried?.result.statusCode ?? null),
+        plainArray(rows.map((r) => r.id)),
+        plainArray(rows.map((r) => r.endpointId)),
+        plainArray(rows.map((r) => r.eventId)),
+        plainArray(rows.map((r) => r.createdAt)),
+        plainArray(rows.map((r) => r.status)),
+        plainArray(rows.map((r) => (r.tried ? 1 : 0))),
+        plainArray(rows.map((r) => r.tried?.at ?? r.at)),
+        plainArray(rows.map((r) => r.tried?.result.statusCode)),
+        // (free text: quoted by pg)
         rows.map((r) => r.tried?.result.error ?? r.deadReason ?? null),
         rows.map((r) => r.tried?.result.response ?? null),
-        rows.map((r) => r.tried?.result.durationMs ?? null),
-        rows.map((r) => r.tried?.nextAttemptAt ?? null),
+        plainArray(rows.map((r) => r.tried?.result.durationMs)),
+        plainArray(rows.map((r) => r.tried?.nextAttemptAt)),
       ],
     });
   }

@@ -3,7 +3,7 @@ import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { nextRetry, parseRetryAfter } from './retry-schedule.js';
 import type { DeliveryInHand, TryRecord } from './webhook-deliveries.repository.js';
-import { WebhookSender, type SendResult } from './webhook-sender.js';
+import { WEBHOOK_REQUEST_HEADERS, WebhookSender, type SendResult } from './webhook-sender.js';
 import { webhookSignature } from './webhook-signature.js';
 
 /** The body every endpoint receives (Standard Webhooks' payload shape). */
@@ -41,7 +41,8 @@ export class WebhookDeliveryWorker {
     // Gone (endpoint deleted) or settled already (a job run twice after a crash): nothing to do.
     if (!d || d.status !== 'pending') return { record: null, retry: null };
     if (!d.enabled) return { record: null, deadWithoutTry: d.id, retry: null };
-    const body = webhookBody(d);
+    // (a batch's read gives each event's body once, to every endpoint's delivery of it)
+    const body = d.body ?? webhookBody(d);
     const result = await this.sender.send(d.url, this.headers(d, body), body);
     const at = this.clock.now();
     const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
@@ -70,13 +71,17 @@ export class WebhookDeliveryWorker {
     return nextRetry(this.config.webhooks.retryScheduleMs, d.attempts + 1, retryAfter).delayMs;
   }
 
-  /** webhook-id (the event's, every try), webhook-timestamp (this try), webhook-signature. */
+  /**
+   * The request's headers: webhook-id (the event's, every try), webhook-timestamp (this try),
+   * webhook-signature, and WEBHOOK_REQUEST_HEADERS.
+   */
   private headers(d: DeliveryInHand, body: string): Record<string, string> {
     const timestamp = Math.floor(Date.now() / 1000);
     const secrets = [d.secret];
     if (d.previousSecret && d.previousSecretUntil && d.previousSecretUntil > this.clock.now())
       secrets.push(d.previousSecret);
     return {
+      ...WEBHOOK_REQUEST_HEADERS,
       'webhook-id': d.msgId,
       'webhook-timestamp': String(timestamp),
       'webhook-signature': webhookSignature(d.msgId, timestamp, body, secrets),

@@ -1,4 +1,10 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 
 /** Standard Webhooks secrets are `whsec_` + base64 of the key bytes. */
 const PREFIX = 'whsec_';
@@ -10,8 +16,21 @@ export function newWebhookSecret(): string {
   return PREFIX + randomBytes(SECRET_BYTES).toString('base64');
 }
 
-function keyOf(secret: string): Buffer {
-  return Buffer.from(secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret, 'base64');
+/** Signing keys by secret: every try decoded its endpoint's secret and made a key of it again. */
+const keys = new Map<string, KeyObject>();
+/** Secrets whose keys are kept (an endpoint has one or two; past this the map starts over). */
+const KEYS_KEPT = 1024;
+
+function keyOf(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size >= KEYS_KEPT) keys.clear();
+    key = createSecretKey(
+      Buffer.from(secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret, 'base64'),
+    );
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 /**

@@ -54,6 +54,21 @@ describe("the outbox trigger's helpers keep their plans", () => {
       { proname: 'webhook_wanted_types', lang: 'plpgsql' },
     ]);
   });
+
+  it("reads a bind's binding with a generic plan, kept for the session", async () => {
+    // (a custom plan, made for each call's id, planned the lookup over every partition of
+    // bindings: ~70 µs a read against ~10 µs)
+    const { rows } = await prisma.pgPool.query<{ lang: string; config: string[] | null }>(
+      `SELECT l.lanname AS lang, p.proconfig AS config
+         FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+        WHERE p.proname = 'webhook_binding_row'`,
+    );
+    expect(rows).toEqual([{ lang: 'plpgsql', config: ['plan_cache_mode=force_generic_plan'] }]);
+    const { rows: made } = await prisma.pgPool.query<{ src: string }>(
+      `SELECT prosrc AS src FROM pg_proc WHERE proname = 'webhook_events_from_binding_events'`,
+    );
+    expect(made[0]!.src).toContain('webhook_binding_row(v_event.binding_id)');
+  });
 });
 
 /**
