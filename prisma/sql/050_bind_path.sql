@@ -72,7 +72,7 @@ DECLARE
     v_via_parent boolean;
     v_n bigint;
     v_open uuid[];
-    v_routed text[];
+    v_routed uuid[];
     v_pairs tid[];
     v_gone uuid[];
     v_seqscan text := current_setting('enable_seqscan');
@@ -88,6 +88,7 @@ DECLARE
     v_part_locked uuid[];
     v_part_states binding_state[];
     v_part_rows tid[];
+    v_one_part boolean;
 BEGIN
     IF p_ids IS NULL THEN
         -- The stripe's due pairs first, oldest first, without a lock: the narrow table's expiry
@@ -179,18 +180,10 @@ BEGIN
         v_pairs := CASE WHEN cardinality(v_ids) = cardinality(v_cand) THEN v_cand_pairs
                         ELSE ARRAY(SELECT c.pair FROM unnest(v_cand, v_cand_pairs) AS c(id, pair)
                                     WHERE c.id = ANY (v_ids) ORDER BY c.id) END;
-        SELECT array_agg(t.id) FILTER (WHERE binding_state_open(t.state)),
-               -- (bindings_changed()'s "was settled": the caches hold no pending or unknown one.
-               -- An id's JSON text, as to_json() makes it at several times the cost.)
-               array_agg('"' || t.id || '"') FILTER (WHERE t.state NOT IN ('pending', 'unknown'))
-          INTO v_open, v_routed
-          FROM unnest(v_ids, v_states) AS t(id, state);
     ELSE
         SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id),
-               array_agg(t.part ORDER BY t.id), array_agg(t.row ORDER BY t.id),
-               array_agg(t.id) FILTER (WHERE binding_state_open(t.state)),
-               array_agg('"' || t.id || '"') FILTER (WHERE t.state NOT IN ('pending', 'unknown'))
-          INTO v_ids, v_states, v_parts, v_rows, v_open, v_routed
+               array_agg(t.part ORDER BY t.id), array_agg(t.row ORDER BY t.id)
+          INTO v_ids, v_states, v_parts, v_rows
           FROM (SELECT b.id, b.state, b.tableoid AS part, b.ctid AS row FROM bindings b
                  WHERE b.id = ANY (p_ids) AND binding_state_live(b.state)
                    AND (NOT p_only_overdue OR b.expires_at <= p_now)
@@ -199,11 +192,26 @@ BEGIN
     IF v_ids IS NULL THEN
         RETURN;
     END IF;
+    -- The ones left open, for reconciliation, and the ones the routing caches may hold
+    -- (bindings_changed()'s "was settled": the caches hold no pending or unknown one). Nearly
+    -- always every one was active: then none is open and all are settled, without a pass.
+    IF 'active' = ALL (v_states) THEN
+        v_routed := v_ids;
+    ELSE
+        SELECT array_agg(t.id) FILTER (WHERE binding_state_open(t.state)),
+               array_agg(t.id) FILTER (WHERE t.state NOT IN ('pending', 'unknown'))
+          INTO v_open, v_routed
+          FROM unnest(v_ids, v_states) AS t(id, state);
+    END IF;
+    -- (nearly always one partition holds them all: then it is the only one, and every row its)
+    v_one_part := v_parts[1] = ALL (v_parts);
     -- (the outbox is written by the events' trigger on their parent)
     v_via_parent := webhook_wanted_types() IS NOT NULL;
     PERFORM set_config('axb.expire_followed', 'on', true);
     -- (the rows and events of one partition: all of them, or, across a month's end, a part)
-    FOR v_part IN SELECT DISTINCT u.p FROM unnest(v_parts) AS u(p) LOOP
+    FOR v_part IN SELECT v_parts[1] WHERE v_one_part
+                  UNION ALL
+                  SELECT DISTINCT u.p FROM unnest(v_parts) AS u(p) WHERE NOT v_one_part LOOP
         -- (By the addresses, never by reading the month: the planner prices a TID scan at one
         -- random page per address, so for a batch of 5,000 it chose a sequential scan of any
         -- month under ~20,000 pages (160 MB), and each batch read every row of the month: a
@@ -214,13 +222,13 @@ BEGIN
         EXECUTE format('UPDATE %s SET state = ''expired'', ended_at = $1, updated_at = $1 '
                        'WHERE ctid = ANY ($2)', v_part::regclass)
           USING p_now,
-                CASE WHEN v_part = ALL (v_parts) THEN v_rows
+                CASE WHEN v_one_part THEN v_rows
                      ELSE ARRAY(SELECT u.r FROM unnest(v_parts, v_rows) AS u(p, r)
                                  WHERE u.p = v_part) END;
         GET DIAGNOSTICS v_n = ROW_COUNT;
         PERFORM set_config('enable_seqscan', v_seqscan, true);
         -- (locked rows do not move; anything else is a bug, and nothing is left half done)
-        IF v_n <> (CASE WHEN v_part = ALL (v_parts) THEN cardinality(v_parts)
+        IF v_n <> (CASE WHEN v_one_part THEN cardinality(v_parts)
                         ELSE (SELECT count(*) FROM unnest(v_parts) AS u(p) WHERE u.p = v_part)
                    END) THEN
             RAISE EXCEPTION 'expire_bindings: % of the locked rows of % updated', v_n,
@@ -240,7 +248,7 @@ BEGIN
         -- the details cost a fifth of the insert.)
         FOR v_state, v_state_ids IN
             SELECT v_states[1],
-                   CASE WHEN v_part = ALL (v_parts) THEN v_ids
+                   CASE WHEN v_one_part THEN v_ids
                         ELSE ARRAY(SELECT u.id FROM unnest(v_ids, v_parts) AS u(id, p)
                                     WHERE u.p = v_part) END
              WHERE v_states[1] = ALL (v_states)
@@ -291,7 +299,7 @@ BEGIN
     IF cardinality(v_ids) > routing_cache_max_keys() THEN
         PERFORM pg_notify('axb_routing_cache', '{"all":true}');
     ELSIF v_routed IS NOT NULL THEN
-        PERFORM routing_cache_publish('b', v_routed);
+        PERFORM routing_cache_publish_ids(v_routed);
     END IF;
     RETURN QUERY SELECT * FROM unnest(v_ids, v_states);
 END $$;

@@ -113,6 +113,33 @@ describe('expire_bindings(): what follows the record', () => {
     expect(told.sort()).toEqual([active, unbinding].sort());
   });
 
+  it("tells the caches every id of a batch of active bindings, in notifications Postgres takes", async () => {
+    // (routing_cache_publish_ids(): the ids cut into chunks by count; 400 of them is three)
+    const { rows: made } = await sql.query<{ id: string }>(
+      `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, state,
+                             expires_at)
+       SELECT gen_random_uuid(), 'FCFOLLOW', 'bulk-' || g, '137' || lpad(g::text, 8, '0'),
+              '136' || lpad(g::text, 8, '0'), '13000000002', 'S' || g, 'active',
+              now() - interval '1 minute'
+         FROM generate_series(1, 400) g
+       RETURNING id`,
+    );
+    await routingNotes();
+    const { rows: swept } = await sql.query(
+      `SELECT binding_id FROM expire_bindings(NULL, 1000, now(), 'sweep', '{}', true)`,
+    );
+    expect(swept.length).toBe(400);
+    const notes = await routingNotes();
+    expect(notes.length).toBe(3);
+    for (const note of notes) expect(Buffer.byteLength(note)).toBeLessThan(8000);
+    const told = notes.flatMap((p) => {
+      const parsed = JSON.parse(p) as Record<string, string[]>;
+      expect(Object.keys(parsed)).toEqual(['b']);
+      return parsed.b!;
+    });
+    expect(told.sort()).toEqual(made.map((r) => r.id).sort());
+  });
+
   it("ends a batch that spans partitions in each binding's own partition, its event in the events' namesake", async () => {
     // The update and the events are aimed at the partitions the locked rows are in (050).
     const old = await binding('active');
