@@ -207,6 +207,18 @@ BEGIN
     v_one_part := v_parts[1] = ALL (v_parts);
     -- (the outbox is written by the events' trigger on their parent)
     v_via_parent := webhook_wanted_types() IS NOT NULL;
+    -- A sweep's batch (its own transaction, src/bindings/binding-expiry.repository.ts) commits
+    -- without waiting for its WAL flush, unless a webhook endpoint is owed its events: a crash of
+    -- the database may lose the last batches (~0.6 s at most: three wal_writer_delay) only as
+    -- wholes, never in part, and what they ended is still due, so the next sweep ends it again,
+    -- with its events. Nothing outside the database acts on a lost batch: the caches it told
+    -- only read again; a bind on a freed pair, or reconciliation of a queued binding, commits
+    -- durably, which flushes this commit first (the WAL is flushed in order). Only a webhook
+    -- could be sent for an event that is then lost and written again under another id: with an
+    -- endpoint, the batch commits durably, as every other change does.
+    IF p_ids IS NULL AND NOT v_via_parent THEN
+        PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
     PERFORM set_config('axb.expire_followed', 'on', true);
     -- (the rows and events of one partition: all of them, or, across a month's end, a part)
     FOR v_part IN SELECT v_parts[1] WHERE v_one_part

@@ -140,6 +140,43 @@ describe('expire_bindings(): what follows the record', () => {
     expect(told.sort()).toEqual(made.map((r) => r.id).sort());
   });
 
+  it("commits a sweep's batch without waiting for its WAL flush only when no endpoint is owed its events", async () => {
+    // (a lost batch is swept again; a webhook sent for a lost event could not be taken back)
+    const setting = async () =>
+      (await sql.query<{ s: string }>(`SELECT current_setting('synchronous_commit') AS s`))
+        .rows[0]!.s;
+    const inTransaction = async (statement: string, values: unknown[] = []) => {
+      await sql.query('BEGIN');
+      try {
+        await sql.query(statement, values);
+        return await setting();
+      } finally {
+        await sql.query('ROLLBACK');
+      }
+    };
+    const due = await binding('active');
+    const sweep = `SELECT * FROM expire_bindings(NULL, 100, now(), 'sweep', '{}', true)`;
+    expect(await inTransaction(sweep)).toBe('off');
+    // Only for that transaction; an expiry by id (inside a bind, an update, a lookup) keeps the
+    // caller's.
+    expect(await setting()).toBe('on');
+    expect(
+      await inTransaction(
+        `SELECT * FROM expire_bindings($1::uuid[], NULL, now(), 'test', '{}', true)`,
+        [[due]],
+      ),
+    ).toBe('on');
+    await sql.query(
+      `INSERT INTO webhook_endpoints (id, url, events, secret, created_at, updated_at)
+       VALUES (gen_random_uuid(), 'http://127.0.0.1:9/', '{binding.ended}', 'whsec_x', now(), now())`,
+    );
+    try {
+      expect(await inTransaction(sweep)).toBe('on');
+    } finally {
+      await sql.query(`DELETE FROM webhook_endpoints`);
+    }
+  });
+
   it("ends a batch that spans partitions in each binding's own partition, its event in the events' namesake", async () => {
     // The update and the events are aimed at the partitions the locked rows are in (050).
     const old = await binding('active');
