@@ -68,25 +68,16 @@ BEGIN
 END $$;
 
 -- routing_cache_publish('b', ...) for binding ids given as ids (the expiry sweep's batches, 5,000
--- of them): an id's JSON text is always 38 bytes, so the chunks are cut by count, and the text of
--- each chunk is made in one pass (array_to_string), without a text array of quoted ids first.
+-- of them): an id's JSON text is always 38 bytes, a comma after it, so the chunks are cut by
+-- count (179 ids in ~7000 bytes), and the text of each is made in one pass (array_to_string),
+-- without a text array of quoted ids first. A caller with more than routing_cache_max_keys() ids
+-- sends {"all": true} instead (expire_bindings() does).
 CREATE OR REPLACE FUNCTION "routing_cache_publish_ids"(ids uuid[]) RETURNS void
     LANGUAGE plpgsql AS $$
-DECLARE
-    -- ids per notification: 38 bytes and a comma each, within the same ~7000 bytes
-    v_per integer := 7000 / 39;
 BEGIN
-    IF ids IS NULL OR cardinality(ids) = 0 THEN
-        RETURN;
-    END IF;
-    IF cardinality(ids) > routing_cache_max_keys() THEN
-        PERFORM pg_notify('axb_routing_cache', '{"all":true}');
-        RETURN;
-    END IF;
     PERFORM pg_notify('axb_routing_cache',
-                      '{"b":["' || array_to_string(ids[c * v_per + 1 : (c + 1) * v_per], '","')
-                      || '"]}')
-       FROM generate_series(0, (cardinality(ids) - 1) / v_per) AS c;
+                      '{"b":["' || array_to_string(ids[c * 179 + 1 : (c + 1) * 179], '","') || '"]}')
+       FROM generate_series(0, (coalesce(cardinality(ids), 0) + 178) / 179 - 1) AS c;
 END $$;
 
 CREATE OR REPLACE FUNCTION "routing_cache_bindings_changed"() RETURNS trigger

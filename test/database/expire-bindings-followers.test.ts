@@ -113,7 +113,7 @@ describe('expire_bindings(): what follows the record', () => {
     expect(told.sort()).toEqual([active, unbinding].sort());
   });
 
-  it("tells the caches every id of a batch of active bindings, in notifications Postgres takes", async () => {
+  it('tells the caches every id of a batch of active bindings, in notifications Postgres takes', async () => {
     // (routing_cache_publish_ids(): the ids cut into chunks by count; 400 of them is three)
     const { rows: made } = await sql.query<{ id: string }>(
       `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, state,
@@ -143,8 +143,8 @@ describe('expire_bindings(): what follows the record', () => {
   it("commits a sweep's batch without waiting for its WAL flush only when no endpoint is owed its events", async () => {
     // (a lost batch is swept again; a webhook sent for a lost event could not be taken back)
     const setting = async () =>
-      (await sql.query<{ s: string }>(`SELECT current_setting('synchronous_commit') AS s`))
-        .rows[0]!.s;
+      (await sql.query<{ s: string }>(`SELECT current_setting('synchronous_commit') AS s`)).rows[0]!
+        .s;
     const inTransaction = async (statement: string, values: unknown[] = []) => {
       await sql.query('BEGIN');
       try {
