@@ -194,8 +194,9 @@ BEGIN
     END IF;
     -- The ones left open, for reconciliation, and the ones the routing caches may hold
     -- (bindings_changed()'s "was settled": the caches hold no pending or unknown one). Nearly
-    -- always every one was active: then none is open and all are settled, without a pass.
-    IF 'active' = ALL (v_states) THEN
+    -- always every one was active (live and not open): then none is open and all are settled,
+    -- without a pass.
+    IF v_states[1] = ALL (v_states) AND NOT binding_state_open(v_states[1]) THEN
         v_routed := v_ids;
     ELSE
         SELECT array_agg(t.id) FILTER (WHERE binding_state_open(t.state)),
