@@ -242,6 +242,37 @@ describe('expire_bindings(): what follows the record', () => {
     expect(pairs).toEqual([]);
   });
 
+  it("takes a stripe's due pairs from p_due_from on, and tells how far its batch went", async () => {
+    // (a worker's next batch starts there instead of walking the deleted pairs again)
+    const ids: string[] = [];
+    for (const m of [6, 5, 4, 3, 2, 1]) ids.push(await binding('active', `-${m} minutes`));
+    const expiry = async (id: string) =>
+      (await sql.query<{ at: Date }>(`SELECT expires_at AS at FROM bindings WHERE id = $1`, [id]))
+        .rows[0]!.at;
+    const batch = async (from: Date | null) =>
+      (
+        await sql.query<{ binding_id: string; due_through: Date }>(
+          `SELECT binding_id, due_through
+             FROM expire_bindings(NULL, 3, now(), 'sweep', '{}', true, false, 0, 1, $1)`,
+          [from],
+        )
+      ).rows;
+    const first = await batch(null);
+    expect(first.map((r) => r.binding_id).sort()).toEqual(ids.slice(0, 3).sort());
+    for (const r of first) expect(r.due_through).toEqual(await expiry(ids[2]!));
+    // From a later expiry on: the one before it is passed over, left for the next run.
+    const later = await batch(await expiry(ids[4]!));
+    expect(later.map((r) => r.binding_id).sort()).toEqual(ids.slice(4).sort());
+    expect((await batch(null)).map((r) => r.binding_id)).toEqual([ids[3]]);
+    // By id, no batch: nothing to tell.
+    const other = await binding('active');
+    const { rows } = await sql.query(
+      `SELECT due_through FROM expire_bindings($1::uuid[], NULL, now(), 'test', '{}', true)`,
+      [[other]],
+    );
+    expect(rows).toEqual([{ due_through: null }]);
+  });
+
   it('an expiry the provider has confirmed leaves the queue', async () => {
     const unknown = await binding('unknown', '1 hour');
     const { rows } = await sql.query(
