@@ -20,7 +20,13 @@
 --    taken (SKIP LOCKED), found through the live pairs' expiry index: a batch of the sweep. Of
 --    those, only stripe `p_stripe` of `p_stripes` (by the id's last byte, which is random): the
 --    workers of one sweep take one stripe each, so none of them walks past the rows another has
---    locked (probing each one's binding and trying its lock) before it finds its own.
+--    locked (probing each one's binding and trying its lock) before it finds its own. And only
+--    pairs due from `p_due_from` on: a worker's next batch starts where its last one's due pairs
+--    ended (`due_through`, on every row returned), instead of at the oldest: from there, the
+--    expiry index holds the pairs the earlier batches (its own and the other stripes') deleted,
+--    which each batch walked past again, heap and all, while a sweep still running elsewhere
+--    kept them from being marked dead (with two workers, the candidate scans cost 4x what one
+--    worker's did, a fifth of the sweep).
 -- A binding whose provider side was open stays queued for reconciliation's provider check
 -- (040_reconcile_queue.sql), unless the caller has just asked the provider (`p_provider_checked`:
 -- reconciliation, when QuerySubscriptionDetail reports it expired there).
@@ -55,12 +61,15 @@
 -- through the parents and their triggers.
 DROP FUNCTION IF EXISTS expire_bindings(uuid[], integer, timestamptz, text, jsonb, boolean,
                                         boolean);
+DROP FUNCTION IF EXISTS expire_bindings(uuid[], integer, timestamptz, text, jsonb, boolean,
+                                        boolean, integer, integer);
 CREATE OR REPLACE FUNCTION expire_bindings(p_ids uuid[], p_due_limit integer, p_now timestamptz,
                                            p_actor text, p_details jsonb, p_only_overdue boolean,
                                            p_provider_checked boolean DEFAULT false,
                                            p_stripe integer DEFAULT 0,
-                                           p_stripes integer DEFAULT 1)
-RETURNS TABLE (binding_id uuid, previous_state binding_state)
+                                           p_stripes integer DEFAULT 1,
+                                           p_due_from timestamptz DEFAULT NULL)
+RETURNS TABLE (binding_id uuid, previous_state binding_state, due_through timestamptz)
 LANGUAGE plpgsql AS $$
 DECLARE
     v_ids uuid[];
@@ -72,7 +81,7 @@ DECLARE
     v_via_parent boolean;
     v_n bigint;
     v_open uuid[];
-    v_routed text[];
+    v_routed uuid[];
     v_pairs tid[];
     v_gone uuid[];
     v_seqscan text := current_setting('enable_seqscan');
@@ -88,16 +97,19 @@ DECLARE
     v_part_locked uuid[];
     v_part_states binding_state[];
     v_part_rows tid[];
+    v_one_part boolean;
+    v_due_through timestamptz;
 BEGIN
     IF p_ids IS NULL THEN
         -- The stripe's due pairs first, oldest first, without a lock: the narrow table's expiry
         -- index and its heap only (each pair's address kept for its delete below).
         -- (Sorted once, by id, below the aggregates: an aggregate's own ORDER BY sorts its
         -- input again for each of them.)
-        SELECT array_agg(c.binding_id), array_agg(c.ctid)
-          INTO v_cand, v_cand_pairs
-          FROM (SELECT d.* FROM (SELECT lp.binding_id, lp.ctid FROM live_pairs lp
+        SELECT array_agg(c.binding_id), array_agg(c.ctid), max(c.expires_at)
+          INTO v_cand, v_cand_pairs, v_due_through
+          FROM (SELECT d.* FROM (SELECT lp.binding_id, lp.ctid, lp.expires_at FROM live_pairs lp
                                   WHERE lp.expires_at <= p_now
+                                    AND lp.expires_at >= coalesce(p_due_from, '-infinity')
                                     AND get_byte(uuid_send(lp.binding_id), 15) % p_stripes
                                         = p_stripe
                                   ORDER BY lp.expires_at
@@ -179,18 +191,10 @@ BEGIN
         v_pairs := CASE WHEN cardinality(v_ids) = cardinality(v_cand) THEN v_cand_pairs
                         ELSE ARRAY(SELECT c.pair FROM unnest(v_cand, v_cand_pairs) AS c(id, pair)
                                     WHERE c.id = ANY (v_ids) ORDER BY c.id) END;
-        SELECT array_agg(t.id) FILTER (WHERE binding_state_open(t.state)),
-               -- (bindings_changed()'s "was settled": the caches hold no pending or unknown one.
-               -- An id's JSON text, as to_json() makes it at several times the cost.)
-               array_agg('"' || t.id || '"') FILTER (WHERE t.state NOT IN ('pending', 'unknown'))
-          INTO v_open, v_routed
-          FROM unnest(v_ids, v_states) AS t(id, state);
     ELSE
         SELECT array_agg(t.id ORDER BY t.id), array_agg(t.state ORDER BY t.id),
-               array_agg(t.part ORDER BY t.id), array_agg(t.row ORDER BY t.id),
-               array_agg(t.id) FILTER (WHERE binding_state_open(t.state)),
-               array_agg('"' || t.id || '"') FILTER (WHERE t.state NOT IN ('pending', 'unknown'))
-          INTO v_ids, v_states, v_parts, v_rows, v_open, v_routed
+               array_agg(t.part ORDER BY t.id), array_agg(t.row ORDER BY t.id)
+          INTO v_ids, v_states, v_parts, v_rows
           FROM (SELECT b.id, b.state, b.tableoid AS part, b.ctid AS row FROM bindings b
                  WHERE b.id = ANY (p_ids) AND binding_state_live(b.state)
                    AND (NOT p_only_overdue OR b.expires_at <= p_now)
@@ -199,11 +203,39 @@ BEGIN
     IF v_ids IS NULL THEN
         RETURN;
     END IF;
+    -- The ones left open, for reconciliation, and the ones the routing caches may hold
+    -- (bindings_changed()'s "was settled": the caches hold no pending or unknown one). Nearly
+    -- always every one was active (live and not open): then none is open and all are settled,
+    -- without a pass.
+    IF v_states[1] = ALL (v_states) AND NOT binding_state_open(v_states[1]) THEN
+        v_routed := v_ids;
+    ELSE
+        SELECT array_agg(t.id) FILTER (WHERE binding_state_open(t.state)),
+               array_agg(t.id) FILTER (WHERE t.state NOT IN ('pending', 'unknown'))
+          INTO v_open, v_routed
+          FROM unnest(v_ids, v_states) AS t(id, state);
+    END IF;
+    -- (nearly always one partition holds them all: then it is the only one, and every row its)
+    v_one_part := v_parts[1] = ALL (v_parts);
     -- (the outbox is written by the events' trigger on their parent)
     v_via_parent := webhook_wanted_types() IS NOT NULL;
+    -- A sweep's batch (its own transaction, src/bindings/binding-expiry.repository.ts) commits
+    -- without waiting for its WAL flush, unless a webhook endpoint is owed its events: a crash of
+    -- the database may lose the last batches (~0.6 s at most: three wal_writer_delay) only as
+    -- wholes, never in part, and what they ended is still due, so the next sweep ends it again,
+    -- with its events. Nothing outside the database acts on a lost batch: the caches it told
+    -- only read again; a bind on a freed pair, or reconciliation of a queued binding, commits
+    -- durably, which flushes this commit first (the WAL is flushed in order). Only a webhook
+    -- could be sent for an event that is then lost and written again under another id: with an
+    -- endpoint, the batch commits durably, as every other change does.
+    IF p_ids IS NULL AND NOT v_via_parent THEN
+        PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
     PERFORM set_config('axb.expire_followed', 'on', true);
     -- (the rows and events of one partition: all of them, or, across a month's end, a part)
-    FOR v_part IN SELECT DISTINCT u.p FROM unnest(v_parts) AS u(p) LOOP
+    FOR v_part IN SELECT v_parts[1] WHERE v_one_part
+                  UNION ALL
+                  SELECT DISTINCT u.p FROM unnest(v_parts) AS u(p) WHERE NOT v_one_part LOOP
         -- (By the addresses, never by reading the month: the planner prices a TID scan at one
         -- random page per address, so for a batch of 5,000 it chose a sequential scan of any
         -- month under ~20,000 pages (160 MB), and each batch read every row of the month: a
@@ -214,13 +246,13 @@ BEGIN
         EXECUTE format('UPDATE %s SET state = ''expired'', ended_at = $1, updated_at = $1 '
                        'WHERE ctid = ANY ($2)', v_part::regclass)
           USING p_now,
-                CASE WHEN v_part = ALL (v_parts) THEN v_rows
+                CASE WHEN v_one_part THEN v_rows
                      ELSE ARRAY(SELECT u.r FROM unnest(v_parts, v_rows) AS u(p, r)
                                  WHERE u.p = v_part) END;
         GET DIAGNOSTICS v_n = ROW_COUNT;
         PERFORM set_config('enable_seqscan', v_seqscan, true);
         -- (locked rows do not move; anything else is a bug, and nothing is left half done)
-        IF v_n <> (CASE WHEN v_part = ALL (v_parts) THEN cardinality(v_parts)
+        IF v_n <> (CASE WHEN v_one_part THEN cardinality(v_parts)
                         ELSE (SELECT count(*) FROM unnest(v_parts) AS u(p) WHERE u.p = v_part)
                    END) THEN
             RAISE EXCEPTION 'expire_bindings: % of the locked rows of % updated', v_n,
@@ -240,7 +272,7 @@ BEGIN
         -- the details cost a fifth of the insert.)
         FOR v_state, v_state_ids IN
             SELECT v_states[1],
-                   CASE WHEN v_part = ALL (v_parts) THEN v_ids
+                   CASE WHEN v_one_part THEN v_ids
                         ELSE ARRAY(SELECT u.id FROM unnest(v_ids, v_parts) AS u(id, p)
                                     WHERE u.p = v_part) END
              WHERE v_states[1] = ALL (v_states)
@@ -291,16 +323,16 @@ BEGIN
     IF cardinality(v_ids) > routing_cache_max_keys() THEN
         PERFORM pg_notify('axb_routing_cache', '{"all":true}');
     ELSIF v_routed IS NOT NULL THEN
-        PERFORM routing_cache_publish('b', v_routed);
+        PERFORM routing_cache_publish_ids(v_routed);
     END IF;
-    RETURN QUERY SELECT * FROM unnest(v_ids, v_states);
+    RETURN QUERY SELECT u.id, u.state, v_due_through FROM unnest(v_ids, v_states) AS u(id, state);
 END $$;
 
 -- Its locking scan's plan is generic from the first call: custom plans, made for each call's
 -- arguments, cost planning time every call for the same plan. (The update and the insert are
 -- planned at each call, their partitions being known only then: a TID scan and a plain insert.)
 ALTER FUNCTION expire_bindings(uuid[], integer, timestamptz, text, jsonb, boolean, boolean,
-                               integer, integer)
+                               integer, integer, timestamptz)
     SET plan_cache_mode = force_generic_plan;
 
 -- Claims X for the pair (claim_x(), 020_live_pairs.sql) and, when it did, expires the live

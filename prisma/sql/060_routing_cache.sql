@@ -67,6 +67,19 @@ BEGIN
       GROUP BY chunk;
 END $$;
 
+-- routing_cache_publish('b', ...) for binding ids given as ids (the expiry sweep's batches, 5,000
+-- of them): an id's JSON text is always 38 bytes, a comma after it, so the chunks are cut by
+-- count (179 ids in ~7000 bytes), and the text of each is made in one pass (array_to_string),
+-- without a text array of quoted ids first. A caller with more than routing_cache_max_keys() ids
+-- sends {"all": true} instead (expire_bindings() does).
+CREATE OR REPLACE FUNCTION "routing_cache_publish_ids"(ids uuid[]) RETURNS void
+    LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('axb_routing_cache',
+                      '{"b":["' || array_to_string(ids[c * 179 + 1 : (c + 1) * 179], '","') || '"]}')
+       FROM generate_series(0, (coalesce(cardinality(ids), 0) + 178) / 179 - 1) AS c;
+END $$;
+
 CREATE OR REPLACE FUNCTION "routing_cache_bindings_changed"() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN

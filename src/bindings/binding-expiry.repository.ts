@@ -24,14 +24,20 @@ export interface ExpireOptions {
 /** Bindings a call ended, by the state each one left. */
 export type ExpiredByState = Partial<Record<BindingState, number>>;
 
+/** A sweep's batch: what it ended, and the expiry its due pairs went up to (null: none ended). */
+export interface DueBatch {
+  expired: ExpiredByState;
+  dueThrough: Date | null;
+}
+
 // Both go through the one SQL operation, expire_bindings(): lock, end, one event each.
 const EXPIRE_IDS = `SELECT binding_id FROM expire_bindings($1::uuid[], NULL, $2, $3, $4::jsonb, $5, $6)`;
 
 // The sweep's batch: due rows of one stripe that no other sweep has taken (SKIP LOCKED), oldest
-// first.
+// first from $6 on (the expiry the worker's last batch went up to).
 const EXPIRE_DUE = `
-  SELECT previous_state::text AS state, count(*)::int AS n
-    FROM expire_bindings(NULL, $2, $1, $3, '{}'::jsonb, true, false, $4, $5)
+  SELECT previous_state::text AS state, count(*)::int AS n, max(due_through) AS due_through
+    FROM expire_bindings(NULL, $2, $1, $3, '{}'::jsonb, true, false, $4, $5, $6)
    GROUP BY previous_state`;
 
 /** Stripe `index` of `count` of the due bindings (by a random byte of the id): disjoint. */
@@ -68,20 +74,29 @@ export class BindingExpiryRepository {
 
   /**
    * Expires up to `limit` live bindings whose expiry has passed at `now` (of one stripe of them,
-   * when given), in one statement; instances sweeping at once take disjoint rows. Returns how
-   * many ended, by the state they left.
+   * when given; only those due from `dueFrom` on, when given), in one statement; instances
+   * sweeping at once take disjoint rows. Returns how many ended, by the state they left, and
+   * the expiry the batch's due pairs went up to: the next batch of the stripe starts there.
    */
   async expireDue(
     now: Date,
     limit: number,
     actor: string,
     stripe: ExpiryStripe = { index: 0, count: 1 },
-  ): Promise<ExpiredByState> {
-    const { rows } = await this.prisma.pgPool.query<{ state: BindingState; n: number }>({
+    dueFrom: Date | null = null,
+  ): Promise<DueBatch> {
+    const { rows } = await this.prisma.pgPool.query<{
+      state: BindingState;
+      n: number;
+      due_through: Date | null;
+    }>({
       name: 'binding-expire-due',
       text: EXPIRE_DUE,
-      values: [now, limit, actor, stripe.index, stripe.count],
+      values: [now, limit, actor, stripe.index, stripe.count, dueFrom],
     });
-    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+    return {
+      expired: Object.fromEntries(rows.map((r) => [r.state, r.n])),
+      dueThrough: rows[0]?.due_through ?? null,
+    };
   }
 }

@@ -39,13 +39,19 @@ export class ExpirySweepJob implements ScheduledJob {
     // The run ends when every worker has (runWorkers): a failed batch stops the others from
     // taking more, and the run is reported failed only once none is still sweeping.
     let stripes = 0;
+    // Each worker's batches walk its stripe's due pairs forward: a batch starts at the expiry its
+    // last one went up to, not at the oldest, past the pairs the earlier batches deleted (their
+    // index entries stay until no transaction can see them, which a sweep in progress delays).
+    // What it passed over because someone else held it is left to the next run.
     await runWorkers(workers, async (failed) => {
       const stripe = { index: stripes++, count: workers };
+      let dueFrom: Date | null = null;
       while (batches < maxBatches && !stopping?.aborted && !failed()) {
         batches += 1;
-        const done = await this.expiry.expireDue(now, batchSize, SCHEDULER_ACTOR, stripe);
+        const done = await this.expiry.expireDue(now, batchSize, SCHEDULER_ACTOR, stripe, dueFrom);
+        dueFrom = done.dueThrough;
         let n = 0;
-        for (const [state, count] of Object.entries(done)) {
+        for (const [state, count] of Object.entries(done.expired)) {
           byState[state] = (byState[state] ?? 0) + (count ?? 0);
           n += count ?? 0;
         }

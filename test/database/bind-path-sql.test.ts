@@ -475,11 +475,11 @@ describe('expire_bindings(): the one expire operation', () => {
     const due = await binding(p, x, { state: 'pending', expiresAt: new Date(now.getTime() - 1) });
     const ahead = await binding(p, x);
     const expire = (ids: string[], onlyOverdue: boolean) =>
-      db.query(`SELECT * FROM expire_bindings($1::uuid[], NULL, $2, 'test', '{"why": 1}', $3)`, [
-        ids,
-        now,
-        onlyOverdue,
-      ]);
+      db.query(
+        `SELECT binding_id, previous_state
+           FROM expire_bindings($1::uuid[], NULL, $2, 'test', '{"why": 1}', $3)`,
+        [ids, now, onlyOverdue],
+      );
     expect((await expire([due, ahead], true)).rows).toEqual([
       { binding_id: due, previous_state: 'pending' },
     ]);

@@ -113,6 +113,70 @@ describe('expire_bindings(): what follows the record', () => {
     expect(told.sort()).toEqual([active, unbinding].sort());
   });
 
+  it('tells the caches every id of a batch of active bindings, in notifications Postgres takes', async () => {
+    // (routing_cache_publish_ids(): the ids cut into chunks by count; 400 of them is three)
+    const { rows: made } = await sql.query<{ id: string }>(
+      `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, state,
+                             expires_at)
+       SELECT gen_random_uuid(), 'FCFOLLOW', 'bulk-' || g, '137' || lpad(g::text, 8, '0'),
+              '136' || lpad(g::text, 8, '0'), '13000000002', 'S' || g, 'active',
+              now() - interval '1 minute'
+         FROM generate_series(1, 400) g
+       RETURNING id`,
+    );
+    await routingNotes();
+    const { rows: swept } = await sql.query(
+      `SELECT binding_id FROM expire_bindings(NULL, 1000, now(), 'sweep', '{}', true)`,
+    );
+    expect(swept.length).toBe(400);
+    const notes = await routingNotes();
+    expect(notes.length).toBe(3);
+    for (const note of notes) expect(Buffer.byteLength(note)).toBeLessThan(8000);
+    const told = notes.flatMap((p) => {
+      const parsed = JSON.parse(p) as Record<string, string[]>;
+      expect(Object.keys(parsed)).toEqual(['b']);
+      return parsed.b!;
+    });
+    expect(told.sort()).toEqual(made.map((r) => r.id).sort());
+  });
+
+  it("commits a sweep's batch without waiting for its WAL flush only when no endpoint is owed its events", async () => {
+    // (a lost batch is swept again; a webhook sent for a lost event could not be taken back)
+    const setting = async () =>
+      (await sql.query<{ s: string }>(`SELECT current_setting('synchronous_commit') AS s`)).rows[0]!
+        .s;
+    const inTransaction = async (statement: string, values: unknown[] = []) => {
+      await sql.query('BEGIN');
+      try {
+        await sql.query(statement, values);
+        return await setting();
+      } finally {
+        await sql.query('ROLLBACK');
+      }
+    };
+    const due = await binding('active');
+    const sweep = `SELECT * FROM expire_bindings(NULL, 100, now(), 'sweep', '{}', true)`;
+    expect(await inTransaction(sweep)).toBe('off');
+    // Only for that transaction; an expiry by id (inside a bind, an update, a lookup) keeps the
+    // caller's.
+    expect(await setting()).toBe('on');
+    expect(
+      await inTransaction(
+        `SELECT * FROM expire_bindings($1::uuid[], NULL, now(), 'test', '{}', true)`,
+        [[due]],
+      ),
+    ).toBe('on');
+    await sql.query(
+      `INSERT INTO webhook_endpoints (id, url, events, secret, created_at, updated_at)
+       VALUES (gen_random_uuid(), 'http://127.0.0.1:9/', '{binding.ended}', 'whsec_x', now(), now())`,
+    );
+    try {
+      expect(await inTransaction(sweep)).toBe('on');
+    } finally {
+      await sql.query(`DELETE FROM webhook_endpoints`);
+    }
+  });
+
   it("ends a batch that spans partitions in each binding's own partition, its event in the events' namesake", async () => {
     // The update and the events are aimed at the partitions the locked rows are in (050).
     const old = await binding('active');
@@ -176,6 +240,37 @@ describe('expire_bindings(): what follows the record', () => {
     );
     const { rows: pairs } = await sql.query(`SELECT binding_id FROM live_pairs`);
     expect(pairs).toEqual([]);
+  });
+
+  it("takes a stripe's due pairs from p_due_from on, and tells how far its batch went", async () => {
+    // (a worker's next batch starts there instead of walking the deleted pairs again)
+    const ids: string[] = [];
+    for (const m of [6, 5, 4, 3, 2, 1]) ids.push(await binding('active', `-${m} minutes`));
+    const expiry = async (id: string) =>
+      (await sql.query<{ at: Date }>(`SELECT expires_at AS at FROM bindings WHERE id = $1`, [id]))
+        .rows[0]!.at;
+    const batch = async (from: Date | null) =>
+      (
+        await sql.query<{ binding_id: string; due_through: Date }>(
+          `SELECT binding_id, due_through
+             FROM expire_bindings(NULL, 3, now(), 'sweep', '{}', true, false, 0, 1, $1)`,
+          [from],
+        )
+      ).rows;
+    const first = await batch(null);
+    expect(first.map((r) => r.binding_id).sort()).toEqual(ids.slice(0, 3).sort());
+    for (const r of first) expect(r.due_through).toEqual(await expiry(ids[2]!));
+    // From a later expiry on: the one before it is passed over, left for the next run.
+    const later = await batch(await expiry(ids[4]!));
+    expect(later.map((r) => r.binding_id).sort()).toEqual(ids.slice(4).sort());
+    expect((await batch(null)).map((r) => r.binding_id)).toEqual([ids[3]]);
+    // By id, no batch: nothing to tell.
+    const other = await binding('active');
+    const { rows } = await sql.query(
+      `SELECT due_through FROM expire_bindings($1::uuid[], NULL, now(), 'test', '{}', true)`,
+      [[other]],
+    );
+    expect(rows).toEqual([{ due_through: null }]);
   });
 
   it('an expiry the provider has confirmed leaves the queue', async () => {

@@ -122,6 +122,21 @@ describe('changes through instance 1 reach instance 2', () => {
     expect(ended).toMatchObject({ dial: null, reason: 'expired' });
   });
 
+  it("a binding the expiry sweep's batch ends leaves the cache (its ids told in chunks)", async () => {
+    const b = await cachedOnTwo();
+    // A batch as the sweep runs it, at the binding's expiry (earlier tests' bindings, due
+    // before it, end with it: done with).
+    const { rows } = await sql.query<{ binding_id: string }>(
+      `SELECT binding_id
+         FROM expire_bindings(NULL, 5000, (SELECT expires_at FROM bindings WHERE id = $1),
+                              'sweep', '{}', true)`,
+      [b.id],
+    );
+    expect(rows.map((r) => r.binding_id)).toContain(b.id);
+    const ended = await untilTwo(b, (a) => a.status === 4);
+    expect(ended).toMatchObject({ dial: null, reason: 'expired' });
+  });
+
   it('holds no unsettled binding: settling it (which notifies nothing) is seen at once', async () => {
     const b = await cachedOnTwo();
     // Back to pending by hand (that change notifies: the binding was settled), then settled again
