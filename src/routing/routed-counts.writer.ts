@@ -72,8 +72,9 @@ WITH batch AS (
   ON CONFLICT (id) DO NOTHING
   RETURNING id
 ), input AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb)
-    AS e(b uuid, c text, o text, n int8, f float8, l float8, a text, d jsonb)
+  SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+                  AS (b uuid, c text, o text, n int8, f float8, l float8, a text, d jsonb))
+                WITH ORDINALITY AS e(b, c, o, n, f, l, a, d, k)
    WHERE EXISTS (SELECT 1 FROM batch)
 ), counted AS (
   INSERT INTO routed_counts (binding_id, caller, outcome, count, first_at, last_at)
@@ -92,7 +93,10 @@ SELECT e.b, '${EventKind.routed}', e.a, to_timestamp(e.f / 1000.0), e.d
   FROM counted c JOIN input e ON e.b = c.binding_id AND e.c = c.caller AND e.o = c.outcome
  -- Inserted, not added to: the count is this batch's own (routed_counts is partitioned, so its
  -- rows have no xmax to tell). A key sent without details has its row already (see written).
- WHERE c.count = e.n AND e.d IS NOT NULL`;
+ WHERE c.count = e.n AND e.d IS NOT NULL
+ -- In the order the decisions were first made (ties: the order the tallies began), so the
+ -- timeline, which reads events of one moment by id, shows them as they happened.
+ ORDER BY e.f, e.k`;
 
 const PRUNE = `DELETE FROM routed_count_batches WHERE written_at < now() - interval '1 day'`;
 const PRUNE_EVERY_MS = 3_600_000;

@@ -133,6 +133,32 @@ describe('routing decisions of a binding in use', () => {
   });
 });
 
+describe('routing decisions made in one moment', () => {
+  it('are kept as events in the order they were made, whatever the order of their keys', async () => {
+    // (Tallies left idle by earlier tests are forgotten by a write with nothing counted.)
+    await writer().flush();
+    await writer().flush();
+    const b = await bind();
+    await t.app.get(RouteCacheListener).caughtUp();
+    // B before A, and A's provider answer before its cache hit: against the keys' order (the
+    // counts are written in key order), and all at the same instant of the test's clock.
+    for (const callerNo of [b.phoneB, b.phoneA, b.phoneA]) {
+      expect((await lookup(b, callerNo)).status).toBe(200);
+    }
+    await writer().flush();
+    const { rows } = await sql.query<{ caller: string; source: string }>(
+      `SELECT details->>'caller' AS caller, details->>'source' AS source FROM binding_events
+        WHERE binding_id = $1 AND kind = 'routed' ORDER BY at, id`,
+      [b.id],
+    );
+    expect(rows.map((r) => `${r.caller} ${r.source}`)).toEqual([
+      'B provider',
+      'A provider',
+      'A cache',
+    ]);
+  });
+});
+
 describe('routing decisions while the database is away', () => {
   it('a write that timed out on a frozen server, which then went on, is not counted twice', async () => {
     const b = await bind();
