@@ -127,11 +127,15 @@ END $$;
 CREATE OR REPLACE FUNCTION webhook_events_from_binding_events() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_types text[] := webhook_wanted_types();
+    v_types text[];
     v_event record;
     v_binding bindings;
     v_made record;
 BEGIN
+    -- The bind path's statements write their events' outbox rows themselves, from the rows in
+    -- hand (settle_bound(); place_bindings()' `created` events make none): `axb.bind_followed`.
+    IF current_setting('axb.bind_followed', true) = 'on' THEN RETURN NULL; END IF;
+    v_types := webhook_wanted_types();
     IF v_types IS NULL THEN RETURN NULL; END IF;
     -- The first event of a kind webhook_binding_event() makes an event of, and how many there
     -- are, in one read: the others (created: every bind's first statement, a batch of binds' in
