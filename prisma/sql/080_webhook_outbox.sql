@@ -114,11 +114,14 @@ BEGIN
     RETURN v_binding;
 END $$;
 
--- A statement of one event (every bind's, each of its events) takes the first path: a query that
+-- The bind path's own statements stop at its first test (`axb.bind_followed`): settle_bound()
+-- writes its `bound` events' rows from the rows its update returns (050_bind_path.sql), and the
+-- `created` events of place_bindings() make none. Of the rest, a statement of one event (an
+-- update, an unbind, a single expiry) takes the first path: a query that
 -- names a transition table is planned again at every statement (its plan is not kept), and the
 -- set-wise INSERT joins the partitioned bindings, every partition's indexes planned each time.
 -- This way only the small read of new_events is, and the rest keep their plans for the session:
--- a bind's `bound` event with 3 endpoints ~115 µs of the backend's time against ~180 µs when its
+-- a one-event `bound` statement with 3 endpoints ~115 µs of the backend's time against ~180 µs when its
 -- binding was read with a custom plan each time (3,000 one-event inserts in a DO loop, one
 -- transaction, loaded machine; ~26 µs without the trigger). Several events go set-wise, in one
 -- INSERT … SELECT: from 4 events a statement on it costs less than one by one on the first path
@@ -127,11 +130,15 @@ END $$;
 CREATE OR REPLACE FUNCTION webhook_events_from_binding_events() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_types text[] := webhook_wanted_types();
+    v_types text[];
     v_event record;
     v_binding bindings;
     v_made record;
 BEGIN
+    -- The bind path's statements write their events' outbox rows themselves, from the rows in
+    -- hand (settle_bound(); place_bindings()' `created` events make none): `axb.bind_followed`.
+    IF current_setting('axb.bind_followed', true) = 'on' THEN RETURN NULL; END IF;
+    v_types := webhook_wanted_types();
     IF v_types IS NULL THEN RETURN NULL; END IF;
     -- The first event of a kind webhook_binding_event() makes an event of, and how many there
     -- are, in one read: the others (created: every bind's first statement, a batch of binds' in

@@ -153,3 +153,81 @@ describe('the binding trigger, one event a statement or several', () => {
     }
   });
 });
+
+/**
+ * settle_bound() writes its `bound` events' outbox rows itself, from the rows its update returns
+ * (the trigger skips the bind path's statements): they must be what the trigger makes for the
+ * same event, payload and all, and none when no endpoint wants binding.created.
+ */
+describe("settle_bound's outbox rows", () => {
+  it("are the trigger's, in the same transaction", async () => {
+    const client = await prisma.pgPool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`INSERT INTO pools (key) VALUES ('SETTLEHOOKS') ON CONFLICT DO NOTHING`);
+      const pending = async (n: number, x: string) =>
+        (
+          await client.query<{ id: string }>(
+            `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, state,
+                                   expires_at)
+             SELECT binding_id_at(now()), 'SETTLEHOOKS', 'settle-' || gen_random_uuid(),
+                    '1371234' || lpad(i::text, 4, '0'), '1391234' || lpad(i::text, 4, '0'), $2, 'pending',
+                    now() + interval '1 hour'
+               FROM generate_series(1, $1::int) i
+             RETURNING id`,
+            [n, x],
+          )
+        ).rows.map((r) => r.id);
+      const settle = (ids: string[]) =>
+        client.query(`SELECT count(*) FROM settle_bound($1::jsonb, now())`, [
+          JSON.stringify(
+            ids.map((id, i) => ({ id, subs: `S-${id}`, actor: `a${i}`, details: {} })),
+          ),
+        ]);
+      const hooks = async (ids: string[]) =>
+        (
+          await client.query<{ type: string; binding_id: string; data: Record<string, unknown> }>(
+            `SELECT type, binding_id, data FROM webhook_events WHERE binding_id = ANY ($1::uuid[])
+              ORDER BY id`,
+            [ids],
+          )
+        ).rows;
+
+      // no endpoint: no rows
+      const none = await pending(2, '17012340001');
+      await settle(none);
+      expect(await hooks(none)).toEqual([]);
+
+      await client.query(
+        `INSERT INTO webhook_endpoints (id, url, events, secret, created_at, updated_at)
+         VALUES (gen_random_uuid(), 'http://receiver.test/', $1, 'whsec_x', now(), now())`,
+        [['binding.created']],
+      );
+      const settled = await pending(3, '17012340002');
+      await settle(settled);
+      const made = await hooks(settled);
+      expect(made.map((e) => [e.type, e.binding_id]).sort()).toEqual(
+        settled.map((id) => ['binding.created', id]).sort(),
+      );
+      // the trigger's rows for the same bindings' `bound` events, written through the parent
+      const { rows: byTrigger } = await client.query<{ binding_id: string; data: unknown }>(
+        `WITH e AS (INSERT INTO binding_events (binding_id, kind, actor, details)
+                    SELECT u.id, 'bound', 'a' || (u.i - 1), '{}' FROM unnest($1::uuid[])
+                      WITH ORDINALITY AS u(id, i))
+         SELECT 1`,
+        [settled],
+      );
+      expect(byTrigger).toHaveLength(1);
+      const again = (await hooks(settled)).slice(made.length);
+      expect(again).toHaveLength(settled.length);
+      for (const row of made) {
+        const twin = again.find((e) => e.binding_id === row.binding_id)!;
+        expect(row.data).toEqual(twin.data);
+        expect(row.data).toMatchObject({ state: 'active', phoneA: expect.stringMatching(/\*{4}/) });
+      }
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+});
