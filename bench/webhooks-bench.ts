@@ -114,6 +114,16 @@ const quantile = (sorted: number[], q: number) =>
 
 async function main(): Promise<void> {
   const db = await createBenchDatabase('webhooks');
+  // Dropped whatever happens (a failed phase exits the process: the database would stay).
+  try {
+    await measure(db);
+  } finally {
+    await db.drop();
+  }
+}
+
+/** Both parts, on `db`. */
+async function measure(db: { url: string }): Promise<void> {
   const sim = await startSimulatorThread({
     ...KEY,
     poolKeys: [POOL, ...Array.from({ length: 2 * RUNS }, (_, i) => phasePool(i + 1))],
@@ -368,7 +378,6 @@ async function main(): Promise<void> {
   await sql.end();
   await app.close();
   await sim.close();
-  await db.drop();
 }
 
 /** Samples the webhook sessions' active statements every 2 ms until stopped (profiling only). */
