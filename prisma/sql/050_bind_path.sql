@@ -429,6 +429,7 @@ DECLARE
     -- item of the same terms is claimed from it (claim_x()'s `p_ranked`).
     v_ranked text[];
     v_rank_terms text;
+    v_terms text;
     -- What this call places, inserted together at the end.
     v_i int[] := '{}';
     v_id uuid[] := '{}';
@@ -513,13 +514,13 @@ BEGIN
                                            true);
         END IF;
 
+        v_terms := jsonb_build_array(r.pool, r.city, r."cityStrict")::text;
         v_claim := take_x(r.actor, p_now, r.pool, r.a, r.b, r.city, r."cityStrict", r.pinned,
                           r.exclude, r."maxPairs", p_wait, v_x, v_a, v_b,
-                          CASE WHEN v_rank_terms = jsonb_build_array(r.pool, r.city, r."cityStrict")::text
-                               THEN v_ranked END);
+                          CASE WHEN v_rank_terms = v_terms THEN v_ranked END);
         IF v_claim.ranked IS NOT NULL THEN
             v_ranked := v_claim.ranked;
-            v_rank_terms := jsonb_build_array(r.pool, r.city, r."cityStrict")::text;
+            v_rank_terms := v_terms;
         END IF;
         IF v_claim.number IS NULL THEN
             RETURN QUERY SELECT r.i, v_claim.refusal, NULL::uuid, NULL::varchar, NULL::varchar,
