@@ -341,19 +341,23 @@ DROP FUNCTION IF EXISTS take_x(text, timestamptz, text, text, text, text, boolea
                                integer);
 DROP FUNCTION IF EXISTS take_x(text, timestamptz, text, text, text, text, boolean, text, text[],
                                integer, boolean, text[], text[], text[]);
+DROP FUNCTION IF EXISTS take_x(text, timestamptz, text, text, text, text, boolean, text, text[],
+                               integer, boolean, text[], text[], text[], text[]);
 CREATE OR REPLACE FUNCTION take_x(p_actor text, p_now timestamptz,
                                   p_pool text, p_a text, p_b text, p_city text,
                                   p_city_strict boolean, p_pinned text, p_exclude text[],
                                   p_max_pairs integer, p_wait boolean DEFAULT true,
                                   p_batch_x text[] DEFAULT '{}', p_batch_a text[] DEFAULT '{}',
-                                  p_batch_b text[] DEFAULT '{}', p_ranked text[] DEFAULT NULL)
+                                  p_batch_b text[] DEFAULT '{}', p_ranked text[] DEFAULT NULL,
+                                  p_from integer DEFAULT 1)
 RETURNS x_claim
 LANGUAGE plpgsql AS $$
 DECLARE
     v_claim x_claim;
 BEGIN
     v_claim := claim_x(p_pool, p_a, p_b, p_city, p_city_strict, p_pinned, p_exclude,
-                       p_max_pairs, p_now, p_wait, p_batch_x, p_batch_a, p_batch_b, p_ranked);
+                       p_max_pairs, p_now, p_wait, p_batch_x, p_batch_a, p_batch_b, p_ranked,
+                       p_from);
     -- (found by the claim's own pass over X's pairs, under X's lock)
     IF v_claim.number IS NOT NULL AND v_claim.overdue IS NOT NULL THEN
         PERFORM 1 FROM expire_bindings(v_claim.overdue, NULL, p_now, p_actor,
@@ -426,8 +430,10 @@ DECLARE
     v_claim x_claim;
     v_orders text[] := '{}';
     -- The last claim's ranking of its pool's numbers, and its terms (pool, city, strict): the next
-    -- item of the same terms is claimed from it (claim_x()'s `p_ranked`).
+    -- item of the same terms is claimed from it (claim_x()'s `p_ranked`), from the number after
+    -- the last one claimed from it on (`p_from`).
     v_ranked text[];
+    v_from integer := 1;
     v_rank_terms text;
     v_terms text;
     -- What this call places, inserted together at the end.
@@ -517,10 +523,13 @@ BEGIN
         v_terms := jsonb_build_array(r.pool, r.city, r."cityStrict")::text;
         v_claim := take_x(r.actor, p_now, r.pool, r.a, r.b, r.city, r."cityStrict", r.pinned,
                           r.exclude, r."maxPairs", p_wait, v_x, v_a, v_b,
-                          CASE WHEN v_rank_terms = v_terms THEN v_ranked END);
+                          CASE WHEN v_rank_terms = v_terms THEN v_ranked END, v_from);
         IF v_claim.ranked IS NOT NULL THEN
             v_ranked := v_claim.ranked;
             v_rank_terms := v_terms;
+        END IF;
+        IF v_claim.pos IS NOT NULL THEN
+            v_from := v_claim.pos + 1;
         END IF;
         IF v_claim.number IS NULL THEN
             RETURN QUERY SELECT r.i, v_claim.refusal, NULL::uuid, NULL::varchar, NULL::varchar,
@@ -772,7 +781,7 @@ END $$;
 -- their statements branch on parameters, and the plan cache would otherwise plan them afresh
 -- for every call.
 ALTER FUNCTION take_x(text, timestamptz, text, text, text, text, boolean, text, text[], integer,
-                     boolean, text[], text[], text[], text[])
+                     boolean, text[], text[], text[], text[], integer)
     SET plan_cache_mode = force_generic_plan;
 ALTER FUNCTION place_bindings(jsonb, timestamptz, boolean)
     SET plan_cache_mode = force_generic_plan;
@@ -782,7 +791,7 @@ ALTER FUNCTION move_binding(uuid, text, jsonb, timestamptz, text, text, text, te
 -- Generic plans cost small tables (live_pairs on a fresh install) as sequential scans; every
 -- statement here looks rows up by keys the indexes serve, at any size.
 ALTER FUNCTION take_x(text, timestamptz, text, text, text, text, boolean, text, text[], integer,
-                     boolean, text[], text[], text[], text[])
+                     boolean, text[], text[], text[], text[], integer)
     SET enable_seqscan = off;
 ALTER FUNCTION place_bindings(jsonb, timestamptz, boolean) SET enable_seqscan = off;
 ALTER FUNCTION move_binding(uuid, text, jsonb, timestamptz, text, text, text, text, boolean, text,

@@ -53,17 +53,25 @@ async function liveOn(pool: string, x: string, count: number, state = 'active'):
   return rows.map((r) => r.id);
 }
 
-/** claim_x() for a fresh pair, handed `ranked` and a batch that placed a pair on `batchX`. */
+/**
+ * claim_x() for a fresh pair, handed `ranked` (walked from its `from`th number on) and a batch
+ * that placed a pair on `batchX`.
+ */
 async function claimFrom(
   pool: string,
   ranked: string[] | null,
   batchX: string[] = [],
-  over: { pinned?: string } = {},
-): Promise<{ number: string | null; refusal: string | null; ranked: string[] | null }> {
+  over: { pinned?: string; from?: number } = {},
+): Promise<{
+  number: string | null;
+  refusal: string | null;
+  ranked: string[] | null;
+  pos: number | null;
+}> {
   const { rows } = await db.query(
-    `SELECT (c).number, (c).refusal, (c).ranked
+    `SELECT (c).number, (c).refusal, (c).ranked, (c).pos
        FROM (SELECT claim_x($1, $2, $3, NULL, false, $4, '{}', 2, $5, false, $6::text[],
-                            $7::text[], $8::text[], $9::text[]) AS c) s`,
+                            $7::text[], $8::text[], $9::text[], $10::int) AS c) s`,
     [
       pool,
       unique('137'),
@@ -74,20 +82,30 @@ async function claimFrom(
       batchX.map(() => unique('133')),
       batchX.map(() => unique('132')),
       ranked,
+      over.from ?? 1,
     ],
   );
   return rows[0];
 }
 
 describe("claim_x(): a batch's ranking handed on", () => {
-  it("claims from the ranking it is handed, the batch's own numbers last, each fit decided under the lock", async () => {
+  it('claims from the ranking it is handed, from `p_from` on and round from the top, each fit decided under the lock', async () => {
     const { pool, xs } = await poolOf(4, 1);
     const [released, full, batchs, free] = xs as [string, string, string, string];
     await liveOn(pool, full, 2);
-    // Handed in an order that would take the batch's number first: the full one is counted and
-    // let go, the released one is not held any more, the batch's own goes last.
-    const c = await claimFrom(pool, [batchs, full, released, free], [batchs]);
-    expect(c).toMatchObject({ number: free, refusal: null });
+    // The batch claimed the first; walked on from the second: the full one is counted and let
+    // go, the released one is not held any more; where the claim stopped is handed back.
+    const c = await claimFrom(pool, [batchs, full, released, free], [batchs], { from: 2 });
+    expect(c).toMatchObject({ number: free, refusal: null, pos: 4, ranked: null });
+    // Past the end, round from the top: the batch's own number again, its pair counted with the
+    // live ones (1 of 2).
+    const again = await claimFrom(pool, [batchs, full, released, free], [batchs], { from: 5 });
+    expect(again).toMatchObject({ number: batchs, pos: 1 });
+    // From the second of two: the full one, then round to the first.
+    expect(await claimFrom(pool, [free, full], [], { from: 2 })).toMatchObject({
+      number: free,
+      pos: 1,
+    });
     // Nothing that fits in the ranking: refused, as a claim that ranked itself would be.
     expect(await claimFrom(pool, [full], [])).toMatchObject({ number: null, refusal: 'exhausted' });
     // A number released since it was ranked cannot be told from one held (never waiting): busy,
@@ -104,8 +122,12 @@ describe("claim_x(): a batch's ranking handed on", () => {
       [a, b, c],
     );
     const claimed = await claimFrom(pool, null);
-    expect(claimed).toMatchObject({ number: b, ranked: [b, c, a] });
-    expect((await claimFrom(pool, null, [], { pinned: c })).ranked).toBeNull();
+    expect(claimed).toMatchObject({ number: b, ranked: [b, c, a], pos: 1 });
+    expect(await claimFrom(pool, null, [], { pinned: c })).toMatchObject({
+      number: c,
+      ranked: null,
+      pos: null,
+    });
   });
 
   it('places a batch over the pool as one claim after another would', async () => {
@@ -138,6 +160,45 @@ describe("claim_x(): a batch's ranking handed on", () => {
     const perX = new Map<string, number>();
     for (const r of rows) if (r.phone_x) perX.set(r.phone_x, (perX.get(r.phone_x) ?? 0) + 1);
     expect([...perX.entries()].sort()).toEqual(xs.map((x) => [x, 2]));
+  });
+
+  it('reads the pool once for a batch, each later bind walking on from the last number claimed', async () => {
+    const { pool, xs } = await poolOf(6);
+    const items = Array.from({ length: 6 }, (_, i) => ({
+      i,
+      outId: unique('bw-'),
+      record: false,
+      expiresAt: later,
+      actor: 'test',
+      details: {},
+      pool,
+      a: unique('137'),
+      b: unique('139'),
+      city: null,
+      cityStrict: false,
+      pinned: null,
+      exclude: [],
+      maxPairs: 2,
+      callControl: {},
+      owner: 'order',
+      seesAll: false,
+    }));
+    let placed: string[] = [];
+    const plans = await explained(inject('databaseUrl'), async (client) => {
+      const { rows } = await client.query<{ phone_x: string }>(
+        `SELECT phone_x FROM place_bindings($1::jsonb, $2, false) ORDER BY i`,
+        [JSON.stringify(items), now],
+      );
+      placed = rows.map((r) => r.phone_x);
+    });
+    // One ranking of the pool for the six binds (it reads every number: O(numbers)), and no
+    // other statement that reads the pool or sorts a ranking again per bind.
+    expect(
+      plans.filter((t) => /Scan.* on secret_numbers n\b/.test(t) && /Sort/.test(t)),
+    ).toHaveLength(1);
+    expect(plans.filter((t) => /Function Scan on unnest/.test(t) && /Sort/.test(t))).toEqual([]);
+    // Walked on: six binds over six equally loaded numbers, one each.
+    expect([...placed].sort()).toEqual([...xs].sort());
   });
 });
 
