@@ -202,6 +202,35 @@ describe("claim_x(): a batch's ranking handed on", () => {
   });
 });
 
+describe('claim_x(): a pool at capacity', () => {
+  it('refuses after counting at most 8 full numbers, and the next claim goes on to those not counted', async () => {
+    const { pool, xs } = await poolOf(12);
+    const ids = await Promise.all(xs.map((x) => liveOn(pool, x, 1)));
+    // The last number's pair ends: only it has room (one pair a number).
+    await db.query(`UPDATE bindings SET state = 'unbound', ended_at = now() WHERE id = $1`, [
+      ids[11]![0],
+    ]);
+    const claim = async () => {
+      const { rows } = await db.query(
+        `SELECT (c).number, (c).refusal
+           FROM (SELECT claim_x($1, $2, $3, NULL, false, NULL, '{}', 1, $4, true) AS c) s`,
+        [pool, unique('137'), unique('134'), now],
+      );
+      return rows[0];
+    };
+    // Counting every pair of a full pool for every bind refused is what a pool at capacity
+    // cannot afford: the claim stops after 8 numbers, each now ranked on its exact load.
+    expect(await claim()).toMatchObject({ number: null, refusal: 'exhausted' });
+    const { rows } = await db.query(
+      `SELECT number, pairs FROM x_load_hints WHERE number = ANY ($1) ORDER BY number`,
+      [xs],
+    );
+    expect(rows).toEqual(xs.slice(0, 8).map((number) => ({ number, pairs: 1 })));
+    // The next claim ranks the numbers not counted since first, and finds the room.
+    expect(await claim()).toMatchObject({ number: xs[11], refusal: null });
+  });
+});
+
 describe('settle_bound(): the record by its key', () => {
   it('settles by probing the key, not by reading the month, when few bindings are pending', async () => {
     const { pool, xs } = await poolOf(40);
