@@ -164,16 +164,22 @@ BEGIN
     IF v_given THEN
         v_ranked := p_ranked;
     ELSE
+        -- (Each number's hint by one probe of its key, whatever the statistics: planned as a
+        -- join, a generic plan merged the pool's numbers with the hints' key from its start,
+        -- reading the hints of every pool's numbers that sort before this pool's, per ranking.)
         v_ranked := ARRAY(
-            SELECT n.number FROM secret_numbers n
-              LEFT JOIN x_load_hints h ON h.number = n.number
-             WHERE n.pool_key = p_pool AND n.state = 'active' AND n.health = 'normal'
-               AND n.locked_at IS NULL
-               AND (p_pinned IS NULL OR n.number = p_pinned)
-               AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)
-               AND n.number <> ALL (coalesce(p_exclude, '{}'))
-             ORDER BY (n.city IS NOT DISTINCT FROM p_city) DESC, coalesce(h.pairs, 0),
-                      h.counted_at NULLS FIRST, n.number);
+            SELECT c.number
+              FROM (SELECT n.number, n.city,
+                           (SELECT h FROM x_load_hints h WHERE h.number = n.number) AS hint
+                      FROM secret_numbers n
+                     WHERE n.pool_key = p_pool AND n.state = 'active' AND n.health = 'normal'
+                       AND n.locked_at IS NULL
+                       AND (p_pinned IS NULL OR n.number = p_pinned)
+                       AND (NOT v_strict OR p_city IS NULL OR n.city = p_city)
+                       AND n.number <> ALL (coalesce(p_exclude, '{}'))
+                    OFFSET 0) c
+             ORDER BY (c.city IS NOT DISTINCT FROM p_city) DESC, coalesce((c.hint).pairs, 0),
+                      (c.hint).counted_at NULLS FIRST, c.number);
     END IF;
     v_count := cardinality(v_ranked);
     FOREACH v_wait IN ARRAY CASE WHEN p_wait THEN ARRAY[false, true] ELSE ARRAY[false] END LOOP

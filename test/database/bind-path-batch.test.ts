@@ -202,6 +202,36 @@ describe("claim_x(): a batch's ranking handed on", () => {
   });
 });
 
+describe("claim_x(): the pool's ranking", () => {
+  it("reads each number's hint by its key, never a join over every pool's hints", async () => {
+    // Another pool's numbers with hints, many more than this pool's.
+    const other = await poolOf(200);
+    await db.query(
+      `INSERT INTO x_load_hints (number, pairs, counted_at)
+       SELECT number, 1, now() FROM unnest($1::text[]) AS number`,
+      [other.xs],
+    );
+    const { pool, xs } = await poolOf(5);
+    await db.query('ANALYZE x_load_hints');
+    await db.query('ANALYZE secret_numbers');
+    const plans = await explained(inject('databaseUrl'), async (client) => {
+      await client.query('SET auto_explain.log_analyze = on');
+      const { rows } = await client.query(
+        `SELECT (c).number FROM (SELECT claim_x($1, $2, $3, NULL, false, NULL, '{}', 2, $4,
+                                                false) AS c) s`,
+        [pool, unique('137'), unique('134'), now],
+      );
+      expect(xs).toContain(rows[0].number);
+    });
+    const ranking = plans.find((t) => /Scan.* on secret_numbers n\b/.test(t) && /Sort/.test(t));
+    expect(ranking).toBeDefined();
+    // Planned as a join, a generic plan could merge the pool's numbers with the hints' whole
+    // key, or hash all of them: per number, one probe of the key.
+    expect(ranking).not.toMatch(/Join/);
+    expect(ranking).toMatch(/SubPlan[\s\S]*Index Scan using x_load_hints_pkey[^\n]*loops=5\)/);
+  });
+});
+
 describe('claim_x(): a pool at capacity', () => {
   it('refuses after counting at most 8 full numbers, and the next claim goes on to those not counted', async () => {
     const { pool, xs } = await poolOf(12);
