@@ -1,0 +1,146 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explained } from '../support/auto-explain.js';
+import { createMigratedDatabase } from '../support/scratch-database.js';
+
+/**
+ * The functions that write rows by a set of keys (prisma/sql) keep plans per connection, made at
+ * its first calls on the statistics of that moment. Made while their table was empty, a plan
+ * read the whole table (a sequential scan, or a hash join over one) and kept doing so as the
+ * table grew: every key lookup must stay a probe of the keys whatever the table held when the
+ * plan was made. Each case here plans on an empty table of a database of its own, grows it, and
+ * reads the plan of the next call.
+ */
+let db: { url: string; drop: () => Promise<void> };
+let admin: pg.Client;
+
+beforeAll(async () => {
+  db = await createMigratedDatabase();
+  admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await admin.end();
+  await db.drop();
+});
+
+const GROWN = 5000;
+
+/** The plan's nodes that read `table` and threw rows away by a filter: their texts. */
+function filteredOn(plan: string, table: string): string[] {
+  return plan
+    .split(/\n(?=\s*->)/)
+    .filter((node) => new RegExp(` on ${table}\\b`).test(node.split('\n')[0]!))
+    .filter((node) => /Rows Removed by Filter: [1-9]/.test(node));
+}
+
+/**
+ * The plan of `call(keys)` made on an empty `table`, as used after `grow()` put GROWN rows in it:
+ * the text of the last plan that writes `table`.
+ */
+async function planAfterGrowth(
+  table: string,
+  call: (client: pg.Client, keys: string[]) => Promise<void>,
+  grow: () => Promise<string[]>,
+): Promise<string> {
+  await admin.query(`ANALYZE ${table}`);
+  let grown: string[] = [];
+  const plans = await explained(db.url, async (client) => {
+    // Past the plan cache's first custom plans: the connection keeps one plan from here on.
+    for (let i = 0; i < 7; i += 1) await call(client, [crypto.randomUUID()]);
+    grown = await grow();
+    await client.query('SET auto_explain.log_analyze = on');
+    await call(client, grown.slice(0, 2));
+  });
+  const written = plans.filter((t) => new RegExp(`(Delete|Update) on ${table}\\b`).test(t));
+  expect(written.length).toBeGreaterThan(0);
+  const last = written.at(-1)!;
+  // Both keys found, by probes of them alone.
+  expect(last).not.toMatch(new RegExp(`Seq Scan on ${table}\\b`));
+  expect(last).toMatch(/Index Cond: \(\w+ = ANY/);
+  expect(filteredOn(last, table)).toEqual([]);
+  const { rows } = await admin.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${table} WHERE binding_id = ANY ($1::uuid[])`,
+    [grown.slice(0, 2)],
+  );
+  return `${rows[0]!.n}`;
+}
+
+describe('key lookups stay probes of their keys, whatever the table held when planned', () => {
+  it('live_pairs_end(): the ending pairs, not every live pair', async () => {
+    const left = await planAfterGrowth(
+      'live_pairs',
+      async (client, ids) => {
+        await client.query('SELECT live_pairs_end($1::uuid[])', [ids]);
+      },
+      async () => {
+        const { rows } = await admin.query<{ id: string }>(
+          `INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
+           SELECT gen_random_uuid(), 'kp', 'o' || g, 'x' || (g % 50), 'a' || g, 'b' || g,
+                  now() + interval '1 hour'
+             FROM generate_series(1, $1::int) g
+           RETURNING binding_id AS id`,
+          [GROWN],
+        );
+        return rows.map((r) => r.id);
+      },
+    );
+    expect(left).toBe('0');
+  });
+
+  it('live_pairs_move(): the moving pairs, not every live pair', async () => {
+    const left = await planAfterGrowth(
+      'live_pairs',
+      async (client, ids) => {
+        // The moved bindings as the record's trigger hands them on: rows of `bindings`.
+        await client.query(
+          `SELECT live_pairs_move(ARRAY(
+             SELECT jsonb_populate_record(NULL::bindings, jsonb_build_object(
+                      'id', u.id, 'pool_key', 'kp', 'out_id', 'moved-' || u.id, 'phone_x', 'x-moved',
+                      'phone_a', 'a' || left(u.id::text, 8), 'phone_b', 'b' || left(u.id::text, 8),
+                      'expires_at', now() + interval '2 hours'))
+               FROM unnest($1::uuid[]) AS u(id)))`,
+          [ids],
+        );
+      },
+      async () => {
+        await admin.query('DELETE FROM live_pairs');
+        const { rows } = await admin.query<{ id: string }>(
+          `INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
+           SELECT gen_random_uuid(), 'kp', 'm' || g, 'x' || (g % 50), 'a' || g, 'b' || g,
+                  now() + interval '1 hour'
+             FROM generate_series(1, $1::int) g
+           RETURNING binding_id AS id`,
+          [GROWN],
+        );
+        return rows.map((r) => r.id);
+      },
+    );
+    // Moved, not ended.
+    expect(left).toBe('2');
+    const { rows } = await admin.query<{ x: string }>(
+      `SELECT DISTINCT x FROM live_pairs WHERE out_id LIKE 'moved-%'`,
+    );
+    expect(rows).toEqual([{ x: 'x-moved' }]);
+  });
+
+  it('reconcile_queue_settle(): the settled bindings, not the whole queue', async () => {
+    const left = await planAfterGrowth(
+      'reconcile_queue',
+      async (client, ids) => {
+        await client.query('SELECT reconcile_queue_settle($1::uuid[])', [ids]);
+      },
+      async () => {
+        const { rows } = await admin.query<{ id: string }>(
+          `INSERT INTO reconcile_queue (binding_id, since)
+           SELECT gen_random_uuid(), now() FROM generate_series(1, $1::int)
+           RETURNING binding_id AS id`,
+          [GROWN],
+        );
+        return rows.map((r) => r.id);
+      },
+    );
+    expect(left).toBe('0');
+  });
+});
