@@ -290,15 +290,17 @@ BEGIN
 END $$;
 -- The exact loads of numbers a claim counted and found full, as their hints (claim_x()), so the
 -- next claim ranks them below numbers not counted since. A hint another claim is writing right
--- now is left to it (its count is as current): never waiting here, outside X's lock.
+-- now is left to it (its count is as current): never waiting here, outside X's lock. (The
+-- numbers as the index condition, as every lookup by keys: 020's head.)
 CREATE OR REPLACE FUNCTION x_load_hints_counted(p_numbers text[], p_pairs integer[],
                                                 p_now timestamptz)
 RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 BEGIN
     UPDATE x_load_hints h SET pairs = u.pairs, counted_at = p_now
       FROM unnest(p_numbers, p_pairs) AS u(number, pairs)
      WHERE h.number = u.number
+       AND h.number = ANY (p_numbers)
        AND h.number IN (SELECT l.number FROM x_load_hints l
                          WHERE l.number = ANY (p_numbers)
                            FOR UPDATE SKIP LOCKED);
