@@ -312,7 +312,7 @@ BEGIN
         PERFORM live_pairs_end(v_ids);
     END IF;
     IF p_provider_checked THEN
-        DELETE FROM reconcile_queue q WHERE q.binding_id = ANY (v_ids);
+        PERFORM reconcile_queue_settle(v_ids);
     ELSIF v_open IS NOT NULL THEN
         -- (reconcile_queue_enqueue() for these rows: since their change, no attempts yet)
         INSERT INTO reconcile_queue (binding_id, since)
@@ -719,7 +719,7 @@ BEGIN
           FROM b JOIN input i ON i.id = b.id
     ), settled AS (
         DELETE FROM reconcile_queue q USING b
-         WHERE q.binding_id = b.id AND b.state <> 'unbinding'
+         WHERE q.binding_id = b.id AND q.binding_id = ANY (v_ids) AND b.state <> 'unbinding'
     ), subs AS (
         INSERT INTO binding_subscriptions (subs_id, binding_id, learnt_at)
         SELECT b.subs_id, b.id, b.updated_at FROM b WHERE b.subs_id IS NOT NULL
