@@ -53,6 +53,29 @@ async function liveOn(pool: string, x: string, count: number, state = 'active'):
   return rows.map((r) => r.id);
 }
 
+/** place_bindings()' items: `count` binds of fresh orders and parties, two pairs a number. */
+function placements(pool: string, count: number): object[] {
+  return Array.from({ length: count }, (_, i) => ({
+    i,
+    outId: unique('bo-'),
+    record: false,
+    expiresAt: later,
+    actor: 'test',
+    details: {},
+    pool,
+    a: unique('137'),
+    b: unique('139'),
+    city: null,
+    cityStrict: false,
+    pinned: null,
+    exclude: [],
+    maxPairs: 2,
+    callControl: {},
+    owner: 'order',
+    seesAll: false,
+  }));
+}
+
 /**
  * claim_x() for a fresh pair, handed `ranked` (walked from its `from`th number on) and a batch
  * that placed a pair on `batchX`.
@@ -132,25 +155,7 @@ describe("claim_x(): a batch's ranking handed on", () => {
 
   it('places a batch over the pool as one claim after another would', async () => {
     const { pool, xs } = await poolOf(3);
-    const items = Array.from({ length: 7 }, (_, i) => ({
-      i,
-      outId: unique('bo-'),
-      record: false,
-      expiresAt: later,
-      actor: 'test',
-      details: {},
-      pool,
-      a: unique('137'),
-      b: unique('139'),
-      city: null,
-      cityStrict: false,
-      pinned: null,
-      exclude: [],
-      maxPairs: 2,
-      callControl: {},
-      owner: 'order',
-      seesAll: false,
-    }));
+    const items = placements(pool, 7);
     const { rows } = await db.query<{ outcome: string; phone_x: string | null }>(
       `SELECT outcome, phone_x FROM place_bindings($1::jsonb, $2, false) ORDER BY i`,
       [JSON.stringify(items), now],
@@ -164,25 +169,7 @@ describe("claim_x(): a batch's ranking handed on", () => {
 
   it('reads the pool once for a batch, each later bind walking on from the last number claimed', async () => {
     const { pool, xs } = await poolOf(6);
-    const items = Array.from({ length: 6 }, (_, i) => ({
-      i,
-      outId: unique('bw-'),
-      record: false,
-      expiresAt: later,
-      actor: 'test',
-      details: {},
-      pool,
-      a: unique('137'),
-      b: unique('139'),
-      city: null,
-      cityStrict: false,
-      pinned: null,
-      exclude: [],
-      maxPairs: 2,
-      callControl: {},
-      owner: 'order',
-      seesAll: false,
-    }));
+    const items = placements(pool, 6);
     let placed: string[] = [];
     const plans = await explained(inject('databaseUrl'), async (client) => {
       const { rows } = await client.query<{ phone_x: string }>(

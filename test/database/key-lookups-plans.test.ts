@@ -69,6 +69,19 @@ async function planAfterGrowth(
   return `${rows[0]!.n}`;
 }
 
+/** GROWN live pairs of orders `<prefix><n>`, on 50 numbers: their binding ids. */
+async function livePairs(prefix: string): Promise<string[]> {
+  const { rows } = await admin.query<{ id: string }>(
+    `INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
+     SELECT gen_random_uuid(), 'kp', $2 || g, 'x' || (g % 50), 'a' || g, 'b' || g,
+            now() + interval '1 hour'
+       FROM generate_series(1, $1::int) g
+     RETURNING binding_id AS id`,
+    [GROWN, prefix],
+  );
+  return rows.map((r) => r.id);
+}
+
 describe('key lookups stay probes of their keys, whatever the table held when planned', () => {
   it('live_pairs_end(): the ending pairs, not every live pair', async () => {
     const left = await planAfterGrowth(
@@ -76,17 +89,7 @@ describe('key lookups stay probes of their keys, whatever the table held when pl
       async (client, ids) => {
         await client.query('SELECT live_pairs_end($1::uuid[])', [ids]);
       },
-      async () => {
-        const { rows } = await admin.query<{ id: string }>(
-          `INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
-           SELECT gen_random_uuid(), 'kp', 'o' || g, 'x' || (g % 50), 'a' || g, 'b' || g,
-                  now() + interval '1 hour'
-             FROM generate_series(1, $1::int) g
-           RETURNING binding_id AS id`,
-          [GROWN],
-        );
-        return rows.map((r) => r.id);
-      },
+      () => livePairs('o'),
     );
     expect(left).toBe('0');
   });
@@ -108,15 +111,7 @@ describe('key lookups stay probes of their keys, whatever the table held when pl
       },
       async () => {
         await admin.query('DELETE FROM live_pairs');
-        const { rows } = await admin.query<{ id: string }>(
-          `INSERT INTO live_pairs (binding_id, pool_key, out_id, x, a, b, expires_at)
-           SELECT gen_random_uuid(), 'kp', 'm' || g, 'x' || (g % 50), 'a' || g, 'b' || g,
-                  now() + interval '1 hour'
-             FROM generate_series(1, $1::int) g
-           RETURNING binding_id AS id`,
-          [GROWN],
-        );
-        return rows.map((r) => r.id);
+        return livePairs('m');
       },
     );
     // Moved, not ended.
