@@ -143,8 +143,8 @@ DECLARE
     v_pairs integer;
     v_party boolean;
     v_overdue uuid[];
-    -- At most this many numbers are counted and found unable to take the pair before the claim
-    -- gives up ('exhausted'): counting is O(pairs on X) under X's lock, and a pool at capacity
+    -- At most this many numbers are counted and found full before the claim gives up
+    -- ('exhausted'): counting is O(pairs on X) under X's lock, and a pool at capacity
     -- would otherwise count every pair of the pool for every bind refused (20 numbers of 200
     -- pairs: 4–12 ms a refusal, growing with the pool; bounded: 2–3 ms at 20 or 100 numbers).
     -- The numbers found full get their exact load as their hint (x_load_hints_counted()), so
@@ -243,8 +243,11 @@ BEGIN
                         END IF;
                     END IF;
                     IF v_pairs >= p_max_pairs OR v_party THEN
-                        v_counted := v_counted + 1;
+                        -- (Only a full number counts towards the bound: a number that carries A
+                        -- or B already is one of the few the pair's own live bindings hold, and
+                        -- counting it again at the next claim would refuse that pair for good.)
                         IF v_pairs >= p_max_pairs THEN
+                            v_counted := v_counted + 1;
                             v_full := v_full || v_number;
                             v_full_pairs := v_full_pairs || v_pairs;
                         END IF;

@@ -246,6 +246,26 @@ describe('claim_x(): a pool at capacity', () => {
     // The next claim ranks the numbers not counted since first, and finds the room.
     expect(await claim()).toMatchObject({ number: xs[11], refusal: null });
   });
+
+  it('does not give up on numbers that carry a party of the pair: only full ones count', async () => {
+    const { pool, xs } = await poolOf(10);
+    const a = unique('138');
+    // A already on the nine numbers ranked first (one pair each, room for more).
+    await db.query(
+      `INSERT INTO bindings (id, pool_key, out_id, phone_a, phone_b, phone_x, subs_id, state,
+                             expires_at)
+       SELECT gen_random_uuid(), $1, $2 || '-' || x, $3, 'b' || right(x, 10), x, $2 || x,
+              'active', $4
+         FROM unnest($5::text[]) AS x`,
+      [pool, unique('pa'), a, later, xs.slice(0, 9)],
+    );
+    const { rows } = await db.query(
+      `SELECT (c).number, (c).refusal
+         FROM (SELECT claim_x($1, $2, $3, NULL, false, NULL, '{}', 2, $4, true) AS c) s`,
+      [pool, a, unique('134'), now],
+    );
+    expect(rows[0]).toMatchObject({ number: xs[9], refusal: null });
+  });
 });
 
 describe('settle_bound(): the record by its key', () => {

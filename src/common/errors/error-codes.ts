@@ -182,7 +182,7 @@ export const API_ERROR_CODES: readonly ErrorCodeRow[] = [
   {
     codes: ['NUMBERS_EXHAUSTED'],
     status: '503',
-    when: 'no number of the pool can take the pair now: the least loaded ones, at most 8 counted (or the provider has none, see below)',
+    when: 'no number of the pool can take the pair now: the least loaded ones, at most 8 found full (or the provider has none, see below)',
   },
   {
     codes: ['NOT_READY'],
