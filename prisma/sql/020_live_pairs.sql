@@ -109,8 +109,9 @@ CREATE TYPE x_claim AS (number text, city_strict boolean, refusal text, overdue 
 --
 -- Concurrent binds first try numbers no other bind is placing a pair on right now (SKIP LOCKED),
 -- so they spread over the pool instead of queueing on one number; then (`p_wait`) they wait for
--- the busy ones, or answer 'busy' (a batch never waits: see place_bindings()). Candidates are ranked on their last counted load; whether the pair fits (its exact load,
--- and no party of it on the number) is decided under the lock, where both are current. A number
+-- the busy ones, or answer 'busy' (a batch never waits: see place_bindings()). Candidates are
+-- ranked on their last counted load; whether the pair fits (its exact load, and no party of it
+-- on the number) is decided under the lock, where both are current. A number
 -- that does not fit is unlocked at once (its sub-block is rolled back), so a claim holds at most
 -- the one lock it returns, and claims cannot deadlock on each other.
 --

@@ -229,8 +229,8 @@ export class RoutedCountsWriter extends OffPathWriter {
   /**
    * Counts one more decision on a tally `count` returned, at `at` (ms), as `count` would with a
    * decision of its key (dropped too, past the bound): true. False when the tally was forgotten
-   * since (or there is none), with nothing counted: the caller counts with `count`. A cache hit counts this way without
-   * building its key or a decision (issue 21).
+   * since (or there is none), with nothing counted: the caller counts with `count`. A cache hit
+   * counts this way without building its key or a decision (issue 21).
    */
   countAgain(tally: Tally | undefined, at: number): boolean {
     if (tally === undefined || tally.forgotten) return false;
