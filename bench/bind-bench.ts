@@ -30,7 +30,8 @@ import { BindFixture, POOL_KEY } from './bind/bind-fixture.js';
 import { report, type FixedRun, type Measured, type Target } from './bind/bind-report.js';
 import type { DirectBindData } from './bind/direct-bind-axb.task.js';
 import { createBenchDatabase } from './support/bench-database.js';
-import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from './support/bench-key.js';
+import { BENCH_AUTH } from './support/bench-key.js';
+import { benchServiceSettings } from './support/bench-service-settings.js';
 import { CpuMeter } from './support/cpu-meter.js';
 import { readUpdates, updatesBetween } from './support/hot-updates.js';
 import type { LoadSummary } from './support/load.js';
@@ -70,25 +71,19 @@ async function main(): Promise<void> {
     stockPerCity: Math.max(200, NUMBERS * 2),
   });
   const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'error',
-    DATABASE_URL: db.url,
+    ...benchServiceSettings({
+      databaseUrl: db.url,
+      providerUrl: sim.url,
+      provider: KEY,
+      poolKey: POOL_KEY,
+    }),
     DATABASE_POOL_SIZE: String(DB_POOL),
     // The group commit's settings, when given (else the service's defaults).
     ...(process.env.BIND_BATCH_SIZE ? { BIND_BATCH_SIZE: process.env.BIND_BATCH_SIZE } : {}),
     ...(process.env.BIND_BATCH_CONCURRENCY
       ? { BIND_BATCH_CONCURRENCY: process.env.BIND_BATCH_CONCURRENCY }
       : {}),
-    MIGRATE_ON_START: 'false',
-    SCHEDULER_ENABLED: 'false',
-    PROVIDER_ENDPOINT: sim.url,
-    PROVIDER_ACCESS_KEY_ID: KEY.accessKeyId,
-    PROVIDER_ACCESS_KEY_SECRET: KEY.accessKeySecret,
     PROVIDER_CONNECTIONS: '64',
-    DEFAULT_POOL_KEY: POOL_KEY,
-    API_KEYS: BENCH_API_KEYS,
-    RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
-    RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
   });
   const sql = new pg.Client({ connectionString: db.url });
   await sql.connect();

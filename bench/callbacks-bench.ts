@@ -16,7 +16,8 @@ import { formatProviderDate } from '../src/protocol/provider-dates.js';
 import { CallRecordsRepository } from '../src/routing/callbacks/call-records.repository.js';
 import { parseCallRecord } from '../src/routing/callbacks/call-record.parser.js';
 import { createBenchDatabase } from './support/bench-database.js';
-import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from './support/bench-key.js';
+import { BENCH_AUTH } from './support/bench-key.js';
+import { benchServiceSettings } from './support/bench-service-settings.js';
 import { median, printTable } from './support/load.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
@@ -102,16 +103,11 @@ async function main(): Promise<void> {
   const db = await createBenchDatabase('callbacks');
   await seed(db.url);
   const config = loadConfig({
-    LOG_LEVEL: 'error',
-    NODE_ENV: 'production',
-    DATABASE_URL: db.url,
-    MIGRATE_ON_START: 'false',
-    SCHEDULER_ENABLED: 'false',
-    PROVIDER_ENDPOINT: 'http://127.0.0.1:9/',
-    DEFAULT_POOL_KEY: POOL_KEY,
-    API_KEYS: BENCH_API_KEYS,
-    RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
-    RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
+    ...benchServiceSettings({
+      databaseUrl: db.url,
+      providerUrl: 'http://127.0.0.1:9/',
+      poolKey: POOL_KEY,
+    }),
     CALLBACK_SECRET: SECRET,
   });
   const app = await bootstrap(config);

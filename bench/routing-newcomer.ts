@@ -24,7 +24,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { chmod } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from './support/bench-key.js';
+import { BENCH_AUTH, BENCH_KEY_SETTINGS } from './support/bench-key.js';
 import { exited, freePort, startService } from './support/child-service.js';
 import { median, printTable, type LoadSummary } from './support/load.js';
 import { runLoad } from './support/run-load.js';
@@ -125,9 +125,7 @@ async function measureFormat(format: string, rows: Row[]): Promise<void> {
       PORT: String(port),
       EMBEDDED_PG_DIR: join(root, 'pg'),
       EMBEDDED_PG_PORT: String(await freePort()),
-      API_KEYS: BENCH_API_KEYS,
-      RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
-      RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
+      ...BENCH_KEY_SETTINGS,
       LOG_FORMAT: format,
       ...serviceEnv(),
       ...(process.env.SERVICE_NODE_OPTIONS

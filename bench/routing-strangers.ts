@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from './support/bench-key.js';
+import { BENCH_AUTH, BENCH_KEY_SETTINGS } from './support/bench-key.js';
 import { exited, freePort, startService } from './support/child-service.js';
 import { performance } from 'node:perf_hooks';
 import { httpTask, median, printTable } from './support/load.js';
@@ -65,9 +65,7 @@ async function main(): Promise<void> {
       PORT: String(port),
       EMBEDDED_PG_DIR: join(root, 'pg'),
       EMBEDDED_PG_PORT: String(await freePort()),
-      API_KEYS: BENCH_API_KEYS,
-      RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
-      RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
+      ...BENCH_KEY_SETTINGS,
       LOG_FORMAT: 'json',
     },
     () => undefined,

@@ -26,7 +26,8 @@ import { bootstrap } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { WEBHOOK_EVENT_TYPES } from '../src/webhooks/webhook-event-types.js';
 import { createBenchDatabase } from './support/bench-database.js';
-import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from './support/bench-key.js';
+import { BENCH_AUTH } from './support/bench-key.js';
+import { benchServiceSettings } from './support/bench-service-settings.js';
 import { runLoad } from './support/run-load.js';
 import { intSetting } from './support/settings.js';
 import { startSimulatorThread } from '../simulator/thread.js';
@@ -140,20 +141,14 @@ async function measure(db: { url: string }): Promise<void> {
   const closing: Array<() => Promise<unknown>> = [() => sim.close()];
   try {
     const config = loadConfig({
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'error',
-      DATABASE_URL: db.url,
+      ...benchServiceSettings({
+        databaseUrl: db.url,
+        providerUrl: sim.url,
+        provider: KEY,
+        poolKey: POOL,
+      }),
       DATABASE_POOL_SIZE: '10',
-      MIGRATE_ON_START: 'false',
-      SCHEDULER_ENABLED: 'false',
-      PROVIDER_ENDPOINT: sim.url,
-      PROVIDER_ACCESS_KEY_ID: KEY.accessKeyId,
-      PROVIDER_ACCESS_KEY_SECRET: KEY.accessKeySecret,
       PROVIDER_CONNECTIONS: '64',
-      DEFAULT_POOL_KEY: POOL,
-      API_KEYS: BENCH_API_KEYS,
-      RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
-      RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
       WEBHOOKS_ALLOW_PRIVATE_URLS: 'true',
       // Delivery settings to try (WEBHOOKS_CONCURRENCY=…), else the defaults.
       ...Object.fromEntries(

@@ -3,7 +3,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { bootstrap } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { BaselineModule } from './baseline.module.js';
-import { BENCH_API_KEYS, BENCH_AUTH, BENCH_RATE_LIMIT } from '../support/bench-key.js';
+import { BENCH_AUTH } from '../support/bench-key.js';
+import { benchServiceSettings } from '../support/bench-service-settings.js';
 
 export const POOL = 'FCROUTINGBENCH';
 const KEY_ID = 'bench-key-id';
@@ -57,18 +58,12 @@ export async function startService(
   env: Record<string, string>,
 ): Promise<{ app: NestFastifyApplication; url: string }> {
   const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'error',
-    DATABASE_URL: databaseUrl,
-    MIGRATE_ON_START: 'false',
-    PROVIDER_ENDPOINT: providerUrl,
-    PROVIDER_ACCESS_KEY_ID: KEY_ID,
-    PROVIDER_ACCESS_KEY_SECRET: KEY_SECRET,
-    DEFAULT_POOL_KEY: POOL,
-    SCHEDULER_ENABLED: 'false',
-    API_KEYS: BENCH_API_KEYS,
-    RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
-    RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
+    ...benchServiceSettings({
+      databaseUrl,
+      providerUrl,
+      provider: { accessKeyId: KEY_ID, accessKeySecret: KEY_SECRET },
+      poolKey: POOL,
+    }),
     ...env,
   });
   const app = await bootstrap(config, { extraModules: [BaselineModule] });

@@ -9,4 +9,11 @@ export const BENCH_AUTH = { authorization: `Bearer ${key}` };
 export const BENCH_KEY = key;
 
 /** Benchmarks measure the service, not the per-key rate limit. */
-export const BENCH_RATE_LIMIT = '100000000';
+const BENCH_RATE_LIMIT = '100000000';
+
+/** A service's settings for the bench key: every role, and no per-key rate limit. */
+export const BENCH_KEY_SETTINGS = {
+  API_KEYS: BENCH_API_KEYS,
+  RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
+  RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
+};

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/common/project-root.js';
-import { BENCH_API_KEYS, BENCH_RATE_LIMIT } from './bench-key.js';
+import { benchServiceSettings } from './bench-service-settings.js';
 
 /** A free loopback port (asked of the OS, then released for the child to take). */
 export async function freePort(): Promise<number> {
@@ -104,20 +104,10 @@ export async function benchServiceEnv(options: {
   extra?: Record<string, string>;
 }): Promise<Record<string, string>> {
   return {
-    NODE_ENV: 'production',
+    ...benchServiceSettings(options),
     LOG_LEVEL: 'warn',
     PORT: String(await freePort()),
-    DATABASE_URL: options.databaseUrl,
-    MIGRATE_ON_START: 'false',
-    PROVIDER_ENDPOINT: options.providerUrl,
-    PROVIDER_ACCESS_KEY_ID: options.provider.accessKeyId,
-    PROVIDER_ACCESS_KEY_SECRET: options.provider.accessKeySecret,
-    DEFAULT_POOL_KEY: options.poolKey,
-    SCHEDULER_ENABLED: 'false',
     SCHEDULER_RECONCILE_GRACE_SECONDS: '0',
-    API_KEYS: BENCH_API_KEYS,
-    RATE_LIMIT_PER_SECOND: BENCH_RATE_LIMIT,
-    RATE_LIMIT_BURST: BENCH_RATE_LIMIT,
     ...options.extra,
   };
 }
