@@ -32,7 +32,7 @@ import type { DirectBindData } from './bind/direct-bind-axb.task.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { BENCH_AUTH } from './support/bench-key.js';
 import { benchServiceSettings } from './support/bench-service-settings.js';
-import { CpuMeter } from './support/cpu-meter.js';
+import { busyShare, CpuMeter, machineTicks } from './support/cpu-meter.js';
 import { readUpdates, updatesBetween } from './support/hot-updates.js';
 import type { LoadSummary } from './support/load.js';
 import { runLoad } from './support/run-load.js';
@@ -103,11 +103,14 @@ async function main(): Promise<void> {
   const measure = async (load: (onReady: () => Promise<void>) => Promise<LoadSummary>) => {
     let before = performance.eventLoopUtilization();
     let cpu0 = await meter.read();
+    let machine0 = await machineTicks();
     const summary = await load(async () => {
       cpu0 = await meter.read();
+      machine0 = await machineTicks();
       before = performance.eventLoopUtilization();
     });
     const elu = performance.eventLoopUtilization(before).utilization;
+    const machineBusy = busyShare(machine0, await machineTicks());
     const cpu1 = await meter.read();
     const per = (ms: number) => ms / Math.max(1, summary.ok);
     const postgres =
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
     return {
       summary,
       elu,
+      machineBusy,
       cpu: {
         processMs: per(cpu1.processMs - cpu0.processMs),
         postgresMs: postgres === null ? null : per(postgres),

@@ -14,6 +14,8 @@ export interface Measured {
   summary: LoadSummary;
   /** Event-loop utilisation of the service's thread during the phase (1 = always busy). */
   elu: number;
+  /** How busy the machine's cores were during the phase (every process), e.g. '74 %'. */
+  machineBusy: string;
   /** CPU ms per bind: this process (all threads), and the Postgres backends (null: unknown). */
   cpu: { processMs: number; postgresMs: number | null };
   /** Tables the phase updated, with their HOT updates. */
@@ -71,6 +73,7 @@ export function report(results: Measured[], fixed: FixedRun[], settings: ReportS
       'p50 ms': m.summary.p50Ms,
       'p99 ms': m.summary.p99Ms,
       'loop busy': `${(m.elu * 100).toFixed(0)} %`,
+      'machine busy': m.machineBusy,
       'cpu ms/bind node': m.cpu.processMs,
       'cpu ms/bind pg': m.cpu.postgresMs ?? '-',
     })),

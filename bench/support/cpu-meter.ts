@@ -33,3 +33,25 @@ export class CpuMeter {
     return ticks * 10;
   }
 }
+
+/** The machine's CPU time so far, busy and in all (every core; /proc/stat's ticks), or null. */
+export async function machineTicks(): Promise<{ busy: number; all: number } | null> {
+  try {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
+    // cpu user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
+    const t = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const all = t.reduce((s, x) => s + x, 0);
+    return { busy: all - t[3]! - t[4]!, all };
+  } catch {
+    return null;
+  }
+}
+
+/** How busy the machine's cores were between two readings, in % of all of them ('n/a': no /proc). */
+export function busyShare(
+  before: { busy: number; all: number } | null,
+  after: { busy: number; all: number } | null,
+): string {
+  if (!before || !after || after.all === before.all) return 'n/a';
+  return `${Math.round((100 * (after.busy - before.busy)) / (after.all - before.all))} %`;
+}
