@@ -129,6 +129,21 @@ async function main(): Promise<void> {
   }
 }
 
+/** The server's WAL insert position now (every database's writes move it). */
+async function walLsn(sql: pg.Client): Promise<string> {
+  return (await sql.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn'))
+    .rows[0]!.lsn;
+}
+
+/** WAL bytes written since `lsn`. */
+async function walBytesSince(sql: pg.Client, lsn: string): Promise<number> {
+  const { rows } = await sql.query<{ bytes: string }>(
+    'SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)::text AS bytes',
+    [lsn],
+  );
+  return Number(rows[0]!.bytes);
+}
+
 /** Both parts, on `db`. */
 async function measure(db: { url: string }): Promise<void> {
   const sim = await startSimulatorThread({
@@ -303,6 +318,7 @@ async function measure(db: { url: string }): Promise<void> {
       const cpuBefore = await cpuByPart(sql, receiver.pid);
       const sampling = SAMPLE && endpoints > 0 ? sampleStatements(db.url) : undefined;
       const machineBefore = await machineTicks();
+      const walBefore = await walLsn(sql);
       const summary = await runLoad({
         kind: 'saturate',
         target: { origin, path: '/v1/bindings', bodies, headers: BENCH_AUTH },
@@ -312,6 +328,7 @@ async function measure(db: { url: string }): Promise<void> {
       // put off past the binds is counted in this phase, not dropped or left to the next.
       const loadEnded = performance.now();
       const machineBusy = busyShare(machineBefore, await machineTicks());
+      const walWhileBinding = await walBytesSince(sql, walBefore);
       let drained = true;
       if (endpoints > 0) {
         const deadline = loadEnded + DRAIN_DEADLINE_MS;
@@ -336,7 +353,8 @@ async function measure(db: { url: string }): Promise<void> {
       const cpuAfter = await cpuByPart(sql, receiver.pid);
       const { perBind, total: totalPerBind } = cpuPerBind(cpuBefore, cpuAfter, binds);
       console.error(
-        `  ${endpoints} endpoints: machine busy ${machineBusy} while binding; ` +
+        `  ${endpoints} endpoints: machine busy ${machineBusy} while binding, ` +
+          `WAL ${(walWhileBinding / binds / 1024).toFixed(1)} KB a bind (the whole server's); ` +
           `CPU µs per bind ${totalPerBind} ${JSON.stringify(perBind)}` +
           (endpoints > 0
             ? `; delivered ${drained ? 'all' : 'NOT all'} ${drainMs.toFixed(0)} ms after the last bind`
