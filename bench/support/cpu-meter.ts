@@ -38,7 +38,8 @@ export class CpuMeter {
 export async function machineTicks(): Promise<{ busy: number; all: number } | null> {
   try {
     const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
-    // cpu user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
+    // cpu user nice system idle iowait irq softirq steal …: idle and iowait are not busy; steal
+    // is (the machine wanted the core, and its host gave it to someone else).
     const t = line.trim().split(/\s+/).slice(1, 9).map(Number);
     const all = t.reduce((s, x) => s + x, 0);
     return { busy: all - t[3]! - t[4]!, all };
