@@ -14,7 +14,7 @@
  *   DATABASE_URL=… (optional);
  *   WEBHOOKS_* settings (WEBHOOKS_CONCURRENCY=…) are passed to the service
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { fork } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +28,7 @@ import { WEBHOOK_EVENT_TYPES } from '../src/webhooks/webhook-event-types.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { BENCH_AUTH } from './support/bench-key.js';
 import { benchServiceSettings } from './support/bench-service-settings.js';
-import { busyShare, machineTicks } from './support/cpu-meter.js';
+import { busyShare, cpuMsOf, machineTicks } from './support/cpu-meter.js';
 import { runLoad } from './support/run-load.js';
 import { intSetting } from './support/settings.js';
 import { startSimulatorThread } from '../simulator/thread.js';
@@ -67,15 +67,7 @@ const SAMPLE = process.env.SAMPLE === '1';
  * `<part>|<pid>` (a backend that ended in between is missing from the difference: undercounted).
  */
 async function cpuByPart(sql: pg.Client, receiverPid: number): Promise<Map<string, number>> {
-  const ticks = async (path: string) => {
-    try {
-      const stat = await readFile(path, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(f[11]) + Number(f[12])) * 10;
-    } catch {
-      return 0;
-    }
-  };
+  const ticks = (path: string) => cpuMsOf(path).catch(() => 0);
   const parts = new Map<string, number>();
   for (const tid of await readdir('/proc/self/task'))
     parts.set(

@@ -5,13 +5,13 @@
  *
  *   npm run build && BINDS=2000 BATCH=1 node dist/bench/bind/sql-path.js
  */
-import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createBenchDatabase } from '../support/bench-database.js';
 import { intSetting } from '../support/settings.js';
 import { BARE_TABLE } from './bare-bind.module.js';
 import { BOUND_SQL } from '../../src/bindings/placement.repository.js';
+import { cpuMsOf } from '../support/cpu-meter.js';
 
 const BINDS = intSetting('BINDS', 2000, 10, 100_000);
 const BATCH = intSetting('BATCH', 1, 1, 64);
@@ -72,11 +72,7 @@ async function settle(sql: pg.Client, rows: Array<{ id: string }>): Promise<void
   });
 }
 
-async function backendMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
+const backendMs = (pid: number) => cpuMsOf(`/proc/${pid}/stat`);
 
 async function main(): Promise<void> {
   const db = await createBenchDatabase('sqlpath');

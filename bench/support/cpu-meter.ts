@@ -19,19 +19,28 @@ export class CpuMeter {
     const { rows } = await this.sql.query<{ pid: number }>(
       'SELECT pid FROM pg_stat_activity WHERE datname = current_database()',
     );
-    let ticks = 0;
+    let ms = 0;
     for (const { pid } of rows) {
       try {
-        const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        ticks += Number(fields[11]) + Number(fields[12]);
+        ms += await cpuMsOf(`/proc/${pid}/stat`);
       } catch {
         return null;
       }
     }
-    // Clock ticks of 10 ms (USER_HZ = 100 on Linux).
-    return ticks * 10;
+    return ms;
   }
+}
+
+/**
+ * CPU ms (user + system) so far of the process or thread whose `stat` file is at `path`
+ * (`/proc/<pid>/stat`, `/proc/self/task/<tid>/stat`); throws when it is gone.
+ */
+export async function cpuMsOf(path: string): Promise<number> {
+  const stat = await readFile(path, 'utf8');
+  // After the command's name in parentheses (which may hold spaces): utime and stime are the
+  // 12th and 13th fields, in clock ticks of 10 ms (USER_HZ = 100 on Linux).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** The machine's CPU time so far, busy and in all (every core; /proc/stat's ticks), or null. */
