@@ -26,12 +26,6 @@ const UNSETTLED = `
 
 /**
  * The end of a bind attempt: the provider's answer recorded on the pending binding (plain `pg`).
- * Answers that arrive while others are being written are written together (the same group
- * commit as placements: BIND_BATCH_SIZE, BIND_BATCH_CONCURRENCY). BindService bounds each wait
- * and retries a settle briefly when the database is unavailable.
- */
-/**
- * The end of a bind attempt: the provider's answer recorded on the pending binding (plain `pg`).
  * Answers that arrive while others are being written are written together, with the placements
  * of that moment (the same group commit: BIND_BATCH_SIZE, BIND_BATCH_CONCURRENCY). BindService
  * bounds each wait and retries a settle briefly when the database is unavailable.

@@ -20,7 +20,8 @@ type ConnectCallback = (
  * Postgres compiles it first. A function's `SET enable_seqscan = off` prices any sequential scan
  * under it at 1e10, so a trigger's read of a ten-row table in a bind was compiled on every
  * call, 100–170 ms each: a bind's Postgres CPU went from ~2 ms to ~18 ms. Admin searches, whose
- * plans are costlier, paid the same compile on top of their run.
+ * plans are costlier, paid the same compile on top of their run. (Such functions now turn JIT
+ * off themselves as well, for sessions that are not the service's: prisma/sql/100_functions_jit_off.sql.)
  */
 export const SERVICE_SESSION_OPTIONS = '-c jit=off';
 
