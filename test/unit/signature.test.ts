@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { formatTimestamp, percentEncode, sign } from '../../src/protocol/signature.js';
+import { DOCUMENTED_VECTOR } from '../support/rpc-signature-vector.js';
 
 describe('Alibaba RPC signature', () => {
   it('matches the documented test vector', () => {
-    const params = {
-      AccessKeyId: 'testId',
-      Action: 'SendSms',
-      Format: 'XML',
-      OutId: '123',
-      PhoneNumbers: '15300000001',
-      RegionId: 'cn-hangzhou',
-      SignName: '阿里云短信测试专用',
-      SignatureMethod: 'HMAC-SHA1',
-      SignatureNonce: '45e25e9b-0a6f-4070-8c85-2956eda1b466',
-      SignatureVersion: '1.0',
-      TemplateCode: 'SMS_71390007',
-      TemplateParam: '{"customer":"test"}',
-      Timestamp: '2017-07-12T02:42:19Z',
-      Version: '2017-05-25',
-    };
-    expect(sign('GET', params, 'testSecret')).toBe('zJDF+Lrzhj/ThnlvIToysFRq6t4=');
+    const { params, secret, signature } = DOCUMENTED_VECTOR;
+    expect(sign('GET', { ...params }, secret)).toBe(signature);
   });
 
   it('percent-encodes the characters encodeURIComponent leaves alone', () => {
