@@ -5,8 +5,9 @@ export type StopFn = () => Promise<void>;
 export const RUNTIME_STOP = Symbol('RUNTIME_STOP');
 
 /**
- * Stops the embedded dependencies after every module has shut down (Prisma's pool is closed in
- * onModuleDestroy, which Nest runs before onApplicationShutdown).
+ * Stops the embedded dependencies after every module has shut down. onApplicationShutdown is
+ * this phase's alone: every database pool closes before it (Prisma's in onModuleDestroy, the
+ * webhook deliveries' in beforeApplicationShutdown), so none is open when the database stops.
  */
 @Injectable()
 export class RuntimeResources implements OnApplicationShutdown {

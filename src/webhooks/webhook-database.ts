@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { SERVICE_SESSION_OPTIONS } from '../prisma/bounded-pool.js';
@@ -21,7 +21,7 @@ export const DELIVERY_SESSION_OPTIONS = `${SERVICE_SESSION_OPTIONS} -c synchrono
  * queue behind binds or routing lookups for the service's connections, nor they behind it.
  */
 @Injectable()
-export class WebhookDatabase implements OnApplicationShutdown {
+export class WebhookDatabase implements BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookDatabase.name);
   readonly pool: pg.Pool;
 
@@ -64,8 +64,12 @@ export class WebhookDatabase implements OnApplicationShutdown {
     }
   }
 
-  /** After every onModuleDestroy: the dispatcher and the workers have stopped using it. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * After every onModuleDestroy (the dispatcher and the workers have stopped using it), and
+   * before the embedded database stops (RuntimeResources, onApplicationShutdown): closed any
+   * later, its idle connections were cut by that stop, a warning at every orderly shutdown.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     if (!this.pool.ended) await this.pool.end();
   }
 }

@@ -8,7 +8,7 @@ beforeAll(() => {
   db = new WebhookDatabase(loadConfig({ DATABASE_URL: inject('databaseUrl') }));
 });
 afterAll(async () => {
-  await db.onApplicationShutdown();
+  await db.beforeApplicationShutdown();
 });
 
 /**
