@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { bootstrap } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { MetricsService } from '../src/metrics/metrics.service.js';
 import { PrismaService } from '../src/prisma/prisma.service.js';
 import { BareBindModule } from './bind/bare-bind.module.js';
 import { BindFixture, POOL_KEY } from './bind/bind-fixture.js';
@@ -32,6 +33,7 @@ import type { DirectBindData } from './bind/direct-bind-axb.task.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { BENCH_AUTH } from './support/bench-key.js';
 import { benchServiceSettings } from './support/bench-service-settings.js';
+import { describeRounds, readBindRounds } from './support/bind-rounds.js';
 import { busyShare, CpuMeter, machineTicks } from './support/cpu-meter.js';
 import { readUpdates, updatesBetween } from './support/hot-updates.js';
 import type { LoadSummary } from './support/load.js';
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
   await app.listen(0, '127.0.0.1');
   const origin = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const servicePool = app.get(PrismaService).pgPool;
+  const metrics = app.get(MetricsService);
   const fixture = new BindFixture(sql, LIVE_ELSEWHERE);
   const meter = new CpuMeter(sql);
 
@@ -165,6 +168,7 @@ async function main(): Promise<void> {
     });
     const stats0 = await readUpdates(sql, [servicePool]);
     const calls0 = await functionCalls(sql);
+    const rounds0 = await readBindRounds(metrics);
     let m: Omit<Measured, 'run' | 'target' | 'concurrency' | 'history' | 'hot'>;
     if (target === 'simulator') {
       const data: DirectBindData = {
@@ -235,7 +239,7 @@ async function main(): Promise<void> {
             `commits a bind ${(commits / Math.max(1, m.summary.ok)).toFixed(2)}; ` +
             `functions' self ms a bind: ${selfMs
               .map(([f, ms]) => `${f} ${(ms / Math.max(1, m.summary.ok)).toFixed(3)}`)
-              .join(', ')}`
+              .join(', ')}; ${describeRounds(rounds0, await readBindRounds(metrics))}`
           : '') +
         (hot.length
           ? `; HOT ${hot.map((h) => `${h.table} ${h.hot}/${h.updates}`).join(', ')}`

@@ -12,6 +12,7 @@ import {
   type XClaimRefusal,
   type XClaimTerms,
 } from '../inventory/x-claim.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { toBinding, type BindingRow } from './binding-row.js';
 import { callControlJson, type CallControl } from './call-control.js';
@@ -114,11 +115,13 @@ export class PlacementRepository {
     private readonly prisma: PrismaService,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly hasher: PhoneHasher,
+    metrics: MetricsService,
   ) {
     this.batcher = new Batcher(
       (works) => this.writeBatch(works),
       config.bindings.batchSize,
       config.bindings.batchConcurrency,
+      (items, waitedMs, tookMs) => metrics.observeBindRound(items, waitedMs, tookMs),
     );
   }
 

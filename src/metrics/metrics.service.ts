@@ -106,6 +106,25 @@ export class MetricsService implements ProviderCallObserver {
     help: 'Month partitions past retention not dropped: a binding in them is not over, or an old (v4 id) one is not past retention',
     registers: [this.registry],
   });
+  /** The bind path's group commit (src/bindings/placement.repository.ts): its rounds. */
+  readonly bindRoundItems = new Histogram({
+    name: 'axb_bind_round_items',
+    help: 'Placements and settles of BindAxb answers written by one bind round (one statement, one commit)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+  readonly bindRoundDuration = new Histogram({
+    name: 'axb_bind_round_duration_seconds',
+    help: 'Bind round duration, from its statement sent to its answer in hand (commit included)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly bindRoundWait = new Histogram({
+    name: 'axb_bind_round_wait_seconds',
+    help: 'How long a placement or settle waited for its bind round to go out (behind the round in flight)',
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
   readonly schedulerDuration = new Histogram({
     name: 'axb_scheduler_run_duration_seconds',
     help: 'Scheduler job run duration by job',
@@ -157,6 +176,13 @@ export class MetricsService implements ProviderCallObserver {
   /** Every error answer, by its code (`NONE` when it was answered without one). */
   observeHttpError(method: string, route: string, status: number, code = 'NONE'): void {
     this.httpErrors.inc({ method, route, status: String(status), code });
+  }
+
+  /** One bind round over (the bind path's Batcher): its items, each one's wait, its duration. */
+  observeBindRound(items: number, waitedMs: readonly number[], tookMs: number): void {
+    this.bindRoundItems.observe(items);
+    this.bindRoundDuration.observe(tookMs / 1000);
+    for (const ms of waitedMs) this.bindRoundWait.observe(ms / 1000);
   }
 
   observeJob(job: string, result: 'ok' | 'failed', seconds: number): void {

@@ -3,7 +3,9 @@ import type { BindingView } from '../../src/bindings/binding.view.js';
 import { PlacementRepository, type Placement } from '../../src/bindings/placement.repository.js';
 import { SettlementRepository } from '../../src/bindings/settlement.repository.js';
 import { XClaimService } from '../../src/inventory/x-claim.service.js';
+import { MetricsService } from '../../src/metrics/metrics.service.js';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
+import { readBindRounds } from '../../bench/support/bind-rounds.js';
 import { countQueries } from '../support/query-counter.js';
 import { startTestSimulator, type TestSimulator } from '../support/simulator.js';
 import { http, startTestApp, type TestApp } from '../support/test-app.js';
@@ -39,6 +41,9 @@ const bind = (outId: string, over: Record<string, unknown> = {}) =>
     ...over,
   });
 
+/** The bind rounds counted so far (axb_bind_round_*). */
+const rounds = () => readBindRounds(t.app.get(MetricsService));
+
 describe('database round trips of a bind', () => {
   it('a successful bind costs at most 4 (placement, settle)', async () => {
     const counter = countQueries();
@@ -48,6 +53,20 @@ describe('database round trips of a bind', () => {
     expect(res.body.state).toBe('active');
     expect(statements.length, statements.join('\n')).toBeLessThanOrEqual(4);
     expect(statements).toEqual(['binding-place', 'binding-settle-bound']);
+  });
+
+  it("a bind's two rounds are in the metrics (axb_bind_round_*)", async () => {
+    const before = await rounds();
+    const res = await bind('round-trips-metrics', { phoneA: '13800000005', phoneB: '13900000005' });
+    expect(res.status).toBe(201);
+    const after = await rounds();
+    // The placement's round and the settle's, one item each; each item's wait, each round's time.
+    expect({
+      rounds: after.rounds - before.rounds,
+      items: after.items - before.items,
+      waits: after.waits - before.waits,
+      durations: after.durations - before.durations,
+    }).toEqual({ rounds: 2, items: 2, waits: 2, durations: 2 });
   });
 
   it('a replay costs one and no provider call', async () => {
@@ -92,6 +111,7 @@ describe('database round trips of a bind', () => {
     expect(first.kind).toBe('placed');
 
     const counter = countQueries();
+    const before = await rounds();
     // BindAxb's answer for the first, and a new bind, in the same turn of the event loop.
     const [settled, second] = await Promise.all([
       placements.bound({ id: first.binding.id, subsId: 'subs-round-3', origin, now: new Date() }),
@@ -99,6 +119,8 @@ describe('database round trips of a bind', () => {
     ]);
     const statements = counter.stop();
     expect(statements).toEqual(['binding-round']);
+    const after = await rounds();
+    expect([after.rounds - before.rounds, after.items - before.items]).toEqual([1, 2]);
     expect(settled?.state).toBe('active');
     expect(settled?.subsId).toBe('subs-round-3');
     expect(second.kind).toBe('placed');

@@ -68,3 +68,49 @@ describe('Batcher (group commit)', () => {
     await expect(short[1]).rejects.toThrow('fewer results');
   });
 });
+
+describe('Batcher observed', () => {
+  it('tells each batch as it ends, before its callers go on: its items, their waits, its time', async () => {
+    const { batches, handle } = manualHandler();
+    let clock = 0;
+    const seen: Array<[number, readonly number[], number]> = [];
+    const batcher = new Batcher(
+      handle,
+      10,
+      1,
+      (n, waited, took) => seen.push([n, waited, took]),
+      () => clock,
+    );
+    const first = batcher.submit(1);
+    await turn();
+    // The first is in flight from 0 to 5; 2 and 3 arrive meanwhile, at 2 and 4.
+    const later: Array<Promise<string>> = [];
+    clock = 2;
+    later.push(batcher.submit(2));
+    clock = 4;
+    later.push(batcher.submit(3));
+    clock = 5;
+    batches[0]!.answer(['one']);
+    await first.then(() => expect(seen).toEqual([[1, [0], 5]]));
+    await turn();
+    clock = 12;
+    batches[1]!.fail(new Error('database away'));
+    for (const r of later) await expect(r).rejects.toThrow('database away');
+    // The second went out at 5: 2 waited 3 ms, 3 waited 1 ms; it failed at 12, after 7 ms.
+    expect(seen).toEqual([
+      [1, [0], 5],
+      [2, [3, 1], 7],
+    ]);
+  });
+
+  it('answers its items whatever the observer does', async () => {
+    const { batches, handle } = manualHandler();
+    const batcher = new Batcher(handle, 10, 1, () => {
+      throw new Error('metrics broke');
+    });
+    const result = batcher.submit(1);
+    await turn();
+    batches[0]!.answer(['one']);
+    await expect(result).resolves.toBe('one');
+  });
+});
