@@ -26,9 +26,12 @@ async function main(): Promise<void> {
     } else if (event.type === 'start') {
       progress?.note(`applying ${event.name}`);
     } else if (event.type === 'definitions') {
+      const because = event.names.every((n) => event.changed.includes(n))
+        ? 'all of them new or changed'
+        : `changed since last applied: ${event.changed.join(', ')}`;
       const line =
-        `Definitions (prisma/sql) applied again, one of them having changed: ` +
-        `${event.names.join(', ')} in ${formatDuration(event.ms)}`;
+        `Definitions (prisma/sql) applied again, all ${event.names.length} in name order ` +
+        `(${because}) in ${formatDuration(event.ms)}`;
       if (progress) progress.say(line);
       else console.log(line);
     } else {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, PROJECT_ROOT } from '../../src/common/project-root.js';
 import {
@@ -59,7 +60,12 @@ describe('migration progress', () => {
       { type: 'start', name: pending[1], index: 2, of: 2, ms: undefined },
       { type: 'applied', name: pending[1], index: 2, of: 2, ms: undefined },
       // The older copy had no definitions beside it: all of them are applied afterwards.
-      { type: 'definitions', names: await definitionFiles(), ms: undefined },
+      {
+        type: 'definitions',
+        names: await definitionFiles(),
+        changed: await definitionFiles(),
+        ms: undefined,
+      },
     ]);
     for (const e of events) if (e.type === 'applied') expect(e.ms).toBeGreaterThanOrEqual(0);
   });
@@ -87,7 +93,7 @@ describe('migration progress', () => {
       expect(lines[1]).toMatch(new RegExp(`^\\[1/2\\] ${pending[0]}: (\\d+ ms|\\d+\\.\\d s)$`));
       expect(lines[2]).toMatch(new RegExp(`^\\[2/2\\] ${pending[1]}: (\\d+ ms|\\d+\\.\\d s)$`));
       expect(lines[3]).toMatch(
-        /^Definitions \(prisma\/sql\) applied again, one of them having changed: .+ in (\d+ ms|\d+\.\d s)$/,
+        /^Definitions \(prisma\/sql\) applied again, all \d+ in name order \(all of them new or changed\) in (\d+ ms|\d+\.\d s)$/,
       );
       expect(lines[4]).toMatch(
         new RegExp(
@@ -103,6 +109,32 @@ describe('migration progress', () => {
       const again = run();
       expect(again.stdout.trim().split('\n').at(-1)).toBe(
         `Nothing to apply: the schema is up to date (${total} migration(s)).`,
+      );
+
+      // One definition edited since, and one recorded that is gone from the folder: those two
+      // are named (all are applied again).
+      const files = await definitionFiles();
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        await admin.query(
+          `UPDATE "_repeatable_definitions" SET checksum = repeat('0', 64) WHERE name = $1`,
+          [files[1]],
+        );
+        await admin.query(
+          `INSERT INTO "_repeatable_definitions" (name, checksum) VALUES ('005_gone.sql', repeat('0', 64))`,
+        );
+      } finally {
+        await admin.end();
+      }
+      const changed = run();
+      expect(changed.status, changed.stderr).toBe(0);
+      expect(changed.stdout).toMatch(
+        new RegExp(
+          `^Definitions \\(prisma/sql\\) applied again, all ${files.length} in name order ` +
+            `\\(changed since last applied: ${files[1]}, 005_gone\\.sql\\) in (\\d+ ms|\\d+\\.\\d s)$`,
+          'm',
+        ),
       );
     },
   );

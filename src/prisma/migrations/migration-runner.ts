@@ -52,8 +52,11 @@ export type MigrationEvent =
   | { type: 'plan'; pending: string[]; alreadyApplied: number }
   | { type: 'start'; name: string; index: number; of: number }
   | { type: 'applied'; name: string; index: number; of: number; ms: number }
-  /** The repeatable definitions, all applied again because one changed. */
-  | { type: 'definitions'; names: string[]; ms: number };
+  /**
+   * The repeatable definitions, all applied again because one changed: `changed` names those new
+   * or different since last applied, and those gone from the folder (all of them the first time).
+   */
+  | { type: 'definitions'; names: string[]; changed: string[]; ms: number };
 
 const CREATE_TABLE = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
@@ -105,16 +108,25 @@ CREATE TABLE IF NOT EXISTS "_repeatable_definitions" (
   "applied_at" TIMESTAMPTZ NOT NULL DEFAULT now()
 )`;
 
-/** Applies every definition when any of them differs from what was recorded; returns their names. */
-async function applyDefinitions(client: pg.Client, files: MigrationFile[]): Promise<string[]> {
+/**
+ * Applies every definition when any of them differs from what was recorded: their names, and
+ * which differed (new, changed, or gone from the folder); none when all were current.
+ */
+async function applyDefinitions(
+  client: pg.Client,
+  files: MigrationFile[],
+): Promise<{ names: string[]; changed: string[] }> {
   await client.query(CREATE_DEFINITIONS_TABLE);
   const { rows } = await client.query<{ name: string; checksum: string }>(
     'SELECT name, checksum FROM "_repeatable_definitions"',
   );
   const recorded = new Map(rows.map((r) => [r.name, r.checksum]));
-  const current =
-    rows.length === files.length && files.every((f) => recorded.get(f.name) === f.checksum);
-  if (current) return [];
+  const onDisk = new Set(files.map((f) => f.name));
+  const changed = [
+    ...files.filter((f) => recorded.get(f.name) !== f.checksum).map((f) => f.name),
+    ...rows.filter((r) => !onDisk.has(r.name)).map((r) => r.name),
+  ];
+  if (changed.length === 0) return { names: [], changed };
   await inTransaction(client, async () => {
     for (const file of files) {
       try {
@@ -131,7 +143,7 @@ async function applyDefinitions(client: pg.Client, files: MigrationFile[]): Prom
       [files.map((f) => f.name), files.map((f) => f.checksum)],
     );
   });
-  return files.map((f) => f.name);
+  return { names: files.map((f) => f.name), changed };
 }
 
 async function applyOne(client: pg.Client, file: MigrationFile): Promise<void> {
@@ -205,13 +217,10 @@ export async function runMigrations(options: {
       }
       if (definitions.length > 0) {
         const started = performance.now();
-        result.definitions = await applyDefinitions(client, definitions);
-        if (result.definitions.length > 0) {
-          progress({
-            type: 'definitions',
-            names: result.definitions,
-            ms: performance.now() - started,
-          });
+        const { names, changed } = await applyDefinitions(client, definitions);
+        result.definitions = names;
+        if (names.length > 0) {
+          progress({ type: 'definitions', names, changed, ms: performance.now() - started });
           options.logger?.log(`Applied definitions ${result.definitions.join(', ')}`);
         }
       }
