@@ -2,7 +2,11 @@ import { MIGRATIONS_DIR } from '../common/project-root.js';
 import { Progress, formatDuration } from '../common/progress/progress.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { databaseAddress } from '../prisma/database-address.js';
-import { runMigrations, type MigrationEvent } from '../prisma/migrations/migration-runner.js';
+import {
+  definitionsLine,
+  runMigrations,
+  type MigrationEvent,
+} from '../prisma/migrations/migration-runner.js';
 import { cliDatabase } from './cli-database.js';
 
 /**
@@ -26,12 +30,7 @@ async function main(): Promise<void> {
     } else if (event.type === 'start') {
       progress?.note(`applying ${event.name}`);
     } else if (event.type === 'definitions') {
-      const because = event.names.every((n) => event.changed.includes(n))
-        ? 'all of them new or changed'
-        : `changed since last applied: ${event.changed.join(', ')}`;
-      const line =
-        `Definitions (prisma/sql) applied again, all ${event.names.length} in name order ` +
-        `(${because}) in ${formatDuration(event.ms)}`;
+      const line = definitionsLine(event);
       if (progress) progress.say(line);
       else console.log(line);
     } else {

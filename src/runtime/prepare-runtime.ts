@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { MIGRATIONS_DIR } from '../common/project-root.js';
 import { formatDuration } from '../common/progress/progress.js';
 import { ensureDatabase, startEmbeddedPostgres } from '../prisma/embedded-postgres.js';
-import { runMigrations } from '../prisma/migrations/migration-runner.js';
+import { definitionsLine, runMigrations } from '../prisma/migrations/migration-runner.js';
 import type { StopFn } from './runtime-resources.js';
 import type { StartedDependencies } from './startup-summary.js';
 
@@ -41,7 +41,13 @@ export async function prepareRuntime(
     }
     if (config.database.migrateOnStart) {
       const migrating = performance.now();
-      const result = await runMigrations({ connectionString: url, migrationsDir: MIGRATIONS_DIR });
+      const result = await runMigrations({
+        connectionString: url,
+        migrationsDir: MIGRATIONS_DIR,
+        onProgress: (event) => {
+          if (event.type === 'definitions') logger.log(definitionsLine(event));
+        },
+      });
       const took = formatDuration(performance.now() - migrating);
       logger.log(
         result.applied.length

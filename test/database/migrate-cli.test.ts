@@ -93,7 +93,7 @@ describe('migration progress', () => {
       expect(lines[1]).toMatch(new RegExp(`^\\[1/2\\] ${pending[0]}: (\\d+ ms|\\d+\\.\\d s)$`));
       expect(lines[2]).toMatch(new RegExp(`^\\[2/2\\] ${pending[1]}: (\\d+ ms|\\d+\\.\\d s)$`));
       expect(lines[3]).toMatch(
-        /^Definitions \(prisma\/sql\) applied again, all \d+ in name order \(all of them new or changed\) in (\d+ ms|\d+\.\d s)$/,
+        /^Definitions \(prisma\/sql\) applied, all \d+ in name order \(all of them new or changed\) in (\d+ ms|\d+\.\d s)$/,
       );
       expect(lines[4]).toMatch(
         new RegExp(
@@ -131,7 +131,7 @@ describe('migration progress', () => {
       expect(changed.status, changed.stderr).toBe(0);
       expect(changed.stdout).toMatch(
         new RegExp(
-          `^Definitions \\(prisma/sql\\) applied again, all ${files.length} in name order ` +
+          `^Definitions \\(prisma/sql\\) applied, all ${files.length} in name order ` +
             `\\(changed since last applied: ${files[1]}, 005_gone\\.sql\\) in (\\d+ ms|\\d+\\.\\d s)$`,
           'm',
         ),

@@ -108,6 +108,12 @@ describe.skipIf(!existsSync(MAIN))('the built service', () => {
       // The start-up summary says in words what the service uses.
       const said = lines.map((l) => (JSON.parse(l) as { msg?: string }).msg ?? '');
       expect(said).toContain(`axb-router listening on http://127.0.0.1:${port}`);
+      // A new database: its definitions applied for the first time, said so.
+      expect(said).toContainEqual(
+        expect.stringMatching(
+          /^Definitions \(prisma\/sql\) applied, all \d+ in name order \(all of them new or changed\)/,
+        ),
+      );
       expect(said).toContain(
         `Database: embedded Postgres, data in ${join(dataDir, 'pg')} (127.0.0.1:${pgPort}/axb); ` +
           'set DATABASE_URL to use your own server',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { formatDuration } from '../../common/progress/progress.js';
 import { readDefinitionFiles, readMigrationFiles, type MigrationFile } from './migration-files.js';
 import { inTransaction } from '../transaction.js';
 
@@ -57,6 +58,17 @@ export type MigrationEvent =
    * or different since last applied, and those gone from the folder (all of them the first time).
    */
   | { type: 'definitions'; names: string[]; changed: string[]; ms: number };
+
+/** What a run's re-application of the definitions says, in the CLI and in the service's log. */
+export function definitionsLine(event: Extract<MigrationEvent, { type: 'definitions' }>): string {
+  const because = event.names.every((n) => event.changed.includes(n))
+    ? 'all of them new or changed'
+    : `changed since last applied: ${event.changed.join(', ')}`;
+  return (
+    `Definitions (prisma/sql) applied, all ${event.names.length} in name order ` +
+    `(${because}) in ${formatDuration(event.ms)}`
+  );
+}
 
 const CREATE_TABLE = `
 CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
