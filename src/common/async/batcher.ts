@@ -1,4 +1,8 @@
 import { performance } from 'node:perf_hooks';
+
+/** Told of each batch once it is over: its items, each one's wait for it to go out, its time (ms). */
+export type BatchObserver = (items: number, waitedMs: readonly number[], tookMs: number) => void;
+
 /**
  * Group commit for work that arrives concurrently: items submitted in the same turn of the event
  * loop, or while a batch is being handled, go together in the next one, so under load many items
@@ -8,8 +12,6 @@ import { performance } from 'node:perf_hooks';
  * `observe`, when given, hears of every batch once it is over: its items, how long each waited
  * for it to go out, and how long it took (ms, on `now`).
  */
-export type BatchObserver = (items: number, waitedMs: readonly number[], tookMs: number) => void;
-
 export class Batcher<I, O> {
   private queue: Array<{
     item: I;
