@@ -45,7 +45,9 @@ export class OperationsService {
           last: last
             ? {
                 status: last.status,
-                ...(last.status === 'done' ? { counts: last.counts } : { error: last.error }),
+                ...(last.status === 'done'
+                  ? { counts: last.counts, idle: last.idle }
+                  : { error: last.error }),
                 ms: last.ms,
                 finishedAt: last.finishedAt.toISOString(),
               }

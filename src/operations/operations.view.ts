@@ -10,11 +10,13 @@ export class JobStatusView {
     type: 'object',
     nullable: true,
     additionalProperties: true,
-    description: 'Last finished run in this instance: status, counts or error, ms, finishedAt',
+    description:
+      'Last finished run in this instance: status, counts (and idle: it found nothing to do) or error, ms, finishedAt',
   })
   last!: {
     status: 'done' | 'failed';
     counts?: Record<string, number>;
+    idle?: boolean;
     error?: string;
     ms: number;
     finishedAt: string;

@@ -78,12 +78,13 @@ export class JobRunner {
       const shown = Object.entries(counts)
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');
-      // A pass that found nothing to do (every count 0) is routine: debug, not every 10 s at info.
-      if (Object.entries(counts).every(([k, v]) => v === 0 || BOOKKEEPING.has(k)))
-        this.logger.debug(`${job.name}: nothing to do (${shown}) in ${ms} ms`);
+      // A pass that found nothing to do is routine: debug, not every 10 s at info. (The one
+      // definition of it: the console shows it too, from the report.)
+      const idle = Object.entries(counts).every(([k, v]) => v === 0 || BOOKKEEPING.has(k));
+      if (idle) this.logger.debug(`${job.name}: nothing to do (${shown}) in ${ms} ms`);
       else this.logger.log(`${job.name}: ${shown} in ${ms} ms`);
       this.metrics.observeJob(job.name, 'ok', ms / 1000);
-      return { job: job.name, status: 'done', counts, ms };
+      return { job: job.name, status: 'done', counts, idle, ms };
     } catch (error) {
       const ms = elapsed();
       const message = error instanceof Error ? error.message : String(error);

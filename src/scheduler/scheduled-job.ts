@@ -47,7 +47,8 @@ export const SCHEDULED_JOBS = Symbol('SCHEDULED_JOBS');
 
 /** The outcome of a guarded run. */
 export type JobReport =
-  | { job: JobName; status: 'done'; counts: JobCounts; ms: number }
+  /** `idle`: the pass found nothing to do (every count zero but those of its own statements). */
+  | { job: JobName; status: 'done'; counts: JobCounts; idle: boolean; ms: number }
   | { job: JobName; status: 'failed'; error: string; ms: number }
   /** This instance was still running the previous pass of the job. */
   | { job: JobName; status: 'skipped' };

@@ -198,7 +198,7 @@ describe('job runner', () => {
       `${one.url}/v1/admin/jobs/expiry`,
     );
     expect(next.status).toBe(200);
-    expect(next.body).toMatchObject({ status: 'done', counts: { expired: 3 } });
+    expect(next.body).toMatchObject({ status: 'done', counts: { expired: 3 }, idle: false });
   });
 
   it('404s an unknown job name', async () => {

@@ -154,6 +154,8 @@ export interface JobStatus {
   last: {
     status: 'done' | 'failed';
     counts?: Record<string, number>;
+    /** The run found nothing to do (the service's judgement: some counts are bookkeeping). */
+    idle?: boolean;
     error?: string;
     ms: number;
     finishedAt: string;

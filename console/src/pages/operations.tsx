@@ -23,11 +23,11 @@ export function Operations() {
     setRunning(null);
     setRunError(null);
     try {
-      const report = await api<{ counts: Record<string, number>; ms: number }>(
+      const report = await api<{ counts: Record<string, number>; idle: boolean; ms: number }>(
         'POST',
         `/v1/admin/jobs/${job}`,
       );
-      setOutcome(`${job}: ${describeCounts(report.counts)} in ${report.ms} ms.`);
+      setOutcome(`${job}: ${describeCounts(report)} in ${report.ms} ms.`);
     } catch (e) {
       setRunError(e as Error);
     }
@@ -108,7 +108,8 @@ export function Operations() {
                     </td>
                     <td data-label="Outcome">
                       {j.last && <StateBadge state={j.last.status} />}{' '}
-                      {j.last?.counts && describeCounts(j.last.counts)}
+                      {j.last?.counts &&
+                        describeCounts({ counts: j.last.counts, idle: j.last.idle })}
                       {j.last?.error}
                     </td>
                     <td data-label="">
@@ -151,7 +152,10 @@ export function Operations() {
   );
 }
 
-function describeCounts(counts: Record<string, number>): string {
-  const nonZero = Object.entries(counts).filter(([, v]) => v !== 0);
-  return nonZero.length ? nonZero.map(([k, v]) => `${k} ${v}`).join(', ') : 'nothing to do';
+/** A run's counts in words; "nothing to do" when the service says the run was idle. */
+function describeCounts(run: { counts: Record<string, number>; idle?: boolean }): string {
+  const nonZero = Object.entries(run.counts).filter(([, v]) => v !== 0);
+  return run.idle || !nonZero.length
+    ? 'nothing to do'
+    : nonZero.map(([k, v]) => `${k} ${v}`).join(', ');
 }
