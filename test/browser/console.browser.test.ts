@@ -317,6 +317,24 @@ describe.runIf(run)('admin console in Chromium', () => {
     const receiver = await new WebhookReceiver().start();
     try {
       await page.getByRole('link', { name: 'Webhooks' }).click();
+      await expect
+        .poll(() => page.getByRole('row').filter({ hasText: 'No endpoints yet' }).count())
+        .toBe(1);
+      // Each event's checkbox stays on one line with its name, wide or on a phone: the row of
+      // them wraps between events, never between a box and its name.
+      const events = page.getByRole('group', { name: 'Events' }).locator('label');
+      expect(await events.count()).toBeGreaterThan(4);
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 800 });
+        for (const label of await events.all()) {
+          const box = (await label.boundingBox())!;
+          const check = (await label.getByRole('checkbox').boundingBox())!;
+          expect(box.height, `${await label.textContent()} at ${width} px`).toBeLessThan(
+            2 * check.height + 8,
+          );
+        }
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
       await page.getByLabel('URL').fill(receiver.url);
       await page.getByRole('checkbox', { name: 'call.completed' }).check();
       await page.getByRole('button', { name: 'Create' }).click();

@@ -74,10 +74,10 @@ export function Webhooks() {
             onInput={(e) => setUrl((e.target as HTMLInputElement).value)}
           />
         </label>
-        <fieldset>
+        <fieldset class="checks">
           <legend>Events</legend>
           {EVENT_TYPES.map((t) => (
-            <label key={t} class="small">
+            <label key={t} class="check">
               <input
                 type="checkbox"
                 checked={events.includes(t)}
@@ -93,7 +93,9 @@ export function Webhooks() {
             </label>
           ))}
         </fieldset>
-        <button type="submit">Create</button>
+        <button type="submit" class="primary">
+          Create
+        </button>
       </form>
       {secret && (
         <p class="card" role="status" data-testid="secret">
@@ -113,6 +115,11 @@ export function Webhooks() {
             </tr>
           </thead>
           <tbody>
+            {endpoints.data?.length === 0 && (
+              <tr>
+                <td colSpan={4}>No endpoints yet: create one above.</td>
+              </tr>
+            )}
             {(endpoints.data ?? []).map((e) => (
               <tr key={e.id}>
                 <td>
