@@ -44,10 +44,6 @@ export interface MigrationResult {
   definitions: string[];
 }
 
-export interface MigrationLogger {
-  log(message: string): void;
-}
-
 /** What a runner is doing, for a progress display (`npm run migrate`). */
 export type MigrationEvent =
   | { type: 'plan'; pending: string[]; alreadyApplied: number }
@@ -182,7 +178,6 @@ export async function runMigrations(options: {
   definitionsDir?: string;
   /** Apply only the migrations named before this one, and no definitions (upgrade tests). */
   stopBefore?: string;
-  logger?: MigrationLogger;
   onProgress?: (event: MigrationEvent) => void;
 }): Promise<MigrationResult> {
   const progress = options.onProgress ?? (() => undefined);
@@ -224,7 +219,6 @@ export async function runMigrations(options: {
         const started = performance.now();
         await applyOne(client, file);
         progress({ type: 'applied', ...at, ms: performance.now() - started });
-        options.logger?.log(`Applied migration ${file.name}`);
         result.applied.push(file.name);
       }
       if (definitions.length > 0) {
@@ -233,7 +227,6 @@ export async function runMigrations(options: {
         result.definitions = names;
         if (names.length > 0) {
           progress({ type: 'definitions', names, changed, ms: performance.now() - started });
-          options.logger?.log(`Applied definitions ${result.definitions.join(', ')}`);
         }
       }
       return result;
