@@ -210,6 +210,11 @@ async function measure(db: { url: string }): Promise<void> {
     });
     const producer = new pg.Client({ connectionString: db.url });
     await producer.connect();
+    // Ended once the lag runs are over; closed with the rest if one of them fails.
+    let producing = true;
+    closing.push(async () => {
+      if (producing) await producer.end();
+    });
     const lagRuns: Array<{ p50: number; p99: number; max: number; delivered: string }> = [];
     let seq = 0;
     for (let run = 1; run <= (PHASES.has('lag') ? RUNS : 0); run += 1) {
@@ -274,6 +279,7 @@ async function measure(db: { url: string }): Promise<void> {
       );
     }
     await api('DELETE', `/v1/webhooks/endpoints/${String(lagEndpoint.id)}`);
+    producing = false;
     await producer.end();
 
     // ─── 2. bind rate, 3 endpoints against none ─────────────────────────────────────────────────
